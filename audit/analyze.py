@@ -1,0 +1,112 @@
+"""Per-document work: a pure function from one document to its compact summary.
+
+Repair the encoding, match the rules line by line, sign the document and its passages, and score
+readability and tone. The result holds no copy of the text, so the corpus pass can keep one
+summary per document, and the function runs the same in a local process pool or on a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from audit import passages, readability, tone
+from audit.minhash import Signer, shingles
+from audit.normalize import Repair, repair, words
+from audit.records import Document, DocumentSummary, Finding
+from audit.rules import Hit, RuleSet
+from audit.settings import ScanSettings
+
+
+@dataclass
+class Analyzer:
+    """Holds what every document is analyzed with: settings, rules and the MinHash signer."""
+
+    settings: ScanSettings
+    rules: RuleSet
+    signer: Signer = field(init=False)
+
+    def __post_init__(self) -> None:
+        sim = self.settings.similarity
+        self.signer = Signer(sim.num_perm, sim.seed)
+
+    def __call__(self, doc: Document) -> DocumentSummary:
+        return analyze(doc, self)
+
+    def batch(self, docs: list[Document]) -> list[DocumentSummary]:
+        """Analyze several documents (one task of a process pool)."""
+        return [analyze(d, self) for d in docs]
+
+
+def unit_shingles(text: str, size: int) -> list[str]:
+    """The shingles a document or passage is compared by."""
+    return shingles(words(text), size)
+
+
+@dataclass
+class Prepared:
+    """A document's repaired lines and what the rules found in them."""
+
+    lines: list[str]
+    repairs: list[Repair]
+    hits: list[Hit]
+
+    @property
+    def body(self) -> list[str]:
+        """The lines with leftover page text blanked out (line numbers kept)."""
+        flagged = {h.line for h in self.hits}
+        return ["" if i in flagged else line for i, line in enumerate(self.lines, start=1)]
+
+
+def prepare(doc: Document, rules: RuleSet) -> Prepared:
+    """Repair a document's encoding and match the rules against its lines."""
+    normalized = repair(doc.text)
+    lines = normalized.text.split("\n")
+    return Prepared(lines, normalized.repairs, rules.apply(lines))
+
+
+def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
+    """The summary of one document."""
+    settings = analyzer.settings
+    sim = settings.similarity
+    prepared = prepare(doc, analyzer.rules)
+    lines, hits = prepared.lines, prepared.hits
+    findings = [
+        Finding(doc.id, "encoding", "encoding.mojibake", "warning",
+                f"Encoding damage repaired ({', '.join(r.steps)})", line=r.line, text=r.before,
+                detail={"before": r.before, "after": r.after})
+        for r in prepared.repairs
+    ]
+    findings += [
+        Finding(doc.id, "boilerplate", h.rule.id, h.rule.severity, h.rule.message, line=h.line,
+                text=lines[h.line - 1], span=h.span, detail={"action": h.rule.action})
+        for h in hits
+    ]
+    body_lines = prepared.body
+    body = "\n".join(line for line in body_lines if line)
+    doc_words = words(body)
+    units = passages.cut(body_lines, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences)
+    if units:
+        passage_signatures = np.stack([
+            analyzer.signer.sign(unit_shingles(passages.text(body_lines, p), sim.passage_shingle_size))
+            for p in units
+        ])
+    else:
+        passage_signatures = np.zeros((0, sim.num_perm), dtype=np.uint32)
+    signature = analyzer.signer.sign(shingles(doc_words, sim.shingle_size)) if doc_words else None
+    return DocumentSummary(
+        id=doc.id,
+        source=doc.source,
+        origin=doc.origin,
+        lines=len(lines),
+        text_lines=sum(1 for line in lines if line.strip()),
+        words=len(doc_words),
+        chars=len(doc.text),
+        findings=findings,
+        readability=readability.score(body) if settings.readability and doc_words else None,
+        tone=tone.document_tone(body_lines, settings.min_loaded_sentence) if settings.tone else None,
+        signature=signature,
+        passages=units,
+        passage_signatures=passage_signatures,
+    )

@@ -1,0 +1,142 @@
+"""The command line: the only module that imports click.
+
+Library errors (:class:`audit.errors.AuditError`) become one line on stderr and exit code 2, in
+one place (:class:`AuditGroup`); options shared by several commands are declared once.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from audit import __version__
+from audit.errors import AuditError
+from audit.output import write_atomic
+from audit.readers import Corpus, Fields
+from audit.report import render_json, render_markdown
+from audit.rules import load_rules
+from audit.scan import scan
+from audit.settings import ScanSettings
+
+
+class AuditGroup(click.Group):
+    """Turns the library's errors into a one-line message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditError as exc:
+            click.echo(f"corpus-audit: error: {exc}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("corpus-audit: interrupted", err=True)
+            ctx.exit(130)
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """PATH… plus the JSON Lines field names and --strict."""
+    decorators = [
+        click.argument("paths", nargs=-1, required=True, metavar="PATH..."),
+        click.option("--text-field", default="text", show_default=True, help="JSON Lines field holding the text."),
+        click.option("--id-field", default="id", show_default=True, help="JSON Lines field holding the document id."),
+        click.option("--source-field", default="source", show_default=True,
+                     help="JSON Lines field naming the source (outlet); else the domain of 'url', else the file name."),
+        click.option("--strict", is_flag=True, help="Stop at the first unreadable file or record (exit 2)."),
+    ]
+    return functools.reduce(lambda acc, d: d(acc), reversed(decorators), f)
+
+
+def rule_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--rules DIR and --disable-rule ID."""
+    f = click.option("--disable-rule", "disabled", multiple=True, metavar="ID", help="Switch a rule off (repeatable).")(f)
+    return click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+                        metavar="DIR", help="Add the rules in a folder of TOML files (repeatable).")(f)
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--format and -o."""
+    f = click.option("-o", "--output", metavar="FILE",
+                     help="Where to write the report ('-' for stdout). Default: reports/NAME.md for "
+                          "Markdown, stdout for JSON.")(f)
+    return click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+                        show_default=True, help="Report format.")(f)
+
+
+@click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corpus-audit")
+def cli() -> None:
+    """Audit a text corpus before anyone uses it: near-duplicates, leftover page text, encoding
+    damage, readability and tone."""
+
+
+@cli.command("scan")
+@input_options
+@rule_options
+@output_options
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per core).")
+def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
+                 rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str, output: str | None, jobs: int) -> None:
+    """Audit a corpus and write a report.
+
+    PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
+    or - for JSON Lines on stdin. Example:
+
+        corpus-audit scan seeds/            # writes reports/seeds.md
+    """
+    settings = ScanSettings(rule_dirs=rule_dirs, disabled_rules=disabled, strict=strict, jobs=jobs)
+    fields = Fields(text=text_field, id=id_field, source=source_field)
+    result = scan(list(paths), settings, fields)
+    name = Corpus(list(paths), fields).name
+    if fmt == "json":
+        write_atomic(output or "-", render_json(result))
+    else:
+        target = output or f"reports/{name}.md"
+        write_atomic(target, render_markdown(result, name))
+        if target != "-":
+            click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
+    for problem in (f for f in result.findings if f.kind == "input-error"):
+        where = f"{problem.document}:{problem.line}" if problem.line else problem.document
+        click.echo(f"corpus-audit: {where}: {problem.message}", err=True)
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """See and test the rule packs."""
+
+
+@rules_group.command("list")
+@rule_options
+def rules_list(rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
+    """List the rules: id, kind, scope, action, severity and message.
+
+        corpus-audit rules list --rules my-rules/
+    """
+    for rule in load_rules(rule_dirs, disabled):
+        click.echo(f"{rule.id:28} {rule.kind:8} {rule.scope:5} {rule.action:5} {rule.severity:8} {rule.message}")
+
+
+@rules_group.command("test")
+@rule_options
+def rules_test(rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
+    """Run every rule's own examples; exit 1 when one fails.
+
+        corpus-audit rules test --rules my-rules/
+    """
+    rules = load_rules(rule_dirs, disabled)
+    problems = rules.check_examples()
+    for p in problems:
+        click.echo(f"FAIL {p}")
+    examples = sum(len(r.match) + len(r.no_match) for r in rules.rules)
+    click.echo(f"{len(rules)} rules, {examples} examples, {len(problems)} failed")
+    if problems:
+        sys.exit(1)
+
+
+def main() -> None:
+    """Entry point of the `corpus-audit` command."""
+    cli(prog_name="corpus-audit")

@@ -1,0 +1,43 @@
+"""Cut a document into passages to compare between outlets: paragraphs, and sentence windows.
+
+A paragraph is a non-empty line. A long paragraph (more sentences than a limit) is also cut into
+overlapping windows of a few sentences, so that one quoted sentence inside a long paragraph can
+still be found in another outlet's copy.
+"""
+
+from __future__ import annotations
+
+from audit import sentences
+from audit.normalize import words
+from audit.records import Passage
+
+
+def text(lines: list[str], passage: Passage) -> str:
+    """The text of a passage."""
+    return lines[passage.line - 1][passage.start:passage.end]
+
+
+def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> list[Passage]:
+    """Passages of a document (lines of leftover page text come blanked out).
+
+    >>> text = ["One two three four five six.", "A b c d e f g h. I j k l m n o p. Q r s t u v w x."]
+    >>> [(p.line, p.start, p.end) for p in cut(text, 6, 2, 2)]
+    [(1, 0, 28), (2, 0, 50), (2, 0, 33), (2, 17, 50)]
+    """
+    out: list[Passage] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        n = len(words(line))
+        if n >= min_words:
+            start = len(line) - len(line.lstrip())
+            out.append(Passage(len(out), number, start, len(line.rstrip()), n))
+        spans = sentences.split(line)
+        if len(spans) <= max_sentences:
+            continue
+        for i in range(len(spans) - window + 1):
+            start, end = spans[i][0], spans[i + window - 1][1]
+            n = len(words(line[start:end]))
+            if n >= min_words:
+                out.append(Passage(len(out), number, start, end, n))
+    return out

@@ -1,0 +1,234 @@
+"""Records that flow between the stages: documents in, findings and summaries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The closed set of finding kinds (the JSON contract's ``kind``).
+KINDS = ("boilerplate", "encoding", "duplicate", "quality", "input-error")
+#: Severities, mildest first.
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document came from: a file, and the 1-based line of a JSONL record in it."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass
+class Document:
+    """One document of the corpus, as read (before normalization)."""
+
+    id: str
+    source: str
+    text: str
+    origin: Origin
+    #: The record's other fields (JSONL) or an empty dict (files); kept for `clean` and `dedup`.
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InputProblem:
+    """A record or file that could not be read; reported as a finding of kind input-error."""
+
+    origin: Origin
+    message: str
+
+
+@dataclass
+class Finding:
+    """One observation about a document; every stage reports through this one type."""
+
+    document: str
+    kind: str
+    rule: str
+    severity: str
+    message: str
+    line: int | None = None
+    text: str = ""
+    span: tuple[int, int] | None = None
+    #: Kind-specific detail, e.g. the text after an encoding repair.
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "document": self.document,
+            "line": self.line,
+            "kind": self.kind,
+            "rule": self.rule,
+            "severity": self.severity,
+            "text": self.text,
+            "message": self.message,
+        }
+        if self.span is not None:
+            out["span"] = list(self.span)
+        out.update(self.detail)
+        return out
+
+
+@dataclass
+class Readability:
+    """Readability scores of one document (textstat's formulas)."""
+
+    flesch_reading_ease: float
+    flesch_kincaid_grade: float
+    gunning_fog: float
+    smog_index: float
+    dale_chall: float
+    words: int
+    sentences: int
+
+    @property
+    def grade(self) -> float:
+        """Combined grade level (higher = harder): the mean of the three grade-scaled formulas."""
+        return round((self.flesch_kincaid_grade + self.gunning_fog + self.smog_index) / 3, 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade,
+            "flesch_reading_ease": self.flesch_reading_ease,
+            "flesch_kincaid_grade": self.flesch_kincaid_grade,
+            "gunning_fog": self.gunning_fog,
+            "smog_index": self.smog_index,
+            "dale_chall": self.dale_chall,
+            "words": self.words,
+            "sentences": self.sentences,
+        }
+
+
+@dataclass
+class SentenceTone:
+    """Tone of one sentence: a score in [0, 1] and the words that drive it."""
+
+    line: int
+    text: str
+    score: float
+    evidence: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "score": self.score, "evidence": self.evidence, "text": self.text}
+
+
+@dataclass
+class Tone:
+    """Tone of one document: a summary score, its signals and its most loaded sentences."""
+
+    score: float
+    evidence: list[str]
+    signals: dict[str, float]
+    sentences: list[SentenceTone]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "evidence": self.evidence,
+            "signals": self.signals,
+            "sentences": [s.to_json() for s in self.sentences],
+        }
+
+
+@dataclass
+class Passage:
+    """A unit compared between documents: a paragraph, or a window of sentences inside one."""
+
+    index: int
+    line: int
+    start: int
+    end: int
+    words: int
+
+
+@dataclass
+class DocumentSummary:
+    """Everything the corpus pass needs of one document: compact, with no copy of its text."""
+
+    id: str
+    source: str
+    origin: Origin
+    lines: int
+    #: Lines with some text on them.
+    text_lines: int
+    words: int
+    chars: int
+    findings: list[Finding]
+    readability: Readability | None
+    tone: Tone | None
+    #: MinHash signature of the whole document (uint32 values), or None when it is too short.
+    signature: Any
+    passages: list[Passage]
+    #: MinHash signatures of the passages, one row per passage (a 2-D uint32 array).
+    passage_signatures: Any
+
+
+@dataclass
+class Span:
+    """A located piece of text inside a document, for the report."""
+
+    document: str
+    source: str
+    lines: tuple[int, int]
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"document": self.document, "source": self.source, "lines": list(self.lines), "text": self.text}
+
+
+@dataclass
+class PassagePair:
+    """A passage shared by documents of two different sources, verified."""
+
+    a: Span
+    b: Span
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a.to_json(), "b": self.b.to_json(), "similarity": self.similarity}
+
+
+@dataclass
+class DuplicatePair:
+    """Two documents that are near-duplicates: MinHash estimate and verified Jaccard."""
+
+    a: str
+    b: str
+    estimated: float
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "estimated": self.estimated, "similarity": self.similarity}
+
+
+@dataclass
+class Cluster:
+    """Near-duplicate documents joined together, with the one kept and why."""
+
+    members: list[str]
+    kept: str
+    reason: str
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity}
+
+
+@dataclass
+class ScanResult:
+    """The outcome of a scan: per-document summaries and the corpus-level findings."""
+
+    settings: dict[str, Any]
+    documents: list[DocumentSummary]
+    findings: list[Finding]
+    duplicate_pairs: list[DuplicatePair]
+    clusters: list[Cluster]
+    passage_pairs: list[PassagePair]
+    input_errors: int
+    records: int
+    verdict: str = "pass"
+    failures: list[str] = field(default_factory=list)

@@ -1,0 +1,241 @@
+"""Render a scan as Markdown (for people: GitHub, a terminal) or JSON (the stable contract).
+
+Both are deterministic: the same input and settings give the same output, except the one line
+that says when the report was generated (``SOURCE_DATE_EPOCH`` fixes that too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from typing import Any
+
+from audit import __version__
+from audit.records import DocumentSummary, Finding, ScanResult
+from audit.summary import summarize
+
+#: Rows shown per table before the rest is summarized in one line (JSON always has everything).
+MAX_ROWS = 200
+
+
+def generated_at() -> str:
+    """The time the report was made (UTC), or ``SOURCE_DATE_EPOCH`` when that is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    """The JSON contract: see DESIGN.md."""
+    return {
+        "version": __version__,
+        "generated": generated_at(),
+        "settings": result.settings,
+        "verdict": result.verdict,
+        "failures": result.failures,
+        "summary": summarize(result),
+        "documents": [_document_json(d) for d in result.documents],
+        "findings": [f.to_json() for f in result.findings],
+        "duplicate_pairs": [p.to_json() for p in result.duplicate_pairs],
+        "clusters": [c.to_json() for c in result.clusters],
+        "passage_pairs": [p.to_json() for p in result.passage_pairs],
+    }
+
+
+def _document_json(d: DocumentSummary) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "source": d.source,
+        "origin": str(d.origin),
+        "lines": d.lines,
+        "words": d.words,
+        "readability": d.readability.to_json() if d.readability else None,
+        "tone": d.tone.to_json() if d.tone else None,
+    }
+
+
+def render_json(result: ScanResult) -> str:
+    return json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def cell(text: Any) -> str:
+    """Text made safe for one Markdown table cell.
+
+    >>> cell("a | b\\n<c>")
+    'a \\\\| b &lt;c&gt;'
+    """
+    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        out.append(f"\n… and {len(rows) - MAX_ROWS} more rows (all of them are in `--format json`).")
+    return out
+
+
+def _where(f: Finding) -> str:
+    return f"{f.document}:{f.line}" if f.line is not None else f.document
+
+
+def _mean_sd(values: list[float]) -> str:
+    if not values:
+        return "–"
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return f"{mean:.1f}"
+    return f"{mean:.1f} ± {statistics.stdev(values):.1f}"
+
+
+def render_markdown(result: ScanResult, title: str) -> str:
+    """The report for people."""
+    s = summarize(result)
+    out: list[str] = [f"# corpus-audit report: {title}", ""]
+    if result.verdict == "pass":
+        out.append("**Verdict: pass**: every threshold holds.")
+    else:
+        out.append("**Verdict: fail**: " + "; ".join(result.failures) + ".")
+    out += ["", "## Summary", ""]
+    out += _table(["Measure", "Value"], [
+        ["Documents", s["documents"]],
+        ["Sources", s["sources"]],
+        ["Lines (with text)", s["text_lines"]],
+        ["Words", s["words"]],
+        ["Near-duplicate clusters", f"{s['clusters']} ({s['duplicate_documents']} documents beside the kept ones, {s['duplicate_share']:.1%})"],
+        ["Passages shared between sources", s["passage_pairs"]],
+        ["Lines of leftover page text", f"{s['boilerplate_lines']} ({s['boilerplate_share']:.1%} of lines with text)"],
+        ["Encoding repairs", f"{s['encoding_repairs']} in {s['documents_repaired']} documents"],
+        ["Input errors", s["input_errors"]],
+    ])
+    out += _passages(result) + _clusters(result) + _boilerplate(result) + _encoding(result)
+    out += _readability(result) + _tone(result) + _input_errors(result) + _settings(result)
+    return "\n".join(out) + "\n"
+
+
+def _passages(result: ScanResult) -> list[str]:
+    out = ["", "## Passages shared between sources", ""]
+    if not result.passage_pairs:
+        return out + ["None found."]
+    by_sources: dict[tuple[str, str], list] = defaultdict(list)
+    for p in result.passage_pairs:
+        by_sources[(p.a.source, p.b.source)].append(p)
+    out += _table(["Source A", "Source B", "Shared passages"],
+                  [[a, b, len(ps)] for (a, b), ps in sorted(by_sources.items())])
+    for (a, b), pairs in sorted(by_sources.items()):
+        out += ["", f"### {cell(a)} and {cell(b)}", ""]
+        for p in pairs[:MAX_ROWS]:
+            out += _table([f"{p.a.document}:{_lines(p.a.lines)}", f"{p.b.document}:{_lines(p.b.lines)}"],
+                          [[p.a.text, p.b.text]])
+            out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams).", ""]
+    return out
+
+
+def _lines(lines: tuple[int, int]) -> str:
+    return str(lines[0]) if lines[0] == lines[1] else f"{lines[0]}-{lines[1]}"
+
+
+def _clusters(result: ScanResult) -> list[str]:
+    out = ["", "## Near-duplicate documents", ""]
+    if not result.clusters:
+        return out + ["None found."]
+    return out + _table(["Kept", "Why", "Duplicates", "Similarity (at least)"],
+                        [[c.kept, c.reason, ", ".join(m for m in c.members if m != c.kept), f"{c.similarity:.2f}"]
+                         for c in result.clusters])
+
+
+def _boilerplate(result: ScanResult) -> list[str]:
+    out = ["", "## Leftover page text", ""]
+    found = [f for f in result.findings if f.kind == "boilerplate"]
+    if not found:
+        return out + ["None found."]
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in found:
+        by_rule[f.rule].append(f)
+    out += _table(["Rule", "Lines", "Message"],
+                  [[rule, len(fs), fs[0].message] for rule, fs in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0]))])
+    for rule, fs in sorted(by_rule.items()):
+        out += ["", f"### {rule}", ""]
+        out += _table(["Where", "Line"], [[_where(f), f.text] for f in fs])
+    return out
+
+
+def _encoding(result: ScanResult) -> list[str]:
+    out = ["", "## Encoding repairs", ""]
+    found = [f for f in result.findings if f.kind == "encoding"]
+    if not found:
+        return out + ["None needed."]
+    return out + _table(["Where", "Before", "After"], [[_where(f), f.detail["before"], f.detail["after"]] for f in found])
+
+
+def _readability(result: ScanResult) -> list[str]:
+    out = ["", "## Readability", ""]
+    docs = [d for d in result.documents if d.readability]
+    if not docs:
+        return out + ["Not computed."]
+    by_source: dict[str, list[DocumentSummary]] = defaultdict(list)
+    for d in docs:
+        by_source[d.source].append(d)
+    out += ["Per source (mean ± standard deviation over its documents; grade is the mean of the "
+            "Flesch-Kincaid, Gunning fog and SMOG grade levels):", ""]
+    out += _table(["Source", "Documents", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
+        [src, len(ds)] + [_mean_sd([getattr(d.readability, m) for d in ds]) for m in
+                          ("grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall")]
+        for src, ds in sorted(by_source.items())
+    ])
+    out += ["", "Per document:", ""]
+    out += _table(["Document", "Words", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
+        [d.id, d.readability.words, d.readability.sentences, d.readability.grade, d.readability.flesch_reading_ease,
+         d.readability.flesch_kincaid_grade, d.readability.gunning_fog, d.readability.smog_index, d.readability.dale_chall]
+        for d in docs
+    ])
+    return out
+
+
+def _tone(result: ScanResult) -> list[str]:
+    out = ["", "## Tone", ""]
+    docs = [d for d in result.documents if d.tone]
+    if not docs:
+        return out + ["Not computed."]
+    out += ["Each sentence is scored by the strength of its VADER compound score (0 neutral, 1 "
+            "strongly loaded); a document's score is the mean over its sentences, and a sentence "
+            "of score 0.5 or more counts as loaded.", ""]
+    by_source: dict[str, list[DocumentSummary]] = defaultdict(list)
+    for d in docs:
+        by_source[d.source].append(d)
+    rows = []
+    for src, ds in sorted(by_source.items()):
+        words: Counter[str] = Counter(w for d in ds for w in d.tone.evidence)
+        rows.append([src, len(ds), _mean_sd([d.tone.score for d in ds]),
+                     _mean_sd([d.tone.signals["loaded_share"] for d in ds]),
+                     ", ".join(w for w, _ in words.most_common(8))])
+    out += _table(["Source", "Documents", "Score", "Loaded sentences (share)", "Evidence words"], rows)
+    out += ["", "Per document, most loaded first:", ""]
+    ranked = sorted(docs, key=lambda d: (-d.tone.score, d.id))
+    out += _table(["Document", "Score", "Loaded sentences", "Evidence words"], [
+        [d.id, f"{d.tone.score:.2f}", f"{d.tone.signals['loaded_sentences']} of {d.tone.signals['sentences']}",
+         ", ".join(d.tone.evidence)] for d in ranked
+    ])
+    for d in ranked:
+        if d.tone.sentences:
+            out += ["", f"Most loaded sentences of {cell(d.id)}:", ""]
+            out += _table(["Line", "Score", "Sentence", "Evidence"],
+                          [[s.line, f"{s.score:.2f}", s.text, ", ".join(s.evidence)] for s in d.tone.sentences])
+    return out
+
+
+def _input_errors(result: ScanResult) -> list[str]:
+    out = ["", "## Input errors", ""]
+    found = [f for f in result.findings if f.kind == "input-error"]
+    if not found:
+        return out + ["None."]
+    return out + _table(["Where", "Problem"], [[_where(f), f.message] for f in found])
+
+
+def _settings(result: ScanResult) -> list[str]:
+    return ["", "## Settings", "", "```json", json.dumps(result.settings, indent=2, sort_keys=True), "```", "",
+            f"Generated {generated_at()} by corpus-audit version {__version__}."]

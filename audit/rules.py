@@ -1,0 +1,235 @@
+"""The rule engine: load rule packs (TOML files in ``rules/``) and apply them to lines.
+
+A rule file holds ``[[rule]]`` tables. Every rule has the common keys ``id`` (``family.name``),
+``kind``, ``message``, ``severity``, ``action``, ``match`` and ``no_match`` (examples that must and
+must not match, checked by ``corpus-audit rules test`` and the test suite), and optionally
+``description``, ``scope``, ``within``, ``max_words`` and ``case_sensitive``. Kinds:
+
+- ``pattern``: a regular expression (``pattern``) searched in the line;
+- ``phrases``: a list of phrases (``phrases``); a line matches when, folded and without
+  surrounding punctuation, it is one of them.
+
+Scopes: ``line`` (any line), ``head`` or ``tail`` (only the first or last ``within`` non-empty
+lines of a document). A loader error names the file, the rule and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from audit.errors import RuleError
+from audit.normalize import fold
+from audit.records import SEVERITIES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RULE_KINDS = ("pattern", "phrases")
+SCOPES = ("line", "head", "tail")
+ACTIONS = ("flag", "strip")
+_COMMON_KEYS = {"id", "kind", "message", "severity", "action", "match", "no_match", "description",
+                "scope", "within", "max_words", "case_sensitive"}
+_KIND_KEYS = {"pattern": {"pattern"}, "phrases": {"phrases"}}
+_ID = re.compile(r"^[a-z0-9_-]+\.[a-z0-9_.-]+$")
+_EDGE_PUNCT = " \t\"'“”‘’«»()[]{}<>|•·*-–—:;,.!?"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule."""
+
+    id: str
+    kind: str
+    message: str
+    severity: str
+    action: str
+    scope: str
+    within: int
+    max_words: int | None
+    file: str
+    description: str = ""
+    pattern: re.Pattern[str] | None = None
+    phrases: frozenset[str] = frozenset()
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+    def search(self, line: str) -> tuple[int, int] | None:
+        """The span of the match in `line`, or None (scope is the caller's business)."""
+        if self.max_words is not None and len(line.split()) > self.max_words:
+            return None
+        if self.pattern is not None:
+            m = self.pattern.search(line)
+            return (m.start(), m.end()) if m else None
+        stripped = line.strip(_EDGE_PUNCT)
+        if fold(stripped) in self.phrases:
+            start = line.find(stripped)
+            return (start, start + len(stripped))
+        return None
+
+    def check_examples(self) -> list[str]:
+        """Messages for the examples this rule gets wrong; empty when all pass."""
+        problems = [f"{self.id}: should match {ex!r}" for ex in self.match if self.search(ex) is None]
+        problems += [f"{self.id}: should not match {ex!r}" for ex in self.no_match if self.search(ex) is not None]
+        return problems
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that matched a line."""
+
+    line: int
+    rule: Rule
+    span: tuple[int, int]
+
+
+@dataclass
+class RuleSet:
+    """Rules in the order they were loaded; the first matching rule claims a line."""
+
+    rules: list[Rule] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def apply(self, lines: list[str]) -> list[Hit]:
+        """Match every rule against the lines of one document (1-based line numbers).
+
+        >>> rs = RuleSet([compile_rule({"id": "share.x", "kind": "phrases", "phrases": ["share"],
+        ...   "message": "m", "match": ["Share"], "no_match": []}, "x.toml")])
+        >>> [(h.line, h.rule.id) for h in rs.apply(["Body text.", "Share:"])]
+        [(2, 'share.x')]
+        """
+        nonempty = [i for i, line in enumerate(lines) if line.strip()]
+        hits: list[Hit] = []
+        for rank, i in enumerate(nonempty):
+            line = lines[i]
+            from_end = len(nonempty) - rank
+            for rule in self.rules:
+                if rule.scope == "head" and rank >= rule.within:
+                    continue
+                if rule.scope == "tail" and from_end > rule.within:
+                    continue
+                span = rule.search(line)
+                if span is not None:
+                    hits.append(Hit(i + 1, rule, span))
+                    break
+        return hits
+
+    def check_examples(self) -> list[str]:
+        """Every example failure of every rule."""
+        return [problem for rule in self.rules for problem in rule.check_examples()]
+
+
+def _fail(file: str, rule_id: str, key: str, reason: str) -> RuleError:
+    return RuleError(f"{file}: rule {rule_id!r}: {key}: {reason}")
+
+
+def _strings(file: str, rule_id: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(file, rule_id, key, "must be a list of strings")
+    return tuple(value)
+
+
+def compile_rule(table: dict[str, Any], file: str) -> Rule:
+    """Check one ``[[rule]]`` table and compile it; errors name the file, the rule and the key."""
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise _fail(file, str(rule_id), "id", "must look like 'family.name' (lower case)")
+    kind = table.get("kind")
+    if kind not in RULE_KINDS:
+        raise _fail(file, rule_id, "kind", f"must be one of {', '.join(RULE_KINDS)}")
+    unknown = set(table) - _COMMON_KEYS - _KIND_KEYS[kind]
+    if unknown:
+        raise _fail(file, rule_id, sorted(unknown)[0], f"unknown key for a {kind} rule")
+    message = table.get("message")
+    if not isinstance(message, str) or not message:
+        raise _fail(file, rule_id, "message", "is required")
+    severity = table.get("severity", "warning")
+    if severity not in SEVERITIES:
+        raise _fail(file, rule_id, "severity", f"must be one of {', '.join(SEVERITIES)}")
+    action = table.get("action", "flag")
+    if action not in ACTIONS:
+        raise _fail(file, rule_id, "action", f"must be one of {', '.join(ACTIONS)}")
+    scope = table.get("scope", "line")
+    if scope not in SCOPES:
+        raise _fail(file, rule_id, "scope", f"must be one of {', '.join(SCOPES)}")
+    within = table.get("within", 3)
+    if not isinstance(within, int) or within < 1:
+        raise _fail(file, rule_id, "within", "must be a positive integer")
+    max_words = table.get("max_words")
+    if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
+        raise _fail(file, rule_id, "max_words", "must be a positive integer")
+    match = _strings(file, rule_id, "match", table.get("match", []))
+    no_match = _strings(file, rule_id, "no_match", table.get("no_match", []))
+    if not match:
+        raise _fail(file, rule_id, "match", "needs at least one example that must match")
+    pattern = None
+    phrases: frozenset[str] = frozenset()
+    if kind == "pattern":
+        source = table.get("pattern")
+        if not isinstance(source, str) or not source:
+            raise _fail(file, rule_id, "pattern", "is required")
+        flags = 0 if table.get("case_sensitive", False) else re.IGNORECASE
+        try:
+            pattern = re.compile(source, flags)
+        except re.error as exc:
+            raise _fail(file, rule_id, "pattern", f"invalid regular expression: {exc}") from None
+    else:
+        phrases = frozenset(fold(p.strip(_EDGE_PUNCT)) for p in _strings(file, rule_id, "phrases", table.get("phrases")))
+        if not phrases:
+            raise _fail(file, rule_id, "phrases", "needs at least one phrase")
+    return Rule(id=rule_id, kind=kind, message=message, severity=severity, action=action, scope=scope,
+                within=within, max_words=max_words, file=file, description=table.get("description", ""),
+                pattern=pattern, phrases=phrases, match=match, no_match=no_match)
+
+
+def load_file(path: Path) -> list[Rule]:
+    """The rules of one TOML file."""
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{name}: cannot read rule file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{name}: not valid TOML: {exc}") from None
+    tables = data.get("rule", [])
+    if not isinstance(tables, list):
+        raise RuleError(f"{name}: 'rule' must be an array of tables ([[rule]])")
+    return [compile_rule(t, name) for t in tables]
+
+
+def builtin_rules_dir() -> Path:
+    """The folder of rule packs that ships with corpus-audit (``rules/`` of the source tree)."""
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("audit.rule_packs")))
+
+
+def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True) -> RuleSet:
+    """Load the built-in rule packs and those in `dirs`, without the rules whose id is disabled."""
+    folders = ([builtin_rules_dir()] if builtin else []) + [Path(d) for d in dirs]
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise RuleError(f"{folder}: rule folder not found")
+        for path in sorted(folder.glob("*.toml")):
+            for rule in load_file(path):
+                if rule.id in seen:
+                    raise RuleError(f"{path.name}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
+                seen[rule.id] = path.name
+                rules.append(rule)
+    off = set(disabled)
+    unknown = off - set(seen)
+    if unknown:
+        raise RuleError(f"no rule with id {sorted(unknown)[0]!r} to switch off")
+    return RuleSet([r for r in rules if r.id not in off])

@@ -1,0 +1,120 @@
+"""The main job: read a corpus, analyze each document, run the corpus pass, judge the result.
+
+Per-document work runs in a pool of processes (bounded: only a few batches are in flight, so
+memory follows the summaries, not the corpus); the corpus pass then works on the summaries and
+re-reads only the documents whose candidate duplicates it verifies.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+
+from audit.analyze import Analyzer, prepare
+from audit.errors import InputError
+from audit.readers import Corpus, Fields
+from audit.records import Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
+from audit.rules import RuleSet, load_rules
+from audit.settings import ScanSettings
+from audit.similarity import find_duplicates
+from audit.thresholds import judge
+
+#: Documents sent to a worker process at a time.
+BATCH_SIZE = 32
+
+
+def input_error(problem: InputProblem) -> Finding:
+    """The finding that reports an unreadable record."""
+    return Finding(problem.origin.path, "input-error", "input.unreadable", "error", problem.message,
+                   line=problem.origin.line)
+
+
+def documents(corpus: Corpus, strict: bool, problems: list[Finding]) -> Iterator[Document]:
+    """The readable documents with unique ids; problems are appended to `problems` (or raised)."""
+    first_seen: dict[str, Origin] = {}
+    for record in corpus:
+        if isinstance(record, Document) and record.id in first_seen:
+            record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {first_seen[record.id]})")
+        if isinstance(record, InputProblem):
+            if strict:
+                raise InputError(f"{record.origin}: {record.message}")
+            problems.append(input_error(record))
+            continue
+        first_seen[record.id] = record.origin
+        yield record
+
+
+def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
+    it = iter(docs)
+    while batch := list(islice(it, BATCH_SIZE)):
+        yield batch
+
+
+def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[DocumentSummary]:
+    """Summaries in input order; a process pool when there is more than one batch of work."""
+    batches = _batches(docs)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    workers = jobs or os.cpu_count() or 1
+    if second is None or workers == 1:
+        for batch in (first, second, *batches) if second else (first,):
+            yield from analyzer.batch(batch)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future[list[DocumentSummary]]] = []
+        for batch in (first, second, *batches):
+            pending.append(pool.submit(analyzer.batch, batch))
+            if len(pending) >= 2 * workers:
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
+
+
+def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
+    def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
+        done: set[int] = set()
+        for record in corpus:
+            if isinstance(record, Document):
+                i = index.get(record.id)
+                if i is not None and i in needed and i not in done:
+                    done.add(i)
+                    yield i, prepare(record, rules).body
+    return load
+
+
+def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None) -> ScanResult:
+    """Audit the corpus under `paths` (folders, files, "-" for JSON Lines on stdin)."""
+    settings = settings or ScanSettings()
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
+    analyzer = Analyzer(settings, rules)
+    with Corpus(paths, fields) as corpus:
+        problems: list[Finding] = []
+        summaries = list(analyze_all(documents(corpus, settings.strict, problems), analyzer, settings.jobs))
+        index = {s.id: i for i, s in enumerate(summaries)}
+        duplicates = find_duplicates(summaries, settings.similarity, _loader(corpus, rules, index))
+    findings = [f for s in summaries for f in s.findings]
+    kept = {c.kept for c in duplicates.clusters}
+    for cluster in duplicates.clusters:
+        for member in cluster.members:
+            if member not in kept:
+                findings.append(Finding(member, "duplicate", "duplicate.document", "warning",
+                                        f"Near-duplicate of {cluster.kept} (cluster kept: {cluster.reason})",
+                                        detail={"duplicate_of": cluster.kept}))
+    findings += problems
+    result = ScanResult(
+        settings=settings.to_dict(),
+        documents=summaries,
+        findings=findings,
+        duplicate_pairs=duplicates.pairs,
+        clusters=duplicates.clusters,
+        passage_pairs=duplicates.passage_pairs,
+        input_errors=len(problems),
+        records=len(summaries) + len(problems),
+    )
+    result.failures = judge(result, settings.thresholds)
+    result.verdict = "fail" if result.failures else "pass"
+    return result
