@@ -1,0 +1,96 @@
+"""End-to-end: the installed command, run as a subprocess."""
+
+import json
+
+import pytest
+
+
+def test_scan_seeds_writes_the_report_with_every_finding(cli, seeds, tmp_path):
+    out = tmp_path / "seeds.md"
+    run = cli("scan", str(seeds), "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    assert f"wrote {out}" in run.stderr
+    md = out.read_text()
+    assert "**Verdict: pass**" in md
+    for line in ["| 000_bcb7408d258baeaa.txt:15 | Share this Article |",
+                 "| 000_bcb7408d258baeaa.txt:16 | Share this Article |",
+                 "| 000_bcb7408d258baeaa.txt:2 | By Carl Samson |",
+                 "| 002_7ca3920c5da086aa.txt:23 | The Associated Press contributed to this report. |"]:
+        assert line in md
+    assert "| 000_bcb7408d258baeaa.txt:14 | Featured Images: (Left) Flickr / Gage Skidmore (CC BY-SA 2.0)" in md
+    assert "| 000_bcb7408d258baeaa.txt:9 | 002_7ca3920c5da086aa.txt:11 |" in md
+    assert "## Near-duplicate documents\n\nNone found." in md
+    assert "## Encoding repairs\n\nNone needed." in md
+
+
+def test_scan_seeds_json_findings_are_exactly_the_leftovers(cli, seeds):
+    run = cli("scan", str(seeds), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    flagged = {(f["document"], f["line"], f["rule"]) for f in data["findings"]}
+    assert flagged == {
+        ("000_bcb7408d258baeaa.txt", 2, "byline.by"),
+        ("000_bcb7408d258baeaa.txt", 14, "credit.label"),
+        ("000_bcb7408d258baeaa.txt", 15, "share.widget"),
+        ("000_bcb7408d258baeaa.txt", 16, "share.widget"),
+        ("002_7ca3920c5da086aa.txt", 23, "wire.contributed"),
+    }
+    assert data["clusters"] == []
+    [pair] = data["passage_pairs"]
+    assert (pair["a"]["document"], pair["a"]["lines"]) == ("000_bcb7408d258baeaa.txt", [9, 9])
+    assert (pair["b"]["document"], pair["b"]["lines"]) == ("002_7ca3920c5da086aa.txt", [11, 11])
+    assert pair["a"]["text"].startswith("“There were agreements between the U.S. and North Korea")
+    assert "Koh said" in pair["b"]["text"]
+    assert data["summary"]["encoding_repairs"] == 0
+
+
+def test_stdin_jsonl(cli):
+    feed = "".join(json.dumps({"id": f"n{i}", "text": f"Story number {i} is about the weather."}) + "\n" for i in range(3))
+    run = cli("scan", "-", "--format", "json", input=feed)
+    assert run.returncode == 0, run.stderr
+    assert [d["id"] for d in json.loads(run.stdout)["documents"]] == ["n0", "n1", "n2"]
+
+
+def test_missing_path_is_exit_2_with_one_line(cli):
+    run = cli("scan", "no/such/dir")
+    assert run.returncode == 2
+    assert run.stderr.strip() == "corpus-audit: error: no/such/dir: no such file or folder"
+
+
+def test_bad_records_are_counted_and_named(cli, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"id": "a", "text": "A fine record of text."}\n{oops\n{"id": "c"}\n')
+    run = cli("scan", str(path), "--format", "json")
+    assert run.returncode == 0
+    assert "Traceback" not in run.stderr
+    assert f"{path.as_posix()}:2: invalid JSON" in run.stderr
+    assert f"{path.as_posix()}:3: field 'text' is missing" in run.stderr
+    data = json.loads(run.stdout)
+    assert data["summary"]["input_errors"] == 2 and data["summary"]["documents"] == 1
+    assert data["verdict"] == "fail"
+    strict = cli("scan", str(path), "--strict", "--format", "json")
+    assert strict.returncode == 2
+    assert strict.stderr.strip() == f"corpus-audit: error: {path.as_posix()}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)"
+
+
+def test_python_dash_m(seeds, tmp_path):
+    import subprocess
+    import sys
+    run = subprocess.run([sys.executable, "-m", "audit", "--version"], capture_output=True, text=True)
+    assert run.returncode == 0 and "corpus-audit" in run.stdout
+
+
+@pytest.mark.parametrize("args", [["scan"], ["rules", "list"], ["rules", "test"]])
+def test_every_command_has_help_with_an_example(cli, args):
+    run = cli(*args, "--help")
+    assert run.returncode == 0
+    assert "corpus-audit " + args[0] in run.stdout
+
+
+def test_rules_test_passes_and_fails(cli, tmp_path):
+    assert cli("rules", "test").returncode == 0
+    (tmp_path / "bad.toml").write_text('[[rule]]\nid = "mine.x"\nkind = "phrases"\nmessage = "m"\n'
+                                       'phrases = ["hello"]\nmatch = ["goodbye"]\n')
+    run = cli("rules", "test", "--rules", str(tmp_path))
+    assert run.returncode == 1
+    assert "FAIL mine.x: should match 'goodbye'" in run.stdout

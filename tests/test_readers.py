@@ -1,0 +1,86 @@
+import gzip
+import json
+
+import pytest
+
+from audit.errors import InputError
+from audit.readers import Corpus, Fields
+from audit.records import Document, InputProblem
+
+
+def read(*paths, fields=None):
+    return list(Corpus([str(p) for p in paths], fields))
+
+
+def test_folder_is_read_recursively_in_order(tmp_path):
+    (tmp_path / "b.txt").write_text("Second.")
+    (tmp_path / "a.md").write_text("First.")
+    (tmp_path / "outlet").mkdir()
+    (tmp_path / "outlet" / "c.txt").write_text("Third.")
+    (tmp_path / "skip.csv").write_text("not read")
+    docs = read(tmp_path)
+    assert [(d.id, d.source, d.text) for d in docs] == [
+        ("a.md", "a", "First."), ("b.txt", "b", "Second."), ("outlet/c.txt", "outlet", "Third.")]
+
+
+def test_jsonl_fields_and_source_fallbacks(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    rows = [
+        {"id": 1, "body": "One.", "outlet": "Paper", "url": "https://www.example.com/x"},
+        {"id": 2, "body": "Two.", "url": "https://www.example.com/y"},
+        {"body": "Three."},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    docs = read(path, fields=Fields(text="body", source="outlet"))
+    assert [(d.id, d.source) for d in docs] == [("1", "Paper"), ("2", "example.com"), ("feed:3", "feed")]
+    assert docs[0].fields == {"id": 1, "outlet": "Paper", "url": "https://www.example.com/x"}
+    assert str(docs[1].origin) == f"{path.as_posix()}:2"
+
+
+def test_gzipped_jsonl(tmp_path):
+    path = tmp_path / "feed.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(json.dumps({"id": "a", "text": "Hello there."}) + "\n")
+    assert [d.id for d in read(path)] == ["a"]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", "invalid JSON"),
+    ("[1, 2]", "a JSON list, not an object"),
+    ('{"id": "x"}', "field 'text' is missing"),
+    ('{"id": "x", "text": null}', "field 'text' is a NoneType, not a string"),
+    ('{"id": "x", "text": 5}', "field 'text' is a int, not a string"),
+    ('{"id": "x", "text": "   "}', "empty document"),
+])
+def test_bad_jsonl_records_are_problems_with_file_and_line(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "ok", "text": "Fine."}) + "\n" + line + "\n")
+    records = read(path)
+    assert isinstance(records[0], Document)
+    problem = records[1]
+    assert isinstance(problem, InputProblem)
+    assert message in problem.message
+    assert str(problem.origin) == f"{path.as_posix()}:2"
+
+
+def test_binary_undecodable_and_empty_files_are_problems(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfWith a BOM.")
+    records = {str(r.origin).split("/")[-1]: r for r in read(tmp_path)}
+    assert records["bom.txt"].text == "With a BOM."
+    assert "binary" in records["bin.txt"].message
+    assert "not valid UTF-8 (byte 3)" in records["latin.txt"].message
+    assert records["empty.txt"].message == "empty document"
+
+
+def test_missing_path_raises():
+    with pytest.raises(InputError, match="no/such/folder: no such file or folder"):
+        Corpus(["no/such/folder"])
+
+
+def test_corpus_can_be_read_twice(tmp_path):
+    (tmp_path / "a.txt").write_text("Once.")
+    corpus = Corpus([str(tmp_path)])
+    assert [d.id for d in corpus] == [d.id for d in corpus] == ["a.txt"]

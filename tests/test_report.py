@@ -1,0 +1,38 @@
+import json
+
+from audit.report import render_json, render_markdown, to_json
+from audit.scan import scan
+from audit.settings import ScanSettings
+
+
+def test_json_contract_on_seeds(seeds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    data = json.loads(render_json(scan([str(seeds)], ScanSettings(jobs=1))))
+    assert {"version", "settings", "verdict", "summary", "documents", "findings", "clusters", "passage_pairs"} <= set(data)
+    assert data["verdict"] in ("pass", "fail")
+    assert data["summary"]["documents"] == 3 and data["summary"]["sources"] == 3
+    doc = data["documents"][0]
+    assert {"id", "source", "lines", "readability", "tone"} <= set(doc)
+    assert "grade" in doc["readability"] and "flesch_reading_ease" in doc["readability"]
+    assert {"score", "evidence", "signals", "sentences"} <= set(doc["tone"])
+    for f in data["findings"]:
+        assert {"document", "line", "kind", "rule", "severity", "text", "message"} <= set(f)
+        assert f["kind"] in ("boilerplate", "encoding", "duplicate", "quality", "input-error")
+    pair = data["passage_pairs"][0]
+    assert set(pair["a"]) >= {"document", "lines", "text"} and "similarity" in pair
+
+
+def test_reports_are_deterministic(seeds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    first = scan([str(seeds)], ScanSettings(jobs=1))
+    second = scan([str(seeds)], ScanSettings(jobs=1))
+    assert render_markdown(first, "seeds") == render_markdown(second, "seeds")
+    assert to_json(first) == to_json(second)
+
+
+def test_markdown_escapes_table_cells(tmp_path, monkeypatch):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "x|y", "text": "Body text here.\nShare | Tweet <b>"}) + "\n")
+    md = render_markdown(scan([str(path)], ScanSettings(jobs=1)), "docs")
+    assert "x\\|y" in md
+    assert "<b>" not in md
