@@ -19,7 +19,6 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -208,10 +207,9 @@ def load_file(path: Path) -> list[Rule]:
 
 def builtin_rules_dir() -> Path:
     """The folder of rule packs that ships with corpus-audit (``rules/`` of the source tree)."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if checkout.is_dir():
-        return checkout
-    return Path(str(resources.files("audit.rule_packs")))
+    here = Path(__file__).resolve().parent
+    installed = here / "rule_packs"
+    return installed if installed.is_dir() else here.parent / "rules"
 
 
 def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True) -> RuleSet:
