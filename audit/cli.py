@@ -6,6 +6,7 @@ one place (:class:`AuditGroup`); options shared by several commands are declared
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from audit import __version__
+from audit.config import load_settings
 from audit.errors import AuditError
 from audit.output import write_atomic
 from audit.readers import Corpus, Fields
@@ -51,10 +53,19 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def rule_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--rules DIR and --disable-rule ID."""
+    """--config FILE, --rules DIR and --disable-rule ID."""
     f = click.option("--disable-rule", "disabled", multiple=True, metavar="ID", help="Switch a rule off (repeatable).")(f)
-    return click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
-                        metavar="DIR", help="Add the rules in a folder of TOML files (repeatable).")(f)
+    f = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+                     metavar="DIR", help="Add the rules in a folder of TOML files (repeatable).")(f)
+    return click.option("--config", "config", metavar="FILE",
+                        help="TOML config (default: [tool.corpus-audit] of the nearest pyproject.toml).")(f)
+
+
+def settings_for(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], **overrides: Any) -> ScanSettings:
+    """Settings from the config, with the command line on top (rule folders and ids add up)."""
+    settings = load_settings(config, overrides)
+    return dataclasses.replace(settings, rule_dirs=settings.rule_dirs + rule_dirs,
+                               disabled_rules=settings.disabled_rules + disabled)
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,10 +88,11 @@ def cli() -> None:
 @input_options
 @rule_options
 @output_options
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes (0: one per core).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes (0, the default: one per core).")
 def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
-                 rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str, output: str | None, jobs: int) -> None:
+                 config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
+                 output: str | None, jobs: int | None) -> None:
     """Audit a corpus and write a report.
 
     PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
@@ -88,7 +100,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
-    settings = ScanSettings(rule_dirs=rule_dirs, disabled_rules=disabled, strict=strict, jobs=jobs)
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
     fields = Fields(text=text_field, id=id_field, source=source_field)
     result = scan(list(paths), settings, fields)
     name = Corpus(list(paths), fields).name
@@ -111,23 +123,25 @@ def rules_group() -> None:
 
 @rules_group.command("list")
 @rule_options
-def rules_list(rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
+def rules_list(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
     """List the rules: id, kind, scope, action, severity and message.
 
         corpus-audit rules list --rules my-rules/
     """
-    for rule in load_rules(rule_dirs, disabled):
+    settings = settings_for(config, rule_dirs, disabled)
+    for rule in load_rules(settings.rule_dirs, settings.disabled_rules):
         click.echo(f"{rule.id:28} {rule.kind:8} {rule.scope:5} {rule.action:5} {rule.severity:8} {rule.message}")
 
 
 @rules_group.command("test")
 @rule_options
-def rules_test(rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
+def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
     """Run every rule's own examples; exit 1 when one fails.
 
         corpus-audit rules test --rules my-rules/
     """
-    rules = load_rules(rule_dirs, disabled)
+    settings = settings_for(config, rule_dirs, disabled)
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
     problems = rules.check_examples()
     for p in problems:
         click.echo(f"FAIL {p}")

@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from audit.config import load_settings, read_config
+from audit.errors import ConfigError
+
+
+def test_defaults_without_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    settings = load_settings()
+    assert settings.thresholds.max_boilerplate_share == 0.2
+    assert settings.disabled_rules == ()
+
+
+def test_nearest_pyproject_table_then_config_file_then_flags(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.corpus-audit]\ndisable-rules = ['byline.by']\ntone = false\n"
+        "[tool.corpus-audit.thresholds]\nmax-boilerplate-share = 0.05\nmax-passage-pairs = 3\nmax-input-errors = false\n")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    settings = load_settings()
+    assert settings.disabled_rules == ("byline.by",)
+    assert settings.tone is False
+    assert settings.thresholds.max_boilerplate_share == 0.05
+    assert settings.thresholds.max_passage_pairs == 3
+    assert settings.thresholds.max_input_errors is None
+    config = tmp_path / "strict.toml"
+    config.write_text("[thresholds]\nmax-boilerplate-share = 0.01\n[similarity]\nkeep = 'earliest'\n")
+    settings = load_settings(str(config), {"thresholds.max_input_errors": 5, "jobs": 1, "strict": None})
+    assert settings.thresholds.max_boilerplate_share == 0.01
+    assert settings.thresholds.max_input_errors == 5
+    assert settings.similarity.keep == "earliest"
+    assert settings.jobs == 1 and settings.strict is False
+
+
+@pytest.mark.parametrize("body, message", [
+    ("colour = 'red'\n", "unknown key 'colour'"),
+    ("[thresholds]\nmax-everything = 1\n", "unknown key 'thresholds.max-everything'"),
+    ("[thresholds]\nmax-boilerplate-share = 'lots'\n", "'thresholds.max-boilerplate-share' must be"),
+    ("tone = 3\n", "'tone' must be bool"),
+    ("thresholds = 3\n", "'thresholds' must be a table"),
+    ("oops = \n", "not valid TOML"),
+])
+def test_bad_config_names_file_and_key(tmp_path, body, message):
+    path = tmp_path / "c.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError) as err:
+        load_settings(str(path))
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        read_config(tmp_path / "nope.toml")
+
+
+def test_cli_config_disables_rules(cli, seeds, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("disable-rules = ['share.widget']\n")
+    run = cli("scan", str(seeds), "--format", "json", "--config", str(config))
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert {f["rule"] for f in data["findings"]} == {"byline.by", "credit.label", "wire.contributed"}
+    assert data["settings"]["disabled_rules"] == ["share.widget"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("nonsense = 1\n")
+    run = cli("scan", str(seeds), "--config", str(bad))
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"corpus-audit: error: {bad}: unknown key 'nonsense'"
