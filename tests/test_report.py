@@ -36,3 +36,14 @@ def test_markdown_escapes_table_cells(tmp_path, monkeypatch):
     md = render_markdown(scan([str(path)], ScanSettings(jobs=1)), "docs")
     assert "x\\|y" in md
     assert "<b>" not in md
+
+
+def test_encoding_repairs_are_shown_with_line_before_and_after(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "m", "text": "A clean first line.\nThe cafÃ© was closed on Monday."}) + "\n")
+    result = scan([str(path)], ScanSettings(jobs=1))
+    md = render_markdown(result, "docs")
+    assert "| m:2 | The cafÃ© was closed on Monday. | The café was closed on Monday. |" in md
+    [finding] = [f for f in to_json(result)["findings"] if f["kind"] == "encoding"]
+    assert finding["line"] == 2 and finding["after"] == "The café was closed on Monday."
+    assert to_json(result)["summary"]["encoding_repairs"] == 1
