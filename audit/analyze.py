@@ -51,6 +51,8 @@ class Prepared:
     lines: list[str]
     repairs: list[Repair]
     hits: list[Hit]
+    #: Rules that gave up on a line (their time limit ran out): reported, not applied.
+    timeouts: list[Hit]
 
     @property
     def body(self) -> list[str]:
@@ -63,7 +65,8 @@ def prepare(doc: Document, rules: RuleSet) -> Prepared:
     """Repair a document's encoding and match the rules against its lines."""
     normalized = repair(doc.text)
     lines = normalized.text.split("\n")
-    return Prepared(lines, normalized.repairs, rules.apply(lines))
+    hits = rules.apply(lines)
+    return Prepared(lines, normalized.repairs, [h for h in hits if not h.timed_out], [h for h in hits if h.timed_out])
 
 
 def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
@@ -82,6 +85,12 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
         Finding(doc.id, "boilerplate", h.rule.id, h.rule.severity, h.rule.message, line=h.line,
                 text=lines[h.line - 1], span=h.span, detail={"action": h.rule.action})
         for h in hits
+    ]
+    findings += [
+        Finding(doc.id, "quality", h.rule.id, "error",
+                f"Rule gave up on this line after {analyzer.rules.timeout}s (its pattern is too slow here)",
+                line=h.line, text=lines[h.line - 1][:200])
+        for h in prepared.timeouts
     ]
     body_lines = prepared.body
     body = "\n".join(line for line in body_lines if line)

@@ -11,6 +11,10 @@ must not match, checked by ``corpus-audit rules test`` and the test suite), and 
 
 Scopes: ``line`` (any line), ``head`` or ``tail`` (only the first or last ``within`` non-empty
 lines of a document). A loader error names the file, the rule and the key.
+
+Patterns run on the ``regex`` engine, which copes with most catastrophic-backtracking patterns
+and takes a time limit per search: a user rule that would hang on some line gives up on that line
+after ``timeout`` seconds, and the line is reported instead of the run hanging.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import regex
 
 from audit.errors import RuleError
 from audit.normalize import fold
@@ -55,17 +61,20 @@ class Rule:
     max_words: int | None
     file: str
     description: str = ""
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern[str] | None = None
     phrases: frozenset[str] = frozenset()
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
 
-    def search(self, line: str) -> tuple[int, int] | None:
-        """The span of the match in `line`, or None (scope is the caller's business)."""
+    def search(self, line: str, timeout: float | None = None) -> tuple[int, int] | None:
+        """The span of the match in `line`, or None (scope is the caller's business).
+
+        Raises TimeoutError when the pattern takes longer than `timeout` seconds.
+        """
         if self.max_words is not None and len(line.split()) > self.max_words:
             return None
         if self.pattern is not None:
-            m = self.pattern.search(line)
+            m = self.pattern.search(line, timeout=timeout)
             return (m.start(), m.end()) if m else None
         stripped = line.strip(_EDGE_PUNCT)
         if fold(stripped) in self.phrases:
@@ -82,11 +91,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class Hit:
-    """A rule that matched a line."""
+    """A rule that matched a line, or (``timed_out``) gave up on it."""
 
     line: int
     rule: Rule
     span: tuple[int, int]
+    timed_out: bool = False
+
+
+#: Seconds one pattern may spend on one line.
+DEFAULT_TIMEOUT = 0.25
 
 
 @dataclass
@@ -94,6 +108,7 @@ class RuleSet:
     """Rules in the order they were loaded; the first matching rule claims a line."""
 
     rules: list[Rule] = field(default_factory=list)
+    timeout: float | None = DEFAULT_TIMEOUT
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -116,7 +131,11 @@ class RuleSet:
                     continue
                 if rule.scope == "tail" and from_end > rule.within:
                     continue
-                span = rule.search(line)
+                try:
+                    span = rule.search(line, self.timeout)
+                except TimeoutError:
+                    hits.append(Hit(i + 1, rule, (0, 0), timed_out=True))
+                    continue
                 if span is not None:
                     hits.append(Hit(i + 1, rule, span))
                     break
@@ -176,10 +195,10 @@ def compile_rule(table: dict[str, Any], file: str) -> Rule:
         source = table.get("pattern")
         if not isinstance(source, str) or not source:
             raise _fail(file, rule_id, "pattern", "is required")
-        flags = 0 if table.get("case_sensitive", False) else re.IGNORECASE
+        flags = regex.VERSION0 | (0 if table.get("case_sensitive", False) else regex.IGNORECASE)
         try:
-            pattern = re.compile(source, flags)
-        except re.error as exc:
+            pattern = regex.compile(source, flags)
+        except (regex.error, ValueError) as exc:
             raise _fail(file, rule_id, "pattern", f"invalid regular expression: {exc}") from None
     else:
         phrases = frozenset(fold(p.strip(_EDGE_PUNCT)) for p in _strings(file, rule_id, "phrases", table.get("phrases")))
@@ -212,7 +231,8 @@ def builtin_rules_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "rules"
 
 
-def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True) -> RuleSet:
+def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True,
+               timeout: float | None = DEFAULT_TIMEOUT) -> RuleSet:
     """Load the built-in rule packs and those in `dirs`, without the rules whose id is disabled."""
     folders = ([builtin_rules_dir()] if builtin else []) + [Path(d) for d in dirs]
     rules: list[Rule] = []
@@ -230,4 +250,4 @@ def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin:
     unknown = off - set(seen)
     if unknown:
         raise RuleError(f"no rule with id {sorted(unknown)[0]!r} to switch off")
-    return RuleSet([r for r in rules if r.id not in off])
+    return RuleSet([r for r in rules if r.id not in off], timeout)

@@ -84,3 +84,22 @@ def test_head_and_tail_scopes(tmp_path):
 
 def test_builtin_rules_dir_exists():
     assert sorted(p.name for p in builtin_rules_dir().glob("*.toml"))
+
+
+def test_a_catastrophic_pattern_cannot_hang_a_run(tmp_path):
+    import time
+
+    from audit.analyze import Analyzer
+    from audit.records import Document, Origin
+    from audit.settings import ScanSettings
+
+    body = GOOD.replace("'^sponsored by '", "'(a|aa)+$'").replace('["Sponsored by Acme"]', '["aaaa"]')
+    body = body.replace('["It was not sponsored by anyone."]', '["b"]')
+    rules = load_rules([write(tmp_path, body)], timeout=0.2)
+    doc = Document("d", "s", "Fine line.\n" + "a" * 5000 + "b\nSponsored by Acme", Origin("d"))
+    started = time.monotonic()
+    summary = Analyzer(ScanSettings(jobs=1, readability=False, tone=False), rules)(doc)
+    assert time.monotonic() - started < 10
+    [slow] = [f for f in summary.findings if f.kind == "quality"]
+    assert (slow.rule, slow.line) == ("mine.sponsor", 2)
+    assert "gave up" in slow.message
