@@ -76,6 +76,13 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
     prepared = prepare(doc, analyzer.rules)
     lines, hits = prepared.lines, prepared.hits
     findings = [
+        Finding(doc.id, "encoding", "encoding.not-utf8", "warning",
+                "Not valid UTF-8: read as Windows-1252", line=number or None,
+                text=lines[number - 1] if number else "",
+                detail={"before": "(bytes that are not UTF-8)", "after": lines[number - 1] if number else "(the whole record)"})
+        for number in doc.recoded_lines
+    ]
+    findings += [
         Finding(doc.id, "encoding", "encoding.mojibake", "warning",
                 f"Encoding damage repaired ({', '.join(r.steps)})", line=r.line, text=r.before,
                 detail={"before": r.before, "after": r.after})

@@ -54,7 +54,7 @@ class Normalized:
 
 
 def repair(text: str) -> Normalized:
-    """Repair mojibake line by line; CRLF line ends become LF.
+    """Repair mojibake line by line; CRLF and lone CR line ends become LF.
 
     >>> r = repair("caf\\u00c3\\u00a9 au lait\\nplain line")
     >>> r.text, [(x.line, x.after) for x in r.repairs]
@@ -62,7 +62,7 @@ def repair(text: str) -> Normalized:
     >>> repair("\\u201cCurly\\u201d quotes are not damage").repairs
     []
     """
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ftfy.fix_text(text, FTFY_CONFIG) == text:
         return Normalized(text)
     out: list[str] = []

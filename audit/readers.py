@@ -25,9 +25,11 @@ from audit.errors import InputError
 from audit.records import Document, InputProblem, Origin
 
 TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 #: Bytes looked at to tell a binary file from a text file.
 BINARY_SNIFF_BYTES = 8192
+#: Largest document read (bytes): a bigger one is an input error rather than a memory hazard.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 Record = Document | InputProblem
 
@@ -61,35 +63,68 @@ def source_from_url(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (a byte-order mark dropped); raises ValueError naming the bad byte offset.
+def decode(data: bytes) -> tuple[str, list[int]]:
+    """Decode text, line by line: UTF-8 (a byte-order mark dropped) where it is valid, else
+    Windows-1252 (the usual other encoding of scraped text, every byte mapped). Returns the text
+    and the 1-based numbers of the lines that were not UTF-8.
 
-    >>> decode(b"\\xef\\xbb\\xbfcaf\\xc3\\xa9")
-    'café'
+    >>> decode(b"\xef\xbb\xbfcaf\xc3\xa9\nna\xefve")
+    ('café\nnaïve', [2])
     """
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines, recoded = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(raw.decode("sloppy-windows-1252"))
+            recoded.append(number)
+    return "\n".join(lines), recoded
 
 
-def _file_document(path: Path, root: Path, display: str) -> Record:
+def reason(exc: BaseException) -> str:
+    """A short reason for a failed read: the system's words, else the exception's.
+
+    >>> reason(PermissionError(13, "Permission denied")), reason(EOFError())
+    ('Permission denied', 'EOFError')
+    """
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def looks_binary(head: bytes) -> bool:
+    """True when the first bytes of a file are mostly not text (control bytes, NULs).
+
+    >>> looks_binary(b"plain text\n"), looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (False, True)
+    """
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(head) > 0.1 or b"\x00\x00" in head
+
+
+def _file_document(path: Path, root: Path, display: str, max_bytes: int) -> Record:
     origin = Origin(display)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return InputProblem(origin, f"document too large ({size:,} bytes; the limit is {max_bytes:,})")
         data = path.read_bytes()
     except OSError as exc:
-        return InputProblem(origin, f"cannot read file: {exc.strerror or exc}")
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-        return InputProblem(origin, "binary file (NUL bytes), not text")
-    try:
-        text = decode(data)
-    except ValueError as exc:
-        return InputProblem(origin, str(exc))
+        return InputProblem(origin, f"cannot read file: {reason(exc)}")
+    if looks_binary(data[:BINARY_SNIFF_BYTES]):
+        return InputProblem(origin, "binary file, not text")
+    text, recoded = decode(data)
     if not text.strip():
         return InputProblem(origin, "empty document")
     rel = path.relative_to(root) if path != root else Path(path.name)
     source = rel.parts[0] if len(rel.parts) > 1 else path.stem
-    return Document(id=rel.as_posix(), source=source, text=text, origin=origin)
+    return Document(id=rel.as_posix(), source=source, text=text, origin=origin, recoded_lines=recoded)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -101,66 +136,100 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def _jsonl_records(stream: BinaryIO, display: str, stem: str, fields: Fields) -> Iterator[Record]:
-    for lineno, raw in enumerate(stream, start=1):
-        origin = Origin(display, lineno)
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(decode(raw))
-        except json.JSONDecodeError as exc:
-            yield InputProblem(origin, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        except ValueError as exc:
-            yield InputProblem(origin, str(exc))
-            continue
-        if not isinstance(record, dict):
-            yield InputProblem(origin, f"a JSON {type(record).__name__}, not an object")
-            continue
-        text = record.get(fields.text)
-        if not isinstance(text, str):
-            what = "missing" if fields.text not in record else f"a {type(text).__name__}, not a string"
-            yield InputProblem(origin, f"field {fields.text!r} is {what}")
-            continue
-        if not text.strip():
-            yield InputProblem(origin, "empty document")
-            continue
-        raw_id = record.get(fields.id)
-        doc_id = str(raw_id) if raw_id not in (None, "") else f"{stem}:{lineno}"
-        source = record.get(fields.source)
-        if not isinstance(source, str) or not source:
-            url = record.get(fields.url)
-            source = (source_from_url(url) if isinstance(url, str) else "") or stem
-        others = {k: v for k, v in record.items() if k != fields.text}
-        yield Document(id=doc_id, source=source, text=text, origin=origin, fields=others)
-
-
-def _jsonl_file(path: Path, display: str, fields: Fields) -> Iterator[Record]:
-    stem = path.name.split(".")[0]
+def _jsonl_records(stream: BinaryIO, display: str, stem: str, fields: Fields, max_bytes: int) -> Iterator[Record]:
+    lineno = 0
     try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as stream:
-            yield from _jsonl_records(stream, display, stem, fields)
-    except (OSError, EOFError) as exc:
-        yield InputProblem(Origin(display), f"cannot read file: {getattr(exc, 'strerror', None) or exc}")
+        for lineno, raw in enumerate(stream, start=1):
+            yield from _jsonl_record(raw, Origin(display, lineno), stem, fields, max_bytes)
+    except (OSError, EOFError, ValueError) as exc:
+        # A truncated or corrupt compressed stream: what was read stands, the rest is reported.
+        yield InputProblem(Origin(display, lineno + 1), f"cannot read further: {reason(exc)}")
+
+
+def _jsonl_record(raw: bytes, origin: Origin, stem: str, fields: Fields, max_bytes: int) -> Iterator[Record]:
+    """The document of one JSON Lines record, or the problem with it (nothing for a blank line)."""
+    if not raw.strip():
+        return
+    if len(raw) > max_bytes:
+        yield InputProblem(origin, f"document too large ({len(raw):,} bytes; the limit is {max_bytes:,})")
+        return
+    line, recoded = decode(raw)
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        yield InputProblem(origin, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        return
+    if not isinstance(record, dict):
+        yield InputProblem(origin, f"{_json_type(record)}, not a JSON object")
+        return
+    text = record.get(fields.text)
+    if not isinstance(text, str):
+        what = "missing" if fields.text not in record else f"{_json_type(text)}, not a string"
+        yield InputProblem(origin, f"field {fields.text!r} is {what}")
+        return
+    if not text.strip():
+        yield InputProblem(origin, "empty document")
+        return
+    raw_id = record.get(fields.id)
+    doc_id = str(raw_id) if raw_id not in (None, "") else f"{stem}:{origin.line}"
+    source = record.get(fields.source)
+    if not isinstance(source, str) or not source:
+        url = record.get(fields.url)
+        source = (source_from_url(url) if isinstance(url, str) else "") or stem
+    others = {k: v for k, v in record.items() if k != fields.text}
+    # Line numbers inside a record's text are unknown here: a recoded record is marked as a whole.
+    yield Document(id=doc_id, source=source, text=text, origin=origin, fields=others,
+                   recoded_lines=[0] if recoded else [])
+
+
+def _json_type(value: object) -> str:
+    """JSON's name for a value's type: null, a boolean, a number, a string, a list, an object."""
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open a file for streaming bytes, decompressing ``.gz`` and ``.zst`` on the fly."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if name.endswith(".zst"):
+        import zstandard
+
+        # The zstandard reader has no line iteration of its own; a buffer gives it one.
+        return io.BufferedReader(zstandard.open(path, "rb"))  # type: ignore[arg-type]
+    return open(path, "rb")
+
+
+def _jsonl_file(path: Path, display: str, fields: Fields, max_bytes: int) -> Iterator[Record]:
+    try:
+        stream = open_binary(path)
+    except OSError as exc:
+        yield InputProblem(Origin(display), f"cannot read file: {reason(exc)}")
+        return
+    with stream:
+        yield from _jsonl_records(stream, display, path.name.split(".")[0], fields, max_bytes)
 
 
 class Corpus:
     """The documents under a list of paths (folders, files, or "-" for JSON Lines on stdin).
 
     Iterating yields documents and input problems in a stable order; it can be repeated.
+    A document larger than `max_bytes` is an input problem, not read into memory whole.
     """
 
-    def __init__(self, paths: list[str], fields: Fields | None = None) -> None:
+    def __init__(self, paths: list[str], fields: Fields | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
         if not paths:
             raise InputError("no input paths given")
         for p in paths:
-            if p != "-" and not os.path.exists(p):
+            if p != "-" and not os.path.lexists(p):
                 raise InputError(f"{p}: no such file or folder")
         self.paths = list(paths)
         self.fields = fields or Fields()
+        self.max_bytes = max_bytes
         self._stdin_copy: str | None = None
-
     @property
     def name(self) -> str:
         """A short name for the corpus, used for the default report path."""
@@ -193,17 +262,17 @@ class Corpus:
         for p in self.paths:
             if p == "-":
                 with open(self._stdin_path(), "rb") as stream:
-                    yield from _jsonl_records(stream, "<stdin>", "stdin", self.fields)
+                    yield from _jsonl_records(stream, "<stdin>", "stdin", self.fields, self.max_bytes)
                 continue
             path = Path(p)
             if path.is_dir():
                 for f in _walk(path):
                     display = f.as_posix()
                     if is_jsonl(f.name):
-                        yield from _jsonl_file(f, display, self.fields)
+                        yield from _jsonl_file(f, display, self.fields, self.max_bytes)
                     else:
-                        yield _file_document(f, path, display)
+                        yield _file_document(f, path, display, self.max_bytes)
             elif is_jsonl(path.name):
-                yield from _jsonl_file(path, path.as_posix(), self.fields)
+                yield from _jsonl_file(path, path.as_posix(), self.fields, self.max_bytes)
             else:
-                yield _file_document(path, path, path.as_posix())
+                yield _file_document(path, path, path.as_posix(), self.max_bytes)

@@ -32,6 +32,8 @@ class Document:
     origin: Origin
     #: The record's other fields (JSONL) or an empty dict (files); kept for `clean` and `dedup`.
     fields: dict[str, Any] = field(default_factory=dict)
+    #: Lines (1-based; 0 for a whole JSONL record) that were not UTF-8 and were read as Windows-1252.
+    recoded_lines: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -46,10 +46,11 @@ def test_gzipped_jsonl(tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ("{not json", "invalid JSON"),
-    ("[1, 2]", "a JSON list, not an object"),
+    ("[1, 2]", "a list, not a JSON object"),
     ('{"id": "x"}', "field 'text' is missing"),
-    ('{"id": "x", "text": null}', "field 'text' is a NoneType, not a string"),
-    ('{"id": "x", "text": 5}', "field 'text' is a int, not a string"),
+    ('{"id": "x", "text": null}', "field 'text' is null, not a string"),
+    ('{"id": "x", "text": 5}', "field 'text' is a number, not a string"),
+    ('{"id": "x", "text": ["a"]}', "field 'text' is a list, not a string"),
     ('{"id": "x", "text": "   "}', "empty document"),
 ])
 def test_bad_jsonl_records_are_problems_with_file_and_line(tmp_path, line, message):
@@ -63,16 +64,17 @@ def test_bad_jsonl_records_are_problems_with_file_and_line(tmp_path, line, messa
     assert str(problem.origin) == f"{path.as_posix()}:2"
 
 
-def test_binary_undecodable_and_empty_files_are_problems(tmp_path):
-    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+def test_binary_undecodable_and_empty_files(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02\x00\x00 binary")
+    (tmp_path / "latin.txt").write_bytes("Fine line.\ncaf\xe9".encode("latin-1"))
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "blank.txt").write_text("  \n\t\n")
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfWith a BOM.")
     records = {str(r.origin).split("/")[-1]: r for r in read(tmp_path)}
     assert records["bom.txt"].text == "With a BOM."
-    assert "binary" in records["bin.txt"].message
-    assert "not valid UTF-8 (byte 3)" in records["latin.txt"].message
-    assert records["empty.txt"].message == "empty document"
+    assert records["bin.txt"].message == "binary file, not text"
+    assert (records["latin.txt"].text, records["latin.txt"].recoded_lines) == ("Fine line.\ncafé", [2])
+    assert records["empty.txt"].message == records["blank.txt"].message == "empty document"
 
 
 def test_missing_path_raises():
