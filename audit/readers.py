@@ -68,8 +68,8 @@ def decode(data: bytes) -> tuple[str, list[int]]:
     Windows-1252 (the usual other encoding of scraped text, every byte mapped). Returns the text
     and the 1-based numbers of the lines that were not UTF-8.
 
-    >>> decode(b"\xef\xbb\xbfcaf\xc3\xa9\nna\xefve")
-    ('café\nnaïve', [2])
+    >>> decode(b"\\xef\\xbb\\xbfcaf\\xc3\\xa9\\nna\\xefve")
+    ('café\\nnaïve', [2])
     """
     try:
         return data.decode("utf-8-sig"), []
@@ -99,7 +99,7 @@ def reason(exc: BaseException) -> str:
 def looks_binary(head: bytes) -> bool:
     """True when the first bytes of a file are mostly not text (control bytes, NULs).
 
-    >>> looks_binary(b"plain text\n"), looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    >>> looks_binary(b"plain text\\n"), looks_binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00\\x00\\rIHDR")
     (False, True)
     """
     if not head:
