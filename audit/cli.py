@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +27,17 @@ from audit.scan import scan
 from audit.settings import ScanSettings
 
 
+class Terminated(BaseException):
+    """Raised in the main process when it receives SIGTERM (like KeyboardInterrupt for SIGINT)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 class AuditGroup(click.Group):
-    """Turns the library's errors into a one-line message and exit code 2."""
+    """Turns the library's errors into a one-line message and exit code 2, and an interruption
+    into one line and 130 (SIGINT) or 143 (SIGTERM); outputs are atomic, so none is half-written."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -37,6 +48,33 @@ class AuditGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("corpus-audit: interrupted", err=True)
             ctx.exit(130)
+        except Terminated:
+            click.echo("corpus-audit: terminated", err=True)
+            ctx.exit(143)
+
+
+class Progress:
+    """Documents done and documents per second on stderr, redrawn in place; only on a terminal."""
+
+    def __init__(self, quiet: bool, what: str = "documents") -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.what = what
+        self.started = time.monotonic()
+        self.shown = 0.0
+        self.count = 0
+
+    def __call__(self, count: int) -> None:
+        self.count = count
+        now = time.monotonic()
+        if self.enabled and now - self.shown >= 0.2:
+            self.shown = now
+            rate = count / max(now - self.started, 1e-9)
+            click.echo(f"\r{count:,} {self.what} ({rate:,.0f}/s)", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled and self.shown:
+            self(self.count)
+            click.echo("", err=True)
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,6 +86,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--source-field", default="source", show_default=True,
                      help="JSON Lines field naming the source (outlet); else the domain of 'url', else the file name."),
         click.option("--strict", is_flag=True, help="Stop at the first unreadable file or record (exit 2)."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress display."),
     ]
     return functools.reduce(lambda acc, d: d(acc), reversed(decorators), f)
 
@@ -91,7 +130,7 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
 def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
-                 config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
+                 quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
                  output: str | None, jobs: int | None) -> None:
     """Audit a corpus and write a report.
 
@@ -102,7 +141,11 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     """
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
     fields = Fields(text=text_field, id=id_field, source=source_field)
-    result = scan(list(paths), settings, fields)
+    progress = Progress(quiet)
+    try:
+        result = scan(list(paths), settings, fields, progress)
+    finally:
+        progress.close()
     name = Corpus(list(paths), fields).name
     if fmt == "json":
         write_atomic(output or "-", render_json(result))
@@ -153,4 +196,5 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
 
 def main() -> None:
     """Entry point of the `corpus-audit` command."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="corpus-audit")

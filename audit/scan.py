@@ -8,7 +8,8 @@ re-reads only the documents whose candidate duplicates it verifies.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import signal
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
@@ -64,7 +65,8 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
         for batch in (first, second, *batches) if second else (first,):
             yield from analyzer.batch(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    try:
         pending: list[Future[list[DocumentSummary]]] = []
         for batch in (first, second, *batches):
             pending.append(pool.submit(analyzer.batch, batch))
@@ -72,6 +74,15 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
                 yield from pending.pop(0).result()
         for future in pending:
             yield from future.result()
+    finally:
+        # On an interruption, queued batches are dropped rather than waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the parent, which stops the pool in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
@@ -86,14 +97,22 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
     return load
 
 
-def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None) -> ScanResult:
-    """Audit the corpus under `paths` (folders, files, "-" for JSON Lines on stdin)."""
+def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None,
+         progress: Callable[[int], None] | None = None) -> ScanResult:
+    """Audit the corpus under `paths` (folders, files, "-" for JSON Lines on stdin).
+
+    `progress`, when given, is called with the number of documents analyzed so far.
+    """
     settings = settings or ScanSettings()
     rules = load_rules(settings.rule_dirs, settings.disabled_rules)
     analyzer = Analyzer(settings, rules)
     with Corpus(paths, fields) as corpus:
         problems: list[Finding] = []
-        summaries = list(analyze_all(documents(corpus, settings.strict, problems), analyzer, settings.jobs))
+        summaries: list[DocumentSummary] = []
+        for summary in analyze_all(documents(corpus, settings.strict, problems), analyzer, settings.jobs):
+            summaries.append(summary)
+            if progress is not None:
+                progress(len(summaries))
         index = {s.id: i for i, s in enumerate(summaries)}
         duplicates = find_duplicates(summaries, settings.similarity, _loader(corpus, rules, index))
     findings = [f for s in summaries for f in s.findings]

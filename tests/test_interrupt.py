@@ -1,0 +1,79 @@
+"""Ctrl-C and SIGTERM: one line, exit 130 / 143, and every output complete or untouched."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def big_corpus(path: Path, n: int = 2000) -> Path:
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    with open(path, "w") as f:
+        for i in range(n):
+            text = " ".join(words[(i * 7 + j) % len(words)] + str(j % 13) for j in range(300))
+            f.write(json.dumps({"id": f"d{i}", "text": text + "."}) + "\n")
+    return path
+
+
+def _on_a_terminal(args: list[str], until: bytes | None = None, then=None) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal; when `until` shows up, call `then(proc)`."""
+    import pty
+    master, slave = pty.openpty()
+    exe = shutil.which("corpus-audit", path=str(Path(sys.executable).parent))
+    proc = subprocess.Popen([exe, *args], stdout=subprocess.DEVNULL, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+        if until is not None and until in seen and then is not None:
+            then(proc)
+            then = None
+    code = proc.wait(timeout=120)
+    os.close(master)
+    return code, seen.decode()
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_interrupted_scan_leaves_previous_output_untouched(tmp_path, sig, code, word):
+    corpus = big_corpus(tmp_path / "big.jsonl")
+    out = tmp_path / "report.md"
+    out.write_text("previous report\n")
+
+    def interrupt(proc):
+        # Ctrl-C reaches the whole process group; SIGTERM is sent to the main process only.
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+
+    # The signal goes as soon as the first documents are done (progress shows on a terminal).
+    returncode, err = _on_a_terminal(["scan", str(corpus), "-o", str(out), "-j", "2"], b"documents (", interrupt)
+    assert returncode == code
+    assert err.strip().split("\r")[-1].split("\n")[-1] == f"corpus-audit: {word}"
+    assert out.read_text() == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "report.md"]
+
+
+def test_progress_shows_on_a_terminal_and_quiet_silences_it(tmp_path):
+    corpus = big_corpus(tmp_path / "big.jsonl", 150)
+    code, shown = _on_a_terminal(["scan", str(corpus), "-o", str(tmp_path / "a.md"), "-j", "1"])
+    assert code == 0 and "150 documents (" in shown and "/s)" in shown
+    code, quiet = _on_a_terminal(["scan", str(corpus), "-o", str(tmp_path / "b.md"), "-j", "1", "-q"])
+    assert code == 0 and "documents (" not in quiet
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(cli, tmp_path):
+    corpus = big_corpus(tmp_path / "big.jsonl", 100)
+    run = cli("scan", str(corpus), "-o", str(tmp_path / "a.md"), "-j", "1")
+    assert run.returncode == 0 and "documents (" not in run.stderr
