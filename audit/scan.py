@@ -11,7 +11,7 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
+from itertools import chain, islice
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import InputError
@@ -56,19 +56,16 @@ def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
 def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[DocumentSummary]:
     """Summaries in input order; a process pool when there is more than one batch of work."""
     batches = _batches(docs)
-    first = next(batches, None)
-    if first is None:
-        return
-    second = next(batches, None)
+    head = list(islice(batches, 2))
     workers = jobs or os.cpu_count() or 1
-    if second is None or workers == 1:
-        for batch in (first, second, *batches) if second else (first,):
+    if len(head) < 2 or workers == 1:
+        for batch in chain(head, batches):
             yield from analyzer.batch(batch)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
         pending: list[Future[list[DocumentSummary]]] = []
-        for batch in (first, second, *batches):
+        for batch in chain(head, batches):
             pending.append(pool.submit(analyzer.batch, batch))
             if len(pending) >= 2 * workers:
                 yield from pending.pop(0).result()
