@@ -90,7 +90,7 @@ def _accepts(annotation: Any, value: Any) -> bool:
 
 def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str) -> Any:
     hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     changes: dict[str, Any] = {}
     for key, value in table.items():
         name = RENAMED.get(key, key.replace("-", "_"))
@@ -101,6 +101,10 @@ def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str)
             value = None  # TOML has no null: `false` switches an optional limit off
         if not _accepts(hints[name], value):
             raise ConfigError(f"{where}: {full!r} must be {_describe(hints[name])}, not {value!r}")
+        choices = fields[name].metadata.get("choices")
+        if choices and value is not None and value not in choices:
+            off = " or false" if _accepts(hints[name], None) else ""
+            raise ConfigError(f"{where}: {full!r} must be one of {', '.join(choices)}{off}, not {value!r}")
         changes[name] = tuple(value) if isinstance(value, list) else value
     return dataclasses.replace(base, **changes)
 

@@ -220,6 +220,43 @@ class Cluster:
         return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity}
 
 
+@dataclass(frozen=True)
+class Check:
+    """One threshold as judged: what was measured, the limit, and whether the limit holds.
+
+    ``limit`` None means the threshold is off; ``value`` None means nothing could be measured (no
+    readability scores, say), which never fails.
+    """
+
+    #: The threshold's config key, e.g. ``max-boilerplate-share``.
+    name: str
+    value: Any
+    limit: Any
+    passed: bool
+    #: The measured value as shown, e.g. ``12.1%``.
+    shown: str
+    #: The limit as shown (``off`` when off).
+    shown_limit: str
+    #: Why it failed, in a few words (empty when it holds).
+    reason: str = ""
+
+    @property
+    def off(self) -> bool:
+        return self.limit is None
+
+    @property
+    def message(self) -> str:
+        """One line naming the threshold, the measured value and the limit.
+
+        >>> Check("max-input-errors", 3, 0, False, "3", "0", "3 > 0").message
+        'max-input-errors: 3 > 0'
+        """
+        return f"{self.name}: {self.reason or f'{self.shown} (limit {self.shown_limit})'}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"threshold": self.name, "value": self.value, "limit": self.limit, "passed": self.passed}
+
+
 @dataclass
 class ScanResult:
     """The outcome of a scan: per-document summaries and the corpus-level findings."""
@@ -234,3 +271,5 @@ class ScanResult:
     records: int
     verdict: str = "pass"
     failures: list[str] = field(default_factory=list)
+    #: Every threshold as judged, failed or not (see :mod:`audit.thresholds`).
+    checks: list[Check] = field(default_factory=list)

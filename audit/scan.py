@@ -20,7 +20,7 @@ from audit.records import Document, DocumentSummary, Finding, InputProblem, Orig
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
 from audit.similarity import find_duplicates
-from audit.thresholds import judge
+from audit.thresholds import decide
 
 #: Documents sent to a worker process at a time.
 BATCH_SIZE = 32
@@ -131,6 +131,5 @@ def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields 
         input_errors=len(problems),
         records=len(summaries) + len(problems),
     )
-    result.failures = judge(result, settings.thresholds)
-    result.verdict = "fail" if result.failures else "pass"
+    decide(result, settings.thresholds)
     return result

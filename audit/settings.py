@@ -5,8 +5,10 @@ Every setting is written into the report, so a report says exactly how it was ma
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from audit.records import SEVERITIES
 
 KEEP_POLICIES = ("longest", "earliest", "cleanest")
 
@@ -37,20 +39,44 @@ class SimilaritySettings:
     keep: str = "longest"
 
 
+def limit(default: Any, doc: str, **metadata: Any) -> Any:
+    """A threshold field: its default and its line of docs (read by ``--help`` and the README test)."""
+    return field(default=default, metadata={"doc": doc, **metadata})
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Limits the verdict is judged against (``None`` switches a limit off)."""
+    """Limits the verdict is judged against (``None`` switches a limit off).
 
-    #: Most share of documents that may sit in near-duplicate clusters (kept members excluded).
-    max_duplicate_share: float | None = 0.5
-    #: Most share of non-empty lines that may be flagged as leftover page text.
-    max_boilerplate_share: float | None = 0.2
-    #: Most share of documents that may need an encoding repair.
-    max_repair_share: float | None = 0.1
-    #: Most input errors (unreadable files or records).
-    max_input_errors: int | None = 0
-    #: Most passages shared between sources (off by default: news outlets quote each other).
-    max_passage_pairs: int | None = None
+    Each field's ``doc`` metadata is its line of documentation: the command line's help and the
+    README's table of thresholds say the same.
+    """
+
+    max_duplicate_share: float | None = limit(
+        0.5, "Most share of documents that may sit in near-duplicate clusters (kept members excluded).")
+    max_boilerplate_share: float | None = limit(
+        0.2, "Most share of lines with text that may be flagged as leftover page text.")
+    max_repair_share: float | None = limit(
+        0.1, "Most share of documents that may need an encoding repair.")
+    max_input_errors: int | None = limit(
+        0, "Most input errors (unreadable files or records).")
+    max_passage_pairs: int | None = limit(
+        None, "Most passages shared between sources (news outlets quote each other, so no limit unless set).")
+    min_mean_grade: float | None = limit(
+        None, "Least mean readability grade of the documents (what suits depends on the corpus).")
+    max_mean_grade: float | None = limit(
+        None, "Most mean readability grade of the documents (what suits depends on the corpus).")
+    fail_on: str | None = limit(
+        None, "Fail on any finding of this severity or above: info, warning or error.", choices=SEVERITIES)
+
+
+def threshold_docs() -> dict[str, str]:
+    """Each threshold's config key (kebab case) and its line of docs.
+
+    >>> threshold_docs()["max-input-errors"]
+    'Most input errors (unreadable files or records).'
+    """
+    return {f.name.replace("_", "-"): f.metadata["doc"] for f in fields(Thresholds)}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ def summarize(result: ScanResult) -> dict[str, Any]:
     repaired = {f.document for f in result.findings if f.kind == "encoding"}
     in_clusters = sum(len(c.members) - 1 for c in result.clusters)
     lines = sum(d.text_lines for d in docs)
+    grades = [d.readability.grade for d in docs if d.readability]
     return {
         "documents": n,
         "records": result.records,
@@ -33,4 +34,6 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "duplicate_share": round(in_clusters / n, 4) if n else 0.0,
         "passage_pairs": len(result.passage_pairs),
         "input_errors": result.input_errors,
+        # None when readability is off or no document has a score: nothing to judge.
+        "mean_grade": round(sum(grades) / len(grades), 2) if grades else None,
     }

