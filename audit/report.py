@@ -11,6 +11,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any
 
 from audit import __version__
@@ -19,6 +20,9 @@ from audit.summary import summarize
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
 MAX_ROWS = 200
+#: Bars in a chart (the largest are drawn) and slices of a pie (the rest drawn as one).
+MAX_BARS = 20
+MAX_SLICES = 12
 
 
 def generated_at() -> str:
@@ -36,6 +40,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "settings": result.settings,
         "verdict": result.verdict,
         "failures": result.failures,
+        "checks": [c.to_json() for c in result.checks],
         "summary": summarize(result),
         "documents": [_document_json(d) for d in result.documents],
         "findings": [f.to_json() for f in result.findings],
@@ -92,14 +97,17 @@ def _mean_sd(values: list[float]) -> str:
     return f"{mean:.1f} ± {statistics.stdev(values):.1f}"
 
 
-def render_markdown(result: ScanResult, title: str) -> str:
-    """The report for people."""
+def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -> str:
+    """The report for people; `notes` are paragraphs shown under the verdict (a baseline, say)."""
     s = summarize(result)
     out: list[str] = [f"# corpus-audit report: {title}", ""]
     if result.verdict == "pass":
         out.append("**Verdict: pass**: every threshold holds.")
     else:
         out.append("**Verdict: fail**: " + "; ".join(result.failures) + ".")
+    for note in notes:
+        out += ["", note]
+    out += _thresholds(result)
     out += ["", "## Summary", ""]
     out += _table(["Measure", "Value"], [
         ["Documents", s["documents"]],
@@ -115,6 +123,55 @@ def render_markdown(result: ScanResult, title: str) -> str:
     out += _passages(result) + _clusters(result) + _boilerplate(result) + _encoding(result)
     out += _readability(result) + _tone(result) + _input_errors(result) + _settings(result)
     return "\n".join(out) + "\n"
+
+
+def _thresholds(result: ScanResult) -> list[str]:
+    if not result.checks:
+        return []
+    outcome = {True: "holds", False: "**fails**"}
+    return ["", "## Thresholds", ""] + _table(
+        ["Threshold", "Measured", "Limit", "Result"],
+        [[c.name, c.shown, c.shown_limit, "off" if c.off else outcome[c.passed]] for c in result.checks])
+
+
+def mermaid_label(text: str) -> str:
+    """Text made safe inside a quoted Mermaid label.
+
+    >>> mermaid_label('say "hi"\nthere')
+    "say 'hi' there"
+    """
+    return " ".join(str(text).replace('"', "'").split())
+
+
+def _bar_chart(title: str, y_label: str, bars: list[tuple[str, float]]) -> list[str]:
+    """A Mermaid bar chart (GitHub renders it); at most MAX_BARS bars, the largest kept."""
+    shown = sorted(bars, key=lambda b: (-b[1], b[0]))[:MAX_BARS]
+    top = max((v for _, v in shown), default=0) or 1
+    out = ["```mermaid", "xychart-beta", f'    title "{mermaid_label(title)}"',
+           "    x-axis [" + ", ".join(f'"{mermaid_label(k)}"' for k, _ in shown) + "]",
+           f'    y-axis "{mermaid_label(y_label)}" 0 --> {top:g}',
+           "    bar [" + ", ".join(f"{v:g}" for _, v in shown) + "]", "```"]
+    if len(bars) > MAX_BARS:
+        out.append(f"\nThe {MAX_BARS} largest of {len(bars)} are drawn.")
+    return out
+
+
+def _pie_chart(title: str, slices: list[tuple[str, int]]) -> list[str]:
+    """A Mermaid pie chart; slices past MAX_SLICES are drawn as one "other" slice."""
+    ranked = sorted(slices, key=lambda kv: (-kv[1], kv[0]))
+    shown, rest = ranked[:MAX_SLICES], ranked[MAX_SLICES:]
+    if rest:
+        shown.append((f"{len(rest)} other", sum(v for _, v in rest)))
+    return (["```mermaid", f"pie showData title {mermaid_label(title)}"]
+            + [f'    "{mermaid_label(k)}" : {v}' for k, v in shown] + ["```"])
+
+
+def duplicate_share_by_source(result: ScanResult) -> dict[str, float]:
+    """Per source, the share of its documents that are near-duplicates beside a kept one."""
+    source = {d.id: d.source for d in result.documents}
+    totals = Counter(source.values())
+    dups = Counter(source[f.document] for f in result.findings if f.kind == "duplicate" and f.document in source)
+    return {src: round(dups[src] / n, 4) for src, n in sorted(totals.items())}
 
 
 def _passages(result: ScanResult) -> list[str]:
@@ -143,6 +200,10 @@ def _clusters(result: ScanResult) -> list[str]:
     out = ["", "## Near-duplicate documents", ""]
     if not result.clusters:
         return out + ["None found."]
+    shares = duplicate_share_by_source(result)
+    if any(shares.values()):
+        out += _bar_chart("Near-duplicates per source (% of its documents)", "% of documents",
+                          [(src, round(100 * v, 1)) for src, v in shares.items()]) + [""]
     return out + _table(["Kept", "Why", "Duplicates", "Similarity (at least)"],
                         [[c.kept, c.reason, ", ".join(m for m in c.members if m != c.kept), f"{c.similarity:.2f}"]
                          for c in result.clusters])
@@ -156,6 +217,8 @@ def _boilerplate(result: ScanResult) -> list[str]:
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in found:
         by_rule[f.rule].append(f)
+    if len(by_rule) > 1:
+        out += _pie_chart("Flagged lines per rule", [(rule, len(fs)) for rule, fs in by_rule.items()]) + [""]
     out += _table(["Rule", "Lines", "Message"],
                   [[rule, len(fs), fs[0].message] for rule, fs in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0]))])
     for rule, fs in sorted(by_rule.items()):

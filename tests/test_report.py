@@ -47,3 +47,21 @@ def test_encoding_repairs_are_shown_with_line_before_and_after(tmp_path):
     [finding] = [f for f in to_json(result)["findings"] if f["kind"] == "encoding"]
     assert finding["line"] == 2 and finding["after"] == "The café was closed on Monday."
     assert to_json(result)["summary"]["encoding_repairs"] == 1
+
+
+def test_charts_where_a_picture_reads_better(make_doc, make_result):
+    from audit.records import Cluster, Finding
+    from audit.report import duplicate_share_by_source
+    docs = [make_doc(i, src) for i, src in [("a", "x.com"), ("b", "x.com"), ("c", 'y "quoted"'), ("d", "y \"quoted\"")]]
+    findings = [Finding("b", "duplicate", "duplicate.document", "warning", "Near-duplicate of c"),
+                Finding("a", "boilerplate", "share.widget", "warning", "Share", line=1, text="Share"),
+                Finding("a", "boilerplate", "share.widget", "warning", "Share", line=2, text="Share"),
+                Finding("c", "boilerplate", "byline.by", "info", "Byline", line=1, text="By Ann")]
+    result = make_result(docs, findings, [Cluster(["b", "c"], "c", "longest", 0.9)])
+    assert duplicate_share_by_source(result) == {"x.com": 0.5, 'y "quoted"': 0.0}
+    md = render_markdown(result, "t")
+    assert ('```mermaid\nxychart-beta\n    title "Near-duplicates per source (% of its documents)"\n'
+            '    x-axis ["x.com", "y \'quoted\'"]\n    y-axis "% of documents" 0 --> 50\n    bar [50, 0]\n```') in md
+    assert '```mermaid\npie showData title Flagged lines per rule\n    "share.widget" : 2\n    "byline.by" : 1\n```' in md
+    single = render_markdown(make_result(docs, findings[1:3]), "t")
+    assert "```mermaid" not in single  # one rule, no duplicates: the tables say it all
