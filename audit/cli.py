@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import signal
 import sys
 import time
+import typing
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from audit import __version__
+from audit import step_summary
+from audit.check import check
 from audit.config import load_settings
 from audit.errors import AuditError
+from audit.formats import DOCUMENT_FORMATS, FORMATS, render
 from audit.output import write_atomic
 from audit.readers import Corpus, Fields
-from audit.report import render_json, render_markdown
+from audit.records import ScanResult
+from audit.report import render_markdown
 from audit.rules import load_rules
 from audit.scan import scan
-from audit.settings import ScanSettings
+from audit.settings import ScanSettings, Thresholds
 
 
 class Terminated(BaseException):
@@ -110,10 +116,58 @@ def settings_for(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--format and -o."""
     f = click.option("-o", "--output", metavar="FILE",
-                     help="Where to write the report ('-' for stdout). Default: reports/NAME.md for "
-                          "Markdown, stdout for JSON.")(f)
-    return click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
-                        show_default=True, help="Report format.")(f)
+                     help="Where to write the report ('-' for stdout). Default: stdout, but reports/NAME.md "
+                          "for scan's Markdown.")(f)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True,
+                        help="Report format: markdown, text (one line per finding), json (the contract), github "
+                             "(workflow commands that annotate files), sarif (2.1.0, for code scanning) or junit "
+                             "(XML test report).")(f)
+
+
+#: The value that switches a threshold off on the command line (``false`` in TOML).
+OFF = "off"
+
+
+class Limit(click.ParamType):
+    """A threshold's value on the command line: a number, or ``off``."""
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+        self.name = f"{kind.__name__}|off"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.lower() == OFF:
+            return OFF
+        try:
+            return self.kind(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a {self.kind.__name__} nor '{OFF}'", param, ctx)
+
+
+def threshold_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """One flag per threshold (--max-boilerplate-share 0.05, --fail-on warning, … or 'off')."""
+    hints = typing.get_type_hints(Thresholds)
+    for field in reversed(dataclasses.fields(Thresholds)):
+        default = "off" if field.default is None else field.default
+        choices = field.metadata.get("choices")
+        kind = click.Choice([*choices, OFF]) if choices else Limit(next(
+            t for t in typing.get_args(hints[field.name]) if t is not type(None)))
+        f = click.option(f"--{field.name.replace('_', '-')}", field.name, type=kind, default=None,
+                         help=f"{field.metadata['doc']} Default: {default}.")(f)
+    return f
+
+
+def with_thresholds(settings: ScanSettings, flags: dict[str, Any]) -> ScanSettings:
+    """`settings` with the threshold flags that were given on top ('off' switches one off)."""
+    given = {k: (None if v == OFF else v) for k, v in flags.items() if v is not None}
+    return dataclasses.replace(settings, thresholds=dataclasses.replace(settings.thresholds, **given))
+
+
+def report_input_errors(result: ScanResult) -> None:
+    """One line on stderr per unreadable file or record."""
+    for problem in (f for f in result.findings if f.kind == "input-error"):
+        where = f"{problem.document}:{problem.line}" if problem.line else problem.document
+        click.echo(f"corpus-audit: {where}: {problem.message}", err=True)
 
 
 @click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,16 +201,75 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     finally:
         progress.close()
     name = Corpus(list(paths), fields).name
-    if fmt == "json":
-        write_atomic(output or "-", render_json(result))
+    if fmt != "markdown":
+        write_atomic(output or "-", render(result, fmt, name))
     else:
         target = output or f"reports/{name}.md"
         write_atomic(target, render_markdown(result, name))
         if target != "-":
             click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
-    for problem in (f for f in result.findings if f.kind == "input-error"):
-        where = f"{problem.document}:{problem.line}" if problem.line else problem.document
-        click.echo(f"corpus-audit: {where}: {problem.message}", err=True)
+    report_input_errors(result)
+
+
+@cli.command("check")
+@input_options
+@rule_options
+@output_options
+@threshold_options
+@click.option("--baseline", metavar="FILE", help="Judge only findings that this baseline file does not record.")
+@click.option("--write-baseline", metavar="FILE",
+              help="Record this run's findings in FILE (then judge against it, unless --baseline is given).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes (0, the default: one per core).")
+def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
+                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
+                  output: str | None, baseline: str | None, write_baseline: str | None, jobs: int | None,
+                  **limits: Any) -> None:
+    """Judge a corpus against thresholds, for CI: exit 0 pass, 1 a threshold fails, 2 a usage,
+    config or input error.
+
+    The first line of output is the verdict, naming each failed threshold with the measured value
+    and the limit. Thresholds come from --config FILE or [tool.corpus-audit.thresholds] of the
+    nearest pyproject.toml; the flags below override them ('off' switches one off). When
+    $GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it. Examples:
+
+    \b
+        corpus-audit check data/ --max-boilerplate-share 0.05 --fail-on error
+        corpus-audit check data/ --format github --baseline .corpus-audit-baseline.json
+    """
+    settings = with_thresholds(settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs), limits)
+    fields = Fields(text=text_field, id=id_field, source=source_field)
+    progress = Progress(quiet)
+    try:
+        outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)
+    finally:
+        progress.close()
+    result = outcome.result
+    name = Corpus(list(paths), fields).name
+    notes = [outcome.baseline_note()] if outcome.baseline else []
+    text = render(result, fmt, name, notes)
+    verdict = outcome.verdict_line()
+    target = output or "-"
+    if target != "-":
+        write_atomic(target, text)
+        click.echo(verdict)
+        click.echo(f"corpus-audit: wrote {target}", err=True)
+    elif fmt in DOCUMENT_FORMATS:  # stdout is one document for a machine: the verdict goes to stderr
+        click.echo(verdict, err=True)
+        write_atomic("-", text)
+    else:
+        click.echo(verdict + "\n")
+        write_atomic("-", text)
+    if write_baseline:
+        click.echo(f"corpus-audit: wrote baseline {write_baseline}", err=True)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        markdown = text if fmt == "markdown" else render(result, "markdown", name, notes)
+        if step_summary.append(summary_file, markdown):
+            click.echo("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit", err=True)
+    report_input_errors(result)
+    if not outcome.passed:
+        sys.exit(1)
 
 
 @cli.group("rules")

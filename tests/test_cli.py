@@ -80,7 +80,7 @@ def test_python_dash_m(seeds, tmp_path):
     assert run.returncode == 0 and "corpus-audit" in run.stdout
 
 
-@pytest.mark.parametrize("args", [["scan"], ["rules", "list"], ["rules", "test"]])
+@pytest.mark.parametrize("args", [["scan"], ["check"], ["rules", "list"], ["rules", "test"]])
 def test_every_command_has_help_with_an_example(cli, args):
     run = cli(*args, "--help")
     assert run.returncode == 0
