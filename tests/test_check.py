@@ -1,5 +1,6 @@
 """`corpus-audit check`, end to end: the installed command against passing and failing corpora."""
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -175,3 +176,10 @@ def test_readability_bounds_need_readability():
     validate(ScanSettings(readability=False))
     with pytest.raises(ConfigError, match="min-mean-grade and max-mean-grade need readability = true"):
         validate(ScanSettings(readability=False, thresholds=Thresholds(min_mean_grade=6)))
+
+
+def test_the_readme_documents_every_threshold_with_its_default():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for field in dataclasses.fields(Thresholds):
+        default = "off" if field.default is None else field.default
+        assert f"| `{field.name.replace('_', '-')}` | `{default}` | {field.metadata['doc']} |" in readme
