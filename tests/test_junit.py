@@ -1,7 +1,31 @@
+import dataclasses
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+from audit.config import load_settings
 from audit.junit import render_junit
 from audit.records import Check, Finding
+from audit.scan import scan
+
+STRICT = Path(__file__).parent / "data" / "strict.toml"
+
+
+def test_each_threshold_is_a_test_case(seeds):
+    settings = dataclasses.replace(load_settings(str(STRICT)), jobs=1)
+    root = ET.fromstring(render_junit(scan([str(seeds)], settings), "seeds"))
+    suite = root.find("testsuite")
+    outcome = {case.get("name"): ("failure" if case.find("failure") is not None else
+                                  "skipped" if case.find("skipped") is not None else "pass")
+               for case in suite.iter("testcase")}
+    assert outcome == {"max-duplicate-share": "pass", "max-boilerplate-share": "failure", "max-repair-share": "pass",
+                       "max-input-errors": "pass", "max-passage-pairs": "failure", "min-mean-grade": "skipped",
+                       "max-mean-grade": "failure", "fail-on": "failure"}
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("8", "4", "1")
+    failure = suite.find("testcase[@name='fail-on']/failure")
+    assert failure.get("message").startswith("fail-on: 3 findings at severity warning or above")
+    assert "000_bcb7408d258baeaa.txt:15: Share widget text left in the page" in failure.text
+    rules = [case.get("name") for case in root.find("testsuite[@name='corpus-audit findings']")]
+    assert rules == ["byline.by", "credit.label", "passage.shared", "share.widget", "wire.contributed"]
 
 
 def test_control_characters_in_scraped_text_still_give_valid_xml(make_doc, make_result):
