@@ -39,7 +39,7 @@ def _on_a_terminal(args: list[str], until: bytes | None = None, then=None) -> tu
         if until is not None and until in seen and then is not None:
             then(proc)
             then = None
-    code = proc.wait(timeout=120)
+    code = proc.wait(timeout=300)
     os.close(master)
     return code, seen.decode()
 
