@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from audit import passages, readability, tone
+from audit import lexicon, passages, readability, sentences, tone
 from audit.minhash import Signer, shingles
 from audit.normalize import Repair, repair, words
 from audit.records import Document, DocumentSummary, Finding
@@ -21,15 +21,17 @@ from audit.settings import ScanSettings
 
 @dataclass
 class Analyzer:
-    """Holds what every document is analyzed with: settings, rules and the MinHash signer."""
+    """Holds what every document is analyzed with: settings, rules, tone signals, MinHash signer."""
 
     settings: ScanSettings
     rules: RuleSet
     signer: Signer = field(init=False)
+    lexicon: lexicon.Lexicon = field(init=False)
 
     def __post_init__(self) -> None:
         sim = self.settings.similarity
         self.signer = Signer(sim.num_perm, sim.seed)
+        self.lexicon = lexicon.load(self.settings.rule_dirs)
 
     def __call__(self, doc: Document) -> DocumentSummary:
         return analyze(doc, self)
@@ -111,6 +113,8 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
     else:
         passage_signatures = np.zeros((0, sim.num_perm), dtype=np.uint32)
     signature = analyzer.signer.sign(shingles(doc_words, sim.shingle_size)) if doc_words else None
+    # Readability and tone count the same sentences and words.
+    text_units = list(sentences.sentences(body_lines)) if settings.readability or settings.tone else []
     return DocumentSummary(
         id=doc.id,
         source=doc.source,
@@ -120,8 +124,9 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
         words=len(doc_words),
         chars=len(doc.text),
         findings=findings,
-        readability=readability.score(body) if settings.readability and doc_words else None,
-        tone=tone.document_tone(body_lines, settings.min_loaded_sentence) if settings.tone else None,
+        readability=readability.score(text_units) if settings.readability else None,
+        tone=tone.document_tone(text_units, analyzer.lexicon, settings.min_loaded_sentence,
+                                settings.quoted_weight) if settings.tone else None,
         signature=signature,
         passages=units,
         passage_signatures=passage_signatures,

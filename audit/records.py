@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: The closed set of finding kinds (the JSON contract's ``kind``).
@@ -77,8 +77,10 @@ class Finding:
 
 @dataclass
 class Readability:
-    """Readability scores of one document (textstat's formulas)."""
+    """Readability of one document: the combined grade and textstat's five formulas."""
 
+    #: Combined grade level (higher = harder); see ``audit.readability``.
+    grade: float
     flesch_reading_ease: float
     flesch_kincaid_grade: float
     gunning_fog: float
@@ -86,23 +88,12 @@ class Readability:
     dale_chall: float
     words: int
     sentences: int
-
-    @property
-    def grade(self) -> float:
-        """Combined grade level (higher = harder): the mean of the three grade-scaled formulas."""
-        return round((self.flesch_kincaid_grade + self.gunning_fog + self.smog_index) / 3, 2)
+    syllables: int
+    #: Words rarer than ``audit.readability.RARE_ZIPF`` (numbers left out).
+    rare_words: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "grade": self.grade,
-            "flesch_reading_ease": self.flesch_reading_ease,
-            "flesch_kincaid_grade": self.flesch_kincaid_grade,
-            "gunning_fog": self.gunning_fog,
-            "smog_index": self.smog_index,
-            "dale_chall": self.dale_chall,
-            "words": self.words,
-            "sentences": self.sentences,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -1,14 +1,24 @@
-"""Split a line of news text into sentences, as character spans.
+"""Cut news text into the units readability and tone count: sentences and their words.
 
+One splitter and one tokenizer serve both, so a sentence means the same thing in every score.
 News trips naive splitters: abbreviations ("U.S.", "Mr."), initials, decimals and times ("7.3",
 "8.30pm") and quotes that close after the full stop. A sentence ends at ``.``, ``!`` or ``?``
 (closing quotes and brackets included) followed by a space and a capital, a digit or an opening
-quote, unless the word before is an abbreviation or an initial.
+quote, unless the word before is an abbreviation or an initial. Sentences never cross a line end:
+a heading or a list line without a full stop is a unit of its own.
+
+Words are runs of letters and digits joined by inner apostrophes, hyphens, and the points and
+commas inside numbers ("Kim’s", "e-cigarettes", "8.30pm", "1,000"); curly apostrophes are folded
+to straight ones, so "Kim’s" and "Kim's" are the same word.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 #: Words that end with a full stop without ending a sentence (folded, without the stop).
 ABBREVIATIONS = frozenset(
@@ -19,6 +29,34 @@ ABBREVIATIONS = frozenset(
 )
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+#: A word: letters or digits, joined by inner apostrophes, hyphens, or the points and commas of
+#: numbers and abbreviations ("U.S", "7.3", "1,000"), never by a trailing mark.
+_WORD = re.compile(r"\w+(?:['’‘.,:\-‐‑]\w+)*")
+_FOLD = str.maketrans({"’": "'", "‘": "'", "‐": "-", "‑": "-"})
+_OPEN, _CLOSE, _BOTH = "“«„", "”»", '"'
+_QUOTE_MARK = re.compile('[“«„”»"]')
+#: Regular endings of inflected words and what restores the stem ("says" -> "say").
+_INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ier", "y"), ("iest", "y"), ("ily", "y"), ("es", ""),
+                ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e"), ("er", ""),
+                ("er", "e"), ("est", ""), ("est", "e"), ("ly", ""), ("n", ""), ("en", ""), ("'s", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence: its 1-based line, its character span in that line, its text and words."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+    #: The words, folded: lower case, straight apostrophes, plain hyphens.
+    words: tuple[str, ...]
+    #: For each word, whether it stands inside quotation marks (speech the outlet reports).
+    quoted: tuple[bool, ...] = ()
+    #: Whether the closing ``!`` or ``?`` (if any) is the outlet's own, not inside a quotation.
+    own_ending: bool = True
+    #: The words as written (case kept), e.g. to tell a name inside a sentence by its capital.
+    written: tuple[str, ...] = ()
 
 
 def split(line: str) -> list[tuple[int, int]]:
@@ -40,16 +78,109 @@ def split(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each word of a piece of text with its character span, folded as in :func:`words`.
+
+    >>> word_spans("Kim’s deal")
+    [(0, 5, "kim's"), (6, 10, 'deal')]
+    """
+    return [(m.start(), m.end(), m.group(0).lower().translate(_FOLD)) for m in _WORD.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """The words of a piece of text, folded (lower case, straight apostrophes).
+
+    >>> words("Kim’s 7.3-metre e-cigarette, at 8.30pm — “wow”!")
+    ["kim's", '7.3-metre', 'e-cigarette', 'at', '8.30pm', 'wow']
+    """
+    return [w.lower().translate(_FOLD) for w in _WORD.findall(text)]
+
+
+@functools.lru_cache(maxsize=65536)
+def stems(word: str) -> tuple[str, ...]:
+    """A folded word and the stems its regular endings may come from, the word first.
+
+    >>> stems("slammed")
+    ('slammed', 'slamm', 'slam', 'slamme')
+    """
+    out = [word]
+    for ending, restore in _INFLECTIONS:
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            stem = word[: -len(ending)] + restore
+            out.append(stem)
+            if not restore and stem[-1:] == stem[-2:-1]:
+                out.append(stem[:-1])
+    return tuple(dict.fromkeys(out))
+
+
+def sentences(lines: list[str]) -> Iterator[Sentence]:
+    """The sentences of a document given as lines (numbered from 1), each with its words.
+
+    A line with no word in it (a rule of dashes, a lone bullet) yields nothing. Quotation marks
+    are followed across the sentences of a line, so a quotation of several sentences is quoted
+    throughout.
+
+    >>> [(s.line, s.text) for s in sentences(["A heading", "", "It rose 2.5%. Then it fell."])]
+    [(1, 'A heading'), (3, 'It rose 2.5%.'), (3, 'Then it fell.')]
+    >>> [s.quoted for s in sentences(['He said: “We won. It is over.” Fine.'])]
+    [(False, False, True, True), (True, True, True), (False,)]
+    """
+    for number, line in enumerate(lines, start=1):
+        spans = split(line)
+        if not spans:
+            continue
+        # Words are found once per line, then dealt out to its sentences by position.
+        matches = list(_WORD.finditer(line))
+        written = [m.group(0) for m in matches]
+        folded = _WORD.findall(line.lower().translate(_FOLD))
+        if len(folded) != len(written):  # lower() changed a word's shape (rare letters): fold each
+            folded = [w.lower().translate(_FOLD) for w in written]
+        starts = [m.start() for m in matches]
+        quotes = _quotations(line)
+        for start, end in spans:
+            a, b = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+            if a == b:
+                continue
+            text = line[start:end]
+            if not quotes:
+                yield Sentence(number, start, end, text, tuple(folded[a:b]), (False,) * (b - a), True, tuple(written[a:b]))
+                continue
+            quoted = tuple(_inside(quotes, at) for at in starts[a:b])
+            last = text.rstrip("\"'”’»)] ")
+            own = not (last[-1:] in "!?" and _inside(quotes, start + len(last) - 1))
+            yield Sentence(number, start, end, text, tuple(folded[a:b]), quoted, own, tuple(written[a:b]))
+
+
+def _quotations(line: str) -> list[tuple[int, int]]:
+    """Character spans of a line's quotations, marks included (an unclosed one runs to the end)."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _QUOTE_MARK.finditer(line):
+        ch, at = m.group(0), m.start()
+        if opened is None and (ch in _OPEN or ch in _BOTH):
+            opened = at
+        elif opened is not None and (ch in _CLOSE or ch in _BOTH):
+            spans.append((opened, at + 1))
+            opened = None
+    if opened is not None:
+        spans.append((opened, len(line)))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(a <= at < b for a, b in spans)
+
+
 def _ends_sentence(before: str) -> bool:
     """False when the word before a full stop is an abbreviation or an initial."""
-    m = _WORD_BEFORE.search(before)
+    m = _WORD_BEFORE.search(before[-40:])  # the tail is enough, and keeps the search short
     if not m:
         return True
     word = m.group(1).lower().strip(".")
     if word in ABBREVIATIONS:
         return False
     # An initial ("J." in "J. Smith") or letters with stops ("U.S", "a.m"), not a number.
-    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"(\w\.)+\w", word)
+    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"([a-z]\.)+[a-z]", word)
 
 
 def _add(line: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

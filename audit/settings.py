@@ -95,6 +95,8 @@ class ScanSettings:
     tone: bool = True
     #: A sentence whose tone score reaches this is listed as loaded.
     min_loaded_sentence: float = 0.5
+    #: How much words inside quotation marks (speech the outlet reports) count toward its tone.
+    quoted_weight: float = 0.5
     #: Stop at the first input error instead of counting it.
     strict: bool = False
     #: Worker processes for per-document work (0: one per core).

@@ -42,8 +42,8 @@ def doc(id: str, source: str, path: str | None = None, line: int | None = None, 
         grade: float | None = None) -> DocumentSummary:
     """A document summary built by hand (no text, no signatures), for tests of the corpus-level stages."""
     readability = None
-    if grade is not None:  # the combined grade is the mean of these three
-        readability = Readability(50.0, grade, grade, grade, 9.0, words=100, sentences=5)
+    if grade is not None:
+        readability = Readability(grade, 50.0, grade, grade, grade, 9.0, words=100, sentences=5, syllables=150, rare_words=10)
     return DocumentSummary(id, source, Origin(path or id, line), lines=text_lines, text_lines=text_lines,
                            words=100, chars=600, findings=[], readability=readability, tone=None,
                            signature=None, passages=[], passage_signatures=None)

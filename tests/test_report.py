@@ -65,3 +65,32 @@ def test_charts_where_a_picture_reads_better(make_doc, make_result):
     assert '```mermaid\npie showData title Flagged lines per rule\n    "share.widget" : 2\n    "byline.by" : 1\n```' in md
     single = render_markdown(make_result(docs, findings[1:3]), "t")
     assert "```mermaid" not in single  # one rule, no duplicates: the tables say it all
+
+
+def test_seeds_report_ranks_the_opinion_piece_first_with_its_words(seeds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    result = scan([str(seeds)], ScanSettings(jobs=1))
+    ranked = sorted(result.documents, key=lambda d: -d.tone.score)
+    assert ranked[0].id.startswith("001_")
+    assert {"strange", "wild", "ego-centric", "out-of-control"} <= set(ranked[0].tone.evidence)
+    md = render_markdown(result, "seeds")
+    assert "```mermaid" in md and "xychart-beta" in md
+    assert "**ego-centric**" in md
+    assert "Validated on labelled news" in md
+
+
+def test_json_tone_and_readability_contract(tmp_path, cli):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"id": "a", "source": "x", "text": "Critics slammed the reckless, absurd scheme."}) + "\n"
+                    + json.dumps({"id": "b", "source": "x", "text": "The committee met on Tuesday to review the budget."}) + "\n")
+    out = cli("scan", str(path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    docs = {d["id"]: d for d in json.loads(out.stdout)["documents"]}
+    loaded, plain = docs["a"]["tone"], docs["b"]["tone"]
+    # A one-sentence record's document score is that sentence's score.
+    assert loaded["score"] == loaded["sentences"][0]["score"] > 0.5 > plain["score"]
+    assert loaded["sentences"][0]["line"] == 1 and loaded["evidence"][:1] == loaded["sentences"][0]["evidence"][:1]
+    assert {"slammed", "reckless", "absurd", "scheme"} <= set(loaded["evidence"])
+    assert plain["sentences"] == [] and plain["evidence"] == []
+    assert {"loaded_share", "quoted_share", "tone.framing_attack"} <= set(loaded["signals"])
+    assert {"grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall"} <= set(docs["b"]["readability"])
