@@ -21,7 +21,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from audit.frequency import zipf
-from audit.lexicon import NO_MATCH, Lexicon, Signal
+from audit.lexicon import NO_MATCH, Lexicon, Match, Signal
 from audit.records import SentenceTone, Tone
 from audit.sentences import Sentence, stems
 
@@ -45,10 +45,11 @@ class _Hit(NamedTuple):
 
 
 def sentence_tone(sentence: Sentence, lexicon: Lexicon, quoted_weight: float = 1.0,
-                  topical: frozenset[str] = frozenset()) -> tuple[SentenceTone, list[str]]:
+                  topical: frozenset[str] = frozenset(), matches: list[Match] | None = None) -> tuple[SentenceTone, list[str]]:
     """The tone of one sentence and the signals that fired in it (one id per piece of evidence).
 
-    `topical` holds rare words that the document repeats: its subject matter, not word choice.
+    `topical` holds rare words that the document repeats: its subject matter, not word choice;
+    `matches` the sentence's :meth:`Lexicon.match_all`, when the caller has it already.
 
     >>> from audit import lexicon
     >>> from audit.sentences import sentences
@@ -91,7 +92,7 @@ def sentence_tone(sentence: Sentence, lexicon: Lexicon, quoted_weight: float = 1
     n = len(words)
     rare = lexicon.voice.get("rare")
     written = sentence.written or words
-    for i, match in enumerate(lexicon.match_all(words)):
+    for i, match in enumerate(lexicon.match_all(words) if matches is None else matches):
         if match is NO_MATCH:
             continue
         for parts, signal, w in match.phrases:
@@ -149,10 +150,11 @@ def document_tone(units: list[Sentence], lexicon: Lexicon, min_loaded: float = 0
     scored: list[SentenceTone] = []
     fired: Counter[str] = Counter()
     quoted_words = total_words = 0
-    uses = Counter(w for unit in units for w, m in zip(unit.words, lexicon.match_all(unit.words)) if m.rare)
+    matches = [lexicon.match_all(unit.words) for unit in units]
+    uses = Counter(w for unit, found in zip(units, matches) for w, m in zip(unit.words, found) if m.rare)
     topical = frozenset(w for w, n in uses.items() if n > 1)
-    for unit in units:
-        tone, counts = sentence_tone(unit, lexicon, quoted_weight, topical)
+    for unit, found in zip(units, matches):
+        tone, counts = sentence_tone(unit, lexicon, quoted_weight, topical, found)
         scored.append(tone)
         fired.update(counts)
         quoted_words += sum(unit.quoted)
