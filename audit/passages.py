@@ -20,9 +20,9 @@ def text(lines: list[str], passage: Passage) -> str:
 def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> list[Passage]:
     """Passages of a document (lines of leftover page text come blanked out).
 
-    >>> text = ["One two three four five six.", "A b c d e f g h. I j k l m n o p. Q r s t u v w x."]
+    >>> text = ["One two three four five six.", "Red fox ran far. Blue owl sat down. Grey cat slept on."]
     >>> [(p.line, p.start, p.end) for p in cut(text, 6, 2, 2)]
-    [(1, 0, 28), (2, 0, 50), (2, 0, 33), (2, 17, 50)]
+    [(1, 0, 28), (2, 0, 54), (2, 0, 35), (2, 17, 54)]
     """
     out: list[Passage] = []
     for number, line in enumerate(lines, start=1):

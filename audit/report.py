@@ -138,7 +138,7 @@ def _thresholds(result: ScanResult) -> list[str]:
 def mermaid_label(text: str) -> str:
     """Text made safe inside a quoted Mermaid label.
 
-    >>> mermaid_label('say "hi"\nthere')
+    >>> mermaid_label('say "hi"\\nthere')
     "say 'hi' there"
     """
     return " ".join(str(text).replace('"', "'").split())
