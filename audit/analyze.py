@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from audit import lexicon, passages, readability, sentences, tone
-from audit.minhash import Signer, shingles
-from audit.normalize import Repair, repair, words
+from audit.minhash import Signer
+from audit.normalize import Repair, repair
 from audit.records import Document, DocumentSummary, Finding
 from audit.rules import Hit, RuleSet
 from audit.settings import ScanSettings
@@ -37,13 +35,8 @@ class Analyzer:
         return analyze(doc, self)
 
     def batch(self, docs: list[Document]) -> list[DocumentSummary]:
-        """Analyze several documents (one task of a process pool)."""
-        return [analyze(d, self) for d in docs]
-
-
-def unit_shingles(text: str, size: int) -> list[str]:
-    """The shingles a document or passage is compared by."""
-    return shingles(words(text), size)
+        """Analyze several documents (one task of a process pool); signing is done for all at once."""
+        return analyze_batch(docs, self)
 
 
 @dataclass
@@ -63,6 +56,11 @@ class Prepared:
         return ["" if i in flagged else line for i, line in enumerate(self.lines, start=1)]
 
 
+def body_text(lines: list[str]) -> str:
+    """The text a document is signed and compared by: its body's non-empty lines."""
+    return "\n".join(line for line in lines if line)
+
+
 def prepare(doc: Document, rules: RuleSet) -> Prepared:
     """Repair a document's encoding and match the rules against its lines."""
     normalized = repair(doc.text)
@@ -73,10 +71,17 @@ def prepare(doc: Document, rules: RuleSet) -> Prepared:
 
 def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
     """The summary of one document."""
-    settings = analyzer.settings
-    sim = settings.similarity
-    prepared = prepare(doc, analyzer.rules)
-    lines, hits = prepared.lines, prepared.hits
+    return analyze_batch([doc], analyzer)[0]
+
+
+def _published(doc: Document) -> str | None:
+    date = doc.fields.get("date")
+    return date if isinstance(date, str) and date else None
+
+
+def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[Finding]:
+    """What the per-document work found: encoding repairs, leftover page text, rules that gave up."""
+    lines = prepared.lines
     findings = [
         Finding(doc.id, "encoding", "encoding.not-utf8", "warning",
                 "Not valid UTF-8: read as Windows-1252", line=number or None,
@@ -93,7 +98,7 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
     findings += [
         Finding(doc.id, "boilerplate", h.rule.id, h.rule.severity, h.rule.message, line=h.line,
                 text=lines[h.line - 1], span=h.span, detail={"action": h.rule.action})
-        for h in hits
+        for h in prepared.hits
     ]
     findings += [
         Finding(doc.id, "quality", h.rule.id, "error",
@@ -101,33 +106,47 @@ def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
                 line=h.line, text=lines[h.line - 1][:200])
         for h in prepared.timeouts
     ]
-    body_lines = prepared.body
-    body = "\n".join(line for line in body_lines if line)
-    doc_words = words(body)
-    units = passages.cut(body_lines, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences)
-    if units:
-        passage_signatures = np.stack([
-            analyzer.signer.sign(unit_shingles(passages.text(body_lines, p), sim.passage_shingle_size))
-            for p in units
-        ])
-    else:
-        passage_signatures = np.zeros((0, sim.num_perm), dtype=np.uint32)
-    signature = analyzer.signer.sign(shingles(doc_words, sim.shingle_size)) if doc_words else None
-    # Readability and tone count the same sentences and words.
-    text_units = list(sentences.sentences(body_lines)) if settings.readability or settings.tone else []
-    return DocumentSummary(
-        id=doc.id,
-        source=doc.source,
-        origin=doc.origin,
-        lines=len(lines),
-        text_lines=sum(1 for line in lines if line.strip()),
-        words=len(doc_words),
-        chars=len(doc.text),
-        findings=findings,
-        readability=readability.score(text_units) if settings.readability else None,
-        tone=tone.document_tone(text_units, analyzer.lexicon, settings.min_loaded_sentence,
-                                settings.quoted_weight) if settings.tone else None,
-        signature=signature,
-        passages=units,
-        passage_signatures=passage_signatures,
-    )
+    return findings
+
+
+def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSummary]:
+    """The summaries of several documents, each a function of its document alone.
+
+    The documents and their passages are signed in two calls of the compiled kernel, which is
+    where batching pays: a call per text would cost more than the signing itself.
+    """
+    settings = analyzer.settings
+    sim = settings.similarity
+    prepared = [prepare(doc, analyzer.rules) for doc in docs]
+    bodies = [p.body for p in prepared]
+    units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences) for b in bodies]
+    texts = [body_text(b) for b in bodies]
+    signed = analyzer.signer.sign_texts(texts, sim.shingle_size, sim.anchor_every)
+    passage_signed = analyzer.signer.sign_texts(
+        [passages.text(b, p) for b, us in zip(bodies, units) for p in us], sim.passage_shingle_size)
+    out = []
+    first = 0
+    for i, (doc, prep, us) in enumerate(zip(docs, prepared, units)):
+        word_count = int(signed.words[i])
+        # Readability and tone count the same sentences and words.
+        text_units = list(sentences.sentences(prep.body)) if settings.readability or settings.tone else []
+        out.append(DocumentSummary(
+            id=doc.id,
+            source=doc.source,
+            origin=doc.origin,
+            lines=len(prep.lines),
+            text_lines=sum(1 for line in prep.lines if line.strip()),
+            words=word_count,
+            chars=len(doc.text),
+            findings=findings_of(doc, prep, analyzer),
+            readability=readability.score(text_units) if settings.readability else None,
+            tone=tone.document_tone(text_units, analyzer.lexicon, settings.min_loaded_sentence,
+                                    settings.quoted_weight) if settings.tone else None,
+            signature=signed.signatures[i].copy() if word_count else None,
+            anchors=signed.anchors_of(i).copy(),
+            passages=us,
+            passage_signatures=passage_signed.signatures[first:first + len(us)].copy(),
+            date=_published(doc),
+        ))
+        first += len(us)
+    return out

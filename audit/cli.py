@@ -30,7 +30,7 @@ from audit.records import ScanResult
 from audit.report import render_markdown
 from audit.rules import load_rules
 from audit.scan import scan
-from audit.settings import ScanSettings, Thresholds
+from audit.settings import KEEP_POLICIES, ScanSettings, Thresholds
 
 
 class Terminated(BaseException):
@@ -183,9 +183,11 @@ def cli() -> None:
 @output_options
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
+@click.option("--keep", type=click.Choice(KEEP_POLICIES), default=None,
+              help="Which member of a duplicate cluster is kept (default: cleanest; see the README).")
 def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
-                 output: str | None, jobs: int | None) -> None:
+                 output: str | None, jobs: int | None, keep: str | None) -> None:
     """Audit a corpus and write a report.
 
     PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
@@ -193,7 +195,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
-    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
     progress = Progress(quiet)
     try:

@@ -11,7 +11,7 @@ KINDS = ("boilerplate", "encoding", "duplicate", "quality", "input-error")
 SEVERITIES = ("info", "warning", "error")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a document came from: a file, and the 1-based line of a JSONL record in it."""
 
@@ -138,9 +138,12 @@ class Passage:
     words: int
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentSummary:
-    """Everything the corpus pass needs of one document: compact, with no copy of its text."""
+    """Everything the corpus pass needs of one document: compact, with no copy of its text.
+
+    Slots, not a ``__dict__``: a million summaries are held at once (bench/dedup_memory.py).
+    """
 
     id: str
     source: str
@@ -153,11 +156,16 @@ class DocumentSummary:
     findings: list[Finding]
     readability: Readability | None
     tone: Tone | None
-    #: MinHash signature of the whole document (uint32 values), or None when it is too short.
+    #: MinHash signature of the whole document (uint32 values), or None when it has no words.
     signature: Any
+    #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
+    #: which finds documents contained in others.
+    anchors: Any
     passages: list[Passage]
     #: MinHash signatures of the passages, one row per passage (a 2-D uint32 array).
     passage_signatures: Any
+    #: When the document was published (the record's `date` field, as given), if known.
+    date: str | None = None
 
 
 @dataclass
@@ -185,30 +193,62 @@ class PassagePair:
         return {"a": self.a.to_json(), "b": self.b.to_json(), "similarity": self.similarity}
 
 
+#: How two documents of a pair relate: similar as wholes, or the first one inside the second.
+RELATIONS = ("near-duplicate", "contained")
+
+
 @dataclass
 class DuplicatePair:
-    """Two documents that are near-duplicates: MinHash estimate and verified Jaccard."""
+    """Two documents that are near-duplicates, or the first contained in the second, verified.
+
+    `similarity` is the Jaccard similarity of their word shingles, `containment` the share of
+    the first one's shingles found in the second; `estimated` is the MinHash estimate of Jaccard.
+    """
 
     a: str
     b: str
     estimated: float
     similarity: float
+    containment: float
+    relation: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "estimated": self.estimated, "similarity": self.similarity}
+        return {"a": self.a, "b": self.b, "relation": self.relation, "estimated": self.estimated,
+                "similarity": self.similarity, "containment": self.containment}
 
 
 @dataclass
 class Cluster:
-    """Near-duplicate documents joined together, with the one kept and why."""
+    """Documents joined by verified pairs, with the one kept and why.
+
+    `similarity` is the lowest Jaccard similarity among the cluster's pairs, `containment` the
+    lowest containment among its pairs of kind "contained" (None when it has none).
+    """
 
     members: list[str]
     kept: str
     reason: str
     similarity: float
+    pairs: list[DuplicatePair] = field(default_factory=list)
+
+    def link(self, member: str) -> tuple[DuplicatePair, str, str]:
+        """The pair that ties `member` to the cluster (with the kept member when there is one, else
+        its strongest), the other document, and how `member` relates to it: near-duplicate,
+        contained (in the other) or contains (the other)."""
+        mine = [p for p in self.pairs if member in (p.a, p.b)]
+        pair = max(mine, key=lambda p: (self.kept in (p.a, p.b), max(p.similarity, p.containment)))
+        other = pair.b if pair.a == member else pair.a
+        relation = pair.relation if pair.relation == "near-duplicate" or pair.a == member else "contains"
+        return pair, other, relation
+
+    @property
+    def containment(self) -> float | None:
+        values = [p.containment for p in self.pairs if p.relation == "contained"]
+        return min(values) if values else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity}
+        return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity,
+                "containment": self.containment, "pairs": [p.to_json() for p in self.pairs]}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from audit import __version__
 from audit.records import DocumentSummary, Finding, ScanResult
 from audit.sentences import word_spans
+from audit.reuse import SourcePair, source_pairs
 from audit.summary import summarize
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
@@ -48,6 +49,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "duplicate_pairs": [p.to_json() for p in result.duplicate_pairs],
         "clusters": [c.to_json() for c in result.clusters],
         "passage_pairs": [p.to_json() for p in result.passage_pairs],
+        "source_pairs": [g.to_json() for g in source_pairs(result)],
     }
 
 
@@ -179,18 +181,32 @@ def _passages(result: ScanResult) -> list[str]:
     out = ["", "## Passages shared between sources", ""]
     if not result.passage_pairs:
         return out + ["None found."]
-    by_sources: dict[tuple[str, str], list] = defaultdict(list)
-    for p in result.passage_pairs:
-        by_sources[(p.a.source, p.b.source)].append(p)
-    out += _table(["Source A", "Source B", "Shared passages"],
-                  [[a, b, len(ps)] for (a, b), ps in sorted(by_sources.items())])
-    for (a, b), pairs in sorted(by_sources.items()):
-        out += ["", f"### {cell(a)} and {cell(b)}", ""]
-        for p in pairs[:MAX_ROWS]:
+    groups = source_pairs(result)
+    out += ["Who reuses whom: a source that published the shared passages later (by the documents' "
+            "`date`, where both have one) reuses the other. Words shared: the words of the shared "
+            "passages on each side, and their share of all that source's words.", ""]
+    out += _table(["Source A", "Source B", "Shared passages", "Documents (A / B)", "Words shared (A / B)",
+                   "Who reuses whom"],
+                  [[g.a, g.b, len(g.passages), f"{len(g.documents[0])} / {len(g.documents[1])}",
+                    f"{g.words[0]} ({g.shares[0]:.1%}) / {g.words[1]} ({g.shares[1]:.1%})", _direction(g)]
+                   for g in groups])
+    for g in groups:
+        out += ["", f"### {cell(g.a)} and {cell(g.b)}", ""]
+        for p in g.passages[:MAX_ROWS]:
             out += _table([f"{p.a.document}:{_lines(p.a.lines)}", f"{p.b.document}:{_lines(p.b.lines)}"],
                           [[p.a.text, p.b.text]])
             out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams).", ""]
     return out
+
+
+def _direction(g: SourcePair) -> str:
+    dated = sum(g.first)
+    if not dated:
+        return "unknown (no dates)"
+    if g.reuser is None:
+        return f"mixed ({g.a} first in {g.first[0]}, {g.b} first in {g.first[1]} of {dated} dated)"
+    earlier = g.b if g.reuser == g.a else g.a
+    return f"{g.reuser} reuses {earlier} ({max(g.first)} of {dated} dated pairs)"
 
 
 def _lines(lines: tuple[int, int]) -> str:
@@ -205,9 +221,21 @@ def _clusters(result: ScanResult) -> list[str]:
     if any(shares.values()):
         out += _bar_chart("Near-duplicates per source (% of its documents)", "% of documents",
                           [(src, round(100 * v, 1)) for src, v in shares.items()]) + [""]
-    return out + _table(["Kept", "Why", "Duplicates", "Similarity (at least)"],
-                        [[c.kept, c.reason, ", ".join(m for m in c.members if m != c.kept), f"{c.similarity:.2f}"]
-                         for c in result.clusters])
+    out += ["Clusters of documents that are near-duplicates (Jaccard similarity of word 5-grams) or "
+            "where one contains the other (the share of the smaller one's 5-grams found in the "
+            "larger: an article inside a whole-page dump). One member of each is kept.", ""]
+    rows = []
+    for c in result.clusters:
+        others = []
+        for m in c.members:
+            if m != c.kept:
+                pair, other, relation = c.link(m)
+                how = {"near-duplicate": f"near-duplicate of {other}, {pair.similarity:.2f}",
+                       "contained": f"contained in {other}, {pair.containment:.0%}",
+                       "contains": f"contains {other}, {pair.containment:.0%}"}[relation]
+                others.append(f"{m} ({how})")
+        rows.append([c.kept, c.reason, "; ".join(others), f"{c.similarity:.2f}"])
+    return out + _table(["Kept", "Why", "Duplicates", "Weakest link"], rows)
 
 
 def _boilerplate(result: ScanResult) -> list[str]:

@@ -16,7 +16,7 @@ from itertools import chain, islice
 from audit.analyze import Analyzer, prepare
 from audit.errors import InputError
 from audit.readers import Corpus, Fields
-from audit.records import Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
+from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
 from audit.similarity import find_duplicates
@@ -94,6 +94,23 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
     return load
 
 
+def duplicate_findings(cluster: Cluster) -> list[Finding]:
+    """One finding per member a cluster does not keep, naming the kept one and the closest match."""
+    out = []
+    for member in cluster.members:
+        if member == cluster.kept:
+            continue
+        pair, other, relation = cluster.link(member)
+        how = {"near-duplicate": f"near-duplicate of {other} (Jaccard {pair.similarity:.2f})",
+               "contained": f"contained in {other} ({pair.containment:.0%} of its shingles)",
+               "contains": f"contains {other} ({pair.containment:.0%} of that one's shingles)"}[relation]
+        keeps = "" if other == cluster.kept else f"; its cluster keeps {cluster.kept}"
+        out.append(Finding(member, "duplicate", "duplicate.document", "warning",
+                           f"Duplicate: {how}{keeps} (kept: {cluster.reason})",
+                           detail={"duplicate_of": cluster.kept, "matched": other, "relation": relation}))
+    return out
+
+
 def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None,
          progress: Callable[[int], None] | None = None) -> ScanResult:
     """Audit the corpus under `paths` (folders, files, "-" for JSON Lines on stdin).
@@ -113,13 +130,8 @@ def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields 
         index = {s.id: i for i, s in enumerate(summaries)}
         duplicates = find_duplicates(summaries, settings.similarity, _loader(corpus, rules, index))
     findings = [f for s in summaries for f in s.findings]
-    kept = {c.kept for c in duplicates.clusters}
     for cluster in duplicates.clusters:
-        for member in cluster.members:
-            if member not in kept:
-                findings.append(Finding(member, "duplicate", "duplicate.document", "warning",
-                                        f"Near-duplicate of {cluster.kept} (cluster kept: {cluster.reason})",
-                                        detail={"duplicate_of": cluster.kept}))
+        findings += duplicate_findings(cluster)
     findings += problems
     result = ScanResult(
         settings=settings.to_dict(),

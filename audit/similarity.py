@@ -1,26 +1,39 @@
-"""The corpus pass for near-duplicates: LSH candidates, exact verification, clusters, passages.
+"""The corpus pass for near-duplicates: candidates, exact verification, clusters, shared passages.
 
-Candidates come from datasketch's ``MinHashLSH`` over the signatures in the summaries; every
-candidate is then verified by the exact Jaccard similarity of its shingle sets, computed from the
-texts of just the documents involved, which the caller re-reads (no text is held for the rest).
+Candidates come from two sketches in the summaries: LSH bands of the MinHash signatures find
+documents similar as wholes, and shared anchors (a content-defined sample of shingles) find a
+document contained in a longer one, where Jaccard similarity is low. Every candidate is then
+verified on the shingle hashes of the documents involved, which the caller re-reads (no text is
+held for the rest). Verified pairs join into clusters by union-find, with a linkage rule that
+keeps one shared page template from chaining two stories together.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from datasketch import MinHashLSH
+import numpy as np
 
-from audit.analyze import unit_shingles
-from audit.minhash import Signer, jaccard
+from audit import kernels
+from audit.analyze import body_text
+from audit.lsh import band_keys, colliding_pairs, runs
+from audit.minhash import jaccard, shingle_sets, shingles
+from audit.normalize import words
 from audit.passages import text as passage_text
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
+#: Each item is paired with at most this many others sharing one band key or anchor.
+MAX_PAIRS_PER_KEY = 200
+#: Signatures turned into band keys at a time (bounds the temporary arrays).
+CHUNK = 50_000
+#: Anchors are matched in 2**ANCHOR_BITS parts, by their top bits (bounds the sorting arrays).
+ANCHOR_BITS = 3
+ANCHOR_PARTS = 1 << ANCHOR_BITS
 
 
 @dataclass
@@ -42,106 +55,252 @@ def exact_jaccard(a: set[str], b: set[str]) -> float:
     return round(len(a & b) / union, 4) if union else 0.0
 
 
-def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings, signer: Signer) -> set[tuple[int, int]]:
-    """Pairs of document indexes whose signatures collide in some LSH band."""
-    lsh = MinHashLSH(threshold=settings.min_document_similarity, num_perm=settings.num_perm)
-    signed = [(i, signer.lean(s.signature)) for i, s in enumerate(summaries) if s.signature is not None]
-    for i, m in signed:
-        lsh.insert(i, m, check_duplication=False)
-    return {(min(i, j), max(i, j)) for i, m in signed for j in lsh.query(m) if j != i}
+def _keys(signatures: Iterable[np.ndarray], count: int, num_perm: int, bands: int, rows: int) -> np.ndarray:
+    keys = np.empty((count, bands), dtype=np.uint64)
+    block: list[np.ndarray] = []
+    at = 0
+    for s in signatures:
+        block.append(s)
+        if len(block) == CHUNK:
+            keys[at:at + len(block)] = band_keys(np.stack(block), bands, rows)
+            at += len(block)
+            block = []
+    if block:
+        keys[at:at + len(block)] = band_keys(np.stack(block), bands, rows)
+    return keys
 
 
-def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings, signer: Signer) -> set[tuple[tuple[int, int], tuple[int, int]]]:
+def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
+    """Pairs of document indexes whose signatures agree on some LSH band, as an (m, 2) array."""
+    signed = np.array([i for i, s in enumerate(summaries) if s.signature is not None], dtype=np.int64)
+    keys = _keys((summaries[i].signature for i in signed), len(signed), settings.num_perm,
+                 settings.document_bands, settings.document_rows)
+    pairs = colliding_pairs((keys[:, b] for b in range(keys.shape[1])), MAX_PAIRS_PER_KEY)
+    return signed[pairs]
+
+
+def containment_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
+    """Pairs of documents that share enough anchors for the smaller to be inside the larger.
+
+    An anchor in more than ``max_anchor_documents`` documents is left out (template text). A
+    pair is kept when the shared anchors reach half of ``min_containment`` times the smaller
+    document's anchors: loose, because verification decides and a short text has few anchors.
+    Anchors are grouped in `ANCHOR_PARTS` parts by their top bits, one part at a time, which
+    bounds the sorting arrays to a fraction of all anchors (one anchor's documents share a part).
+    """
+    eligible = np.array([i for i, s in enumerate(summaries)
+                         if s.words >= settings.min_containment_words and len(s.anchors)], dtype=np.int64)
+    if not len(eligible):
+        return np.zeros((0, 2), dtype=np.int64)
+    counts = np.array([len(summaries[i].anchors) for i in eligible], dtype=np.int64)
+    found_keys, found_counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for part in range(ANCHOR_PARTS):
+        owners, anchors = [], []
+        for k, i in enumerate(eligible.tolist()):
+            mine = summaries[i].anchors
+            mine = mine[(mine >> np.uint64(64 - ANCHOR_BITS)) == part]
+            if len(mine):
+                anchors.append(mine)
+                owners.append(np.full(len(mine), k, dtype=np.int32))
+        if not anchors:
+            continue
+        owner = np.concatenate(owners)
+        order, starts, ends = runs(np.concatenate(anchors), settings.max_anchor_documents)
+        pairs = _all_pairs(owner[order].astype(np.int64), starts, ends)
+        keys, n = np.unique(pairs[:, 0] * len(eligible) + pairs[:, 1], return_counts=True)
+        found_keys.append(keys)
+        found_counts.append(n)
+    # A pair's anchors may lie in several parts: add its counts up.
+    keys, n = np.concatenate(found_keys), np.concatenate(found_counts)
+    order = np.argsort(keys, kind="stable")
+    flat, first = np.unique(keys[order], return_index=True)
+    together = np.add.reduceat(n[order], first) if len(flat) else n
+    a, b = flat // len(eligible), flat % len(eligible)
+    enough = together >= 0.5 * settings.min_containment * np.minimum(counts[a], counts[b])
+    return np.stack([eligible[a[enough]], eligible[b[enough]]], axis=1)
+
+
+def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    pairs = kernels.pairs_in_runs(owners, starts, ends, MAX_PAIRS_PER_KEY)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Pairs of passages ((document, passage), (document, passage)) from different sources."""
-    lsh = MinHashLSH(threshold=settings.min_passage_similarity, num_perm=settings.num_perm)
-    keyed = []
-    for i, s in enumerate(summaries):
-        for p in s.passages:
-            m = signer.lean(s.passage_signatures[p.index])
-            lsh.insert((i, p.index), m, check_duplication=False)
-            keyed.append(((i, p.index), m))
-    out = set()
-    for key, m in keyed:
-        for other in lsh.query(m):
-            if other[0] != key[0] and summaries[other[0]].source != summaries[key[0]].source:
-                out.add((min(key, other), max(key, other)))
-    return out
+    owners = [(i, p.index) for i, s in enumerate(summaries) for p in s.passages]
+    if not owners:
+        return []
+    keys = _keys((s.passage_signatures[p.index] for s in summaries for p in s.passages), len(owners),
+                 settings.num_perm, settings.passage_bands, settings.passage_rows)
+    pairs = colliding_pairs((keys[:, b] for b in range(keys.shape[1])), MAX_PAIRS_PER_KEY)
+    out = []
+    for x, y in pairs.tolist():
+        a, b = owners[x], owners[y]
+        if a[0] != b[0] and summaries[a[0]].source != summaries[b[0]].source:
+            out.append((min(a, b), max(a, b)))
+    return sorted(out)
 
 
-def _keep(members: list[int], summaries: list[DocumentSummary], policy: str) -> tuple[int, str]:
-    """The member a cluster keeps, and why."""
-    if policy == "earliest":
-        return min(members), "read first"
-    if policy == "cleanest":
-        def flagged(i: int) -> int:
-            return sum(f.kind in ("boilerplate", "encoding") for f in summaries[i].findings)
-        best = min(members, key=lambda i: (flagged(i), -summaries[i].words, i))
-        return best, "fewest flagged lines"
-    best = min(members, key=lambda i: (-summaries[i].words, i))
-    return best, "longest"
+@dataclass
+class _Edge:
+    i: int
+    j: int
+    pair: DuplicatePair
+    #: What orders the merges: containment for a contained pair, Jaccard otherwise.
+    strength: float
 
 
-def clusters_of(pairs: list[tuple[int, int, float]], summaries: list[DocumentSummary], policy: str) -> list[Cluster]:
-    """Join verified pairs into clusters (union-find) and pick the member each keeps."""
-    parent: dict[int, int] = {}
+def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: SimilaritySettings,
+           sets: dict[int, np.ndarray]) -> list[_Edge]:
+    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other."""
+    edges = []
+    for i, j in sorted(set(map(tuple, candidates.tolist()))):
+        a, b = sets[i], sets[j]
+        if not len(a) or not len(b):
+            continue
+        inter = len(np.intersect1d(a, b, assume_unique=True))
+        similarity = round(inter / (len(a) + len(b) - inter), 4)
+        # The smaller document (fewer shingles; earlier on a tie) is the one that may be inside.
+        small, large = (i, j) if (len(a), i) <= (len(b), j) else (j, i)
+        containment = round(inter / min(len(a), len(b)), 4)
+        contained = containment >= settings.min_containment and summaries[small].words >= settings.min_containment_words
+        if similarity >= settings.min_document_similarity:
+            relation, strength = "near-duplicate", max(similarity, containment if contained else 0.0)
+        elif contained:
+            relation, strength = "contained", containment
+        else:
+            continue
+        estimate = round(jaccard(summaries[i].signature, summaries[j].signature), 4)
+        first, second = (small, large) if relation == "contained" else (i, j)
+        edges.append(_Edge(i, j, DuplicatePair(summaries[first].id, summaries[second].id, estimate, similarity,
+                                               containment, relation), strength))
+    return edges
+
+
+def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
+    """Join documents into clusters (union-find), strongest pairs first.
+
+    Two groups join only when the verified pairs between them reach `min_link_share` of all
+    the pairs between them (average linkage): a document joins a group it matches well, but
+    two groups joined by one pair of page dumps that share their site's template stay apart.
+    Returns the members of each cluster of two or more, by root.
+    """
+    # Only documents in some pair take part: dicts, not lists over the whole corpus.
+    nodes = {v for e in edges for v in (e.i, e.j)}
+    parent = {x: x for x in nodes}
+    size = dict.fromkeys(nodes, 1)
+    links: dict[int, Counter[int]] = {x: Counter() for x in nodes}
+    for e in edges:
+        links[e.i][e.j] += 1
+        links[e.j][e.i] += 1
 
     def find(x: int) -> int:
-        parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    weakest: dict[int, float] = {}
-    for i, j, _ in pairs:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+    for e in sorted(edges, key=lambda e: (-e.strength, e.i, e.j)):
+        a, b = find(e.i), find(e.j)
+        if a == b or links[a][b] < min_link_share * size[a] * size[b]:
+            continue
+        if size[a] < size[b]:
+            a, b = b, a
+        parent[b] = a
+        size[a] += size[b]
+        # The joined group's links to every other group are the sums of its parts' links.
+        for g, n in links[b].items():
+            if g != a:
+                links[a][g] += n
+                links[g][a] += n
+                del links[g][b]
+        del links[a][b]
+        links[b] = Counter()
     groups: dict[int, list[int]] = defaultdict(list)
-    for x in list(parent):
+    for x in nodes:
         groups[find(x)].append(x)
-    for i, _, sim in pairs:
-        root = find(i)
-        weakest[root] = min(weakest.get(root, 1.0), sim)
-    out = []
-    for root, members in sorted(groups.items()):
-        members.sort()
-        kept, reason = _keep(members, summaries, policy)
-        out.append(Cluster([summaries[m].id for m in members], summaries[kept].id, reason, weakest[root]))
-    return out
+    return {root: sorted(m) for root, m in groups.items() if len(m) > 1}
+
+
+def _flagged_share(s: DocumentSummary) -> float:
+    lines = {f.line for f in s.findings if f.kind in ("boilerplate", "encoding")}
+    return len(lines) / s.text_lines if s.text_lines else 1.0
+
+
+def keep(members: list[int], summaries: list[DocumentSummary], policy: str, containers: frozenset[int] = frozenset()) -> tuple[int, str]:
+    """The member a cluster keeps, and why (see ``SimilaritySettings.keep``).
+
+    `containers` are the members that contain another member: for "cleanest", a container
+    holds the contained text plus more, which is usually page furniture, so it is passed over.
+    """
+    if policy == "earliest":
+        return min(members), "read first"
+    if policy == "cleanest":
+        lengths = sorted(summaries[i].words for i in members)
+        median = lengths[(len(lengths) - 1) // 2]  # the lower median: of two, the shorter
+        # A truncated copy (a title, a teaser) is clean but says less: only whole copies compete.
+        whole = [i for i in members if summaries[i].words >= median / 2]
+        best = min(whole, key=lambda i: (i in containers, _flagged_share(summaries[i]), -summaries[i].words, i))
+        return best, "fewest flagged lines" if best not in containers else "fewest flagged lines (all contain another)"
+    return min(members, key=lambda i: (-summaries[i].words, i)), "longest"
+
+
+def load_sets(load: Loader, needed: set[int], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
+    """(index, body lines, shingle hashes) of the needed documents, re-read in batches."""
+    batch: list[tuple[int, list[str]]] = []
+    for item in load(needed):
+        batch.append(item)
+        if len(batch) == 256:
+            yield from _with_sets(batch, size)
+            batch = []
+    yield from _with_sets(batch, size)
+
+
+def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
+    sets = shingle_sets([body_text(lines) for _, lines in batch], size)
+    for (i, lines), s in zip(batch, sets):
+        yield i, lines, s
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader) -> Duplicates:
-    """Near-duplicate documents, their clusters, and passages shared between sources."""
-    signer = Signer(settings.num_perm, settings.seed)
-    doc_pairs = document_candidates(summaries, settings, signer)
-    passage_pairs = passage_candidates(summaries, settings, signer)
-    needed = {i for pair in doc_pairs for i in pair} | {k[0] for pair in passage_pairs for k in pair}
-    bodies = dict(load(needed)) if needed else {}
+    """Near-duplicate and contained documents, their clusters, and passages shared between sources."""
+    doc_pairs = np.concatenate([document_candidates(summaries, settings), containment_candidates(summaries, settings)])
+    passage_pairs = passage_candidates(summaries, settings)
+    passage_docs = {k[0] for pair in passage_pairs for k in pair}
+    needed = set(doc_pairs.ravel().tolist()) | passage_docs
+    sets: dict[int, np.ndarray] = {}
+    bodies: dict[int, list[str]] = {}
+    for i, lines, shingles in load_sets(load, needed, settings.shingle_size) if needed else ():
+        sets[i] = shingles
+        if i in passage_docs:
+            bodies[i] = lines
+    edges = verify(doc_pairs, summaries, settings, sets)
+    del sets
+    groups = cluster(edges, settings.min_link_share)
+    root_of = {m: root for root, members in groups.items() for m in members}
+    inner: dict[int, list[_Edge]] = defaultdict(list)
+    for e in edges:
+        if e.i in root_of and root_of[e.i] == root_of.get(e.j):
+            inner[root_of[e.i]].append(e)
+    clusters = []
+    for root, members in sorted(groups.items(), key=lambda kv: kv[1]):
+        mine = inner[root]
+        containers = frozenset(e.j if summaries[e.i].id == e.pair.a else e.i for e in mine if e.pair.relation == "contained")
+        kept, reason = keep(members, summaries, settings.keep, containers)
+        clusters.append(Cluster([summaries[m].id for m in members], summaries[kept].id, reason,
+                                min(e.strength for e in mine), [e.pair for e in mine]))
+    return Duplicates([e.pair for e in edges], clusters, shared_passages(passage_pairs, summaries, settings, bodies))
 
-    verified_docs: list[tuple[int, int, float]] = []
-    pairs_out: list[DuplicatePair] = []
-    doc_sets: dict[int, set[str]] = {}
 
-    def doc_set(i: int) -> set[str]:
-        if i not in doc_sets:
-            doc_sets[i] = set(unit_shingles("\n".join(bodies[i]), settings.shingle_size))
-        return doc_sets[i]
-
-    for i, j in sorted(doc_pairs):
-        similarity = exact_jaccard(doc_set(i), doc_set(j))
-        if similarity >= settings.min_document_similarity:
-            verified_docs.append((i, j, similarity))
-            estimate = round(jaccard(summaries[i].signature, summaries[j].signature), 4)
-            pairs_out.append(DuplicatePair(summaries[i].id, summaries[j].id, estimate, similarity))
-
-    # Windows of one paragraph that match the same paragraph elsewhere merge into one span per side.
+def shared_passages(candidates: list[tuple[tuple[int, int], tuple[int, int]]], summaries: list[DocumentSummary],
+                    settings: SimilaritySettings, bodies: dict[int, list[str]]) -> list[PassagePair]:
+    """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
     merged: dict[tuple[int, int, int, int], list] = {}
-    for (i, pi), (j, pj) in sorted(passage_pairs):
+    for (i, pi), (j, pj) in candidates:
         a, b = summaries[i].passages[pi], summaries[j].passages[pj]
         text_a, text_b = passage_text(bodies[i], a), passage_text(bodies[j], b)
-        similarity = exact_jaccard(set(unit_shingles(text_a, settings.passage_shingle_size)),
-                                   set(unit_shingles(text_b, settings.passage_shingle_size)))
+        similarity = exact_jaccard(set(shingles(words(text_a), settings.passage_shingle_size)),
+                                   set(shingles(words(text_b), settings.passage_shingle_size)))
         if similarity < settings.min_passage_similarity:
             continue
         key = (i, a.line, j, b.line)
@@ -160,4 +319,4 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
             Span(db.id, db.source, (line_b, line_b), bodies[j][line_b - 1][sb:eb]),
             similarity,
         ))
-    return Duplicates(pairs_out, clusters_of(verified_docs, summaries, settings.keep), shared)
+    return shared

@@ -94,3 +94,20 @@ def test_rules_test_passes_and_fails(cli, tmp_path):
     run = cli("rules", "test", "--rules", str(tmp_path))
     assert run.returncode == 1
     assert "FAIL mine.x: should match 'goodbye'" in run.stdout
+
+
+def test_keep_policy_from_the_command_line(cli, tmp_path):
+    import json as _json
+    text = " ".join(f"word{i % 97} item{i % 89}" for i in range(300))
+    rows = [{"id": "short", "source": "a", "text": text}, {"id": "long", "source": "b", "text": text + " extra words at the end"}]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(_json.dumps(r) + "\n" for r in rows))
+    kept = {}
+    for policy in ("longest", "earliest"):
+        proc = cli("scan", str(path), "--format", "json", "--keep", policy)
+        assert proc.returncode == 0, proc.stderr
+        data = _json.loads(proc.stdout)
+        kept[policy] = data["clusters"][0]["kept"]
+        assert data["settings"]["similarity"]["keep"] == policy
+    assert kept == {"longest": "long", "earliest": "short"}
+    assert cli("scan", str(path), "--keep", "newest").returncode == 2

@@ -65,3 +65,83 @@ def test_parallel_and_serial_runs_agree(tmp_path):
     parallel = to_json(scan([path], ScanSettings(jobs=2)))
     serial.pop("generated"), parallel.pop("generated")
     assert serial == parallel
+
+
+WORDS = ("council bridge harbour engineers repairs months pounds bakery sourdough prize entries tasting "
+         "river station weather market school hospital police budget minister election court ruling "
+         "storm flood train airport museum festival concert stadium league season coach player").split()
+
+
+def article(seed, n=120):
+    import random
+    rng = random.Random(seed)
+    return ". ".join(" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(n // 12)) + "."
+
+
+def test_an_article_inside_a_page_dump_is_reported_as_contained(tmp_path):
+    story = article(1)
+    page = "\n".join([article(2, 60), story, article(3, 400)])
+    rows = [{"id": "clean", "source": "site", "text": story}, {"id": "page", "source": "site", "text": page},
+            {"id": "other", "source": "site", "text": article(4)}]
+    result = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
+    [pair] = result.duplicate_pairs
+    assert (pair.a, pair.b, pair.relation) == ("clean", "page", "contained")
+    assert pair.containment == 1.0 and pair.similarity < 0.5
+    [cluster] = result.clusters
+    assert cluster.members == ["clean", "page"] and cluster.kept == "clean" and cluster.containment == 1.0
+    [finding] = [f for f in result.findings if f.kind == "duplicate"]
+    assert finding.document == "page" and finding.detail == {"duplicate_of": "clean", "matched": "clean", "relation": "contains"}
+    from audit.report import to_json
+    data = to_json(result)
+    assert data["clusters"][0]["pairs"][0]["relation"] == "contained"
+
+
+def test_short_texts_do_not_count_as_contained(tmp_path):
+    footer = "Copyright 2019 the Daily Example, all rights reserved, terms of use and privacy policy apply here."
+    rows = [{"id": "footer", "source": "site", "text": footer},
+            {"id": "page", "source": "site", "text": article(5) + "\n" + footer}]
+    result = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
+    assert result.duplicate_pairs == [] and result.clusters == []
+
+
+def edge(i, j, strength):
+    from audit.records import DuplicatePair
+    from audit.similarity import _Edge
+    return _Edge(i, j, DuplicatePair(str(i), str(j), strength, strength, strength, "near-duplicate"), strength)
+
+
+def test_one_strong_pair_does_not_chain_two_groups_together():
+    from audit.similarity import cluster
+    group_a = [edge(i, j, 0.9) for i in range(4) for j in range(i + 1, 4)]
+    group_b = [edge(i, j, 0.9) for i in range(4, 8) for j in range(i + 1, 8)]
+    bridge = edge(3, 4, 0.5)  # two page dumps sharing their site's template
+    clusters = cluster(group_a + group_b + [bridge], 0.2)
+    assert sorted(clusters.values()) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert sorted(cluster(group_a + group_b + [bridge], 0.0).values()) == [list(range(8))]
+
+
+def test_keep_policies():
+    from audit.records import DocumentSummary, Finding, Origin
+    from audit.similarity import keep
+
+    def summary(i, words, flagged):
+        findings = [Finding(str(i), "boilerplate", "x.y", "warning", "", line=n + 1) for n in range(flagged)]
+        return DocumentSummary(str(i), "s", Origin("p"), 10, 10, words, words * 6, findings, None, None, None, None, [], None)
+
+    summaries = [summary(0, 300, 2), summary(1, 900, 4), summary(2, 320, 0), summary(3, 20, 0)]
+    members = [0, 1, 2, 3]
+    assert keep(members, summaries, "longest") == (1, "longest")
+    assert keep(members, summaries, "earliest") == (0, "read first")
+    # 3 is clean but a fragment (under half the median length): 2 is the cleanest whole copy.
+    assert keep(members, summaries, "cleanest") == (2, "fewest flagged lines")
+
+
+def test_bad_keep_policy_is_a_config_error():
+    import pytest
+
+    from audit.errors import ConfigError
+    from audit.settings import SimilaritySettings
+    with pytest.raises(ConfigError, match="keep"):
+        SimilaritySettings(keep="newest")
+    with pytest.raises(ConfigError, match="document_bands"):
+        SimilaritySettings(document_bands=40, document_rows=4)

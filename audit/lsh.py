@@ -1,0 +1,70 @@
+"""Locality-sensitive hashing in bulk: band keys of many signatures, and the pairs that collide.
+
+The bands are datasketch's (``MinHashLSH`` with ``params=(bands, rows)`` cuts a signature into
+the same runs of `rows` values), so the candidates are the ones its index would return; but keys
+are one uint64 per band in a NumPy array instead of a dict entry per band and document, which
+keeps a million signatures in a few hundred MB, and the pairs come from sorting, as rows an
+engine can shuffle by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from audit import kernels
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One uint64 key per band of each signature (rows: signatures, uint32 values).
+
+    Equal bands give equal keys; different bands collide with probability about 2**-64, which
+    only adds a candidate that verification then rejects.
+
+    >>> band_keys(np.array([[1, 2, 3, 4], [1, 2, 3, 5]], dtype=np.uint32), 2, 2).shape
+    (2, 2)
+    """
+    values = signatures[:, :bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    keys = np.full((len(signatures), bands), _FNV_OFFSET, dtype=np.uint64)
+    for r in range(rows):
+        keys = (keys ^ values[:, :, r]) * _FNV_PRIME
+    # MurmurHash3's 64-bit finalizer: FNV's low bits alone mix poorly.
+    keys ^= keys >> np.uint64(33)
+    keys *= np.uint64(0xFF51AFD7ED558CCD)
+    keys ^= keys >> np.uint64(33)
+    return keys
+
+
+def colliding_pairs(columns: Iterable[np.ndarray], window: int) -> np.ndarray:
+    """Distinct pairs (i, j), i < j, of rows with an equal key in some column, as an (m, 2) array.
+
+    Each column holds one key per row (a band of every signature). In a run of more than
+    `window` + 1 equal keys, each row is paired with the next `window` rows only.
+    """
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for keys in columns:
+        order, starts, ends = runs(keys)
+        found.append(kernels.pairs_in_runs(order, starts, ends, window))
+    pairs = np.concatenate(found)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def runs(keys: np.ndarray, max_size: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key, and the bounds of each run of two or more (and at most `max_size`) equal keys.
+
+    >>> order, starts, ends = runs(np.array([5, 3, 5, 9, 3, 5], dtype=np.uint64))
+    >>> [order[s:e].tolist() for s, e in zip(starts, ends)]
+    [[1, 4], [0, 2, 5]]
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    starts = np.concatenate(([0], edges))
+    ends = np.concatenate((edges, [len(keys)]))
+    sizes = ends - starts
+    keep = (sizes >= 2) if max_size is None else (sizes >= 2) & (sizes <= max_size)
+    return order, starts[keep], ends[keep]

@@ -1,0 +1,35 @@
+import numpy as np
+from datasketch import MinHashLSH
+
+from audit.lsh import band_keys, colliding_pairs, runs
+from audit.minhash import Signer
+
+
+def test_candidates_are_those_of_datasketch_minhashlsh_with_the_same_bands():
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(300)]
+    base = [" ".join(rng.choice(vocab, 120)) for _ in range(15)]
+    texts = base + [" ".join(t.split()[k:]) for k, t in enumerate(base)]  # suffixes: similar at many levels
+    signer = Signer(128)
+    signatures = signer.sign_texts(texts, 3).signatures
+    bands, rows = 20, 4
+    lsh = MinHashLSH(num_perm=128, params=(bands, rows))
+    for i, s in enumerate(signatures):
+        lsh.insert(i, signer.lean(s))
+    expected = {(min(i, j), max(i, j)) for i, s in enumerate(signatures) for j in lsh.query(signer.lean(s)) if i != j}
+    keys = band_keys(signatures, bands, rows)
+    found = {tuple(p) for p in colliding_pairs((keys[:, b] for b in range(bands)), 1000).tolist()}
+    assert found == expected and len(found) >= 15
+
+
+def test_a_long_run_of_one_key_pairs_each_row_with_the_next_few_only():
+    keys = np.zeros(50, dtype=np.uint64)
+    pairs = colliding_pairs([keys], 3)
+    assert len(pairs) == 47 * 3 + 2 + 1 and {(0, 1), (0, 3), (46, 49)} <= {tuple(p) for p in pairs.tolist()}
+    assert (0, 4) not in {tuple(p) for p in pairs.tolist()}
+
+
+def test_runs_can_leave_out_keys_shared_by_too_many_rows():
+    keys = np.array([1, 1, 2, 2, 2, 3], dtype=np.uint64)
+    order, starts, ends = runs(keys, max_size=2)
+    assert [order[s:e].tolist() for s, e in zip(starts, ends)] == [[0, 1]]
