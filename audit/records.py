@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 #: The closed set of finding kinds (the JSON contract's ``kind``).
 KINDS = ("boilerplate", "encoding", "duplicate", "quality", "input-error")
 #: Severities, mildest first.
@@ -158,14 +160,14 @@ class DocumentSummary:
     tone: Tone | None
     #: MinHash signature of the whole document (uint32 values), or None when it has no words.
     signature: Any
-    #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
-    #: which finds documents contained in others.
-    anchors: Any
     passages: list[Passage]
     #: MinHash signatures of the passages, one row per passage (a 2-D uint32 array).
     passage_signatures: Any
     #: When the document was published (the record's `date` field, as given), if known.
     date: str | None = None
+    #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
+    #: which finds documents contained in others (none: never found inside another).
+    anchors: Any = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
 
 @dataclass
@@ -231,11 +233,14 @@ class Cluster:
     similarity: float
     pairs: list[DuplicatePair] = field(default_factory=list)
 
-    def link(self, member: str) -> tuple[DuplicatePair, str, str]:
+    def link(self, member: str) -> tuple[DuplicatePair | None, str, str]:
         """The pair that ties `member` to the cluster (with the kept member when there is one, else
         its strongest), the other document, and how `member` relates to it: near-duplicate,
-        contained (in the other) or contains (the other)."""
+        contained (in the other) or contains (the other). A cluster made without its pairs ties
+        every member to the kept one, as a near-duplicate, with no pair."""
         mine = [p for p in self.pairs if member in (p.a, p.b)]
+        if not mine:
+            return None, self.kept, "near-duplicate"
         pair = max(mine, key=lambda p: (self.kept in (p.a, p.b), max(p.similarity, p.containment)))
         other = pair.b if pair.a == member else pair.a
         relation = pair.relation if pair.relation == "near-duplicate" or pair.a == member else "contains"

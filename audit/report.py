@@ -230,6 +230,9 @@ def _clusters(result: ScanResult) -> list[str]:
         for m in c.members:
             if m != c.kept:
                 pair, other, relation = c.link(m)
+                if pair is None:
+                    others.append(m)
+                    continue
                 how = {"near-duplicate": f"near-duplicate of {other}, {pair.similarity:.2f}",
                        "contained": f"contained in {other}, {pair.containment:.0%}",
                        "contains": f"contains {other}, {pair.containment:.0%}"}[relation]

@@ -101,9 +101,12 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
         if member == cluster.kept:
             continue
         pair, other, relation = cluster.link(member)
-        how = {"near-duplicate": f"near-duplicate of {other} (Jaccard {pair.similarity:.2f})",
-               "contained": f"contained in {other} ({pair.containment:.0%} of its shingles)",
-               "contains": f"contains {other} ({pair.containment:.0%} of that one's shingles)"}[relation]
+        if pair is None:
+            how = f"near-duplicate of {other}"
+        else:
+            how = {"near-duplicate": f"near-duplicate of {other} (Jaccard {pair.similarity:.2f})",
+                   "contained": f"contained in {other} ({pair.containment:.0%} of its shingles)",
+                   "contains": f"contains {other} ({pair.containment:.0%} of that one's shingles)"}[relation]
         keeps = "" if other == cluster.kept else f"; its cluster keeps {cluster.kept}"
         out.append(Finding(member, "duplicate", "duplicate.document", "warning",
                            f"Duplicate: {how}{keeps} (kept: {cluster.reason})",
