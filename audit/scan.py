@@ -62,11 +62,12 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
         for batch in chain(head, batches):
             yield from analyzer.batch(batch)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    # The analyzer (settings, compiled rules, lexicon, permutations) goes to each worker once.
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer,))
     try:
         pending: list[Future[list[DocumentSummary]]] = []
         for batch in chain(head, batches):
-            pending.append(pool.submit(analyzer.batch, batch))
+            pending.append(pool.submit(_analyze_in_worker, batch))
             if len(pending) >= 2 * workers:
                 yield from pending.pop(0).result()
         for future in pending:
@@ -76,10 +77,19 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _worker_signals() -> None:
-    """Workers leave Ctrl-C and SIGTERM to the parent, which stops the pool in order."""
+#: In a worker process only: the analyzer its pool started it with (set once, then only read).
+_WORKER: dict[str, Analyzer] = {}
+
+
+def _start_worker(analyzer: Analyzer) -> None:
+    """Workers keep the analyzer, and leave Ctrl-C and SIGTERM to the parent, which stops the pool in order."""
+    _WORKER["analyzer"] = analyzer
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
+    return _WORKER["analyzer"].batch(batch)
 
 
 def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
