@@ -111,7 +111,7 @@ def scan_rate(count: int, jobs: int, path: str, full: bool = True) -> tuple[floa
     after = os.times()
     assert len(result.documents) == count
     return (time.perf_counter() - started, after.user + after.system - before.user - before.system,
-            after.children_user + after.children_system - before.children_user - before.children_system)
+            max(0.0, after.children_user + after.children_system - before.children_user - before.children_system))
 
 
 def signatures(texts: list[str], args: argparse.Namespace) -> None:
