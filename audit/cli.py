@@ -30,7 +30,7 @@ from audit.records import ScanResult
 from audit.report import render_markdown
 from audit.rules import load_rules
 from audit.scan import scan
-from audit.settings import KEEP_POLICIES, ScanSettings, Thresholds
+from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds
 
 
 class Terminated(BaseException):
@@ -113,6 +113,38 @@ def settings_for(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple
                                disabled_rules=settings.disabled_rules + disabled)
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes: a whole number, optionally with kB, MB, GB (powers of 1000) or KiB, MiB, GiB."""
+
+    name = "size"
+    UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        digits = text.rstrip("bkmgi ")
+        unit = text[len(digits):].strip()
+        if not digits.isdigit() or unit not in self.UNITS or int(digits) == 0:
+            self.fail(f"{value!r} is not a size (examples: 64MiB, 100MB, 1048576)", param, ctx)
+        return int(digits) * self.UNITS[unit]
+
+
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine, --scheduler, --workers, --blocksize: where the work runs."""
+    f = click.option("--blocksize", type=ByteSize(), default=None,
+                     help="With dask: plain JSON Lines per partition, e.g. 64MiB (the default); a compressed "
+                          "or text file is one partition.")(f)
+    f = click.option("--workers", type=click.IntRange(min=0), default=None,
+                     help="With dask and no --scheduler: worker processes of the local cluster (0, the "
+                          "default: one per core).")(f)
+    f = click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     help="With dask: join the cluster of this scheduler instead of starting one.")(f)
+    return click.option("--engine", type=click.Choice(ENGINES), default=None,
+                        help="Where the work runs: local (this machine, the default) or dask (a Dask cluster; "
+                             "needs corpus-audit[dask]).")(f)
+
+
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--format and -o."""
     f = click.option("-o", "--output", metavar="FILE",
@@ -185,9 +217,10 @@ def cli() -> None:
               help="Worker processes (0, the default: one per core).")
 @click.option("--keep", type=click.Choice(KEEP_POLICIES), default=None,
               help="Which member of a duplicate cluster is kept (default: cleanest; see the README).")
+@engine_options
 def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
-                 output: str | None, jobs: int | None, keep: str | None) -> None:
+                 output: str | None, jobs: int | None, keep: str | None, **where: Any) -> None:
     """Audit a corpus and write a report.
 
     PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
@@ -195,7 +228,8 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
-    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **{"similarity.keep": keep})
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
+                            **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
     progress = Progress(quiet)
     try:
@@ -223,9 +257,11 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
               help="Record this run's findings in FILE (then judge against it, unless --baseline is given).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
+@engine_options
 def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
                   output: str | None, baseline: str | None, write_baseline: str | None, jobs: int | None,
+                  engine: str | None, scheduler: str | None, workers: int | None, blocksize: int | None,
                   **limits: Any) -> None:
     """Judge a corpus against thresholds, for CI: exit 0 pass, 1 a threshold fails, 2 a usage,
     config or input error.
@@ -239,7 +275,9 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         corpus-audit check data/ --max-boilerplate-share 0.05 --fail-on error
         corpus-audit check data/ --format github --baseline .corpus-audit-baseline.json
     """
-    settings = with_thresholds(settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs), limits)
+    settings = with_thresholds(settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs,
+                                            engine=engine, scheduler=scheduler, workers=workers,
+                                            blocksize=blocksize), limits)
     fields = Fields(text=text_field, id=id_field, source=source_field)
     progress = Progress(quiet)
     try:

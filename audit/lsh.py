@@ -47,10 +47,28 @@ def colliding_pairs(columns: Iterable[np.ndarray], window: int) -> np.ndarray:
     """
     found = [np.zeros((0, 2), dtype=np.int64)]
     for keys in columns:
-        order, starts, ends = runs(keys)
-        found.append(kernels.pairs_in_runs(order, starts, ends, window))
+        found.append(key_pairs(keys, np.arange(len(keys), dtype=np.int64), window))
     pairs = np.concatenate(found)
     return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def local_pairs(keys: np.ndarray, window: int) -> np.ndarray:
+    """:func:`colliding_pairs` of the bands of a (rows, bands) key array, in this process."""
+    return colliding_pairs((keys[:, b] for b in range(keys.shape[1])), window)
+
+
+def key_pairs(keys: np.ndarray, rows: np.ndarray, window: int) -> np.ndarray:
+    """The pairs of `rows` that share a key (one band), each linked to the next `window` rows by id.
+
+    The rows may come in any order and be any subset holding whole runs (a shuffle partition):
+    runs are ordered by row id, so the pairs are the same however the rows were split.
+
+    >>> key_pairs(np.array([7, 3, 7, 7], dtype=np.uint64), np.array([9, 1, 4, 2]), 1).tolist()
+    [[2, 4], [4, 9]]
+    """
+    by_row = np.argsort(rows, kind="stable")
+    order, starts, ends = runs(keys[by_row])
+    return kernels.pairs_in_runs(rows[by_row][order].astype(np.int64), starts, ends, window)
 
 
 def runs(keys: np.ndarray, max_size: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -136,10 +136,11 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def _jsonl_records(stream: BinaryIO, display: str, stem: str, fields: Fields, max_bytes: int) -> Iterator[Record]:
-    lineno = 0
+def _jsonl_records(stream: Iterable[bytes], display: str, stem: str, fields: Fields, max_bytes: int,
+                   first_line: int = 1) -> Iterator[Record]:
+    lineno = first_line - 1
     try:
-        for lineno, raw in enumerate(stream, start=1):
+        for lineno, raw in enumerate(stream, start=first_line):
             yield from _jsonl_record(raw, Origin(display, lineno), stem, fields, max_bytes)
     except (OSError, EOFError, ValueError) as exc:
         # A truncated or corrupt compressed stream: what was read stands, the rest is reported.
@@ -203,16 +204,6 @@ def open_binary(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def _jsonl_file(path: Path, display: str, fields: Fields, max_bytes: int) -> Iterator[Record]:
-    try:
-        stream = open_binary(path)
-    except OSError as exc:
-        yield InputProblem(Origin(display), f"cannot read file: {reason(exc)}")
-        return
-    with stream:
-        yield from _jsonl_records(stream, display, path.name.split(".")[0], fields, max_bytes)
-
-
 class Corpus:
     """The documents under a list of paths (folders, files, or "-" for JSON Lines on stdin).
 
@@ -258,21 +249,87 @@ class Corpus:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __iter__(self) -> Iterator[Record]:
+    def parts(self, blocksize: int | None = None) -> list[Part]:
+        """The corpus cut into parts that can be read on their own, in reading order.
+
+        Each text file is a part and each compressed file is one; a plain JSON Lines file is cut
+        into byte ranges of about `blocksize` bytes (whole when `blocksize` is None).
+        """
+        out: list[Part] = []
         for p in self.paths:
             if p == "-":
-                with open(self._stdin_path(), "rb") as stream:
-                    yield from _jsonl_records(stream, "<stdin>", "stdin", self.fields, self.max_bytes)
+                out.append(Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin"))
                 continue
             path = Path(p)
-            if path.is_dir():
-                for f in _walk(path):
-                    display = f.as_posix()
-                    if is_jsonl(f.name):
-                        yield from _jsonl_file(f, display, self.fields, self.max_bytes)
-                    else:
-                        yield _file_document(f, path, display, self.max_bytes)
-            elif is_jsonl(path.name):
-                yield from _jsonl_file(path, path.as_posix(), self.fields, self.max_bytes)
-            else:
-                yield _file_document(path, path, path.as_posix(), self.max_bytes)
+            files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
+            for f, root in files:
+                display = f.as_posix()
+                if not is_jsonl(f.name):
+                    out.append(Part(display, display, "text", root=root.as_posix()))
+                elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
+                    out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
+                else:
+                    size = f.stat().st_size
+                    starts = range(0, max(size, 1), blocksize)
+                    out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
+                                 end=min(s + blocksize, size) if s + blocksize < size else None)
+                            for s in starts]
+        return out
+
+    def __iter__(self) -> Iterator[Record]:
+        for part in self.parts():
+            yield from read_part(part, self.fields, self.max_bytes)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a corpus that one task reads: a text file, or a byte range of a JSON Lines file.
+
+    A byte range holds the records whose line starts in ``[start, end)`` (`end` None: to the end
+    of the file); `first_line` is the file's line number of the range's first line.
+    """
+
+    path: str
+    display: str
+    kind: str
+    stem: str = ""
+    root: str = ""
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+
+
+def _range_lines(stream: BinaryIO, part: Part) -> Iterator[bytes]:
+    """The raw lines of a part's byte range (a compressed file is one whole part)."""
+    if part.start:
+        stream.seek(part.start - 1)
+        # The range begins at the first line that starts inside it.
+        if stream.read(1) != b"\n":
+            stream.readline()
+    at = stream.tell() if part.start else 0
+    for raw in stream:
+        if part.end is not None and at >= part.end:
+            break
+        at += len(raw)
+        yield raw
+
+
+def count_lines(part: Part) -> int:
+    """How many lines start in a part's byte range (to number the lines of the next one)."""
+    with open_binary(Path(part.path)) as stream:
+        return sum(1 for _ in _range_lines(stream, part))
+
+
+def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
+    """The documents and problems of one part, in order."""
+    if part.kind == "text":
+        yield _file_document(Path(part.path), Path(part.root), part.display, max_bytes)
+        return
+    try:
+        stream = open_binary(Path(part.path))
+    except OSError as exc:
+        yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
+        return
+    with stream:
+        yield from _jsonl_records(_range_lines(stream, part), part.display, part.stem, fields, max_bytes,
+                                  part.first_line)

@@ -11,7 +11,11 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import chain, islice
+from typing import Protocol, TypeVar
+
+import numpy as np
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import InputError
@@ -19,7 +23,8 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
-from audit.similarity import find_duplicates
+from audit.lsh import local_pairs
+from audit.similarity import Loader, find_duplicates
 from audit.thresholds import decide
 
 #: Documents sent to a worker process at a time.
@@ -32,11 +37,15 @@ def input_error(problem: InputProblem) -> Finding:
                    line=problem.origin.line)
 
 
-def documents(corpus: Corpus, strict: bool, problems: list[Finding]) -> Iterator[Document]:
-    """The readable documents with unique ids; problems are appended to `problems` (or raised)."""
+Item = TypeVar("Item", Document, DocumentSummary)
+
+
+def documents(records: Iterable[Item | InputProblem], strict: bool, problems: list[Finding]) -> Iterator[Item]:
+    """The readable documents (or their summaries) with unique ids, in order; problems are
+    appended to `problems` (or raised)."""
     first_seen: dict[str, Origin] = {}
-    for record in corpus:
-        if isinstance(record, Document) and record.id in first_seen:
+    for record in records:
+        if not isinstance(record, InputProblem) and record.id in first_seen:
             record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {first_seen[record.id]})")
         if isinstance(record, InputProblem):
             if strict:
@@ -92,7 +101,7 @@ def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
     return _WORKER["analyzer"].batch(batch)
 
 
-def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
+def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]) -> Loader:
     def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
         done: set[int] = set()
         for record in corpus:
@@ -102,6 +111,50 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]):
                     done.add(i)
                     yield i, prepare(record, rules).body
     return load
+
+
+class Engine(Protocol):
+    """Where a scan's work runs: per-document analysis, re-reading for verification, LSH pairing."""
+
+    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+        """The summaries of the readable documents with unique ids, in reading order."""
+
+    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+        """Re-reads the documents that verification needs."""
+
+    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
+        """The rows that collide in some band (see :data:`audit.similarity.Pairer`)."""
+
+    def close(self) -> None:
+        """Give back what the engine holds (processes, a cluster connection)."""
+
+
+@dataclass
+class LocalEngine:
+    """This machine: a process pool for per-document work, everything else in this process."""
+
+    settings: ScanSettings
+
+    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+        return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)
+
+    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+        return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)})
+
+    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
+        return local_pairs(keys, window)
+
+    def close(self) -> None:
+        pass
+
+
+def engine_for(settings: ScanSettings) -> Engine:
+    """The engine the settings ask for; Dask is imported only when asked."""
+    if settings.engine == "dask":
+        from audit.dask_engine import DaskEngine
+
+        return DaskEngine(settings)
+    return LocalEngine(settings)
 
 
 def duplicate_findings(cluster: Cluster) -> list[Finding]:
@@ -134,14 +187,18 @@ def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields 
     rules = load_rules(settings.rule_dirs, settings.disabled_rules)
     analyzer = Analyzer(settings, rules)
     with Corpus(paths, fields) as corpus:
-        problems: list[Finding] = []
-        summaries: list[DocumentSummary] = []
-        for summary in analyze_all(documents(corpus, settings.strict, problems), analyzer, settings.jobs):
-            summaries.append(summary)
-            if progress is not None:
-                progress(len(summaries))
-        index = {s.id: i for i, s in enumerate(summaries)}
-        duplicates = find_duplicates(summaries, settings.similarity, _loader(corpus, rules, index))
+        engine = engine_for(settings)
+        try:
+            problems: list[Finding] = []
+            summaries: list[DocumentSummary] = []
+            for summary in engine.summaries(corpus, analyzer, problems):
+                summaries.append(summary)
+                if progress is not None:
+                    progress(len(summaries))
+            duplicates = find_duplicates(summaries, settings.similarity, engine.loader(corpus, rules, summaries),
+                                         engine.pairs)
+        finally:
+            engine.close()
     findings = [f for s in summaries for f in s.findings]
     for cluster in duplicates.clusters:
         findings += duplicate_findings(cluster)

@@ -126,6 +126,10 @@ def threshold_docs() -> dict[str, str]:
     return {f.name.replace("_", "-"): f.metadata["doc"] for f in fields(Thresholds)}
 
 
+#: Where a scan can run (``--engine``).
+ENGINES = ("local", "dask")
+
+
 @dataclass(frozen=True)
 class ScanSettings:
     """Everything that decides what a scan reports."""
@@ -148,11 +152,20 @@ class ScanSettings:
     strict: bool = False
     #: Worker processes for per-document work (0: one per core).
     jobs: int = 0
+    #: Where the work runs: "local" (this machine's process pool) or "dask" (a Dask cluster).
+    engine: str = field(default="local", metadata={"choices": ENGINES})
+    #: With dask: the address of a running scheduler (tcp://HOST:8786); none starts a local cluster.
+    scheduler: str | None = None
+    #: With dask and no scheduler: worker processes of the local cluster (0: one per core).
+    workers: int = 0
+    #: With dask: bytes of plain JSON Lines per partition (compressed files and text files are one each).
+    blocksize: int = 64 * 1024 * 1024
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as plain data for the report (``jobs`` left out: it never changes a result)."""
+        """The settings as plain data for the report (where the work ran left out: it never changes a result)."""
         data = asdict(self)
-        data.pop("jobs")
+        for key in ("jobs", "engine", "scheduler", "workers", "blocksize"):
+            data.pop(key)
         data["rule_dirs"] = list(self.rule_dirs)
         data["disabled_rules"] = list(self.disabled_rules)
         return data

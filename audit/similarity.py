@@ -18,7 +18,7 @@ import numpy as np
 
 from audit import kernels
 from audit.analyze import body_text
-from audit.lsh import band_keys, colliding_pairs, runs
+from audit.lsh import band_keys, local_pairs, runs
 from audit.minhash import jaccard, shingle_sets, shingles
 from audit.normalize import words
 from audit.passages import text as passage_text
@@ -27,6 +27,9 @@ from audit.settings import SimilaritySettings
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
+#: Given a (rows, bands) array of LSH band keys and a window, the colliding pairs of rows
+#: (:func:`audit.lsh.local_pairs` here; a cluster shuffles the keys instead).
+Pairer = Callable[[np.ndarray, int], np.ndarray]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
@@ -70,13 +73,13 @@ def _keys(signatures: Iterable[np.ndarray], count: int, num_perm: int, bands: in
     return keys
 
 
-def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
+def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
+                        pairer: Pairer = local_pairs) -> np.ndarray:
     """Pairs of document indexes whose signatures agree on some LSH band, as an (m, 2) array."""
     signed = np.array([i for i, s in enumerate(summaries) if s.signature is not None], dtype=np.int64)
     keys = _keys((summaries[i].signature for i in signed), len(signed), settings.num_perm,
                  settings.document_bands, settings.document_rows)
-    pairs = colliding_pairs((keys[:, b] for b in range(keys.shape[1])), MAX_PAIRS_PER_KEY)
-    return signed[pairs]
+    return signed[pairer(keys, MAX_PAIRS_PER_KEY)]
 
 
 def containment_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
@@ -125,14 +128,15 @@ def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
+                       pairer: Pairer = local_pairs) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Pairs of passages ((document, passage), (document, passage)) from different sources."""
     owners = [(i, p.index) for i, s in enumerate(summaries) for p in s.passages]
     if not owners:
         return []
     keys = _keys((s.passage_signatures[p.index] for s in summaries for p in s.passages), len(owners),
                  settings.num_perm, settings.passage_bands, settings.passage_rows)
-    pairs = colliding_pairs((keys[:, b] for b in range(keys.shape[1])), MAX_PAIRS_PER_KEY)
+    pairs = pairer(keys, MAX_PAIRS_PER_KEY)
     out = []
     for x, y in pairs.tolist():
         a, b = owners[x], owners[y]
@@ -262,10 +266,16 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
         yield i, lines, s
 
 
-def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader) -> Duplicates:
-    """Near-duplicate and contained documents, their clusters, and passages shared between sources."""
-    doc_pairs = np.concatenate([document_candidates(summaries, settings), containment_candidates(summaries, settings)])
-    passage_pairs = passage_candidates(summaries, settings)
+def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
+                    pairer: Pairer = local_pairs) -> Duplicates:
+    """Near-duplicate and contained documents, their clusters, and passages shared between sources.
+
+    Clusters are joined by union-find here, over the verified pairs: the edge list must fit in
+    this process (each pair costs a few hundred bytes, so about ten million pairs per few GB).
+    """
+    doc_pairs = np.concatenate([document_candidates(summaries, settings, pairer),
+                                containment_candidates(summaries, settings)])
+    passage_pairs = passage_candidates(summaries, settings, pairer)
     passage_docs = {k[0] for pair in passage_pairs for k in pair}
     needed = set(doc_pairs.ravel().tolist()) | passage_docs
     sets: dict[int, np.ndarray] = {}

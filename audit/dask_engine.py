@@ -1,0 +1,158 @@
+"""Run a scan's work on a Dask cluster: the same stages as the local engine, mapped over partitions.
+
+The corpus is cut into parts (:meth:`audit.readers.Corpus.parts`: byte ranges of JSON Lines,
+each compressed or text file whole); one task per part reads it and runs the same per-document
+function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the summaries the
+report needs, never the texts. LSH band keys become rows (band, key, row id) hashed into
+shuffle partitions by key, and each partition pairs its runs with the same code as the local
+engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list and the
+pairs do not depend on how the rows were split. Documents that verification needs are re-read
+and prepared on the workers, part by part. Only this module imports Dask (``corpus-audit[dask]``).
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+try:
+    from distributed import Client, Future, LocalCluster
+except ImportError as exc:  # pragma: no cover - depends on the install
+    from audit.errors import ConfigError
+
+    raise ConfigError("--engine dask needs the dask extra: pip install 'corpus-audit[dask]'") from exc
+
+from audit.analyze import Analyzer, prepare
+from audit.errors import ConfigError
+from audit.lsh import key_pairs
+from audit.readers import Corpus, Fields, Part, Record, count_lines, read_part
+from audit.records import DocumentSummary, Finding, InputProblem
+from audit.rules import RuleSet
+from audit.scan import documents
+from audit.settings import ScanSettings
+from audit.similarity import Loader
+
+#: Band-key rows per shuffle input chunk.
+SHUFFLE_CHUNK = 200_000
+#: Seconds to wait for a scheduler before giving up with a clear message.
+CONNECT_TIMEOUT = 30
+
+
+def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int) -> list[DocumentSummary | InputProblem]:
+    """One task: the summaries and problems of a part, in order."""
+    records: list[Record] = list(read_part(part, fields, max_bytes))
+    docs = [r for r in records if not isinstance(r, InputProblem)]
+    summaries = iter(analyzer.batch(docs)) if docs else iter(())
+    return [r if isinstance(r, InputProblem) else next(summaries) for r in records]
+
+
+def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet,
+               wanted: frozenset[tuple[str, int | None]]) -> list[tuple[tuple[str, int | None], list[str]]]:
+    """One task: the prepared body lines of the wanted documents (by origin) of a part."""
+    return [((r.origin.path, r.origin.line), prepare(r, rules).body) for r in read_part(part, fields, max_bytes)
+            if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted]
+
+
+def _split(keys: np.ndarray, first_row: int, partitions: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Shuffle's map side: a chunk of band keys as (band, key, row) columns, one set per partition."""
+    rows, bands = keys.shape
+    band = np.repeat(np.arange(bands, dtype=np.int64)[None, :], rows, axis=0).ravel()
+    row = np.repeat(np.arange(first_row, first_row + rows, dtype=np.int64), bands)
+    key = keys.ravel()
+    # A run is one (band, key): the band is mixed in so equal keys of different bands may part.
+    target = ((key ^ (band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)).astype(np.int64)
+    return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
+
+
+def _pair_partition(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], window: int) -> np.ndarray:
+    """Shuffle's reduce side: the colliding pairs among the rows of one partition, band by band."""
+    band = np.concatenate([p[0] for p in pieces])
+    key = np.concatenate([p[1] for p in pieces])
+    row = np.concatenate([p[2] for p in pieces])
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for b in np.unique(band):
+        mine = band == b
+        found.append(key_pairs(key[mine], row[mine], window))
+    pairs = np.concatenate(found)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def _in_order(futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
+    """The results of the part tasks in reading order, each let go once read."""
+    for future in futures:
+        yield from future.result()
+        future.release()
+
+
+@dataclass
+class DaskEngine:
+    """A Dask cluster: the one at ``settings.scheduler``, or a local one started for this scan."""
+
+    settings: ScanSettings
+
+    def __post_init__(self) -> None:
+        self.cluster: LocalCluster | None = None
+        self.parts: list[Part] = []
+        if self.settings.scheduler:
+            try:
+                self.client = Client(self.settings.scheduler, timeout=CONNECT_TIMEOUT)
+            except OSError as exc:
+                raise ConfigError(f"cannot reach the Dask scheduler at {self.settings.scheduler}: {exc}") from exc
+        else:
+            # Loopback only: a scan's local cluster is not a service for the network.
+            self.cluster = LocalCluster(n_workers=self.settings.workers or os.cpu_count() or 1, threads_per_worker=1,
+                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+
+    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+        parts = corpus.parts(self.settings.blocksize)
+        # A byte range's line numbers (and the ids of records without one) continue the previous
+        # range's: its lines are counted first, a cheap pass that reads but does not parse.
+        ranged = [i for i, p in enumerate(parts) if p.kind == "jsonl" and (p.start or p.end is not None)]
+        counts = dict(zip(ranged, self.client.gather(self.client.map(count_lines, [parts[i] for i in ranged]))))
+        line = 1
+        for i in ranged:
+            if parts[i].start == 0:
+                line = 1
+            parts[i] = replace(parts[i], first_line=line)
+            line += counts[i]
+        self.parts = parts
+        shared = self.client.scatter(analyzer, broadcast=True)
+        futures = self.client.map(_analyze_part, parts, analyzer=shared, fields=corpus.fields,
+                                  max_bytes=corpus.max_bytes, pure=False)
+        return documents(_in_order(futures), self.settings.strict, problems)
+
+    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+        index = {(s.origin.path, s.origin.line): i for i, s in enumerate(summaries)}
+
+        def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
+            wanted = frozenset((summaries[i].origin.path, summaries[i].origin.line) for i in needed)
+            paths = {path for path, _ in wanted}
+            parts = [p for p in self.parts if p.display in paths]
+            futures = self.client.map(_load_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes,
+                                      rules=rules, wanted=wanted, pure=False)
+            for future in futures:
+                for origin, body in future.result():
+                    yield index[origin], body
+        return load
+
+    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
+        if not len(keys):
+            return np.zeros((0, 2), dtype=np.int64)
+        partitions = max(1, len(self.client.scheduler_info()["workers"]))
+        step = max(1, SHUFFLE_CHUNK // max(1, keys.shape[1]))
+        mapped = [self.client.submit(_split, keys[at:at + step], at, partitions, pure=False)
+                  for at in range(0, len(keys), step)]
+        pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
+        reduced = [self.client.submit(_pair_partition, mine, window, pure=False) for mine in pieces]
+        pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + self.client.gather(reduced))
+        return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
