@@ -1,0 +1,185 @@
+"""--engine dask gives the local engine's report, for any partitioning, with the work on workers."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from dask.utils import key_split  # noqa: E402
+
+from audit.formats import render  # noqa: E402
+from audit.scan import scan  # noqa: E402
+from audit.settings import ScanSettings  # noqa: E402
+
+WORDS = ("river harbor council budget school teacher market price winter storm road bridge farmer "
+         "harvest court judge museum painting train station doctor clinic league season").split()
+
+
+def _story(rng: random.Random, n: int) -> str:
+    sentences = []
+    for _ in range(n):
+        sentences.append(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize() + ".")
+    return "\n".join(" ".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))
+
+
+def _edit(rng: random.Random, text: str) -> str:
+    """A near-duplicate: a few words changed."""
+    words = text.split(" ")
+    for _ in range(max(1, len(words) // 40)):
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+    return " ".join(words)
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Near-duplicates across files and partitions, a 200-copy bucket, short, empty, damaged and
+    id-less records, a repeated id, a .gz file and a folder of text files."""
+    rng = random.Random(9)
+    root = tmp_path_factory.mktemp("dask-corpus")
+    stories = [_story(rng, rng.randint(6, 20)) for _ in range(40)]
+    copied = _story(rng, 12)
+    a, b = [], []
+    for i, text in enumerate(stories):
+        a.append({"id": f"a{i}", "source": "alpha", "text": text})
+        if i % 3 == 0:
+            b.append({"id": f"b{i}", "source": "beta", "text": _edit(rng, text)})
+    for k in range(200):
+        a.insert(rng.randrange(len(a) + 1), {"id": f"copy{k}", "source": "gamma", "text": copied})
+    a += [{"id": "short", "text": "Too short."}, {"id": "empty", "text": ""},
+          {"id": "mojibake", "source": "alpha", "text": "The cafÃ© opened â€” at last.\n" + stories[1]},
+          {"text": "A record without an id.\n" + _edit(rng, stories[2])}, {"id": "a5", "text": "repeated id"}]
+    lines = [json.dumps(r) for r in a]
+    lines.insert(17, "{not json")
+    (root / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with gzip.open(root / "b.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.write("".join(json.dumps(r) + "\n" for r in b))
+    (root / "pages").mkdir()
+    for i in (4, 7):
+        (root / "pages" / f"p{i}.txt").write_text(_edit(rng, stories[i]) + "\n", encoding="utf-8")
+    (root / "pages" / "blank.txt").write_text("  \n", encoding="utf-8")
+    return root
+
+
+def _json(corpus: Path, settings: ScanSettings) -> dict:
+    data = json.loads(render(scan([str(corpus)], settings), "json", "corpus"))
+    data.pop("generated")
+    return data
+
+
+@pytest.fixture(scope="session")
+def local_report(corpus: Path) -> dict:
+    report = _json(corpus, ScanSettings(jobs=1))
+    # The corpus holds what the test is about: the copies cluster, and ids come from line numbers.
+    assert any(len(c["members"]) == 200 for c in report["clusters"])
+    assert any(d["id"].startswith("a:") for d in report["documents"])
+    assert report["passage_pairs"] or report["duplicate_pairs"]
+    return report
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c:
+        yield c
+
+
+@pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
+def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize):
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+    with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        report = _json(corpus, settings)
+        pids = set(client.run(os.getpid).values())
+    assert report == local_report
+    analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
+    shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
+    assert analyzed and shuffled
+    assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
+    assert os.getpid() not in pids and len(pids) == 2
+    if blocksize == 1500:
+        # a.jsonl alone is cut into many byte ranges, spread over both workers
+        assert len(analyzed) > 10 and len({t["worker"] for t in analyzed}) == 2
+
+
+def test_dask_own_local_cluster_of_one_worker(corpus, local_report):
+    assert _json(corpus, ScanSettings(engine="dask", workers=1, blocksize=4000)) == local_report
+
+
+def test_strict_stops_on_the_first_problem_as_locally(corpus, cluster):
+    from audit.errors import InputError
+
+    messages = []
+    for settings in (ScanSettings(strict=True), ScanSettings(strict=True, engine="dask",
+                                                             scheduler=cluster.scheduler_address, blocksize=2000)):
+        with pytest.raises(InputError) as caught:
+            scan([str(corpus)], settings)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+
+
+def test_local_engine_imports_no_dask(seeds):
+    code = ("import sys; from audit.cli import main; from audit.scan import scan; scan([sys.argv[1]]); "
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')); "
+            "print(bad); sys.exit(bool(bad))")
+    done = subprocess.run([sys.executable, "-c", code, str(seeds)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_unreachable_scheduler_is_one_line_exit_2(cli, seeds):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = cli("scan", str(seeds), "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "-o", "-",
+               env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    assert done.returncode == 2
+    assert "cannot reach the Dask scheduler" in done.stderr
+
+
+def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_path):
+    bin_dir = Path(sys.executable).parent
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        procs += [subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
+                                    "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  for _ in range(2)]
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        local = cli("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "local.json"), "-q")
+        remote = cli("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "dask.json"), "-q",
+                     "--engine", "dask", "--scheduler", address, "--blocksize", "2kB")
+        assert local.returncode == remote.returncode, remote.stderr
+        assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        deadline = time.monotonic() + 30
+        for p in procs:
+            try:
+                p.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_engine_config_key(tmp_path, corpus, local_report, cluster):
+    config = tmp_path / "audit.toml"
+    config.write_text(f'engine = "dask"\nscheduler = "{cluster.scheduler_address}"\nblocksize = 3000\n')
+    from audit.config import load_settings
+
+    settings = load_settings(str(config))
+    assert (settings.engine, settings.blocksize) == ("dask", 3000)
+    assert _json(corpus, settings) == local_report
