@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 from audit.analyze import Analyzer, prepare
 from audit.errors import ConfigError
 from audit.lsh import key_pairs
-from audit.readers import Corpus, Fields, Part, Record, count_lines, read_part
+from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
 from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
@@ -113,13 +113,10 @@ class DaskEngine:
         # A byte range's line numbers (and the ids of records without one) continue the previous
         # range's: its lines are counted first, a cheap pass that reads but does not parse.
         ranged = [i for i, p in enumerate(parts) if p.kind == "jsonl" and (p.start or p.end is not None)]
-        counts = dict(zip(ranged, self.client.gather(self.client.map(count_lines, [parts[i] for i in ranged]))))
-        line = 1
-        for i in ranged:
-            if parts[i].start == 0:
-                line = 1
-            parts[i] = replace(parts[i], first_line=line)
-            line += counts[i]
+        counts = [0] * len(parts)
+        for i, n in zip(ranged, self.client.gather(self.client.map(count_lines, [parts[i] for i in ranged]))):
+            counts[i] = n
+        parts = numbered(parts, counts)
         self.parts = parts
         shared = self.client.scatter(analyzer, broadcast=True)
         futures = self.client.map(_analyze_part, parts, analyzer=shared, fields=corpus.fields,

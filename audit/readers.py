@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -318,6 +318,18 @@ def count_lines(part: Part) -> int:
     """How many lines start in a part's byte range (to number the lines of the next one)."""
     with open_binary(Path(part.path)) as stream:
         return sum(1 for _ in _range_lines(stream, part))
+
+
+def numbered(parts: list[Part], counts: list[int]) -> list[Part]:
+    """The parts with the first line number of each byte range, from the lines of every part
+    (`counts`, as :func:`count_lines` gives them): a range continues the one before it in its file.
+    """
+    out, line = [], 1
+    for part, count in zip(parts, counts):
+        line = 1 if part.start == 0 else line
+        out.append(replace(part, first_line=line) if part.kind == "jsonl" else part)
+        line += count
+    return out
 
 
 def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:

@@ -1,7 +1,7 @@
 import numpy as np
 from datasketch import MinHashLSH
 
-from audit.lsh import band_keys, colliding_pairs, runs
+from audit.lsh import band_keys, colliding_pairs, key_pairs, local_pairs, runs
 from audit.minhash import Signer
 
 
@@ -33,3 +33,18 @@ def test_runs_can_leave_out_keys_shared_by_too_many_rows():
     keys = np.array([1, 1, 2, 2, 2, 3], dtype=np.uint64)
     order, starts, ends = runs(keys, max_size=2)
     assert [order[s:e].tolist() for s, e in zip(starts, ends)] == [[0, 1]]
+
+
+def test_key_pairs_do_not_depend_on_how_rows_are_split_into_whole_runs():
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 40, size=(3000, 4)).astype(np.uint64)  # runs of ~75 rows, longer than the window
+    expected = local_pairs(keys, 20)
+    rows = np.arange(len(keys))
+    found = []
+    for b in range(keys.shape[1]):
+        # Rows shuffled, then split by key into 5 parts: each part holds whole runs, out of order.
+        shuffled = rng.permutation(rows)
+        column = keys[shuffled, b]
+        found += [key_pairs(column[column % 5 == p], shuffled[column % 5 == p], 20) for p in range(5)]
+    pairs = np.unique(np.concatenate(found), axis=0)
+    assert len(expected) > 3000 and np.array_equal(pairs, expected)

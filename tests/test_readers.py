@@ -4,7 +4,7 @@ import json
 import pytest
 
 from audit.errors import InputError
-from audit.readers import Corpus, Fields
+from audit.readers import Corpus, Fields, count_lines, numbered, read_part
 from audit.records import Document, InputProblem
 
 
@@ -86,3 +86,18 @@ def test_corpus_can_be_read_twice(tmp_path):
     (tmp_path / "a.txt").write_text("Once.")
     corpus = Corpus([str(tmp_path)])
     assert [d.id for d in corpus] == [d.id for d in corpus] == ["a.txt"]
+
+
+@pytest.mark.parametrize("blocksize", [1, 7, 50, 10_000])
+def test_byte_range_parts_read_every_record_once_with_its_line(tmp_path, blocksize):
+    lines = [json.dumps({"text": f"record {i} " + "x" * (i % 13)}) for i in range(40)]
+    lines[5] = ""  # a blank line, and lines of many lengths around the range edges
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as out:
+        out.write(json.dumps({"text": "zipped"}) + "\n")
+    corpus = Corpus([str(tmp_path)])
+    parts = corpus.parts(blocksize)
+    assert sum(p.display.endswith("a.jsonl") for p in parts) == (1 if blocksize == 10_000 else -(-len("\n".join(lines) + "\n") // blocksize))
+    read = [r for p in numbered(parts, [count_lines(p) for p in parts]) for r in read_part(p, corpus.fields)]
+    assert [(r.id, r.origin, r.text) for r in read] == [(r.id, r.origin, r.text) for r in corpus]
+    assert [r.origin.line for r in read][:6] == [1, 2, 3, 4, 5, 7]
