@@ -15,19 +15,21 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
 import numpy as np
 
 try:
     from distributed import Client, Future, LocalCluster
+    from distributed.scheduler import KilledWorker
 except ImportError as exc:  # pragma: no cover - depends on the install
     from audit.errors import ConfigError
 
     raise ConfigError("--engine dask needs the dask extra: pip install 'corpus-audit[dask]'") from exc
 
 from audit.analyze import Analyzer, prepare
-from audit.errors import ConfigError
+from audit.errors import AuditError, ConfigError
 from audit.lsh import key_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
 from audit.records import DocumentSummary, Finding, InputProblem
@@ -84,7 +86,12 @@ def _pair_partition(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], win
 def _in_order(futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
     """The results of the part tasks in reading order, each let go once read."""
     for future in futures:
-        yield from future.result()
+        try:
+            records = future.result()
+        except (KilledWorker, CancelledError) as exc:
+            # Dask retries a task whose worker died; this is when it gave up: no partial report.
+            raise AuditError(f"the Dask cluster could not finish the scan: {type(exc).__name__}: {exc}") from exc
+        yield from records
         future.release()
 
 

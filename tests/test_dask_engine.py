@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,21 @@ def test_engine_config_key(tmp_path, corpus, local_report, cluster):
     settings = load_settings(str(config))
     assert (settings.engine, settings.blocksize) == ("dask", 3000)
     assert _json(corpus, settings) == local_report
+
+
+def test_a_worker_killed_mid_run_leaves_the_report_unchanged(corpus, local_report):
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as own, distributed.Client(own) as client:
+        settings = ScanSettings(engine="dask", scheduler=own.scheduler_address, blocksize=300)
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(_json, corpus, settings)
+            victim = None
+            deadline = time.monotonic() + 120
+            while victim is None and time.monotonic() < deadline and not running.done():
+                busy = [w for w, keys in client.processing().items() if any(key_split(k) == "analyze_part" for k in keys)]
+                victim = busy[0] if busy else None
+                time.sleep(0.05)
+            assert victim is not None, "no part was being analyzed"
+            client.run(os._exit, 1, workers=[victim], on_error="ignore")  # it dies without replying
+            report = running.result(timeout=300)
+    assert report == local_report
