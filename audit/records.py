@@ -223,7 +223,9 @@ class DuplicatePair:
 class Cluster:
     """Documents joined by verified pairs, with the one kept and why.
 
-    `similarity` is the lowest Jaccard similarity among the cluster's pairs, `containment` the
+    `similarity` is its weakest link: the lowest, over the cluster's pairs, of each pair's score
+    (its containment where containment counts, i.e. the smaller one has enough words and at
+    least ``min_containment`` of it is inside, else its Jaccard similarity); `containment` is the
     lowest containment among its pairs of kind "contained" (None when it has none).
     """
 

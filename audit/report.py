@@ -223,7 +223,9 @@ def _clusters(result: ScanResult) -> list[str]:
                           [(src, round(100 * v, 1)) for src, v in shares.items()]) + [""]
     out += ["Clusters of documents that are near-duplicates (Jaccard similarity of word 5-grams) or "
             "where one contains the other (the share of the smaller one's 5-grams found in the "
-            "larger: an article inside a whole-page dump). One member of each is kept.", ""]
+            "larger: an article inside a whole-page dump). One member of each is kept. The weakest "
+            "link is the lowest score among a cluster's pairs (containment where it counts, else "
+            "Jaccard).", ""]
     rows = []
     for c in result.clusters:
         others = []
