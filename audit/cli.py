@@ -22,11 +22,14 @@ from audit import __version__
 from audit import step_summary
 from audit.check import check
 from audit.config import load_settings
+from audit.dedup import BATCH_SIZE, index_stats, render_stats
+from audit.dedup import run as run_dedup
 from audit.errors import AuditError
 from audit.formats import DOCUMENT_FORMATS, FORMATS, render
+from audit.index import parse_window
 from audit.output import write_atomic
 from audit.readers import Corpus, Fields
-from audit.records import ScanResult
+from audit.records import InputProblem, ScanResult
 from audit.report import render_markdown
 from audit.rules import load_rules
 from audit.scan import scan
@@ -85,8 +88,12 @@ class Progress:
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """PATH… plus the JSON Lines field names and --strict."""
+    return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(field_options(f))
+
+
+def field_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The JSON Lines field names and --strict."""
     decorators = [
-        click.argument("paths", nargs=-1, required=True, metavar="PATH..."),
         click.option("--text-field", default="text", show_default=True, help="JSON Lines field holding the text."),
         click.option("--id-field", default="id", show_default=True, help="JSON Lines field holding the document id."),
         click.option("--source-field", default="source", show_default=True,
@@ -345,6 +352,54 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
     click.echo(f"{len(rules)} rules, {examples} examples, {len(problems)} failed")
     if problems:
         sys.exit(1)
+
+
+@cli.command("dedup")
+@click.argument("paths", nargs=-1, metavar="[PATH...|-]")
+@field_options
+@rule_options
+@click.option("--index", "location", required=True, metavar="INDEX",
+              help="The index: a file (SQLite, created on first use) or a redis://HOST:PORT/DB URL "
+                   "(add ?prefix=NAME to keep several indexes in one database).")
+@click.option("-o", "--output", metavar="FILE", help="Append the new items to FILE (default: stdout).")
+@click.option("--duplicates", metavar="FILE",
+              help="Append the duplicates to FILE ('-': stdout), each with the id it repeats and the similarity.")
+@click.option("--window", metavar="DURATION",
+              help="Items older than this expire (30d, 12h, 2w; 'none': never); kept in the index for later runs.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Estimated Jaccard similarity at which an item repeats a stored one (fixed when the index is made).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
+              help="Items recorded together; output appears batch by batch.")
+@click.option("--stats", is_flag=True, help="Show the index's size, age range and parameters, and exit.")
+def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
+                  config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], location: str,
+                  output: str | None, duplicates: str | None, window: str | None, threshold: float | None,
+                  batch_size: int, stats: bool) -> None:
+    """Pass on only the items not seen before, and remember them in INDEX.
+
+    Reads items (JSON Lines on stdin by default, or the same inputs as scan), writes the new ones
+    as JSON Lines with every field kept, and records them in the index; an item that repeats one
+    seen before, in this run or an earlier one, exactly or nearly, is left out (see --duplicates).
+    Items are compared on their text with leftover page text removed by the rules. Example:
+
+        scraper | corpus-audit dedup --index feed.db --window 30d -o new.jsonl
+    """
+    if stats:
+        click.echo(render_stats(index_stats(location)))
+        return
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None,
+                            **{"similarity.min_document_similarity": threshold})
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
+    extra = {} if window is None else {"window": parse_window(window)}
+
+    def problem(p: InputProblem) -> None:
+        click.echo(f"corpus-audit: {p.origin}: {p.message}", err=True)
+
+    done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
+                     Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
+                     batch_size=batch_size, strict=settings.strict, on_problem=problem,
+                     on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), **extra)
+    click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items", err=True)
 
 
 def main() -> None:

@@ -15,3 +15,11 @@ class RuleError(AuditError):
 
 class ConfigError(AuditError):
     """A setting or config file that is not valid."""
+
+
+class FeedIndexError(AuditError):
+    """A feed index that cannot be opened, read or written (``dedup``)."""
+
+
+class IndexMismatch(FeedIndexError):
+    """A feed index made with other parameters than the run asks for."""

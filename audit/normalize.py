@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 import ftfy
 
+#: Version of what :func:`repair`, :func:`fold` and :func:`words` make of a text. Feed indexes
+#: record it, since their stored signatures depend on it: bump it whenever their output changes.
+VERSION = 1
 #: ftfy steps that re-encode text: the mark of real mojibake rather than a cosmetic change.
 REPAIR_STEPS = frozenset({"encode", "decode", "transcode"})
 

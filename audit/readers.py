@@ -207,11 +207,13 @@ def open_binary(path: Path) -> BinaryIO:
 class Corpus:
     """The documents under a list of paths (folders, files, or "-" for JSON Lines on stdin).
 
-    Iterating yields documents and input problems in a stable order; it can be repeated.
+    Iterating yields documents and input problems in a stable order; it can be repeated, unless
+    `reread` is False: then stdin is read as it comes (a feed that never ends can be read), once.
     A document larger than `max_bytes` is an input problem, not read into memory whole.
     """
 
-    def __init__(self, paths: list[str], fields: Fields | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
+    def __init__(self, paths: list[str], fields: Fields | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
+                 reread: bool = True) -> None:
         if not paths:
             raise InputError("no input paths given")
         for p in paths:
@@ -220,7 +222,9 @@ class Corpus:
         self.paths = list(paths)
         self.fields = fields or Fields()
         self.max_bytes = max_bytes
+        self.reread = reread
         self._stdin_copy: str | None = None
+
     @property
     def name(self) -> str:
         """A short name for the corpus, used for the default report path."""
@@ -257,6 +261,9 @@ class Corpus:
         """
         out: list[Part] = []
         for p in self.paths:
+            if p == "-" and not self.reread:
+                yield from _jsonl_records(sys.stdin.buffer, "<stdin>", "stdin", self.fields, self.max_bytes)
+                continue
             if p == "-":
                 out.append(Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin"))
                 continue

@@ -19,6 +19,8 @@ after ``timeout`` seconds, and the line is reported instead of the run hanging.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from collections.abc import Iterable
@@ -140,6 +142,14 @@ class RuleSet:
                     hits.append(Hit(i + 1, rule, span))
                     break
         return hits
+
+    def fingerprint(self) -> str:
+        """A digest of what decides which lines the rules match (not messages or severities):
+        feed indexes record it, since their signatures are made of the text the rules leave."""
+        parts = [[r.id, r.kind, r.scope, r.within, r.max_words,
+                  r.pattern.pattern if r.pattern else None, r.pattern.flags if r.pattern else None,
+                  sorted(r.phrases)] for r in self.rules]
+        return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:16]
 
     def check_examples(self) -> list[str]:
         """Every example failure of every rule."""

@@ -1,0 +1,230 @@
+"""Deduplicating a feed: pass on only the items not seen before, and remember them in an index.
+
+Each item is read as ``scan`` reads it, its encoding repaired and its leftover page text blanked by
+the rules, so that a syndicated copy with another headline and its own page furniture signs like
+the original; its MinHash signature is then checked against the feed index (:mod:`audit.index`)
+in batches. A batch is written out only once the index has recorded it (:mod:`audit.delivery`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from itertools import islice
+
+from audit.analyze import prepare
+from audit.delivery import Output, Recovery, recover, render
+from audit.errors import ConfigError, InputError
+from audit.index import FeedIndex, IndexParams, IndexStats, Item, format_window, open_index
+from audit.minhash import Signer, shingles
+from audit.normalize import words
+from audit.readers import Corpus, Fields
+from audit.records import Document, InputProblem
+from audit.rules import RuleSet
+from audit.settings import SimilaritySettings
+
+#: Items checked and recorded together (one transaction, one sync of each output file).
+BATCH_SIZE = 100
+
+
+@dataclass
+class DedupCounts:
+    """What a dedup run did: the summary line on stderr."""
+
+    read: int = 0
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+
+    def line(self) -> str:
+        return f"{self.read} read, {self.new} new, {self.duplicates} duplicate, {self.errors} errors"
+
+
+def index_params(similarity: SimilaritySettings, rules: RuleSet) -> IndexParams:
+    """The parameters an index must have for a run with these settings and rules."""
+    return IndexParams.make(similarity, rules.fingerprint())
+
+
+def record(doc: Document, fields: Fields) -> dict:
+    """An item as it is written out: a JSON Lines record with every field it came with, or, for a
+    file of a folder, its id, source and text."""
+    if doc.origin.line is None:
+        return {"id": doc.id, "source": doc.source, "text": doc.text}
+    return {**doc.fields, fields.text: doc.text}
+
+
+@dataclass
+class Signing:
+    """What an item is signed with: the rules that blank page text, the signer, the shingle size."""
+
+    rules: RuleSet
+    signer: Signer
+    shingle_size: int
+
+    def item(self, doc: Document, fields: Fields) -> Item:
+        """The item for one document: signed on its text with leftover page text blanked (an item
+        that is nothing but such lines is signed whole)."""
+        prepared = prepare(doc, self.rules)
+        body = words("\n".join(line for line in prepared.body if line)) or words("\n".join(prepared.lines))
+        line = json.dumps(record(doc, fields), ensure_ascii=False).encode("utf-8") + b"\n"
+        return Item(doc.id, self.signer.sign(shingles(body, self.shingle_size)), line)
+
+
+def _batches(records: Iterable[Document | InputProblem], size: int) -> Iterator[list[Document | InputProblem]]:
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def host_name() -> str:
+    """This machine's name, as delivery records name it."""
+    return socket.gethostname()
+
+
+def dedup(corpus: Corpus, index: FeedIndex, signing: Signing, output: Output, duplicates: Output | None,
+          batch_size: int = BATCH_SIZE, strict: bool = False,
+          on_problem: Callable[[InputProblem], None] = lambda p: None,
+          clock: Callable[[], float] = time.time) -> DedupCounts:
+    """Check every item of `corpus` against `index`; write the new ones to `output`, and the
+    duplicates to `duplicates` if given. Input problems go to `on_problem` (or raise, if
+    `strict`, once the items before them are handled)."""
+    counts = DedupCounts()
+    outputs = [o for o in (output, duplicates) if o is not None]
+    for batch in _batches(corpus, batch_size):
+        counts.read += len(batch)
+        docs = [r for r in batch if isinstance(r, Document)]
+        problems = [r for r in batch if isinstance(r, InputProblem)]
+        if strict and problems:
+            docs = [r for r in batch[:batch.index(problems[0])] if isinstance(r, Document)]
+        items = [signing.item(d, corpus.fields) for d in docs]
+        sinks = [o.sink for o in outputs if o.sink is not None]
+        verdicts = index.check_and_add(items, clock(), sinks)
+        lines = [it.line for it in items]
+        for out in outputs:
+            out.write(render(lines, verdicts, out.role))
+        fresh = sum(v.new for v in verdicts)
+        counts.new += fresh
+        counts.duplicates += len(verdicts) - fresh
+        for problem in problems:
+            if strict:
+                raise InputError(f"{problem.origin}: {problem.message}")
+            counts.errors += 1
+            on_problem(problem)
+    for out in outputs:
+        if out.sink is not None:
+            index.clear_pending(out.sink)
+    return counts
+
+
+@dataclass
+class DedupRun:
+    """What a whole dedup run did: the counts, the output files it completed first, the items that
+    expired, and the index's size after it."""
+
+    counts: DedupCounts
+    recoveries: list[Recovery]
+    expired: int
+    index_items: int
+
+
+_UNSET = object()
+#: What a run says about an output file that a stopped run left mid-batch, by outcome.
+RECOVERY_MESSAGES = {
+    "complete": "the batch a stopped run was writing had reached the file",
+    "repaired": "wrote the rest of the batch ({lines} lines) that a stopped run left unwritten",
+    "busy": "left to the run that is writing it",
+    "changed": "changed since a stopped run wrote to it; its last batch ({lines} lines) is not written again",
+}
+
+
+def run(paths: list[str], location: str, similarity: SimilaritySettings, rules: RuleSet,
+        fields: Fields | None = None, output: str | None = None, duplicates: str | None = None,
+        window: float | None | object = _UNSET, batch_size: int = BATCH_SIZE, strict: bool = False,
+        on_problem: Callable[[InputProblem], None] = lambda p: None,
+        on_note: Callable[[str], None] = lambda note: None,
+        clock: Callable[[], float] = time.time) -> DedupRun:
+    """Deduplicate the items under `paths` ("-": JSON Lines on stdin, read as it comes) against the
+    index at `location` (a SQLite file, created if missing, or a redis:// URL).
+
+    New items go to the file `output` (appended to) or stdout (None or "-"); duplicates to the file
+    `duplicates` if given. `window` (seconds, or None for never) is recorded in the index when
+    given; items older than the index's window expire. Output files an earlier run on this host
+    left mid-batch are completed first. `on_note` hears, as they happen, warnings about the index,
+    the output files completed and the items expired.
+    """
+    targets = [os.path.realpath(t) if t != "-" else t for t in (output or "-", duplicates) if t is not None]
+    if len(set(targets)) < len(targets):
+        raise ConfigError("new items and duplicates need different outputs")
+    corpus = Corpus(paths, fields, reread=False)
+    signing = Signing(rules, Signer(similarity.num_perm, similarity.seed), similarity.shingle_size)
+    index = open_index(location, index_params(similarity, rules))
+    host = host_name()
+    opened: list[Output] = []
+    try:
+        if window is not _UNSET:
+            index.set_window(window)  # type: ignore[arg-type]
+        opened.append(Output.stream("new", host) if output in (None, "-") else Output.file(output, "new", host))
+        if duplicates is not None:
+            opened.append(Output.stream("duplicates", host) if duplicates == "-"
+                          else Output.file(duplicates, "duplicates", host))
+        for note in index.notes:
+            on_note(f"warning: {note}")
+        recoveries = recover(index, host, opened)
+        for r in recoveries:
+            on_note(f"{r.path}: {RECOVERY_MESSAGES[r.outcome].format(lines=r.lines)}")
+        expired = index.expire(clock())
+        if expired:
+            on_note(f"{expired} items older than the window expired")
+        counts = dedup(corpus, index, signing, opened[0], opened[1] if len(opened) > 1 else None,
+                       batch_size, strict, on_problem, clock)
+        return DedupRun(counts, recoveries, expired, index.count())
+    finally:
+        for out in opened:
+            out.close()
+        index.close()
+
+
+def index_stats(location: str) -> IndexStats:
+    """Size, age range and parameters of an existing index."""
+    index = open_index(location, None)
+    try:
+        return index.stats()
+    finally:
+        index.close()
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def render_stats(stats: IndexStats) -> str:
+    """``dedup --stats`` as lines of ``name: value``.
+
+    >>> from audit.index import IndexParams
+    >>> p = IndexParams(5, 128, 1, "affine32", 25, 5, 0.5, 1, "abc")
+    >>> print(render_stats(IndexStats("feed.db", 2, 0.0, 86400.0, 3 << 20, "on disk", p, 2592000.0)))
+    index: feed.db
+    items: 2
+    oldest: 1970-01-01T00:00:00Z
+    newest: 1970-01-02T00:00:00Z
+    size: 3.0 MiB (on disk)
+    window: 30d
+    parameters: shingle_size=5 num_perm=128 seed=1 scheme=affine32 bands=25 rows=5 threshold=0.5 normalization=1 rules=abc format=1
+    """
+    params = " ".join(f"{k}={v}" for k, v in asdict(stats.params).items())
+    return "\n".join([
+        f"index: {stats.location}",
+        f"items: {stats.items}",
+        f"oldest: {_when(stats.oldest)}",
+        f"newest: {_when(stats.newest)}",
+        f"size: {stats.size_bytes / (1 << 20):.1f} MiB ({stats.size_note})",
+        f"window: {format_window(stats.window)}",
+        f"parameters: {params}",
+    ])

@@ -1,0 +1,128 @@
+-- The feed index's atomic steps on Redis (Redis runs a script to its end before any other
+-- command, so no other client sees or changes the index halfway). Called by audit/index_redis.py,
+-- which documents the keys. ARGV[1] names the step, ARGV[2] is the key prefix:
+--   add:    now, num_perm, bands, min_matches, items n, sinks m; per sink its field, role and
+--           start; the payload; per item its id, signature and band keys. Returns the verdicts
+--           as JSON (false: new; [id, agreeing positions]: repeats that stored item).
+--   expire: now, bands, limit. Removes up to limit items older than the window, oldest first,
+--           with their band entries; returns {removed, more}, more = 1 when the limit stopped it.
+local op, P = ARGV[1], ARGV[2]
+local meta = P .. ':meta'
+
+local function shard(bk)
+  local a, b, c = string.byte(bk, 1, 3)
+  return P .. ':b:' .. string.format('%05x', a * 1024 + b * 4 + math.floor(c / 64))
+end
+local function item_key(num) return P .. ':i:' .. math.floor(num / 1024) end
+local function cutoff_at(now)
+  local window = redis.call('HGET', meta, 'window')
+  if window and window ~= 'null' then return now - tonumber(window) end
+  return nil
+end
+
+local function add()
+  local now = tonumber(ARGV[3])
+  local num_perm, bands, min_matches = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+  local n, m = tonumber(ARGV[7]), tonumber(ARGV[8])
+  local sig_len, bk_len = num_perm * 4, bands * 8
+  -- Times never go back, so item numbers are in the order of their times (expiry relies on it).
+  local last = tonumber(redis.call('HGET', meta, 'last') or '0')
+  if now < last then now = last end
+  local cutoff = cutoff_at(now)
+  local function agree(s1, s2)
+    local c = 0
+    for j = 1, sig_len, 4 do
+      if string.sub(s1, j, j + 3) == string.sub(s2, j, j + 3) then c = c + 1 end
+    end
+    return c
+  end
+  local payload = ARGV[9 + 3 * m]
+  local base = 10 + 3 * m
+  local verdicts, added = {}, 0
+  for i = 0, n - 1 do
+    local id, sig, bks = ARGV[base + 3 * i], ARGV[base + 3 * i + 1], ARGV[base + 3 * i + 2]
+    local seen, best_c, best_num, best_id = {}, -1, nil, nil
+    for b = 0, bands - 1 do
+      local bk = string.sub(bks, b * 8 + 1, b * 8 + 8)
+      local packed = redis.call('HGET', shard(bk), bk)
+      if packed then
+        for off = 1, #packed, 4 do
+          local num = struct.unpack('<I4', packed, off)
+          if not seen[num] then
+            seen[num] = true
+            local rec = redis.call('HGET', item_key(num), num)
+            if rec and (cutoff == nil or struct.unpack('<d', rec) >= cutoff) then
+              local c = agree(sig, string.sub(rec, 9 + bk_len, 8 + bk_len + sig_len))
+              if c > best_c or (c == best_c and num < best_num) then
+                best_c, best_num, best_id = c, num, string.sub(rec, 9 + bk_len + sig_len)
+              end
+            end
+          end
+        end
+      end
+    end
+    if best_c >= min_matches then
+      verdicts[i + 1] = {best_id, best_c}
+    else
+      verdicts[i + 1] = false
+      local num = redis.call('INCR', P .. ':seq')
+      redis.call('HSET', item_key(num), num, struct.pack('<d', now) .. bks .. sig .. id)
+      for b = 0, bands - 1 do
+        local bk = string.sub(bks, b * 8 + 1, b * 8 + 8)
+        local key = shard(bk)
+        redis.call('HSET', key, bk, (redis.call('HGET', key, bk) or '') .. struct.pack('<I4', num))
+      end
+      added = added + 1
+    end
+  end
+  if added > 0 then
+    redis.call('INCRBY', P .. ':count', added)
+    redis.call('HSET', meta, 'last', string.format('%.6f', now))
+  end
+  local encoded = cjson.encode(verdicts)
+  for s = 0, m - 1 do
+    local f = 9 + 3 * s
+    redis.call('HSET', P .. ':pending', ARGV[f], ARGV[f + 1] .. '\n' .. ARGV[f + 2] .. '\n' .. encoded .. '\n' .. payload)
+  end
+  return encoded
+end
+
+local function expire()
+  local now, bands, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+  local cutoff = cutoff_at(now)
+  if cutoff == nil then return {0, 0} end
+  local low = tonumber(redis.call('GET', P .. ':low') or '1')
+  local seq = tonumber(redis.call('GET', P .. ':seq') or '0')
+  local removed = 0
+  while low <= seq and removed < limit do
+    local key = item_key(low)
+    local rec = redis.call('HGET', key, low)
+    if rec then
+      if struct.unpack('<d', rec) >= cutoff then break end
+      local mine = struct.pack('<I4', low)
+      for b = 0, bands - 1 do
+        local bk = string.sub(rec, 9 + b * 8, 16 + b * 8)
+        local sk = shard(bk)
+        local packed = redis.call('HGET', sk, bk) or ''
+        local kept = {}
+        for off = 1, #packed, 4 do
+          local entry = string.sub(packed, off, off + 3)
+          if entry ~= mine then kept[#kept + 1] = entry end
+        end
+        if #kept == 0 then redis.call('HDEL', sk, bk) else redis.call('HSET', sk, bk, table.concat(kept)) end
+      end
+      redis.call('HDEL', key, low)
+      removed = removed + 1
+    end
+    low = low + 1
+  end
+  redis.call('SET', P .. ':low', low)
+  if removed > 0 then redis.call('DECRBY', P .. ':count', removed) end
+  local more = 0
+  if removed >= limit then more = 1 end
+  return {removed, more}
+end
+
+if op == 'add' then return add() end
+if op == 'expire' then return expire() end
+return redis.error_reply('unknown step ' .. tostring(op))
