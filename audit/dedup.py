@@ -204,6 +204,20 @@ def _when(timestamp: float | None) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _size(n: int) -> str:
+    """Bytes in the largest binary unit that keeps a number of at least 1.
+
+    >>> _size(512), _size(3 << 20)
+    ('512 B', '3.0 MiB')
+    """
+    value, unit = float(n), "B"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
 def render_stats(stats: IndexStats) -> str:
     """``dedup --stats`` as lines of ``name: value``.
 
@@ -224,7 +238,7 @@ def render_stats(stats: IndexStats) -> str:
         f"items: {stats.items}",
         f"oldest: {_when(stats.oldest)}",
         f"newest: {_when(stats.newest)}",
-        f"size: {stats.size_bytes / (1 << 20):.1f} MiB ({stats.size_note})",
+        f"size: {_size(stats.size_bytes)} ({stats.size_note})",
         f"window: {format_window(stats.window)}",
         f"parameters: {params}",
     ])

@@ -7,8 +7,7 @@ length before the batch, the batch's lines and their verdicts; (2) only then are
 to the file and synced. A process killed between (1) and the end of (2) leaves a file that stops
 short of its record; the next run on the same host completes it from the record before doing
 anything else (:func:`recover`). A file is locked (``flock``) while a run writes it, so a record
-is only ever completed when the run that wrote it is gone. Output files are appended to, never
-truncated, except to drop the partial tail of a batch being written again.
+is only ever completed when the run that wrote it is gone. Output files are only ever appended to.
 
 So with ``-o FILE`` an item reaches its file exactly once, crash or not. Standard output cannot be
 completed afterwards (what a pipe's reader got is unknown): lines go to it after the batch is
@@ -93,15 +92,16 @@ class Output:
     position: int = 0
 
     @classmethod
-    def file(cls, path: str, role: str, host: str) -> Output:
-        """Open and lock an output file (created if missing), ready to append to."""
+    def file(cls, path: str, role: str, host: str, wait: float = LOCK_WAIT) -> Output:
+        """Open and lock an output file (created if missing), ready to append to; waits up to
+        `wait` seconds for another process to let go of it."""
         real = os.path.realpath(path)
         try:
             os.makedirs(os.path.dirname(real), exist_ok=True)
             fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise FeedIndexError(f"{path}: cannot open for writing: {exc.strerror}") from None
-        if not _lock(fd, path, LOCK_WAIT):
+        if not _lock(fd, path, wait):
             os.close(fd)
             raise FeedIndexError(f"{path}: another dedup run is writing this file")
         out = cls(role, real, host, fd)

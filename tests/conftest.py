@@ -7,8 +7,11 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,56 @@ def make_doc():
 @pytest.fixture
 def make_result():
     return result_of
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback, on a free port, persisting to an append-only file in a
+    temporary folder; stopped after the tests. Missing redis-server skips the tests here, and
+    fails them in CI (.ci/run installs it)."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (.ci/run installs Debian's redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    folder = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+                             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                             "--protected-mode", "yes"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"redis-server did not start on port {port}")
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def index_location(request, tmp_path) -> str:
+    """A fresh index of each backend: a SQLite file, or a key prefix of its own in the test Redis."""
+    if request.param == "sqlite":
+        return str(tmp_path / "feed.db")
+    url = request.getfixturevalue("redis_url")
+    return f"{url}?prefix=t{uuid.uuid4().hex[:12]}"
