@@ -9,9 +9,11 @@
 local op, P = ARGV[1], ARGV[2]
 local meta = P .. ':meta'
 
+-- A band key's entries are members (band key .. item number) of a sorted set chosen by the
+-- key's first 20 bits; a lexicographic range query finds them all in one call.
 local function shard(bk)
   local a, b, c = string.byte(bk, 1, 3)
-  return P .. ':b:' .. string.format('%05x', a * 1024 + b * 4 + math.floor(c / 64))
+  return P .. ':b:' .. string.format('%05x', a * 4096 + b * 16 + math.floor(c / 16))
 end
 local function item_key(num) return P .. ':i:' .. math.floor(num / 1024) end
 local function cutoff_at(now)
@@ -44,18 +46,16 @@ local function add()
     local seen, best_c, best_num, best_id = {}, -1, nil, nil
     for b = 0, bands - 1 do
       local bk = string.sub(bks, b * 8 + 1, b * 8 + 8)
-      local packed = redis.call('HGET', shard(bk), bk)
-      if packed then
-        for off = 1, #packed, 4 do
-          local num = struct.unpack('<I4', packed, off)
-          if not seen[num] then
-            seen[num] = true
-            local rec = redis.call('HGET', item_key(num), num)
-            if rec and (cutoff == nil or struct.unpack('<d', rec) >= cutoff) then
-              local c = agree(sig, string.sub(rec, 9 + bk_len, 8 + bk_len + sig_len))
-              if c > best_c or (c == best_c and num < best_num) then
-                best_c, best_num, best_id = c, num, string.sub(rec, 9 + bk_len + sig_len)
-              end
+      local members = redis.call('ZRANGEBYLEX', shard(bk), '[' .. bk, '[' .. bk .. '\255\255\255\255')
+      for _, member in ipairs(members) do
+        local num = struct.unpack('>I4', member, 9)
+        if not seen[num] then
+          seen[num] = true
+          local rec = redis.call('HGET', item_key(num), num)
+          if rec and (cutoff == nil or struct.unpack('<d', rec) >= cutoff) then
+            local c = agree(sig, string.sub(rec, 9 + bk_len, 8 + bk_len + sig_len))
+            if c > best_c or (c == best_c and num < best_num) then
+              best_c, best_num, best_id = c, num, string.sub(rec, 9 + bk_len + sig_len)
             end
           end
         end
@@ -67,10 +67,10 @@ local function add()
       verdicts[i + 1] = false
       local num = redis.call('INCR', P .. ':seq')
       redis.call('HSET', item_key(num), num, struct.pack('<d', now) .. bks .. sig .. id)
+      local tail = struct.pack('>I4', num)
       for b = 0, bands - 1 do
         local bk = string.sub(bks, b * 8 + 1, b * 8 + 8)
-        local key = shard(bk)
-        redis.call('HSET', key, bk, (redis.call('HGET', key, bk) or '') .. struct.pack('<I4', num))
+        redis.call('ZADD', shard(bk), 0, bk .. tail)
       end
       added = added + 1
     end
@@ -99,17 +99,10 @@ local function expire()
     local rec = redis.call('HGET', key, low)
     if rec then
       if struct.unpack('<d', rec) >= cutoff then break end
-      local mine = struct.pack('<I4', low)
+      local tail = struct.pack('>I4', low)
       for b = 0, bands - 1 do
         local bk = string.sub(rec, 9 + b * 8, 16 + b * 8)
-        local sk = shard(bk)
-        local packed = redis.call('HGET', sk, bk) or ''
-        local kept = {}
-        for off = 1, #packed, 4 do
-          local entry = string.sub(packed, off, off + 3)
-          if entry ~= mine then kept[#kept + 1] = entry end
-        end
-        if #kept == 0 then redis.call('HDEL', sk, bk) else redis.call('HSET', sk, bk, table.concat(kept)) end
+        redis.call('ZREM', shard(bk), bk .. tail)
       end
       redis.call('HDEL', key, low)
       removed = removed + 1

@@ -4,7 +4,8 @@ Every change is made by a Lua script (``index_redis.lua``), which Redis runs to 
 other command: checking a batch and adding its new items is one atomic step, so two workers never
 both take one story for new, and a worker killed at any moment leaves either the whole batch or
 none of it. datasketch's Redis storage was not used: its insert and query are separate round trips
-(two workers could both miss each other's item) and it keeps one Redis set per band key.
+(two workers could both miss each other's item) and it keeps one Redis key per band key (25 per
+item), which costs far more memory than the sharded sets here.
 
 Keys, under a prefix (``corpus-audit`` unless the URL says ``?prefix=NAME``):
 
@@ -12,9 +13,11 @@ Keys, under a prefix (``corpus-audit`` unless the URL says ``?prefix=NAME``):
   (time of the newest item);
 - ``P:seq``: the last item number; ``P:low``: the lowest number not yet expired; ``P:count``;
 - ``P:i:<number // 1024>``: hash, item number → time added (8 bytes), band keys, signature, id;
-- ``P:b:<18 bits of the band key>``: hash, band key (8 bytes) → item numbers (4 bytes each).
-  Sharding the band keys into 2**18 hashes keeps each small enough for Redis' compact encoding
-  (up to ``hash-max-listpack-entries``, 128 by default: a 1,000,000-item index averages 95);
+- ``P:b:<first 20 bits of a band key, in hex>``: sorted set of members ``band key (8 bytes) +
+  item number (4 bytes, big-endian)``, all of score 0, so one ``ZRANGEBYLEX`` on the band key as
+  a prefix finds its items, and adding or removing one is one ``ZADD`` or ``ZREM``. Sharding into
+  2**20 sets keeps each small enough for Redis' compact encoding (up to
+  ``zset-max-listpack-entries``, 128 by default: a 1,000,000-item index averages 24 per set);
 - ``P:pending``: hash, host and path of an output file → its delivery record.
 
 Durability is the server's: a batch is acknowledged once Redis has applied it; it survives a
