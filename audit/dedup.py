@@ -66,13 +66,16 @@ class Signing:
     signer: Signer
     shingle_size: int
 
-    def item(self, doc: Document, fields: Fields) -> Item:
-        """The item for one document: signed on its text with leftover page text blanked (an item
-        that is nothing but such lines is signed whole)."""
+    def body_words(self, doc: Document) -> list[str]:
+        """The words an item is compared by: its text with leftover page text blanked (an item that
+        is nothing but such lines is compared whole)."""
         prepared = prepare(doc, self.rules)
-        body = words("\n".join(line for line in prepared.body if line)) or words("\n".join(prepared.lines))
+        return words("\n".join(line for line in prepared.body if line)) or words("\n".join(prepared.lines))
+
+    def item(self, doc: Document, fields: Fields) -> Item:
+        """The item for one document: its id, signature and output line."""
         line = json.dumps(record(doc, fields), ensure_ascii=False).encode("utf-8") + b"\n"
-        return Item(doc.id, self.signer.sign(shingles(body, self.shingle_size)), line)
+        return Item(doc.id, self.signer.sign(shingles(self.body_words(doc), self.shingle_size)), line)
 
 
 def _batches(records: Iterable[Document | InputProblem], size: int) -> Iterator[list[Document | InputProblem]]:

@@ -121,8 +121,15 @@ class Output:
     def write(self, data: bytes) -> None:
         """Append `data`; on return a file has it on disk, a stream has been flushed."""
         if self._fd is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            try:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                # The reader went away: nothing more can reach it, and Python's own flush at exit
+                # must not fail again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise FeedIndexError("standard output was closed by its reader; the batch being "
+                                     "written is recorded in the index") from None
             return
         if data:
             _write_all(self._fd, data)

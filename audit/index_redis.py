@@ -104,10 +104,11 @@ class RedisIndex:
         try:
             client = redis.Redis.from_url(conn_url, socket_timeout=300, health_check_interval=30)
             meta = f"{prefix}:meta"
-            if params is not None:
-                created = client.hsetnx(meta, "params", params.to_json())
-                if created:
-                    client.hset(meta, mapping={"created": repr(time.time()), "window": "null"})
+            if params is not None:  # each field only if missing: a concurrent creator or --window wins
+                pipe = client.pipeline(transaction=True)
+                for field, value in (("params", params.to_json()), ("created", repr(time.time())), ("window", "null")):
+                    pipe.hsetnx(meta, field, value)
+                pipe.execute()
             stored = client.hget(meta, "params")
             notes = _persistence_notes(client, shown)
         except redis.RedisError as exc:

@@ -3,6 +3,8 @@
 import fcntl
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -136,3 +138,15 @@ def test_render_writes_one_json_line_per_duplicate():
     [dup] = render(lines, verdicts, "duplicates").decode("utf-8").splitlines()
     assert json.loads(dup) == {"item": {"id": "x", "text": "café"}, "duplicate_of": "été", "similarity": 0.875}
     assert render(lines, verdicts, "new") == b'{"id": "y"}\n'
+
+
+def test_a_reader_that_goes_away_is_one_error_line(tmp_path):
+    script = ("import sys\nfrom audit.delivery import Output\nfrom audit.errors import AuditError\n"
+              "out = Output.stream('new', 'h')\n"
+              "try:\n    for _ in range(100):\n        out.write(b'{}\\n' * 10000)\n"
+              "except AuditError as exc:\n    print(exc, file=sys.stderr)\n    sys.exit(2)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2
+    assert err == "standard output was closed by its reader; the batch being written is recorded in the index\n"
