@@ -372,7 +372,7 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
               help="Items recorded together; output appears batch by batch.")
 @click.option("--stats", is_flag=True, help="Show the index's size, age range and parameters, and exit.")
 def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
-                  config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], location: str,
+                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], location: str,
                   output: str | None, duplicates: str | None, window: str | None, threshold: float | None,
                   batch_size: int, stats: bool) -> None:
     """Pass on only the items not seen before, and remember them in INDEX.
@@ -395,10 +395,15 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     def problem(p: InputProblem) -> None:
         click.echo(f"corpus-audit: {p.origin}: {p.message}", err=True)
 
-    done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
-                     Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
-                     batch_size=batch_size, strict=settings.strict, on_problem=problem,
-                     on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), **extra)
+    progress = Progress(quiet, "items")
+    try:
+        done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
+                         Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
+                         batch_size=batch_size, strict=settings.strict, on_problem=problem,
+                         on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
+                         progress=progress, **extra)
+    finally:
+        progress.close()
     click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items", err=True)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from itertools import islice
@@ -84,6 +87,30 @@ def _batches(records: Iterable[Document | InputProblem], size: int) -> Iterator[
         yield batch
 
 
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back until the block is done, then act on them.
+
+    Python's handlers, not the signal mask: a signal may be delivered to any thread (NumPy's
+    BLAS starts some), but Python runs its handlers in the main thread, between bytecodes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    held = [s for s, handler in previous.items() if handler is not None]
+    for s in held:
+        signal.signal(s, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for s in held:
+            signal.signal(s, previous[s])
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 def host_name() -> str:
     """This machine's name, as delivery records name it."""
     return socket.gethostname()
@@ -92,10 +119,15 @@ def host_name() -> str:
 def dedup(corpus: Corpus, index: FeedIndex, signing: Signing, output: Output, duplicates: Output | None,
           batch_size: int = BATCH_SIZE, strict: bool = False,
           on_problem: Callable[[InputProblem], None] = lambda p: None,
+          progress: Callable[[int], None] = lambda read: None,
           clock: Callable[[], float] = time.time) -> DedupCounts:
     """Check every item of `corpus` against `index`; write the new ones to `output`, and the
     duplicates to `duplicates` if given. Input problems go to `on_problem` (or raise, if
-    `strict`, once the items before them are handled)."""
+    `strict`, once the items before them are handled); `progress` hears the records read so far
+    after each batch.
+
+    Ctrl-C and SIGTERM wait while a batch is recorded and written, so that they never cut one
+    short (``kill -9`` can; see :mod:`audit.delivery`)."""
     counts = DedupCounts()
     outputs = [o for o in (output, duplicates) if o is not None]
     for batch in _batches(corpus, batch_size):
@@ -106,10 +138,11 @@ def dedup(corpus: Corpus, index: FeedIndex, signing: Signing, output: Output, du
             docs = [r for r in batch[:batch.index(problems[0])] if isinstance(r, Document)]
         items = [signing.item(d, corpus.fields) for d in docs]
         sinks = [o.sink for o in outputs if o.sink is not None]
-        verdicts = index.check_and_add(items, clock(), sinks)
-        lines = [it.line for it in items]
-        for out in outputs:
-            out.write(render(lines, verdicts, out.role))
+        with _signals_deferred():
+            verdicts = index.check_and_add(items, clock(), sinks)
+            lines = [it.line for it in items]
+            for out in outputs:
+                out.write(render(lines, verdicts, out.role))
         fresh = sum(v.new for v in verdicts)
         counts.new += fresh
         counts.duplicates += len(verdicts) - fresh
@@ -118,6 +151,7 @@ def dedup(corpus: Corpus, index: FeedIndex, signing: Signing, output: Output, du
                 raise InputError(f"{problem.origin}: {problem.message}")
             counts.errors += 1
             on_problem(problem)
+        progress(counts.read)
     for out in outputs:
         if out.sink is not None:
             index.clear_pending(out.sink)
@@ -150,6 +184,7 @@ def run(paths: list[str], location: str, similarity: SimilaritySettings, rules: 
         window: float | None | object = _UNSET, batch_size: int = BATCH_SIZE, strict: bool = False,
         on_problem: Callable[[InputProblem], None] = lambda p: None,
         on_note: Callable[[str], None] = lambda note: None,
+        progress: Callable[[int], None] = lambda read: None,
         clock: Callable[[], float] = time.time) -> DedupRun:
     """Deduplicate the items under `paths` ("-": JSON Lines on stdin, read as it comes) against the
     index at `location` (a SQLite file, created if missing, or a redis:// URL).
@@ -184,7 +219,7 @@ def run(paths: list[str], location: str, similarity: SimilaritySettings, rules: 
         if expired:
             on_note(f"{expired} items older than the window expired")
         counts = dedup(corpus, index, signing, opened[0], opened[1] if len(opened) > 1 else None,
-                       batch_size, strict, on_problem, clock)
+                       batch_size, strict, on_problem, progress, clock)
         return DedupRun(counts, recoveries, expired, index.count())
     finally:
         for out in opened:

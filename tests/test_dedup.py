@@ -288,3 +288,27 @@ def test_two_workers_feeding_one_index_agree_on_every_story(index_location, tmp_
     again = [subprocess.run([exe(), "dedup", "--index", index_location, str(p)], capture_output=True, text=True)
              for p in reversed(paths)]
     assert [a.stdout for a in again] == ["", ""]
+
+
+def test_sigterm_lets_the_batch_finish_so_stdout_misses_nothing(tmp_path):
+    feed, originals, _ = crash_feed(tmp_path, stories=160, copies=40)
+    index = str(tmp_path / "feed.db")
+    cmd = [exe(), "dedup", "--index", index, str(feed), "--batch-size", "5"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.extend(iter(lambda: first.stdout.read1(65536), b"")))
+    reader.start()
+    deadline = time.monotonic() + 240
+    while first.poll() is None and b"".join(got).count(b"\n") < 40 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    first.send_signal(signal.SIGTERM)
+    err = first.stderr.read().decode()
+    first.wait()
+    reader.join()
+    assert first.returncode == 143 and err.endswith("corpus-audit: terminated\n"), err
+    data = b"".join(got)
+    assert data.endswith(b"\n")
+    before = [json.loads(line)["id"] for line in data.splitlines()]
+    second = subprocess.run(cmd, capture_output=True, timeout=300)
+    after = [json.loads(line)["id"] for line in second.stdout.splitlines()]
+    assert sorted(before + after) == sorted(originals)
