@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from audit.errors import FeedIndexError
-from audit.index import FeedIndex, Pending, Sink, Verdict
+from audit.index import FeedIndex, Sink, Verdict
 
 #: Seconds to wait for another process to let go of an output file.
 LOCK_WAIT = 10.0

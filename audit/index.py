@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from datasketch.lsh import _optimal_param
@@ -310,7 +310,3 @@ def format_window(seconds: float | None) -> str:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
 
-
-def json_value(value: Any) -> str:
-    """A value as compact JSON text (what the indexes store in their metadata)."""
-    return json.dumps(value, separators=(",", ":"))

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from audit.dedup import Signing, run
 from audit.minhash import Signer, shingles
-from audit.normalize import words
 from audit.readers import Corpus
 from audit.records import Document
 from audit.rules import load_rules

@@ -22,7 +22,6 @@ from audit.errors import InputError
 from audit.index import open_index
 from audit.minhash import shingles
 from audit.normalize import words
-from audit.readers import Fields
 from audit.rules import load_rules
 from audit.settings import SimilaritySettings
 from audit.similarity import exact_jaccard
