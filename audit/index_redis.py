@@ -135,7 +135,7 @@ class RedisIndex:
         args: list[object] = ["add", self._p, repr(now), p.num_perm, p.bands, p.min_matches, len(items), len(sinks)]
         for s in sinks:
             args += [_field(s), s.role, s.start]
-        args.append(b"".join(it.line for it in items))
+        args.append(b"".join(it.line for it in items) if sinks else b"")  # only delivery records need it
         for it, sig, ks in zip(items, signatures, keys):
             args += [it.id.encode("utf-8"), sig.tobytes(), ks.tobytes()]
         encoded = self._call(*args)
