@@ -260,7 +260,7 @@ def render_stats(stats: IndexStats) -> str:
     """``dedup --stats`` as lines of ``name: value``.
 
     >>> from audit.index import IndexParams
-    >>> p = IndexParams(5, 128, 1, "affine32", 25, 5, 0.5, 1, "abc")
+    >>> p = IndexParams(5, 128, 1, "affine32", 30, 4, 0.5, 1, "abc")
     >>> print(render_stats(IndexStats("feed.db", 2, 0.0, 86400.0, 3 << 20, "on disk", p, 2592000.0)))
     index: feed.db
     items: 2
@@ -268,7 +268,7 @@ def render_stats(stats: IndexStats) -> str:
     newest: 1970-01-02T00:00:00Z
     size: 3.0 MiB (on disk)
     window: 30d
-    parameters: shingle_size=5 num_perm=128 seed=1 scheme=affine32 bands=25 rows=5 threshold=0.5 normalization=1 rules=abc format=1
+    parameters: shingle_size=5 num_perm=128 seed=1 scheme=affine32 bands=30 rows=4 threshold=0.5 normalization=1 rules=abc format=1
     """
     params = " ".join(f"{k}={v}" for k, v in asdict(stats.params).items())
     return "\n".join([

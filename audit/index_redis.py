@@ -17,7 +17,7 @@ Keys, under a prefix (``corpus-audit`` unless the URL says ``?prefix=NAME``):
   item number (4 bytes, big-endian)``, all of score 0, so one ``ZRANGEBYLEX`` on the band key as
   a prefix finds its items, and adding or removing one is one ``ZADD`` or ``ZREM``. Sharding into
   2**20 sets keeps each small enough for Redis' compact encoding (up to
-  ``zset-max-listpack-entries``, 128 by default: a 1,000,000-item index averages 24 per set);
+  ``zset-max-listpack-entries``, 128 by default: a 1,000,000-item index averages 29 per set);
 - ``P:pending``: hash, host and path of an output file → its delivery record.
 
 Durability is the server's: a batch is acknowledged once Redis has applied it; it survives a

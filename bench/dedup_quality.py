@@ -8,9 +8,9 @@ it, and the script reports
 1. dedup's own verdicts (index, LSH candidates, verification on the whole MinHash signature):
    duplicates that name a version of the same article (precision), and versions of an article seen
    before that were caught (recall);
-2. the same feed decided by brute force with *exact* Jaccard similarity of the shingle sets against
-   every item kept so far (what storing shingle sets instead of signatures would give at best),
-   and how many items the two ways decide differently;
+2. the same feed decided with *exact* Jaccard similarity of the shingle sets, for the same LSH
+   candidates (what storing shingle sets instead of signatures would give), and by brute force
+   against every item kept so far (no LSH either), and how many items each decides otherwise;
 3. what each way would store per item: 512 bytes of signature, or 4 bytes per distinct shingle.
 
     python bench/dedup_quality.py ../shared/data/extraction-dev/docs.jsonl
@@ -21,14 +21,20 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
-from audit.dedup import Signing, run
+from audit.dedup import Signing, index_params, run
+from audit.index import band_keys
 from audit.minhash import Signer, shingles
 from audit.readers import Corpus
 from audit.records import Document
 from audit.rules import load_rules
 from audit.settings import SimilaritySettings
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def main(path: str) -> None:
@@ -43,21 +49,27 @@ def main(path: str) -> None:
                    duplicates=str(dups))
         verdicts = {d["item"]["id"]: d for d in map(json.loads, dups.read_text(encoding="utf-8").splitlines())}
     seen: set[str] = set()
-    repeats = caught = right = 0
+    repeat_ids = []
     for r in records:
         if r["article"] in seen:
-            repeats += 1
-            caught += r["id"] in verdicts
+            repeat_ids.append(r["id"])
         seen.add(r["article"])
+    repeats, caught = len(repeat_ids), sum(i in verdicts for i in repeat_ids)
     right = sum(article[d["duplicate_of"]] == article[i] for i, d in verdicts.items())
     print(f"items: {done.counts.read}; dedup: {done.counts.new} new, {done.counts.duplicates} duplicates")
     print(f"  duplicates naming a version of the same article: {right}/{len(verdicts)} "
           f"({right / max(len(verdicts), 1):.1%})")
     print(f"  versions of an article seen before that were caught: {caught}/{repeats} ({caught / max(repeats, 1):.1%})")
 
-    # Brute force with exact Jaccard on the same texts (page text blanked by the rules, as dedup does).
+    # The same texts (page text blanked by the rules, as dedup does), decided two other ways: LSH
+    # candidates verified by exact Jaccard (what storing shingle sets would give), and brute force
+    # against every item kept so far (no LSH at all).
     signing = Signing(rules, Signer(sim.num_perm, sim.seed), sim.shingle_size)
-    kept: list[tuple[str, frozenset[str]]] = []
+    params = index_params(sim, rules)
+    by_band: dict[int, list[int]] = defaultdict(list)
+    kept_lsh: list[tuple[str, frozenset[str]]] = []
+    kept_all: list[tuple[str, frozenset[str]]] = []
+    lsh_dups: dict[str, str] = {}
     exact_dups: dict[str, str] = {}
     sizes = []
     for doc in Corpus([path]):
@@ -66,18 +78,28 @@ def main(path: str) -> None:
         body = signing.body_words(doc)
         grams = frozenset(shingles(body, sim.shingle_size))
         sizes.append(len(grams))
-        best = max(((len(grams & g) / len(grams | g), k) for k, g in kept), default=(0.0, ""))
+        keys = [int(k) for k in band_keys(signing.signer.sign(list(grams))[None, :], params.bands, params.rows)[0]]
+        candidates = {i for k in keys for i in by_band.get(k, ())}
+        best = max(((jaccard(grams, kept_lsh[i][1]), -i) for i in candidates), default=(0.0, 0))
         if best[0] >= sim.min_document_similarity:
-            exact_dups[doc.id] = best[1]
+            lsh_dups[doc.id] = kept_lsh[-best[1]][0]
         else:
-            kept.append((doc.id, grams))
-    exact_right = sum(article[o] == article[i] for i, o in exact_dups.items())
-    flips_new = sum(1 for i in verdicts if i not in exact_dups)
-    flips_dup = sum(1 for i in exact_dups if i not in verdicts)
-    print(f"exact Jaccard, brute force: {len(kept)} new, {len(exact_dups)} duplicates; same article: "
-          f"{exact_right}/{len(exact_dups)} ({exact_right / max(len(exact_dups), 1):.1%})")
-    print(f"  decided otherwise by dedup: {flips_new} duplicates that exact Jaccard calls new, "
-          f"{flips_dup} the other way ({(flips_new + flips_dup) / done.counts.read:.2%} of items)")
+            for k in keys:
+                by_band[k].append(len(kept_lsh))
+            kept_lsh.append((doc.id, grams))
+        best_all = max(((jaccard(grams, g), k) for k, g in kept_all), default=(0.0, ""))
+        if best_all[0] >= sim.min_document_similarity:
+            exact_dups[doc.id] = best_all[1]
+        else:
+            kept_all.append((doc.id, grams))
+    for name, dups_of in (("LSH candidates, exact Jaccard", lsh_dups), ("exact Jaccard, brute force", exact_dups)):
+        same = sum(article[o] == article[i] for i, o in dups_of.items())
+        only_here = sum(1 for i in dups_of if i not in verdicts)
+        only_dedup = sum(1 for i in verdicts if i not in dups_of)
+        print(f"{name}: {len(dups_of)} duplicates; same article: {same}/{len(dups_of)} "
+              f"({same / max(len(dups_of), 1):.1%}); caught {sum(i in dups_of for i in repeat_ids)}/{repeats}")
+        print(f"  decided otherwise than dedup: {only_dedup} that dedup calls duplicates, {only_here} the other "
+              f"way ({(only_dedup + only_here) / done.counts.read:.2%} of items)")
     mean = sum(sizes) / len(sizes)
     print(f"storage per item: signature {sim.num_perm * 4} B; shingle hashes {mean * 4:.0f} B on average "
           f"(mean {mean:.0f} distinct shingles, max {max(sizes)})")

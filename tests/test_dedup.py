@@ -108,7 +108,7 @@ def test_stats_show_size_age_range_and_parameters(cli, seeds, tmp_path):
     lines = dict(line.split(": ", 1) for line in stats.stdout.splitlines())
     assert lines["index"] == str(index) and lines["items"] == "3" and lines["window"] == "30d"
     assert lines["oldest"].endswith("Z") and lines["size"].endswith("(on disk: database and its WAL)")
-    assert "threshold=0.5" in lines["parameters"] and "bands=25 rows=5" in lines["parameters"]
+    assert "threshold=0.5" in lines["parameters"] and "bands=30 rows=4" in lines["parameters"]
     missing = cli("dedup", "--index", str(tmp_path / "none.db"), "--stats")
     assert (missing.returncode, missing.stderr.strip()) == (2, f"corpus-audit: error: {tmp_path / 'none.db'}: no index there")
 
@@ -282,7 +282,7 @@ def test_two_workers_feeding_one_index_agree_on_every_story(index_location, tmp_
         import sqlite3
         with sqlite3.connect(index_location) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 180 * 25
+            assert db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 180 * 30
     # An item either worker saw is a duplicate for both.
     again = [subprocess.run([exe(), "dedup", "--index", index_location, str(p)], capture_output=True, text=True)
              for p in reversed(paths)]

@@ -38,7 +38,7 @@ def index(index_location):
 
 
 def test_params_choose_bands_for_the_threshold():
-    assert (PARAMS.bands, PARAMS.rows, PARAMS.threshold, PARAMS.min_matches) == (25, 5, 0.5, 64)
+    assert (PARAMS.bands, PARAMS.rows, PARAMS.threshold, PARAMS.min_matches) == (30, 4, 0.5, 64)
 
 
 def test_an_item_seen_before_is_a_duplicate_of_it(index):
@@ -79,7 +79,7 @@ def test_an_index_refuses_other_parameters_naming_each(index_location):
         open_index(index_location, other)
     message = str(exc.value)
     assert "index made with other parameters" in message
-    for part in ("bands: index 25, this run 14", "threshold: index 0.5, this run 0.7",
+    for part in ("bands: index 30, this run 18", "threshold: index 0.5, this run 0.7",
                  "rules: index 'rules-v1', this run 'rules-v2'"):
         assert part in message
     again = open_index(index_location, None)  # looking at it needs no parameters
