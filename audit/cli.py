@@ -23,6 +23,7 @@ from audit import step_summary
 from audit.check import check
 from audit.config import load_settings
 from audit.dedup import BATCH_SIZE, index_stats, render_stats
+from audit.dedup import THRESHOLD as DEDUP_THRESHOLD
 from audit.dedup import run as run_dedup
 from audit.errors import AuditError
 from audit.formats import DOCUMENT_FORMATS, FORMATS, render
@@ -366,14 +367,14 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
               help="Append the duplicates to FILE ('-': stdout), each with the id it repeats and the similarity.")
 @click.option("--window", metavar="DURATION",
               help="Items older than this expire (30d, 12h, 2w; 'none': never); kept in the index for later runs.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+@click.option("--threshold", type=click.FloatRange(0, 1), default=DEDUP_THRESHOLD, show_default=True,
               help="Estimated Jaccard similarity at which an item repeats a stored one (fixed when the index is made).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="Items recorded together; output appears batch by batch.")
 @click.option("--stats", is_flag=True, help="Show the index's size, age range and parameters, and exit.")
 def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], location: str,
-                  output: str | None, duplicates: str | None, window: str | None, threshold: float | None,
+                  output: str | None, duplicates: str | None, window: str | None, threshold: float,
                   batch_size: int, stats: bool) -> None:
     """Pass on only the items not seen before, and remember them in INDEX.
 
@@ -387,8 +388,7 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     if stats:
         click.echo(render_stats(index_stats(location)))
         return
-    settings = settings_for(config, rule_dirs, disabled, strict=strict or None,
-                            **{"similarity.min_document_similarity": threshold})
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None)
     rules = load_rules(settings.rule_dirs, settings.disabled_rules)
     extra = {} if window is None else {"window": parse_window(window)}
 
@@ -399,7 +399,7 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     try:
         done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
                          Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
-                         batch_size=batch_size, strict=settings.strict, on_problem=problem,
+                         threshold=threshold, batch_size=batch_size, strict=settings.strict, on_problem=problem,
                          on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
                          progress=progress, **extra)
     finally:

@@ -36,6 +36,9 @@ from audit.settings import SimilaritySettings
 
 #: Version of the layout of the index itself (tables, keys); part of the parameters.
 FORMAT = 1
+#: How signatures are made: the permutation scheme, and the shingle hash of
+#: :func:`audit.minhash.shingle_hash` (XXH64); change it whenever either changes.
+SIGNATURE_SCHEME = f"{SCHEME}/xxh64"
 #: Weight of missed candidates against false ones when choosing LSH bands and rows. Every
 #: candidate is verified, so a false one costs a signature comparison, while a missed one lets a
 #: repeat through: at 0.8 (30 bands of 4 rows for 0.5) the extraction-dev feed catches 799 of 895
@@ -73,14 +76,13 @@ class IndexParams:
     format: int = FORMAT
 
     @classmethod
-    def make(cls, similarity: SimilaritySettings, rules_fingerprint: str) -> IndexParams:
-        """The parameters for `similarity` settings, with bands and rows chosen by datasketch's
-        ``MinHashLSH`` optimizer for the threshold, weighted towards finding every candidate
-        (:data:`MISS_WEIGHT`)."""
-        bands, rows = _optimal_param(similarity.min_document_similarity, similarity.num_perm,
-                                     1 - MISS_WEIGHT, MISS_WEIGHT)
+    def make(cls, similarity: SimilaritySettings, threshold: float, rules_fingerprint: str) -> IndexParams:
+        """The parameters for signatures made with `similarity` settings and a `threshold`, with
+        bands and rows chosen by datasketch's ``MinHashLSH`` optimizer for the threshold, weighted
+        towards finding every candidate (:data:`MISS_WEIGHT`)."""
+        bands, rows = _optimal_param(threshold, similarity.num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT)
         return cls(shingle_size=similarity.shingle_size, num_perm=similarity.num_perm, seed=similarity.seed,
-                   scheme=SCHEME, bands=bands, rows=rows, threshold=similarity.min_document_similarity,
+                   scheme=SIGNATURE_SCHEME, bands=bands, rows=rows, threshold=threshold,
                    normalization=NORMALIZATION_VERSION, rules=rules_fingerprint)
 
     def to_json(self) -> str:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audit.dedup import run
+from audit.dedup import index_params, run
 from audit.index import IndexParams, Item, band_keys, open_index
 from audit.rules import load_rules
 from audit.settings import SimilaritySettings
@@ -112,7 +112,7 @@ def folder_size(folder: Path) -> int:
 
 
 def bench_backend(name: str, location: str, args: argparse.Namespace, redis_dir: Path | None) -> dict:
-    params = IndexParams.make(SimilaritySettings(), load_rules().fingerprint())
+    params = index_params(SimilaritySettings(), load_rules())
     rng = np.random.default_rng(1)
     index = open_index(location, params)
     result: dict = {"backend": name}

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from audit.dedup import Signing, index_params, run
 from audit.index import band_keys
-from audit.minhash import Signer, shingles
+from audit.minhash import Signer, shingle_sets
 from audit.readers import Corpus
 from audit.records import Document
 from audit.rules import load_rules
 from audit.settings import SimilaritySettings
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
@@ -67,18 +67,20 @@ def main(path: str) -> None:
     signing = Signing(rules, Signer(sim.num_perm, sim.seed), sim.shingle_size)
     params = index_params(sim, rules)
     by_band: dict[int, list[int]] = defaultdict(list)
-    kept_lsh: list[tuple[str, frozenset[str]]] = []
-    kept_all: list[tuple[str, frozenset[str]]] = []
+    kept_lsh: list[tuple[str, frozenset[int]]] = []
+    kept_all: list[tuple[str, frozenset[int]]] = []
     lsh_dups: dict[str, str] = {}
     exact_dups: dict[str, str] = {}
     sizes = []
     for doc in Corpus([path]):
         if not isinstance(doc, Document):
             continue
-        body = signing.body_words(doc)
-        grams = frozenset(shingles(body, sim.shingle_size))
+        body = signing.body(doc)
+        [hashes] = shingle_sets([body], sim.shingle_size)
+        grams = frozenset(hashes.tolist())
         sizes.append(len(grams))
-        keys = [int(k) for k in band_keys(signing.signer.sign(list(grams))[None, :], params.bands, params.rows)[0]]
+        signature = signing.signer.sign_texts([body], sim.shingle_size).signatures
+        keys = [int(k) for k in band_keys(signature, params.bands, params.rows)[0]]
         candidates = {i for k in keys for i in by_band.get(k, ())}
         best = max(((jaccard(grams, kept_lsh[i][1]), -i) for i in candidates), default=(0.0, 0))
         if best[0] >= sim.min_document_similarity:

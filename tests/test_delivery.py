@@ -14,7 +14,7 @@ from audit.errors import FeedIndexError
 from audit.index import IndexParams, Item, Verdict, open_index
 from audit.settings import SimilaritySettings
 
-PARAMS = IndexParams.make(SimilaritySettings(), "rules-v1")
+PARAMS = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
 HOST = "test-host"
 
 

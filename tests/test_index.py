@@ -10,7 +10,7 @@ from audit.errors import ConfigError, FeedIndexError, IndexMismatch
 from audit.index import IndexParams, Item, Sink, Verdict, band_keys, open_index, parse_window
 from audit.settings import SimilaritySettings
 
-PARAMS = IndexParams.make(SimilaritySettings(), "rules-v1")
+PARAMS = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
 
 
 def signature(seed: int) -> np.ndarray:
@@ -74,7 +74,7 @@ def test_the_closest_stored_item_is_named_and_the_oldest_of_equals(index):
 
 def test_an_index_refuses_other_parameters_naming_each(index_location):
     open_index(index_location, PARAMS).close()
-    other = IndexParams.make(SimilaritySettings(min_document_similarity=0.7), "rules-v2")
+    other = IndexParams.make(SimilaritySettings(), 0.7, "rules-v2")
     with pytest.raises(IndexMismatch) as exc:
         open_index(index_location, other)
     message = str(exc.value)
