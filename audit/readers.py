@@ -259,33 +259,36 @@ class Corpus:
         Each text file is a part and each compressed file is one; a plain JSON Lines file is cut
         into byte ranges of about `blocksize` bytes (whole when `blocksize` is None).
         """
+        return [part for p in self.paths for part in self._parts_of(p, blocksize)]
+
+    def _parts_of(self, p: str, blocksize: int | None) -> list[Part]:
+        if p == "-":
+            return [Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin")]
         out: list[Part] = []
-        for p in self.paths:
-            if p == "-" and not self.reread:
-                yield from _jsonl_records(sys.stdin.buffer, "<stdin>", "stdin", self.fields, self.max_bytes)
-                continue
-            if p == "-":
-                out.append(Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin"))
-                continue
-            path = Path(p)
-            files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
-            for f, root in files:
-                display = f.as_posix()
-                if not is_jsonl(f.name):
-                    out.append(Part(display, display, "text", root=root.as_posix()))
-                elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
-                    out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
-                else:
-                    size = f.stat().st_size
-                    starts = range(0, max(size, 1), blocksize)
-                    out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
-                                 end=min(s + blocksize, size) if s + blocksize < size else None)
-                            for s in starts]
+        path = Path(p)
+        files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
+        for f, root in files:
+            display = f.as_posix()
+            if not is_jsonl(f.name):
+                out.append(Part(display, display, "text", root=root.as_posix()))
+            elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
+                out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
+            else:
+                size = f.stat().st_size
+                starts = range(0, max(size, 1), blocksize)
+                out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
+                             end=min(s + blocksize, size) if s + blocksize < size else None)
+                        for s in starts]
         return out
 
     def __iter__(self) -> Iterator[Record]:
-        for part in self.parts():
-            yield from read_part(part, self.fields, self.max_bytes)
+        for p in self.paths:
+            if p == "-" and not self.reread:
+                # A feed read as it comes: no copy, so it can be endless, and it is read once.
+                yield from _jsonl_records(sys.stdin.buffer, "<stdin>", "stdin", self.fields, self.max_bytes)
+                continue
+            for part in self._parts_of(p, None):
+                yield from read_part(part, self.fields, self.max_bytes)
 
 
 @dataclass(frozen=True)
