@@ -12,6 +12,8 @@ from audit.errors import ConfigError
 from audit.records import SEVERITIES
 
 KEEP_POLICIES = ("longest", "earliest", "cleanest")
+#: What `clean` does with a flagged line: remove it, or leave it (it is still reported).
+ACTIONS = ("flag", "strip")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,67 @@ def limit(default: Any, doc: str, **metadata: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class LineSettings:
+    """Line statistics: leftover page text that no rule names, found from how lines look in context.
+
+    A document is cut into paragraphs (a line, or the lines of one paragraph when the text is hard
+    wrapped) and each is classed by the signals of the C4, Gopher and FineWeb line filters: terminal
+    punctuation, very short lines, the share of letters (against digits and symbols), links and
+    URLs, table rows. The main text is the stretch of paragraphs where prose outweighs the rest
+    (the body-text-extraction idea of Finn et al., 2001). A document with many menu-like lines
+    outside its main text is a whole-page dump, and those lines are flagged; link lists are flagged
+    anywhere. Template lines are lines repeated verbatim in several documents of one source.
+    """
+
+    #: Line statistics on (false: only the rules flag lines).
+    enabled: bool = True
+    #: What `clean` does with the lines the statistics flag as leftover page text: strip or flag.
+    action: str = field(default="strip", metadata={"choices": ACTIONS})
+    #: A paragraph of at least this many words that ends in terminal punctuation is prose.
+    min_prose_words: int = 10
+    #: A paragraph of at least this many words is prose even without terminal punctuation.
+    min_unpunctuated_prose_words: int = 25
+    #: A paragraph of at most this many words is short: a menu item, a label, a counter.
+    max_short_words: int = 4
+    #: A paragraph with at least this share of its characters in links or URLs is a link list.
+    min_link_share: float = 0.5
+    #: A paragraph with less than this share of letters among its visible characters is digits
+    #: and symbols (Gopher bounds the same ratio per document).
+    min_letter_share: float = 0.5
+    #: Hard-wrapped text (paragraphs broken over lines): the longest line is at most this long ...
+    max_wrap_width: int = 120
+    #: ... at least this share of the lines reach within `wrap_tolerance` characters of it ...
+    min_wrap_share: float = 0.25
+    #: ... (the tolerance, in characters).
+    wrap_tolerance: int = 12
+    #: Main text: a prose paragraph counts for its words, up to this many ...
+    max_prose_credit: int = 60
+    #: ... a short or digits-and-symbols paragraph counts against it this much ...
+    short_penalty: int = 8
+    #: ... any other paragraph that is not prose (a title, a caption, a teaser) this much ...
+    middling_penalty: int = 2
+    #: ... and a paragraph that a rule flagged (a timestamp, a counter, a share bar) this much.
+    claimed_penalty: int = 30
+    #: Whole-page dump: at least this many menu-like lines (short, or digits and symbols) lie
+    #: outside the main text ...
+    min_page_menu_lines: int = 20
+    #: ... they make up at least this share of the lines outside the main text ...
+    min_page_menu_share: float = 0.5
+    #: ... and the lines outside the main text are at least this share of the document's.
+    min_page_outside_share: float = 0.3
+    #: Template lines: a line found in at least this many documents of one source is template
+    #: text, where copies of one text count once (None switches template lines off) ...
+    min_template_documents: int | None = 3
+    #: ... and two documents are copies when they are near-duplicates, or share at least this
+    #: share of the prose lines of the one with fewer.
+    min_copy_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.min_template_documents is not None and self.min_template_documents < 2:
+            raise ConfigError("'lines.min-template-documents' must be at least 2 (or false to switch it off)")
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Limits the verdict is judged against (``None`` switches a limit off).
 
@@ -136,6 +199,7 @@ class ScanSettings:
 
     similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    lines: LineSettings = field(default_factory=LineSettings)
     #: Extra rule folders, loaded after the built-in packs.
     rule_dirs: tuple[str, ...] = ()
     #: Rule ids switched off.
