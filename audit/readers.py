@@ -177,9 +177,8 @@ def _jsonl_record(raw: bytes, origin: Origin, stem: str, fields: Fields, max_byt
     if not isinstance(source, str) or not source:
         url = record.get(fields.url)
         source = (source_from_url(url) if isinstance(url, str) else "") or stem
-    others = {k: v for k, v in record.items() if k != fields.text}
     # Line numbers inside a record's text are unknown here: a recoded record is marked as a whole.
-    yield Document(id=doc_id, source=source, text=text, origin=origin, fields=others,
+    yield Document(id=doc_id, source=source, text=text, origin=origin, fields=record,
                    recoded_lines=[0] if recoded else [])
 
 
@@ -255,30 +254,38 @@ class Corpus:
         Each text file is a part and each compressed file is one; a plain JSON Lines file is cut
         into byte ranges of about `blocksize` bytes (whole when `blocksize` is None).
         """
+        return [part for p in self.paths for part in self._parts_of(p, blocksize)]
+
+    def _parts_of(self, p: str, blocksize: int | None) -> list[Part]:
+        if p == "-":
+            return [Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin")]
         out: list[Part] = []
-        for p in self.paths:
-            if p == "-":
-                out.append(Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin"))
-                continue
-            path = Path(p)
-            files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
-            for f, root in files:
-                display = f.as_posix()
-                if not is_jsonl(f.name):
-                    out.append(Part(display, display, "text", root=root.as_posix()))
-                elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
-                    out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
-                else:
-                    size = f.stat().st_size
-                    starts = range(0, max(size, 1), blocksize)
-                    out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
-                                 end=min(s + blocksize, size) if s + blocksize < size else None)
-                            for s in starts]
+        path = Path(p)
+        files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
+        for f, root in files:
+            display = f.as_posix()
+            if not is_jsonl(f.name):
+                out.append(Part(display, display, "text", root=root.as_posix()))
+            elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
+                out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
+            else:
+                size = f.stat().st_size
+                starts = range(0, max(size, 1), blocksize)
+                out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
+                             end=min(s + blocksize, size) if s + blocksize < size else None)
+                        for s in starts]
         return out
 
     def __iter__(self) -> Iterator[Record]:
         for part in self.parts():
             yield from read_part(part, self.fields, self.max_bytes)
+
+    def items(self) -> Iterator[tuple[str, Record]]:
+        """(input path, record) pairs: which of the given paths each record was read from."""
+        for p in self.paths:
+            for part in self._parts_of(p, None):
+                for record in read_part(part, self.fields, self.max_bytes):
+                    yield p, record
 
 
 @dataclass(frozen=True)
