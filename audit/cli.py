@@ -371,11 +371,11 @@ def rules_list(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
     click.echo(f"{'ID':28} {'KIND':9} {'SCOPE':5} {'ACTION':6} {'SEVERITY':8} {'LANG':4} MESSAGE")
     for rule in rules.rules:
         click.echo(f"{rule.id:28} {rule.kind:9} {rule.scope:5} {rule.action:6} {rule.severity:8} {rule.language:4} {rule.message}")
-    for signal in SIGNALS.values():
-        if signal.id in settings.disabled_rules:
+    for stat in SIGNALS.values():
+        if stat.id in settings.disabled_rules:
             continue
-        action = settings.lines.action if signal.kind == "boilerplate" else "flag"
-        click.echo(f"{signal.id:28} {'statistic':9} {'doc':5} {action:6} {signal.severity:8} {'any':4} {signal.message}")
+        action = settings.lines.action if stat.kind == "boilerplate" else "flag"
+        click.echo(f"{stat.id:28} {'statistic':9} {'doc':5} {action:6} {stat.severity:8} {'any':4} {stat.message}")
 
 
 @rules_group.command("test")
