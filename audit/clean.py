@@ -32,8 +32,8 @@ from typing import IO, Any
 
 from audit.errors import AuditError, InputError
 from audit.normalize import repair
-from audit.readers import TEXT_SUFFIXES, Corpus, Fields, is_jsonl
-from audit.records import Document, Finding, InputProblem, ScanResult
+from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
+from audit.records import Document, Finding, InputProblem
 from audit.scan import checked, scan_corpus
 from audit.settings import ScanSettings
 
@@ -97,20 +97,15 @@ class Plan:
     # document it duplicates; `clean` then logs and skips them where it skips unreadable records.
 
 
-def plan(result: ScanResult) -> Plan:
-    """The lines to strip: those a finding of kind boilerplate with action ``strip`` claims.
+def plan(findings: list[Finding]) -> Plan:
+    """What to remove, from a scan's findings: the lines a finding of kind boilerplate with action
+    ``strip`` claims.
 
-    >>> from audit.records import Finding
     >>> keep = Finding("a", "boilerplate", "x.flag", "info", "m", line=1, detail={"action": "flag"})
     >>> drop = Finding("a", "boilerplate", "x.strip", "info", "m", line=2, detail={"action": "strip"})
-    >>> {doc: sorted(lines) for doc, lines in plan_from([keep, drop]).lines.items()}
+    >>> {doc: sorted(lines) for doc, lines in plan([keep, drop]).lines.items()}
     {'a': [2]}
     """
-    return plan_from(result.findings)
-
-
-def plan_from(findings: list[Finding]) -> Plan:
-    """:func:`plan` for a list of findings."""
     lines: dict[str, dict[int, Finding]] = {}
     for f in findings:
         if f.kind == "boilerplate" and f.line is not None and f.detail.get("action") == "strip":
@@ -125,7 +120,7 @@ def default_log(out: str) -> str:
     ('clean/seeds.removals.jsonl', 'feed.clean.removals.jsonl')
     """
     name = out.rstrip("/")
-    for suffix in (".jsonl.gz", ".jsonl", ".ndjson") + TEXT_SUFFIXES:
+    for suffix in sorted(JSONL_SUFFIXES + TEXT_SUFFIXES, key=len, reverse=True):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
@@ -148,7 +143,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
             raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
     log = log or default_log(out)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
-        decided = plan(scan_corpus(corpus, settings, progress))
+        decided = plan(scan_corpus(corpus, settings, progress).findings)
         if dry_run:
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
             summary.check()
@@ -317,21 +312,27 @@ class _Writer:
             with open(target, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
         else:
-            self._file(target, gz=origin.name.lower().endswith(".gz")).write(self._json_line(doc, text))
+            self._file(target, origin.name.lower().rsplit(".", 1)[-1]).write(self._json_line(doc, text))
 
     def _json_line(self, doc: Document, text: str) -> str:
         record = dict(doc.fields)
         record[self.fields.text] = text
         return json.dumps(record, ensure_ascii=False) + "\n"
 
-    def _file(self, target: Path, gz: bool) -> IO[str]:
+    def _file(self, target: Path, suffix: str) -> IO[str]:
+        """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""
         if target not in self.files:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if gz:
+            handle: IO[str]
+            if suffix == "gz":
                 raw = self.stack.enter_context(open(target, "wb"))
                 # mtime 0: the same input gives the same bytes
                 zipped = self.stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0))
-                handle: IO[str] = self.stack.enter_context(io.TextIOWrapper(zipped, encoding="utf-8", newline="\n"))
+                handle = self.stack.enter_context(io.TextIOWrapper(zipped, encoding="utf-8", newline="\n"))
+            elif suffix == "zst":
+                import zstandard
+
+                handle = self.stack.enter_context(zstandard.open(target, "wt", encoding="utf-8", newline="\n"))
             else:
                 handle = self.stack.enter_context(open(target, "w", encoding="utf-8", newline="\n"))
             self.files[target] = handle

@@ -104,50 +104,35 @@ class LineSettings:
     (the body-text-extraction idea of Finn et al., 2001). A document with many menu-like lines
     outside its main text is a whole-page dump, and those lines are flagged; link lists are flagged
     anywhere. Template lines are lines repeated verbatim in several documents of one source.
+    Each field's ``doc`` metadata is its line of documentation, as for the thresholds.
     """
 
-    #: Line statistics on (false: only the rules flag lines).
-    enabled: bool = True
-    #: What `clean` does with the lines the statistics flag as leftover page text: strip or flag.
-    action: str = field(default="strip", metadata={"choices": ACTIONS})
-    #: A paragraph of at least this many words that ends in terminal punctuation is prose.
-    min_prose_words: int = 10
-    #: A paragraph of at least this many words is prose even without terminal punctuation.
-    min_unpunctuated_prose_words: int = 25
-    #: A paragraph of at most this many words is short: a menu item, a label, a counter.
-    max_short_words: int = 4
-    #: A paragraph with at least this share of its characters in links or URLs is a link list.
-    min_link_share: float = 0.5
-    #: A paragraph with less than this share of letters among its visible characters is digits
-    #: and symbols (Gopher bounds the same ratio per document).
-    min_letter_share: float = 0.5
-    #: Hard-wrapped text (paragraphs broken over lines): the longest line is at most this long ...
-    max_wrap_width: int = 120
-    #: ... at least this share of the lines reach within `wrap_tolerance` characters of it ...
-    min_wrap_share: float = 0.25
-    #: ... (the tolerance, in characters).
-    wrap_tolerance: int = 12
-    #: Main text: a prose paragraph counts for its words, up to this many ...
-    max_prose_credit: int = 60
-    #: ... a short or digits-and-symbols paragraph counts against it this much ...
-    short_penalty: int = 8
-    #: ... any other paragraph that is not prose (a title, a caption, a teaser) this much ...
-    middling_penalty: int = 2
-    #: ... and a paragraph that a rule flagged (a timestamp, a counter, a share bar) this much.
-    claimed_penalty: int = 30
-    #: Whole-page dump: at least this many menu-like lines (short, or digits and symbols) lie
-    #: outside the main text ...
-    min_page_menu_lines: int = 20
-    #: ... they make up at least this share of the lines outside the main text ...
-    min_page_menu_share: float = 0.5
-    #: ... and the lines outside the main text are at least this share of the document's.
-    min_page_outside_share: float = 0.3
-    #: Template lines: a line found in at least this many documents of one source is template
-    #: text, where copies of one text count once (None switches template lines off) ...
-    min_template_documents: int | None = 3
-    #: ... and two documents are copies when they are near-duplicates, or share at least this
-    #: share of the prose lines of the one with fewer.
-    min_copy_share: float = 0.5
+    enabled: bool = limit(True, "Line statistics on (false: only the rules flag lines).")
+    action: str = limit("strip", "What clean does with the lines the statistics flag as leftover page text: strip or flag.",
+                        choices=ACTIONS)
+    min_prose_words: int = limit(10, "A paragraph of at least this many words that ends in terminal punctuation is prose.")
+    min_unpunctuated_prose_words: int = limit(
+        25, "A paragraph of at least this many words is prose even without terminal punctuation.")
+    max_short_words: int = limit(4, "A paragraph of at most this many words is short: a menu item, a label, a counter.")
+    min_link_share: float = limit(
+        0.5, "A paragraph (not prose) with at least this share of its characters in links or URLs is a link list.")
+    min_letter_share: float = limit(
+        0.5, "A paragraph with less than this share of letters among its visible characters is digits and symbols.")
+    max_wrap_width: int = limit(120, "Hard-wrapped text: its longest line is at most this many characters ...")
+    min_wrap_share: float = limit(0.25, "... and at least this share of its lines come within wrap-tolerance of it.")
+    wrap_tolerance: int = limit(12, "Characters short of the longest line that still count as a full, wrapped line.")
+    max_prose_credit: int = limit(60, "Main text: a prose paragraph counts for its words, up to this many.")
+    short_penalty: int = limit(8, "Main text: what a short or digits-and-symbols paragraph counts against it.")
+    middling_penalty: int = limit(2, "Main text: what any other paragraph that is not prose (a title, a caption) counts against it.")
+    claimed_penalty: int = limit(30, "Main text: what a paragraph a rule flagged (a timestamp, a share bar) counts against it.")
+    min_page_menu_lines: int = limit(
+        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols) outside the main text ...")
+    min_page_menu_share: float = limit(0.5, "... making up at least this share of the lines outside the main text ...")
+    min_page_outside_share: float = limit(0.3, "... which hold at least this share of the document's lines.")
+    min_template_documents: int | None = limit(
+        3, "Template lines: a line in at least this many documents of one source, copies of one text counting once.")
+    min_copy_share: float = limit(
+        0.5, "Two documents are copies when near-duplicates, or when they share this share of the prose lines of the one with fewer.")
 
     def __post_init__(self) -> None:
         if self.min_template_documents is not None and self.min_template_documents < 2:

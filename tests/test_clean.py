@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+import zstandard
 
 from audit import clean as clean_module
 from audit.clean import clean, default_log
@@ -65,12 +66,16 @@ def test_a_folder_gives_a_folder_of_the_same_files(tmp_path):
     (src / "outlet" / "story.md").write_text("Storm hits coast.\nAdvertisement\nRoads closed.\n")
     with gzip.open(src / "feed.jsonl.gz", "wt") as f:
         f.write(json.dumps({"id": "g", "text": "Body.\nPrint this article"}) + "\n")
+    with zstandard.open(src / "more.jsonl.zst", "wt") as f:
+        f.write(json.dumps({"id": "z", "text": "More body.\nAdvertisement"}) + "\n")
     (src / "notes.csv").write_text("not,a,document\n")
     out = tmp_path / "out"
     clean([str(src)], str(out), FAST)
     assert (out / "outlet" / "story.md").read_text() == "Storm hits coast.\nRoads closed.\n"
     with gzip.open(out / "feed.jsonl.gz", "rt") as f:
         assert json.loads(f.read()) == {"id": "g", "text": "Body."}
+    with zstandard.open(out / "more.jsonl.zst", "rt") as f:
+        assert json.loads(f.read()) == {"id": "z", "text": "More body."}
     assert not (out / "notes.csv").exists()  # not part of the corpus
 
 

@@ -131,3 +131,11 @@ def test_every_signal_has_an_id_a_kind_and_a_message():
     for signal_id, signal in SIGNALS.items():
         assert signal.id == signal_id and signal_id.startswith("lines.")
         assert signal.kind in ("boilerplate", "quality") and signal.message and signal.description
+
+
+def test_the_readme_documents_every_line_setting_with_its_default():
+    import dataclasses
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for field in dataclasses.fields(LineSettings):
+        default = "off" if field.default is None else str(field.default).lower() if isinstance(field.default, bool) else field.default
+        assert f"| `{field.name.replace('_', '-')}` | `{default}` | {field.metadata['doc']} |" in readme
