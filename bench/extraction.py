@@ -185,6 +185,10 @@ def evaluate(data: Path) -> tuple[str, dict[str, Score]]:
         *(f"| {fam} | {grp} | {s.tp} | {s.fp} | {s.precision:.2f} |"
           for (grp, fam), s in sorted(families.items(), key=lambda kv: (kv[0][1], kv[0][0]))),
         "",
+        "The C4-style filter is the T5 paper's line rules as written above; the issue that asked for this "
+        "benchmark quotes precision 0.23, recall 0.71 (extractors) and F1 0.91 (page dump) for its own "
+        "variant. Either way the line statistics and rules beat it on both groups.",
+        "",
         "Labels are automatic (see the data's README), so some flagged lines counted wrong are leftovers "
         "the true body happens to contain (wire trailers, copyright lines), and the first line of most "
         "extractions (the headline, which corpus-audit keeps on purpose) counts as boilerplate.",
@@ -215,7 +219,6 @@ def halves(by_article: dict[str, dict[str, Score]], draws: int = 200) -> list[st
         return f"{values[len(values) // 20]:.3f} / {sum(values) / len(values):.3f} / {values[-1 - len(values) // 20]:.3f}"
 
     return [
-        "",
         f"Over {draws} random halves of the {len(articles)} articles (seeded; the held-back half of the "
         "benchmark is another half), 5th percentile / mean / 95th percentile:",
         "",
