@@ -335,9 +335,11 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     folder for a folder, JSON Lines for JSON Lines with every other field kept. Each removal is
     logged (JSON Lines: document, line, rule, text, why) and the counts are checked: lines in =
     lines kept + lines removed. Output is written to temporary files and renamed at the end, so
-    an interrupted run leaves the previous output as it was. Example:
+    an interrupted run leaves the previous output as it was. Examples:
 
+    \b
         corpus-audit clean seeds/ --out clean/seeds    # and clean/seeds.removals.jsonl
+        corpus-audit clean feed.jsonl --out clean.jsonl --dry-run
     """
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
     fields = Fields(text=text_field, id=id_field, source=source_field)
