@@ -1,6 +1,7 @@
 """Per-document work: a pure function from one document to its compact summary.
 
-Repair the encoding, match the rules line by line, sign the document and its passages, and score
+Repair the encoding, cut the lines into paragraphs, match the rules and the line statistics, key
+the lines for the corpus count of template lines, sign the document and its passages, and score
 readability and tone. The result holds no copy of the text, so the corpus pass can keep one
 summary per document, and the function runs the same in a local process pool or on a cluster.
 """
@@ -10,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from audit import lexicon, passages, readability, sentences, tone
+from audit import lines as line_stats
 from audit.minhash import Signer
 from audit.normalize import Repair, repair
 from audit.records import Document, DocumentSummary, Finding
 from audit.rules import Hit, RuleSet
-from audit.settings import ScanSettings
+from audit.settings import LineSettings, ScanSettings
+from audit.templates import line_keys, prose_keys
 
 
 @dataclass
@@ -41,18 +44,26 @@ class Analyzer:
 
 @dataclass
 class Prepared:
-    """A document's repaired lines and what the rules found in them."""
+    """A document's repaired lines and what the rules and the line statistics found in them."""
 
     lines: list[str]
     repairs: list[Repair]
     hits: list[Hit]
     #: Rules that gave up on a line (their time limit ran out): reported, not applied.
     timeouts: list[Hit]
+    layout: line_stats.Layout
+    #: Lines the statistics flag that no rule claimed (leftover page text and quality signals).
+    flags: list[line_stats.LineFlag]
+
+    @property
+    def leftovers(self) -> set[int]:
+        """Line numbers of leftover page text: rule hits and statistics of kind boilerplate."""
+        return {h.line for h in self.hits} | {f.line for f in self.flags if f.signal.kind == "boilerplate"}
 
     @property
     def body(self) -> list[str]:
         """The lines with leftover page text blanked out (line numbers kept)."""
-        flagged = {h.line for h in self.hits}
+        flagged = self.leftovers
         return ["" if i in flagged else line for i, line in enumerate(self.lines, start=1)]
 
 
@@ -61,12 +72,45 @@ def body_text(lines: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def prepare(doc: Document, rules: RuleSet) -> Prepared:
-    """Repair a document's encoding and match the rules against its lines."""
+def prepare(doc: Document, rules: RuleSet, settings: LineSettings, disabled: frozenset[str] = frozenset()) -> Prepared:
+    """Repair a document's encoding and match the rules and the line statistics against its lines.
+
+    Rules read a hard-wrapped paragraph as one unit. Statistics whose id is in `disabled` are off.
+    """
     normalized = repair(doc.text)
     lines = normalized.text.split("\n")
-    hits = rules.apply(lines)
-    return Prepared(lines, normalized.repairs, [h for h in hits if not h.timed_out], [h for h in hits if h.timed_out])
+    paras = line_stats.paragraphs(lines, settings)
+    applied = rules.apply(lines, [(p.first, p.last) for p in paras])
+    hits = [h for h in applied if not h.timed_out]
+    claimed = {h.line for h in hits}
+    for hit in [h for h in hits if h.rule.block]:
+        block = [n for n in line_stats.block_after(paras, hit.line) if n not in claimed]
+        hits += [Hit(n, hit.rule, (0, len(lines[n - 1]))) for n in block]
+        claimed.update(block)
+    hits.sort(key=lambda h: h.line)
+    layout = line_stats.layout(paras, settings, claimed)
+    flags = line_stats.flag_lines(lines, layout, claimed) if settings.enabled else []
+    return Prepared(lines, normalized.repairs, hits, [h for h in applied if h.timed_out], layout,
+                    [f for f in flags if f.signal.id not in disabled])
+
+
+def _statistic_findings(doc: Document, prepared: Prepared, settings: LineSettings, disabled: frozenset[str]) -> list[Finding]:
+    findings = []
+    layout = prepared.layout
+    page = line_stats.SIGNALS["lines.page-dump"]
+    if settings.enabled and layout.page_dump and page.id not in disabled:
+        first, last = layout.main_lines()
+        findings.append(Finding(doc.id, page.kind, page.id, page.severity,
+                                f"{page.message}: {layout.outside_lines} lines outside the main text "
+                                f"(lines {first}-{last}), {layout.menu_lines} of them menu-like",
+                                detail={"main_text": [first, last], "outside_lines": layout.outside_lines,
+                                        "menu_lines": layout.menu_lines}))
+    for flag in prepared.flags:
+        signal = flag.signal
+        action = settings.action if signal.kind == "boilerplate" else "flag"
+        findings.append(Finding(doc.id, signal.kind, signal.id, signal.severity, f"{signal.message} ({flag.detail})",
+                                line=flag.line, text=prepared.lines[flag.line - 1], detail={"action": action}))
+    return findings
 
 
 def analyze(doc: Document, analyzer: Analyzer) -> DocumentSummary:
@@ -80,7 +124,8 @@ def _published(doc: Document) -> str | None:
 
 
 def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[Finding]:
-    """What the per-document work found: encoding repairs, leftover page text, rules that gave up."""
+    """What the per-document work found: encoding repairs, leftover page text (rules and line
+    statistics), rules that gave up; in line order."""
     lines = prepared.lines
     findings = [
         Finding(doc.id, "encoding", "encoding.not-utf8", "warning",
@@ -106,6 +151,8 @@ def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[F
                 line=h.line, text=lines[h.line - 1][:200])
         for h in prepared.timeouts
     ]
+    findings += _statistic_findings(doc, prepared, analyzer.settings.lines, frozenset(analyzer.settings.disabled_rules))
+    findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
     return findings
 
 
@@ -117,7 +164,8 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     """
     settings = analyzer.settings
     sim = settings.similarity
-    prepared = [prepare(doc, analyzer.rules) for doc in docs]
+    disabled = frozenset(settings.disabled_rules)
+    prepared = [prepare(doc, analyzer.rules, settings.lines, disabled) for doc in docs]
     bodies = [p.body for p in prepared]
     units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences) for b in bodies]
     texts = [body_text(b) for b in bodies]
@@ -130,12 +178,13 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
         word_count = int(signed.words[i])
         # Readability and tone count the same sentences and words.
         text_units = list(sentences.sentences(prep.body)) if settings.readability or settings.tone else []
+        keys = line_keys(doc.source, prep.lines) if settings.lines.min_template_documents else None
         out.append(DocumentSummary(
             id=doc.id,
             source=doc.source,
             origin=doc.origin,
             lines=len(prep.lines),
-            text_lines=sum(1 for line in prep.lines if line.strip()),
+            text_lines=sum(1 for line in prep.lines if not line_stats.blank(line)),
             words=word_count,
             chars=len(doc.text),
             findings=findings_of(doc, prep, analyzer),
@@ -147,6 +196,8 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             passages=us,
             passage_signatures=passage_signed.signatures[first:first + len(us)].copy(),
             date=_published(doc),
+            line_keys=keys,
+            prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
         ))
         first += len(us)
     return out

@@ -21,6 +21,7 @@ import click
 from audit import __version__
 from audit import step_summary
 from audit.check import check
+from audit.clean import clean, default_log
 from audit.config import load_settings
 from audit.dedup import BATCH_SIZE, index_stats, render_stats
 from audit.dedup import THRESHOLD as DEDUP_THRESHOLD
@@ -28,6 +29,8 @@ from audit.dedup import run as run_dedup
 from audit.errors import AuditError
 from audit.formats import DOCUMENT_FORMATS, FORMATS, render
 from audit.index import parse_window
+
+from audit.lines import SIGNALS
 from audit.output import write_atomic
 from audit.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
@@ -320,6 +323,46 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         sys.exit(1)
 
 
+@cli.command("clean")
+@input_options
+@rule_options
+@click.option("--out", "out", required=True, metavar="OUT",
+              help="Where the cleaned corpus goes: a folder for a folder, a file for a file, a folder for "
+                   "several inputs; '-' writes JSON Lines to stdout.")
+@click.option("--log", "log", metavar="FILE",
+              help="The removal log (JSON Lines). Default: OUT.removals.jsonl beside the output.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the removal log to stdout.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes (0, the default: one per core).")
+def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
+                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], out: str,
+                  log: str | None, dry_run: bool, jobs: int | None) -> None:
+    """Write a cleaned copy of a corpus and a log of every line removed.
+
+    The encoding is repaired and the lines of leftover page text whose rule (or line statistic)
+    has action strip are removed; everything else stays as it was, in the input's own form: a
+    folder for a folder, JSON Lines for JSON Lines with every other field kept. Each removal is
+    logged (JSON Lines: document, line, rule, text, why) and the counts are checked: lines in =
+    lines kept + lines removed. Output is written to temporary files and renamed at the end, so
+    an interrupted run leaves the previous output as it was. Examples:
+
+    \b
+        corpus-audit clean seeds/ --out clean/seeds    # and clean/seeds.removals.jsonl
+        corpus-audit clean feed.jsonl --out clean.jsonl --dry-run
+    """
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
+    fields = Fields(text=text_field, id=id_field, source=source_field)
+    progress = Progress(quiet)
+    try:
+        summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress)
+    finally:
+        progress.close()
+    for problem in summary.problems:
+        click.echo(f"corpus-audit: {problem}", err=True)
+    where = "dry run, nothing written" if dry_run else f"wrote {out} and {log or default_log(out)}"
+    click.echo(f"corpus-audit: clean: {summary.line()}; {where}", err=True)
+
+
 @cli.group("rules")
 def rules_group() -> None:
     """See and test the rule packs."""
@@ -328,13 +371,22 @@ def rules_group() -> None:
 @rules_group.command("list")
 @rule_options
 def rules_list(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...]) -> None:
-    """List the rules: id, kind, scope, action, severity and message.
+    """List the rules and the line statistics: id, kind, scope, action, severity, language, message.
+
+    Statistics (kind "statistic") are switched off by id like rules. Example:
 
         corpus-audit rules list --rules my-rules/
     """
     settings = settings_for(config, rule_dirs, disabled)
-    for rule in load_rules(settings.rule_dirs, settings.disabled_rules):
-        click.echo(f"{rule.id:28} {rule.kind:8} {rule.scope:5} {rule.action:5} {rule.severity:8} {rule.message}")
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
+    click.echo(f"{'ID':28} {'KIND':9} {'SCOPE':5} {'ACTION':6} {'SEVERITY':8} {'LANG':4} MESSAGE")
+    for rule in rules.rules:
+        click.echo(f"{rule.id:28} {rule.kind:9} {rule.scope:5} {rule.action:6} {rule.severity:8} {rule.language:4} {rule.message}")
+    for stat in SIGNALS.values():
+        if stat.id in settings.disabled_rules:
+            continue
+        action = settings.lines.action if stat.kind == "boilerplate" else "flag"
+        click.echo(f"{stat.id:28} {'statistic':9} {'doc':5} {action:6} {stat.severity:8} {'any':4} {stat.message}")
 
 
 @rules_group.command("test")
@@ -345,7 +397,7 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
         corpus-audit rules test --rules my-rules/
     """
     settings = settings_for(config, rule_dirs, disabled)
-    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     problems = rules.check_examples()
     for p in problems:
         click.echo(f"FAIL {p}")

@@ -2,7 +2,7 @@
 
 Precedence: command-line flag > ``--config FILE`` > ``[tool.corpus-audit]`` of the nearest
 ``pyproject.toml`` (searched from the working folder upwards) > built-in defaults. Keys are the
-settings' names in kebab case; ``thresholds`` and ``similarity`` are tables of their own::
+settings' names in kebab case; ``thresholds``, ``similarity`` and ``lines`` are tables of their own::
 
     [tool.corpus-audit]
     disable-rules = ["byline.dateline"]
@@ -10,6 +10,9 @@ settings' names in kebab case; ``thresholds`` and ``similarity`` are tables of t
 
     [tool.corpus-audit.thresholds]
     max-boilerplate-share = 0.05
+
+    [tool.corpus-audit.lines]
+    min-template-documents = 5
 
 A limit that may be off takes ``false`` for off (TOML has no null). An unknown key or a value of
 the wrong type is an error that names the file and the key.
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import ConfigError
-from audit.settings import ScanSettings, SimilaritySettings, Thresholds
+from audit.settings import LineSettings, ScanSettings, SimilaritySettings, Thresholds
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,7 +36,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: Top-level keys that name a sub-table, and the dataclass each fills.
-TABLES = {"thresholds": Thresholds, "similarity": SimilaritySettings}
+TABLES = {"thresholds": Thresholds, "similarity": SimilaritySettings, "lines": LineSettings}
 #: Config keys whose setting has another name.
 RENAMED = {"rules": "rule_dirs", "disable-rules": "disabled_rules"}
 
@@ -106,7 +109,10 @@ def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str)
             off = " or false" if _accepts(hints[name], None) else ""
             raise ConfigError(f"{where}: {full!r} must be one of {', '.join(choices)}{off}, not {value!r}")
         changes[name] = tuple(value) if isinstance(value, list) else value
-    return dataclasses.replace(base, **changes)
+    try:
+        return dataclasses.replace(base, **changes)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _describe(annotation: Any) -> str:
@@ -129,7 +135,8 @@ def settings_from(table: dict[str, Any], where: str, base: ScanSettings | None =
 def load_settings(config: str | None = None, overrides: dict[str, Any] | None = None) -> ScanSettings:
     """Settings from the config (see module docs), then command-line overrides (None = not given).
 
-    Overrides use setting names; ``thresholds.NAME`` and ``similarity.NAME`` reach into the tables.
+    Overrides use setting names; ``thresholds.NAME``, ``similarity.NAME`` and ``lines.NAME`` reach
+    into the tables.
     """
     table, where = read_config(Path(config) if config else None)
     settings = settings_from(table, where) if table else ScanSettings()

@@ -35,7 +35,7 @@ from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, r
 from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
-from audit.settings import ScanSettings
+from audit.settings import LineSettings, ScanSettings
 from audit.similarity import Loader
 
 #: Band-key rows per shuffle input chunk.
@@ -52,10 +52,11 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int
     return [r if isinstance(r, InputProblem) else next(summaries) for r in records]
 
 
-def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet,
-               wanted: frozenset[tuple[str, int | None]]) -> list[tuple[tuple[str, int | None], list[str]]]:
+def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
+               disabled: frozenset[str], wanted: frozenset[tuple[str, int | None]]) -> list[tuple[tuple[str, int | None], list[str]]]:
     """One task: the prepared body lines of the wanted documents (by origin) of a part."""
-    return [((r.origin.path, r.origin.line), prepare(r, rules).body) for r in read_part(part, fields, max_bytes)
+    return [((r.origin.path, r.origin.line), prepare(r, rules, lines, disabled).body)
+            for r in read_part(part, fields, max_bytes)
             if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted]
 
 
@@ -138,7 +139,8 @@ class DaskEngine:
             paths = {path for path, _ in wanted}
             parts = [p for p in self.parts if p.display in paths]
             futures = self.client.map(_load_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes,
-                                      rules=rules, wanted=wanted, pure=False)
+                                      rules=rules, lines=self.settings.lines,
+                                      disabled=frozenset(self.settings.disabled_rules), wanted=wanted, pure=False)
             for future in futures:
                 for origin, body in future.result():
                     yield index[origin], body

@@ -177,9 +177,8 @@ def _jsonl_record(raw: bytes, origin: Origin, stem: str, fields: Fields, max_byt
     if not isinstance(source, str) or not source:
         url = record.get(fields.url)
         source = (source_from_url(url) if isinstance(url, str) else "") or stem
-    others = {k: v for k, v in record.items() if k != fields.text}
     # Line numbers inside a record's text are unknown here: a recoded record is marked as a whole.
-    yield Document(id=doc_id, source=source, text=text, origin=origin, fields=others,
+    yield Document(id=doc_id, source=source, text=text, origin=origin, fields=record,
                    recoded_lines=[0] if recoded else [])
 
 
@@ -289,6 +288,13 @@ class Corpus:
                 continue
             for part in self._parts_of(p, None):
                 yield from read_part(part, self.fields, self.max_bytes)
+
+    def items(self) -> Iterator[tuple[str, Record]]:
+        """(input path, record) pairs: which of the given paths each record was read from."""
+        for p in self.paths:
+            for part in self._parts_of(p, None):
+                for record in read_part(part, self.fields, self.max_bytes):
+                    yield p, record
 
 
 @dataclass(frozen=True)

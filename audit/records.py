@@ -32,7 +32,8 @@ class Document:
     source: str
     text: str
     origin: Origin
-    #: The record's other fields (JSONL) or an empty dict (files); kept for `clean` and `dedup`.
+    #: The record as read, its text field included (JSONL), or an empty dict (files); kept so that
+    #: `clean` and `dedup` can write it back with every field in its place.
     fields: dict[str, Any] = field(default_factory=dict)
     #: Lines (1-based; 0 for a whole JSONL record) that were not UTF-8 and were read as Windows-1252.
     recoded_lines: list[int] = field(default_factory=list)
@@ -168,6 +169,12 @@ class DocumentSummary:
     #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
     #: which finds documents contained in others (none: never found inside another).
     anchors: Any = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    #: One key per line for the corpus count of template lines (a uint64 array; 0 for a line with
+    #: no letters or digits), or None when template lines are switched off.
+    line_keys: Any = None
+    #: The distinct keys of the lines of prose paragraphs (a sorted uint64 array): what copies of
+    #: one text share, whatever else their extractors kept.
+    prose_keys: Any = None
 
 
 @dataclass

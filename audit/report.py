@@ -119,11 +119,13 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
         ["Words", s["words"]],
         ["Near-duplicate clusters", f"{s['clusters']} ({s['duplicate_documents']} documents beside the kept ones, {s['duplicate_share']:.1%})"],
         ["Passages shared between sources", s["passage_pairs"]],
-        ["Lines of leftover page text", f"{s['boilerplate_lines']} ({s['boilerplate_share']:.1%} of lines with text)"],
+        ["Lines of leftover page text", f"{s['boilerplate_lines']} ({s['boilerplate_share']:.1%} of lines with text; "
+                                        f"{s['template_lines']} template lines)"],
+        ["Whole-page dumps", s["page_dumps"]],
         ["Encoding repairs", f"{s['encoding_repairs']} in {s['documents_repaired']} documents"],
         ["Input errors", s["input_errors"]],
     ])
-    out += _passages(result) + _clusters(result) + _boilerplate(result) + _encoding(result)
+    out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
     out += _per_source(result) + _readability(result) + _tone(result) + _input_errors(result) + _settings(result)
     return "\n".join(out) + "\n"
 
@@ -259,6 +261,17 @@ def _boilerplate(result: ScanResult) -> list[str]:
         out += ["", f"### {rule}", ""]
         out += _table(["Where", "Line"], [[_where(f), f.text] for f in fs])
     return out
+
+
+def _quality(result: ScanResult) -> list[str]:
+    out = ["", "## Line quality", ""]
+    found = [f for f in result.findings if f.kind == "quality"]
+    if not found:
+        return out + ["Nothing to report."]
+    out += ["Signals of poor text that are not counted as leftover page text (articles print them "
+            "too), and documents that are whole-page dumps.", ""]
+    return out + _table(["Where", "Signal", "Line or finding"],
+                        [[_where(f), f.rule, f.text if f.line is not None else f.message] for f in found])
 
 
 def _encoding(result: ScanResult) -> list[str]:

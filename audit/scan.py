@@ -1,8 +1,10 @@
 """The main job: read a corpus, analyze each document, run the corpus pass, judge the result.
 
 Per-document work runs in a pool of processes (bounded: only a few batches are in flight, so
-memory follows the summaries, not the corpus); the corpus pass then works on the summaries and
-re-reads only the documents whose candidate duplicates it verifies.
+memory follows the summaries, not the corpus); the corpus pass then works on the summaries
+(near-duplicates, then template lines, counted with copies of one text as one document) and
+re-reads only the documents whose candidate duplicates it verifies or whose template lines it
+reports.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import numpy as np
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import InputError
+from audit.lines import SIGNALS
+from audit.lsh import local_pairs
 from audit.readers import Corpus, Fields
 from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
-from audit.lsh import local_pairs
 from audit.similarity import Loader, find_duplicates
+from audit.templates import copy_groups, count_templates
 from audit.thresholds import decide
 
 #: Documents sent to a worker process at a time.
@@ -40,19 +44,27 @@ def input_error(problem: InputProblem) -> Finding:
 Item = TypeVar("Item", Document, DocumentSummary)
 
 
+def checked(records: Iterable[Item | InputProblem], first_seen: dict[str, Origin] | None = None) -> Iterator[Item | InputProblem]:
+    """The records with a repeated document id turned into input problems (the first one stays)."""
+    seen: dict[str, Origin] = {} if first_seen is None else first_seen
+    for record in records:
+        if not isinstance(record, InputProblem):
+            if record.id in seen:
+                record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {seen[record.id]})")
+            else:
+                seen[record.id] = record.origin
+        yield record
+
+
 def documents(records: Iterable[Item | InputProblem], strict: bool, problems: list[Finding]) -> Iterator[Item]:
     """The readable documents (or their summaries) with unique ids, in order; problems are
     appended to `problems` (or raised)."""
-    first_seen: dict[str, Origin] = {}
-    for record in records:
-        if not isinstance(record, InputProblem) and record.id in first_seen:
-            record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {first_seen[record.id]})")
+    for record in checked(records):
         if isinstance(record, InputProblem):
             if strict:
                 raise InputError(f"{record.origin}: {record.message}")
             problems.append(input_error(record))
             continue
-        first_seen[record.id] = record.origin
         yield record
 
 
@@ -101,7 +113,9 @@ def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
     return _WORKER["analyzer"].batch(batch)
 
 
-def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]) -> Loader:
+def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int], settings: ScanSettings) -> Loader:
+    disabled = frozenset(settings.disabled_rules)
+
     def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
         done: set[int] = set()
         for record in corpus:
@@ -109,7 +123,7 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int]) -> Loader:
                 i = index.get(record.id)
                 if i is not None and i in needed and i not in done:
                     done.add(i)
-                    yield i, prepare(record, rules).body
+                    yield i, prepare(record, rules, settings.lines, disabled).body
     return load
 
 
@@ -139,7 +153,7 @@ class LocalEngine:
         return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
-        return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)})
+        return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)}, self.settings)
 
     def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
         return local_pairs(keys, window)
@@ -177,28 +191,64 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
+def add_template_findings(summaries: list[DocumentSummary], clusters: list[Cluster], settings: ScanSettings,
+                          load: Loader) -> None:
+    """Count template lines over the corpus and add a finding for each template line that no rule
+    or statistic claimed (to the summary of its document, in line order).
+
+    `load` gives the body lines of the documents asked for: a template line is one no rule or
+    statistic claimed, so it is never blanked there, and its text is read from the body.
+    """
+    signal = SIGNALS["lines.template"]
+    minimum = settings.lines.min_template_documents
+    if not settings.lines.enabled or minimum is None or signal.id in settings.disabled_rules:
+        return
+    index = {s.id: i for i, s in enumerate(summaries)}
+    group = copy_groups([s.prose_keys for s in summaries], settings.lines.min_copy_share,
+                        ([index[m] for m in c.members] for c in clusters))
+    templates = count_templates(((s.line_keys, group[i]) for i, s in enumerate(summaries)), minimum)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for i, s in enumerate(summaries):
+        claimed = {f.line for f in s.findings if f.kind == "boilerplate"}
+        hits = [(line, n) for line, n in templates.lines(s.line_keys) if line not in claimed]
+        if hits:
+            found[i] = hits
+    for i, lines in load(set(found)):
+        s = summaries[i]
+        s.findings += [Finding(s.id, signal.kind, signal.id, signal.severity,
+                               f"{signal.message} ({n} documents of {s.source})", line=line,
+                               text=lines[line - 1], detail={"action": settings.lines.action, "documents": n})
+                       for line, n in found[i]]
+        s.findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
+
+
 def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None,
          progress: Callable[[int], None] | None = None) -> ScanResult:
     """Audit the corpus under `paths` (folders, files, "-" for JSON Lines on stdin).
 
     `progress`, when given, is called with the number of documents analyzed so far.
     """
-    settings = settings or ScanSettings()
-    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
-    analyzer = Analyzer(settings, rules)
     with Corpus(paths, fields) as corpus:
-        engine = engine_for(settings)
-        try:
-            problems: list[Finding] = []
-            summaries: list[DocumentSummary] = []
-            for summary in engine.summaries(corpus, analyzer, problems):
-                summaries.append(summary)
-                if progress is not None:
-                    progress(len(summaries))
-            duplicates = find_duplicates(summaries, settings.similarity, engine.loader(corpus, rules, summaries),
-                                         engine.pairs)
-        finally:
-            engine.close()
+        return scan_corpus(corpus, settings or ScanSettings(), progress)
+
+
+def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int], None] | None = None) -> ScanResult:
+    """Audit an open corpus (which the caller may read again afterwards, as `clean` does)."""
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
+    analyzer = Analyzer(settings, rules)
+    engine = engine_for(settings)
+    try:
+        problems: list[Finding] = []
+        summaries: list[DocumentSummary] = []
+        for summary in engine.summaries(corpus, analyzer, problems):
+            summaries.append(summary)
+            if progress is not None:
+                progress(len(summaries))
+        load = engine.loader(corpus, rules, summaries)
+        duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs)
+        add_template_findings(summaries, duplicates.clusters, settings, load)
+    finally:
+        engine.close()
     findings = [f for s in summaries for f in s.findings]
     for cluster in duplicates.clusters:
         findings += duplicate_findings(cluster)

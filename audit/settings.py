@@ -12,6 +12,8 @@ from audit.errors import ConfigError
 from audit.records import SEVERITIES
 
 KEEP_POLICIES = ("longest", "earliest", "cleanest")
+#: What `clean` does with a flagged line: remove it, or leave it (it is still reported).
+ACTIONS = ("flag", "strip")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,52 @@ def limit(default: Any, doc: str, **metadata: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class LineSettings:
+    """Line statistics: leftover page text that no rule names, found from how lines look in context.
+
+    A document is cut into paragraphs (a line, or the lines of one paragraph when the text is hard
+    wrapped) and each is classed by the signals of the C4, Gopher and FineWeb line filters: terminal
+    punctuation, very short lines, the share of letters (against digits and symbols), links and
+    URLs, table rows. The main text is the stretch of paragraphs where prose outweighs the rest
+    (the body-text-extraction idea of Finn et al., 2001). A document with many menu-like lines
+    outside its main text is a whole-page dump, and those lines are flagged; link lists are flagged
+    anywhere. Template lines are lines repeated verbatim in several documents of one source.
+    Each field's ``doc`` metadata is its line of documentation, as for the thresholds.
+    """
+
+    enabled: bool = limit(True, "Line statistics on (false: only the rules flag lines).")
+    action: str = limit("strip", "What clean does with the lines the statistics flag as leftover page text: strip or flag.",
+                        choices=ACTIONS)
+    min_prose_words: int = limit(10, "A paragraph of at least this many words that ends in terminal punctuation is prose.")
+    min_unpunctuated_prose_words: int = limit(
+        25, "A paragraph of at least this many words is prose even without terminal punctuation.")
+    max_short_words: int = limit(4, "A paragraph of at most this many words is short: a menu item, a label, a counter.")
+    min_link_share: float = limit(
+        0.5, "A paragraph (not prose) with at least this share of its characters in links or URLs is a link list.")
+    min_letter_share: float = limit(
+        0.5, "A paragraph with less than this share of letters among its visible characters is digits and symbols.")
+    max_wrap_width: int = limit(120, "Hard-wrapped text: its longest line is at most this many characters ...")
+    min_wrap_share: float = limit(0.25, "... and at least this share of its lines come within wrap-tolerance of it.")
+    wrap_tolerance: int = limit(12, "Characters short of the longest line that still count as a full, wrapped line.")
+    max_prose_credit: int = limit(60, "Main text: a prose paragraph counts for its words, up to this many.")
+    short_penalty: int = limit(8, "Main text: what a short or digits-and-symbols paragraph counts against it.")
+    middling_penalty: int = limit(2, "Main text: what any other paragraph that is not prose (a title, a caption) counts against it.")
+    claimed_penalty: int = limit(30, "Main text: what a paragraph a rule flagged (a timestamp, a share bar) counts against it.")
+    min_page_menu_lines: int = limit(
+        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols) outside the main text ...")
+    min_page_menu_share: float = limit(0.5, "... making up at least this share of the lines outside the main text ...")
+    min_page_outside_share: float = limit(0.3, "... which hold at least this share of the document's lines.")
+    min_template_documents: int | None = limit(
+        3, "Template lines: a line in at least this many documents of one source, copies of one text counting once.")
+    min_copy_share: float = limit(
+        0.5, "Two documents are copies when near-duplicates, or when they share this share of the prose lines of the one with fewer.")
+
+    def __post_init__(self) -> None:
+        if self.min_template_documents is not None and self.min_template_documents < 2:
+            raise ConfigError("'lines.min-template-documents' must be at least 2 (or false to switch it off)")
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Limits the verdict is judged against (``None`` switches a limit off).
 
@@ -136,6 +184,7 @@ class ScanSettings:
 
     similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    lines: LineSettings = field(default_factory=LineSettings)
     #: Extra rule folders, loaded after the built-in packs.
     rule_dirs: tuple[str, ...] = ()
     #: Rule ids switched off.

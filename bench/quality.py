@@ -62,7 +62,7 @@ class Run:
     def load(self, needed: set[int]):
         for i in sorted(needed):
             if i not in self.bodies:  # kept between settings: the bench re-runs the pass many times
-                self.bodies[i] = prepare(self.docs[i], self.rules).body
+                self.bodies[i] = prepare(self.docs[i], self.rules, self.settings.lines).body
             yield i, self.bodies[i]
 
     def pairs(self, similarity: SimilaritySettings) -> tuple[set, set]:

@@ -80,11 +80,20 @@ def test_python_dash_m(seeds, tmp_path):
     assert run.returncode == 0 and "corpus-audit" in run.stdout
 
 
-@pytest.mark.parametrize("args", [["scan"], ["check"], ["rules", "list"], ["rules", "test"]])
+@pytest.mark.parametrize("args", [["scan"], ["check"], ["clean"], ["rules", "list"], ["rules", "test"]])
 def test_every_command_has_help_with_an_example(cli, args):
     run = cli(*args, "--help")
     assert run.returncode == 0
     assert "corpus-audit " + args[0] in run.stdout
+
+
+def test_rules_list_shows_rules_and_statistics(cli):
+    run = cli("rules", "list", "--disable-rule", "share.widget", "--disable-rule", "lines.url")
+    assert run.returncode == 0, run.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()[1:]}
+    assert rows["byline.by"][:5] == ["pattern", "line", "strip", "info", "en"]
+    assert rows["lines.page"][:3] == ["statistic", "doc", "strip"]
+    assert "share.widget" not in rows and "lines.url" not in rows
 
 
 def test_rules_test_passes_and_fails(cli, tmp_path):

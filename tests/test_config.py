@@ -36,7 +36,20 @@ def test_nearest_pyproject_table_then_config_file_then_flags(tmp_path, monkeypat
     assert settings.jobs == 1 and settings.strict is False
 
 
+def test_lines_table(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("disable-rules = ['lines.template']\n[lines]\naction = 'flag'\nmin-template-documents = false\n"
+                    "min-prose-words = 8\n")
+    settings = load_settings(str(path))
+    assert settings.lines.action == "flag" and settings.lines.min_template_documents is None
+    assert settings.lines.min_prose_words == 8
+    assert settings.disabled_rules == ("lines.template",)
+
+
 @pytest.mark.parametrize("body, message", [
+    ("[lines]\naction = 'delete'\n", "'lines.action' must be one of flag, strip, not 'delete'"),
+    ("[lines]\nmin-template-documents = 1\n", "'lines.min-template-documents' must be at least 2"),
+    ("[lines]\nmax-everything = 1\n", "unknown key 'lines.max-everything'"),
     ("colour = 'red'\n", "unknown key 'colour'"),
     ("[thresholds]\nmax-everything = 1\n", "unknown key 'thresholds.max-everything'"),
     ("[thresholds]\nmax-boilerplate-share = 'lots'\n", "'thresholds.max-boilerplate-share' must be"),

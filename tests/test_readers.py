@@ -33,7 +33,7 @@ def test_jsonl_fields_and_source_fallbacks(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     docs = read(path, fields=Fields(text="body", source="outlet"))
     assert [(d.id, d.source) for d in docs] == [("1", "Paper"), ("2", "example.com"), ("feed:3", "feed")]
-    assert docs[0].fields == {"id": 1, "outlet": "Paper", "url": "https://www.example.com/x"}
+    assert docs[0].fields == {"id": 1, "body": "One.", "outlet": "Paper", "url": "https://www.example.com/x"}
     assert str(docs[1].origin) == f"{path.as_posix()}:2"
 
 

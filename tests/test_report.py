@@ -94,3 +94,19 @@ def test_json_tone_and_readability_contract(tmp_path, cli):
     assert plain["sentences"] == [] and plain["evidence"] == []
     assert {"loaded_share", "quoted_share", "tone.framing_attack"} <= set(loaded["signals"])
     assert {"grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall"} <= set(docs["b"]["readability"])
+
+
+def test_page_dumps_and_line_quality_are_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join([f"* Section {i}" for i in range(25)] + [
+        "Storms hit the coast on Monday, and the state closed every road into the port for the day.",
+        "https://example.com/storm",
+        "Officials said the cleanup would take weeks. Shops stayed shut, and schools sent pupils home early."]))
+    result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
+    data = to_json(result)
+    assert data["summary"]["page_dumps"] == 1 and data["summary"]["boilerplate_lines"] == 25
+    md = render_markdown(result, "page")
+    assert "| Whole-page dumps | 1 |" in md
+    quality = md.split("## Line quality", 1)[1].split("##", 1)[0]
+    assert "lines.page-dump" in quality and "| page.txt:27 | lines.url | https://example.com/storm |" in quality

@@ -1,0 +1,345 @@
+"""Clean a corpus: the input back in its own form, encoding repaired, leftover lines stripped.
+
+Measure, then decide: the corpus is scanned first (the same analysis as ``corpus-audit scan``,
+without readability and tone), then read again and written out. A line goes when a finding of
+kind ``boilerplate`` whose action is ``strip`` claims it: a rule with ``action = "strip"``, or a
+line statistic while ``lines.action`` is ``strip``. Every removal is logged (JSON Lines:
+document, line, rule, text, why), and the counts reconcile: lines in = lines kept + lines
+removed, each removal logged. Unreadable records are not written and are logged too.
+
+Output keeps the input's form: a folder gives a folder of the same files (text files cleaned,
+JSON Lines files record by record with every other field kept), a file gives a file; several
+inputs give a folder holding one output per input. Everything is written to temporary paths
+beside the targets and renamed over them at the end, so an interrupted run leaves the previous
+output as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import io
+import json
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from audit.errors import AuditError, InputError
+from audit.normalize import repair
+from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
+from audit.records import Document, Finding, InputProblem
+from audit.scan import checked, scan_corpus
+from audit.settings import ScanSettings
+
+#: The rule id logged for a record that could not be read (as in a scan's findings).
+UNREADABLE = "input.unreadable"
+
+
+@dataclass
+class Removal:
+    """One entry of the removal log."""
+
+    document: str
+    line: int | None
+    rule: str
+    text: str
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"document": self.document, "line": self.line, "rule": self.rule, "text": self.text, "why": self.why}
+
+
+@dataclass
+class CleanSummary:
+    """What a cleaning run did; the counts reconcile (see :meth:`check`)."""
+
+    documents: int = 0
+    input_errors: int = 0
+    lines_in: int = 0
+    lines_kept: int = 0
+    lines_removed: int = 0
+    lines_repaired: int = 0
+    logged: int = 0
+    #: Removals per rule id.
+    by_rule: dict[str, int] = field(default_factory=dict)
+    #: One line per unreadable record ("file:line: why"), as a scan reports them.
+    problems: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Raise when the counts do not reconcile (a bug, never bad input)."""
+        if self.lines_in != self.lines_kept + self.lines_removed:
+            raise AuditError(f"clean: counts do not reconcile: {self.lines_in} lines in, "
+                             f"{self.lines_kept} kept + {self.lines_removed} removed")
+        if self.logged != self.lines_removed + self.input_errors:
+            raise AuditError(f"clean: {self.logged} removals logged for {self.lines_removed} lines removed "
+                             f"and {self.input_errors} unreadable records")
+
+    def line(self) -> str:
+        """One line for people."""
+        rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+        return (f"{self.documents} documents, {self.lines_in} lines in, {self.lines_kept} kept, "
+                f"{self.lines_removed} removed ({rules or 'none'}), {self.lines_repaired} repaired, "
+                f"{self.input_errors} unreadable records skipped; {self.logged} removals logged")
+
+
+@dataclass
+class Plan:
+    """What to remove, decided from a scan's findings: for each document, its lines to strip."""
+
+    lines: dict[str, dict[int, Finding]]
+    # Issue 4 ("one kept per duplicate cluster") adds the documents to drop here, each with the
+    # document it duplicates; `clean` then logs and skips them where it skips unreadable records.
+
+
+def plan(findings: list[Finding]) -> Plan:
+    """What to remove, from a scan's findings: the lines a finding of kind boilerplate with action
+    ``strip`` claims.
+
+    >>> keep = Finding("a", "boilerplate", "x.flag", "info", "m", line=1, detail={"action": "flag"})
+    >>> drop = Finding("a", "boilerplate", "x.strip", "info", "m", line=2, detail={"action": "strip"})
+    >>> {doc: sorted(lines) for doc, lines in plan([keep, drop]).lines.items()}
+    {'a': [2]}
+    """
+    lines: dict[str, dict[int, Finding]] = {}
+    for f in findings:
+        if f.kind == "boilerplate" and f.line is not None and f.detail.get("action") == "strip":
+            lines.setdefault(f.document, {}).setdefault(f.line, f)
+    return Plan(lines)
+
+
+def default_log(out: str) -> str:
+    """Where the removal log goes when not told: beside the output, named after it.
+
+    >>> default_log("clean/seeds"), default_log("feed.clean.jsonl.gz")
+    ('clean/seeds.removals.jsonl', 'feed.clean.removals.jsonl')
+    """
+    name = out.rstrip("/")
+    for suffix in sorted(JSONL_SUFFIXES + TEXT_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name + ".removals.jsonl"
+
+
+def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fields: Fields | None = None,
+          log: str | None = None, dry_run: bool = False, log_stream: IO[str] | None = None,
+          progress: Callable[[int], None] | None = None) -> CleanSummary:
+    """Clean the corpus under `paths` into `out` ("-": JSON Lines on stdout) with its removal log.
+
+    With `dry_run`, nothing is written: the removal log goes to `log_stream` (default stdout).
+    `progress` is called with the number of documents analyzed so far, as in a scan.
+    """
+    settings = dataclasses.replace(settings or ScanSettings(), readability=False, tone=False)
+    fields = fields or Fields()
+    if not dry_run:
+        _check_targets(paths, out)
+        if out == "-" and log is None:
+            raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
+    log = log or default_log(out)
+    with Corpus(paths, fields) as corpus, ExitStack() as stack:
+        decided = plan(scan_corpus(corpus, settings, progress).findings)
+        if dry_run:
+            summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
+            summary.check()
+            return summary
+        # Entered first, so renamed into place last: the log describes the output beside it.
+        log_stage = stack.enter_context(_Staged(Path(log), directory=False))
+        writer = _Writer(paths, out, fields, stack)
+        summary = _run(corpus, decided, writer, log_stage.open_text())
+        summary.check()
+        writer.commit()
+        log_stage.commit()
+    return summary
+
+
+def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanSummary:
+    summary = CleanSummary()
+
+    def record_removal(removal: Removal) -> None:
+        log.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
+        summary.logged += 1
+
+    for source_path, record in _checked_items(corpus):
+        if isinstance(record, InputProblem):
+            summary.input_errors += 1
+            summary.problems.append(f"{record.origin}: {record.message}")
+            record_removal(Removal(str(record.origin), record.origin.line, UNREADABLE, "", record.message))
+            continue
+        summary.documents += 1
+        repaired = repair(record.text)
+        lines = repaired.text.split("\n")
+        strip = decided.lines.get(record.id, {})
+        kept = []
+        for number, line in enumerate(lines, start=1):
+            finding = strip.get(number)
+            if finding is None:
+                kept.append(line)
+                continue
+            summary.by_rule[finding.rule] = summary.by_rule.get(finding.rule, 0) + 1
+            record_removal(Removal(record.id, number, finding.rule, line, finding.message))
+        summary.lines_in += len(lines)
+        summary.lines_kept += len(kept)
+        summary.lines_removed += len(lines) - len(kept)
+        summary.lines_repaired += len(repaired.repairs)
+        writer.write(source_path, record, "\n".join(kept))
+    return summary
+
+
+def _checked_items(corpus: Corpus) -> Iterator[tuple[str, Document | InputProblem]]:
+    """The corpus's (input path, record) pairs, with repeated ids turned into problems as in a scan."""
+    seen: dict = {}
+    for source_path, record in corpus.items():
+        for checked_record in checked([record], seen):
+            yield source_path, checked_record
+
+
+def _check_targets(paths: list[str], out: str) -> None:
+    """Refuse an output that would overwrite or sit inside an input (or the reverse)."""
+    if out == "-":
+        if len(paths) != 1 or not (paths[0] == "-" or is_jsonl(paths[0])):
+            raise InputError("--out - (stdout) takes one JSON Lines input")
+        return
+    target = Path(out).resolve()
+    for p in paths:
+        if p == "-":
+            continue
+        source = Path(p).resolve()
+        if target == source or source in target.parents or target in source.parents:
+            raise InputError(f"{out}: the output must not be an input, inside one, or hold one ({p})")
+    names = [Path(p).name if p != "-" else "stdin.jsonl" for p in paths]
+    if len(set(names)) != len(names):
+        raise InputError("two inputs have the same name and would share one output path")
+
+
+class _Staged:
+    """A path written under a temporary name beside it and renamed over it on success."""
+
+    def __init__(self, target: Path, directory: bool) -> None:
+        self.target = target
+        self.directory = directory
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Made with os.mkdir and open(..., "x"), not tempfile's private modes: the output gets
+        # the permissions any new file would (the umask's), and the name is still unique.
+        self.temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        if directory:
+            os.mkdir(self.temp)
+        else:
+            open(self.temp, "x").close()
+        self.ok = False
+        self._handle: IO[str] | None = None
+
+    def open_text(self) -> IO[str]:
+        self._handle = open(self.temp, "w", encoding="utf-8", newline="\n")
+        return self._handle
+
+    def __enter__(self) -> _Staged:
+        return self
+
+    def commit(self) -> None:
+        self.ok = True
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        if exc_type is None and self.ok:
+            _replace(self.temp, self.target)
+        elif self.temp.is_dir():
+            shutil.rmtree(self.temp, ignore_errors=True)
+        elif self.temp.exists():
+            self.temp.unlink()
+
+
+def _replace(temp: Path, target: Path) -> None:
+    """Put `temp` where `target` is. A folder cannot be renamed over a folder, so the old one is
+    moved aside first and removed after; were the run killed in between, it is still there."""
+    if temp.is_dir() and target.exists():
+        aside = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, aside)
+        os.replace(temp, target)
+        shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+    else:
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; the output here is a file")
+        os.replace(temp, target)
+
+
+class _Writer:
+    """Writes each cleaned document where its input's form says (nothing at all when dry)."""
+
+    def __init__(self, paths: list[str], out: str | None, fields: Fields, stack: ExitStack) -> None:
+        self.fields = fields
+        self.stack = stack
+        self.out = out
+        self.roots: dict[str, Path] = {}
+        self.stages: list[_Staged] = []
+        self.files: dict[Path, IO[str]] = {}
+        if out is None or out == "-":
+            return
+        single = len(paths) == 1
+        base = Path(out)
+        for p in paths:
+            target = base if single else base / (Path(p).name if p != "-" else "stdin.jsonl")
+            directory = p != "-" and Path(p).is_dir()
+            if single:
+                stage = stack.enter_context(_Staged(target, directory))
+                self.stages.append(stage)
+                self.roots[p] = stage.temp
+            else:
+                if not self.stages:
+                    self.stages.append(stack.enter_context(_Staged(base, True)))
+                self.roots[p] = self.stages[0].temp / target.name
+
+    def write(self, source_path: str, doc: Document, text: str) -> None:
+        if self.out is None:
+            return
+        if self.out == "-":
+            sys.stdout.write(self._json_line(doc, text))
+            return
+        root = self.roots[source_path]
+        origin = Path(doc.origin.path)
+        if source_path != "-" and Path(source_path).is_dir():
+            target = root / origin.relative_to(Path(source_path))
+        else:
+            target = root
+        if doc.origin.line is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        else:
+            self._file(target, origin.name.lower().rsplit(".", 1)[-1]).write(self._json_line(doc, text))
+
+    def _json_line(self, doc: Document, text: str) -> str:
+        record = dict(doc.fields)
+        record[self.fields.text] = text
+        return json.dumps(record, ensure_ascii=False) + "\n"
+
+    def _file(self, target: Path, suffix: str) -> IO[str]:
+        """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""
+        if target not in self.files:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle: IO[str]
+            if suffix == "gz":
+                raw = self.stack.enter_context(open(target, "wb"))
+                # mtime 0: the same input gives the same bytes
+                zipped = self.stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0))
+                handle = self.stack.enter_context(io.TextIOWrapper(zipped, encoding="utf-8", newline="\n"))
+            elif suffix == "zst":
+                import zstandard
+
+                handle = self.stack.enter_context(zstandard.open(target, "wt", encoding="utf-8", newline="\n"))
+            else:
+                handle = self.stack.enter_context(open(target, "w", encoding="utf-8", newline="\n"))
+            self.files[target] = handle
+        return self.files[target]
+
+    def commit(self) -> None:
+        for handle in self.files.values():
+            handle.flush()
+        for stage in self.stages:
+            stage.commit()

@@ -1,0 +1,148 @@
+"""Template lines: lines repeated verbatim across documents of one source, counted over the corpus.
+
+A site repeats its furniture on every page: a newsletter prompt, a footer, a standard disclaimer.
+Each document's summary carries one 64-bit key per line (a hash of the source and the folded
+line; 0 for a line with no letters or digits) and the keys of its prose lines. The corpus pass
+counts, for every key, the distinct groups of documents it occurs in. A group is a set of copies
+of one text, which count once: ten versions of one article are one piece of evidence, not ten.
+Documents are copies when they are in one near-duplicate cluster, or when they share at least
+``min_copy_share`` of the prose lines of the shorter one (a copy keeps the sentences, whatever
+its extractor did to the rest). A key found in at least ``min_template_documents`` groups is
+template text.
+
+Both steps are pure functions of rows keyed by line key ((key, document) and (key, group)):
+sorting and counting give the same answer whatever order the documents came in, and the rows can
+be shuffled by key on a cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from audit.lines import PROSE, Layout
+from audit.normalize import fold
+
+EMPTY = np.uint64(0)
+#: A prose line found in more documents of one source than this is not taken as evidence that
+#: those documents are copies of each other (it is a template candidate itself; and the pairs of
+#: a long list would cost quadratic time).
+MAX_COPY_EVIDENCE = 100
+
+
+def line_key(source: str, line: str) -> int:
+    """The key of one line of a document of `source`; 0 when the line has no letter or digit.
+
+    >>> line_key("example.com", "Sign up  for our NEWSLETTER") == line_key("example.com", "sign up for our newsletter")
+    True
+    >>> line_key("example.com", "* * *")
+    0
+    """
+    folded = fold(line)
+    if not any(c.isalnum() for c in folded):
+        return 0
+    digest = hashlib.blake2b(f"{source}\x00{folded}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
+def line_keys(source: str, lines: list[str]) -> np.ndarray:
+    """The keys of all the lines of one document (a uint64 array, one entry per line)."""
+    return np.fromiter((line_key(source, line) for line in lines), dtype=np.uint64, count=len(lines))
+
+
+def copy_groups(prose_keys: list[np.ndarray], min_share: float, joined: Iterable[list[int]] = ()) -> list[int]:
+    """Each document's group: the smallest index among the documents it is a copy of.
+
+    `prose_keys` are the distinct prose-line keys of each document; two documents are copies when
+    they share at least `min_share` of the keys of the one with fewer; `joined` are sets of
+    documents already known to be copies (near-duplicate clusters).
+
+    >>> k = lambda *v: np.array(v, dtype=np.uint64)
+    >>> copy_groups([k(1, 2, 3), k(9), k(1, 2, 4, 5), k(7, 8)], 0.5, [[1, 3]])
+    [0, 1, 0, 1]
+    """
+    parent = list(range(len(prose_keys)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for members in joined:
+        for m in members[1:]:
+            union(members[0], m)
+    if prose_keys:
+        keys = np.concatenate(prose_keys)
+        owners = np.repeat(np.arange(len(prose_keys)), [len(k) for k in prose_keys])
+        order = np.lexsort((owners, keys))
+        keys, owners = keys[order], owners[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        ends = np.r_[starts[1:], len(keys)]
+        shared: dict[tuple[int, int], int] = {}
+        for start, end in zip(starts, ends):
+            if 2 <= end - start <= MAX_COPY_EVIDENCE:
+                docs = owners[start:end].tolist()
+                for x in range(len(docs)):
+                    for y in range(x + 1, len(docs)):
+                        pair = (docs[x], docs[y])
+                        shared[pair] = shared.get(pair, 0) + 1
+        for (a, b), n in sorted(shared.items()):
+            if n >= min_share * min(len(prose_keys[a]), len(prose_keys[b])):
+                union(a, b)
+    return [find(i) for i in range(len(prose_keys))]
+
+
+def prose_keys(keys: np.ndarray, layout: Layout) -> np.ndarray:
+    """The distinct keys of the lines of a document's prose paragraphs."""
+    rows = [n for p in layout.paragraphs if p.cls == PROSE for n in range(p.first, p.last + 1)]
+    found = keys[rows] if rows else keys[:0]
+    return np.unique(found[found != EMPTY])
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The template keys of a corpus and, for each, the number of groups it was found in."""
+
+    counts: dict[int, int]
+
+    def lines(self, keys: np.ndarray) -> list[tuple[int, int]]:
+        """(1-based line, group count) of the template lines among one document's keys."""
+        return [(i + 1, self.counts[int(k)]) for i, k in enumerate(keys) if k != EMPTY and int(k) in self.counts]
+
+
+def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) -> Templates:
+    """Template keys from rows of (a document's line keys, the document's group).
+
+    >>> a, b, c = (np.array(k, dtype=np.uint64) for k in ([5, 7, 0], [5, 8], [5, 7, 9]))
+    >>> count_templates([(a, 0), (b, 1), (c, 0)], 2).counts
+    {5: 2}
+    >>> count_templates([(a, 0), (b, 1), (c, 2)], 2).counts
+    {5: 3, 7: 2}
+    """
+    keys: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    for doc_keys, group in rows:
+        present = np.unique(doc_keys[doc_keys != EMPTY])
+        keys.append(present)
+        groups.append(np.full(len(present), group, dtype=np.int64))
+    if not keys:
+        return Templates({})
+    all_keys = np.concatenate(keys)
+    all_groups = np.concatenate(groups)
+    # One row per (key, group): sort by key then group and drop repeats.
+    order = np.lexsort((all_groups, all_keys))
+    all_keys, all_groups = all_keys[order], all_groups[order]
+    fresh = np.ones(len(all_keys), dtype=bool)
+    fresh[1:] = (all_keys[1:] != all_keys[:-1]) | (all_groups[1:] != all_groups[:-1])
+    unique_keys, counts = np.unique(all_keys[fresh], return_counts=True)
+    found = counts >= min_documents
+    return Templates({int(k): int(n) for k, n in zip(unique_keys[found], counts[found])})

@@ -1,0 +1,165 @@
+"""`clean`: the input back in its own form, exactly the leftover lines removed, every removal logged."""
+
+import gzip
+import json
+import shutil
+
+import pytest
+import zstandard
+
+from audit import clean as clean_module
+from audit.clean import clean, default_log
+from audit.errors import InputError
+from audit.readers import Fields
+from audit.settings import LineSettings, ScanSettings
+
+SEED_REMOVALS = {
+    ("000_bcb7408d258baeaa.txt", 2, "byline.by", "By Carl Samson"),
+    ("000_bcb7408d258baeaa.txt", 14, "credit.label",
+     "Featured Images: (Left) Flickr / Gage Skidmore (CC BY-SA 2.0); (Right) Flickr / driver Photographer (CC BY-SA 2.0)"),
+    ("000_bcb7408d258baeaa.txt", 15, "share.widget", "Share this Article"),
+    ("000_bcb7408d258baeaa.txt", 16, "share.widget", "Share this Article"),
+    ("002_7ca3920c5da086aa.txt", 23, "wire.contributed", "The Associated Press contributed to this report."),
+}
+FAST = ScanSettings(jobs=1)
+
+
+def read_log(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_seeds_lose_exactly_their_leftover_lines(seeds, tmp_path):
+    out = tmp_path / "clean" / "seeds"
+    summary = clean([str(seeds)], str(out), FAST)
+    log = read_log(tmp_path / "clean" / "seeds.removals.jsonl")
+    assert {(r["document"], r["line"], r["rule"], r["text"]) for r in log} == SEED_REMOVALS
+    assert all(r["why"] for r in log)
+    for source in sorted(seeds.iterdir()):
+        before = source.read_text().split("\n")
+        removed = {r["line"] for r in log if r["document"] == source.name}
+        assert (out / source.name).read_text().split("\n") == [line for n, line in enumerate(before, 1) if n not in removed]
+    assert (summary.documents, summary.lines_removed, summary.logged) == (3, 5, 5)
+    assert summary.lines_in == summary.lines_kept + summary.lines_removed
+
+
+def test_jsonl_keeps_every_field_in_its_place_and_repairs_the_encoding(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"id": "a", "body": "Caf\u00c3\u00a9 owners met on Monday.\nShare this article\nThey agreed.", "n": 1}) + "\n"
+        + "{not json\n"
+        + json.dumps({"id": "b", "body": "Nothing to remove here.", "tags": ["x"]}) + "\n")
+    out = tmp_path / "out.jsonl"
+    summary = clean([str(feed)], str(out), FAST, Fields(text="body"))
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records == [{"id": "a", "body": "Café owners met on Monday.\nThey agreed.", "n": 1},
+                       {"id": "b", "body": "Nothing to remove here.", "tags": ["x"]}]
+    assert list(records[0]) == ["id", "body", "n"]
+    log = read_log(tmp_path / "out.removals.jsonl")
+    assert [(r["document"], r["line"], r["rule"]) for r in log] == [("a", 2, "share.widget"), (f"{feed.as_posix()}:2", 2, "input.unreadable")]
+    assert (summary.lines_repaired, summary.input_errors, summary.logged) == (1, 1, 2)
+    assert summary.problems == [f"{feed.as_posix()}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)"]
+
+
+def test_a_folder_gives_a_folder_of_the_same_files(tmp_path):
+    src = tmp_path / "corpus"
+    (src / "outlet").mkdir(parents=True)
+    (src / "outlet" / "story.md").write_text("Storm hits coast.\nAdvertisement\nRoads closed.\n")
+    with gzip.open(src / "feed.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"id": "g", "text": "Body.\nPrint this article"}) + "\n")
+    with zstandard.open(src / "more.jsonl.zst", "wt") as f:
+        f.write(json.dumps({"id": "z", "text": "More body.\nAdvertisement"}) + "\n")
+    (src / "notes.csv").write_text("not,a,document\n")
+    out = tmp_path / "out"
+    clean([str(src)], str(out), FAST)
+    assert (out / "outlet" / "story.md").read_text() == "Storm hits coast.\nRoads closed.\n"
+    with gzip.open(out / "feed.jsonl.gz", "rt") as f:
+        assert json.loads(f.read()) == {"id": "g", "text": "Body."}
+    with zstandard.open(out / "more.jsonl.zst", "rt") as f:
+        assert json.loads(f.read()) == {"id": "z", "text": "More body."}
+    assert not (out / "notes.csv").exists()  # not part of the corpus
+
+
+def test_several_inputs_give_one_folder(seeds, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "f", "text": "One line.\nTweet"}) + "\n")
+    out = tmp_path / "out"
+    clean([str(seeds), str(feed)], str(out), FAST)
+    assert sorted(p.name for p in out.iterdir()) == ["feed.jsonl", "seeds"]
+    assert json.loads((out / "feed.jsonl").read_text())["text"] == "One line."
+
+
+def test_dry_run_writes_nothing(seeds, tmp_path, capsys):
+    out = tmp_path / "out"
+    summary = clean([str(seeds)], str(out), FAST, dry_run=True)
+    assert not out.exists() and not list(tmp_path.iterdir())
+    assert len(capsys.readouterr().out.splitlines()) == summary.logged == 5
+
+
+def test_disabled_rules_and_flag_action_keep_lines(seeds, tmp_path):
+    out = tmp_path / "out"
+    summary = clean([str(seeds)], str(out), ScanSettings(jobs=1, disabled_rules=("share.widget",)))
+    assert summary.lines_removed == 3 and "Share this Article" in (out / "000_bcb7408d258baeaa.txt").read_text()
+    dump = tmp_path / "dump.txt"
+    dump.write_text("\n".join([f"* Menu item {i}" for i in range(30)] + [
+        "Storms hit the coast on Monday, and the state closed every road into the port for the day.",
+        "Officials said the cleanup would take weeks. Shops stayed shut, and schools sent pupils home early."]))
+    stripped = clean([str(dump)], str(tmp_path / "a.txt"), FAST)
+    flagged = clean([str(dump)], str(tmp_path / "b.txt"), ScanSettings(jobs=1, lines=LineSettings(action="flag")))
+    assert stripped.by_rule == {"lines.page": 30} and flagged.lines_removed == 0
+
+
+def test_an_interrupted_run_leaves_the_previous_output(seeds, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    clean([str(seeds)], str(out), FAST)
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    log_before = (tmp_path / "out.removals.jsonl").read_text()
+    calls = []
+
+    def interrupted(self, source_path, doc, text):
+        calls.append(doc.id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, source_path, doc, text)
+
+    original = clean_module._Writer.write
+    monkeypatch.setattr(clean_module._Writer, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clean([str(seeds)], str(out), ScanSettings(jobs=1, disabled_rules=("share.widget",)))
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
+    assert (tmp_path / "out.removals.jsonl").read_text() == log_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out.removals.jsonl"]  # no temporary left
+
+
+def test_outputs_that_would_clobber_an_input_are_refused(seeds, tmp_path):
+    copy = tmp_path / "seeds"
+    shutil.copytree(seeds, copy)
+    for out in (copy, copy / "cleaned", tmp_path):
+        with pytest.raises(InputError, match="must not be an input"):
+            clean([str(copy)], str(out), FAST)
+    with pytest.raises(InputError, match="--log FILE is needed"):
+        clean([str(tmp_path / "x.jsonl")], "-", FAST)
+
+
+def test_default_log_name():
+    assert default_log("out/") == "out.removals.jsonl"
+    assert default_log("feed.clean.jsonl") == "feed.clean.removals.jsonl"
+
+
+def test_cli_clean(cli, seeds, tmp_path):
+    out = tmp_path / "out"
+    run = cli("clean", str(seeds), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert ("corpus-audit: clean: 3 documents, 50 lines in, 45 kept, 5 removed (share.widget 2, byline.by 1, "
+            "credit.label 1, wire.contributed 1), 0 repaired, 0 unreadable records skipped; 5 removals logged; "
+            f"wrote {out} and {out}.removals.jsonl") in run.stderr
+    config = tmp_path / "c.toml"
+    config.write_text("disable-rules = ['byline.by', 'wire.contributed']\n")
+    run = cli("clean", str(seeds), "--out", str(out), "--config", str(config), "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert {json.loads(line)["rule"] for line in run.stdout.splitlines()} == {"credit.label", "share.widget"}
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "text": "Body.\nAdvertisement"}) + "\n")
+    run = cli("clean", str(feed), "--out", "-", "--log", str(tmp_path / "log.jsonl"))
+    assert run.returncode == 0 and json.loads(run.stdout) == {"id": "a", "text": "Body."}
+    run = cli("clean", str(seeds), "--out", str(seeds))
+    assert run.returncode == 2 and run.stderr.startswith("corpus-audit: error: ")

@@ -1,0 +1,74 @@
+"""Template lines: keys, copies counted once, and the corpus pass end to end."""
+
+import json
+
+import numpy as np
+
+from audit.scan import scan
+from audit.settings import LineSettings, ScanSettings
+from audit.templates import copy_groups, count_templates, line_key
+
+FOOTER = "Get our free weekly digest of the best local stories, every Friday morning."
+ARTICLES = [
+    ["The council voted on Tuesday to close the old library and open a new one by the river next year.",
+     "Residents said the library had been part of the town for a century, and many asked for a delay."],
+    ["The harbour will be dredged this winter so that larger ferries can dock there from next spring.",
+     "Fishermen worry that the work will drive the fish away, and they asked the port for a payment."],
+    ["A new bus line will link the station with the hospital from March, the transport office said.",
+     "The buses will run every ten minutes at peak hours and every twenty minutes in the evening."],
+    ["The school on the hill will get a new roof after a storm tore off half of it last month.",
+     "Pupils have been taught in the sports hall since then, and parents asked for a quicker repair."],
+]
+
+
+def keys(*values):
+    return np.array(values, dtype=np.uint64)
+
+
+def test_line_keys_fold_the_text_and_depend_on_the_source():
+    assert line_key("a.com", "Subscribe  NOW") == line_key("a.com", "subscribe now")
+    assert line_key("a.com", "Subscribe now") != line_key("b.com", "Subscribe now")
+    assert line_key("a.com", "* * *") == 0
+
+
+def test_count_is_the_same_in_any_order():
+    rows = [(keys(1, 2, 3), 0), (keys(1, 2), 1), (keys(1, 4), 2), (keys(2, 1), 3)]
+    assert count_templates(rows, 3).counts == count_templates(rows[::-1], 3).counts == {1: 4, 2: 3}
+
+
+def test_copies_share_most_of_their_prose_and_count_once():
+    groups = copy_groups([keys(1, 2, 3, 4), keys(1, 2, 3), keys(9, 8, 4), keys(5, 6)], 0.5)
+    assert groups == [0, 0, 2, 3]
+    assert copy_groups([keys(1), keys(2)], 0.5, [[0, 1]]) == [0, 0]
+
+
+def write_corpus(path, copies_of_first=3):
+    records = []
+    for i, body in enumerate(ARTICLES):
+        records.append({"id": f"a{i}", "source": "example.com", "text": "\n\n".join(body + [FOOTER])})
+    # Three more versions of the first article, as other extractors would give them: the same
+    # sentences, none of the footer. Alone they must not make its sentences template text.
+    for n in range(copies_of_first):
+        records.append({"id": f"copy{n}", "source": "example.com", "text": "\n".join(ARTICLES[0][: 2 - n % 2] + ["Share"])})
+    records.append({"id": "other", "source": "other.org", "text": "\n\n".join(ARTICLES[1] + [FOOTER])})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_template_lines_are_found_over_the_corpus(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    write_corpus(path)
+    result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
+    found = [f for f in result.findings if f.rule == "lines.template"]
+    assert sorted((f.document, f.line) for f in found) == [(f"a{i}", 5) for i in range(4)]
+    assert all(f.text == FOOTER and f.kind == "boilerplate" and f.detail["documents"] == 4 for f in found)
+    # the same footer under another source is not template text there
+    assert not any(f.document == "other" for f in found)
+
+
+def test_template_threshold_and_switches(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    write_corpus(path)
+    strict = ScanSettings(jobs=1, readability=False, tone=False, lines=LineSettings(min_template_documents=5))
+    assert not [f for f in scan([str(path)], strict).findings if f.rule == "lines.template"]
+    off = ScanSettings(jobs=1, readability=False, tone=False, disabled_rules=("lines.template",))
+    assert not [f for f in scan([str(path)], off).findings if f.rule == "lines.template"]
