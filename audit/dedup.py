@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 
@@ -29,7 +29,7 @@ from audit.normalize import words
 from audit.readers import Corpus, Fields
 from audit.records import Document, InputProblem
 from audit.rules import RuleSet
-from audit.settings import SimilaritySettings
+from audit.settings import LineSettings, SimilaritySettings
 
 #: Items checked and recorded together (one transaction, one sync of each output file).
 BATCH_SIZE = 100
@@ -72,11 +72,13 @@ class Signing:
     rules: RuleSet
     signer: Signer
     shingle_size: int
+    #: The line statistics that also blank page text (dedup uses their defaults).
+    lines: LineSettings = field(default_factory=LineSettings)
 
     def body(self, doc: Document) -> str:
         """The text an item is compared by: its text with leftover page text blanked (an item that
         is nothing but such lines is compared whole)."""
-        prepared = prepare(doc, self.rules)
+        prepared = prepare(doc, self.rules, self.lines)
         text = body_text(prepared.body)
         return text if words(text) else "\n".join(prepared.lines)
 
