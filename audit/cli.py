@@ -451,7 +451,8 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     try:
         done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
                          Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
-                         threshold=threshold, batch_size=batch_size, strict=settings.strict, on_problem=problem,
+                         threshold=threshold, batch_size=batch_size, strict=settings.strict, lines=settings.lines,
+                         disabled=frozenset(settings.disabled_rules), on_problem=problem,
                          on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
                          progress=progress, **extra)
     finally:

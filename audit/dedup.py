@@ -8,6 +8,7 @@ in batches. A batch is written out only once the index has recorded it (:mod:`au
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from itertools import islice
 
@@ -52,9 +53,12 @@ class DedupCounts:
         return f"{self.read} read, {self.new} new, {self.duplicates} duplicate, {self.errors} errors"
 
 
-def index_params(similarity: SimilaritySettings, rules: RuleSet, threshold: float = THRESHOLD) -> IndexParams:
-    """The parameters an index must have for a run with these settings, rules and threshold."""
-    return IndexParams.make(similarity, threshold, rules.fingerprint())
+def index_params(similarity: SimilaritySettings, rules: RuleSet, threshold: float = THRESHOLD,
+                 lines: LineSettings = LineSettings(), disabled: frozenset[str] = frozenset()) -> IndexParams:
+    """The parameters an index must have for a run with these settings, rules and threshold (the
+    rules' fingerprint covers the line statistics too: both blank page text before signing)."""
+    text = json.dumps([rules.fingerprint(), asdict(lines), sorted(disabled)], sort_keys=True, default=str)
+    return IndexParams.make(similarity, threshold, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
 
 
 def record(doc: Document, fields: Fields) -> dict:
@@ -72,13 +76,14 @@ class Signing:
     rules: RuleSet
     signer: Signer
     shingle_size: int
-    #: The line statistics that also blank page text (dedup uses their defaults).
-    lines: LineSettings = field(default_factory=LineSettings)
+    #: Line statistics, and the ids of rules and statistics switched off.
+    lines: LineSettings = LineSettings()
+    disabled: frozenset[str] = frozenset()
 
     def body(self, doc: Document) -> str:
         """The text an item is compared by: its text with leftover page text blanked (an item that
         is nothing but such lines is compared whole)."""
-        prepared = prepare(doc, self.rules, self.lines)
+        prepared = prepare(doc, self.rules, self.lines, self.disabled)
         text = body_text(prepared.body)
         return text if words(text) else "\n".join(prepared.lines)
 
@@ -190,7 +195,7 @@ RECOVERY_MESSAGES = {
 def run(paths: list[str], location: str, similarity: SimilaritySettings, rules: RuleSet,
         fields: Fields | None = None, output: str | None = None, duplicates: str | None = None,
         window: float | None | object = _UNSET, threshold: float = THRESHOLD, batch_size: int = BATCH_SIZE,
-        strict: bool = False,
+        strict: bool = False, lines: LineSettings = LineSettings(), disabled: frozenset[str] = frozenset(),
         on_problem: Callable[[InputProblem], None] = lambda p: None,
         on_note: Callable[[str], None] = lambda note: None,
         progress: Callable[[int], None] = lambda read: None,
@@ -208,8 +213,8 @@ def run(paths: list[str], location: str, similarity: SimilaritySettings, rules: 
     if len(set(targets)) < len(targets):
         raise ConfigError("new items and duplicates need different outputs")
     corpus = Corpus(paths, fields, reread=False)
-    signing = Signing(rules, Signer(similarity.num_perm, similarity.seed), similarity.shingle_size)
-    index = open_index(location, index_params(similarity, rules, threshold))
+    signing = Signing(rules, Signer(similarity.num_perm, similarity.seed), similarity.shingle_size, lines, disabled)
+    index = open_index(location, index_params(similarity, rules, threshold, lines, disabled))
     host = host_name()
     opened: list[Output] = []
     try:

@@ -101,3 +101,16 @@ def test_byte_range_parts_read_every_record_once_with_its_line(tmp_path, blocksi
     read = [r for p in numbered(parts, [count_lines(p) for p in parts]) for r in read_part(p, corpus.fields)]
     assert [(r.id, r.origin, r.text) for r in read] == [(r.id, r.origin, r.text) for r in corpus]
     assert [r.origin.line for r in read][:6] == [1, 2, 3, 4, 5, 7]
+
+
+def test_stdin_read_as_it_comes_yields_its_records_once(monkeypatch, tmp_path):
+    import io
+    import types
+
+    from audit.readers import Corpus as _Corpus
+    feed = b'{"id": "a", "text": "First story."}\n{"id": "b", "text": "Second story."}\n'
+    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(feed)))
+    (tmp_path / "c.txt").write_text("A file after stdin.")
+    corpus = _Corpus(["-", str(tmp_path)], reread=False)
+    assert [d.id for d in corpus] == ["a", "b", "c.txt"]
+    assert [d.id for d in corpus] == ["c.txt"]  # stdin is gone; the folder is read again
