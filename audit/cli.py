@@ -44,8 +44,35 @@ class Terminated(BaseException):
     """Raised in the main process when it receives SIGTERM (like KeyboardInterrupt for SIGINT)."""
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
+@dataclasses.dataclass
+class Stop:
+    """Ctrl-C or SIGTERM, once received, for the rest of the run.
+
+    The handler raises at once, but Python drops an exception raised while it runs a finalizer
+    or a weakref callback (it prints "Exception ignored"), and the run would go on to write its
+    outputs. So the signal is also kept here and raised again at the next checkpoint: each
+    progress step, the end of the work (before any output is written) and the end of the command.
+    """
+
+    signum: int | None = None
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        self.signum = signum
+        self.check()
+
+    def check(self) -> None:
+        if self.signum == signal.SIGINT:
+            raise KeyboardInterrupt()
+        if self.signum is not None:
+            raise Terminated()
+
+
+def _checkpoint() -> None:
+    """Raise the stop that a signal asked for, if any (see :class:`Stop`)."""
+    ctx = click.get_current_context(silent=True)
+    stop = ctx.find_object(Stop) if ctx is not None else None
+    if stop is not None:
+        stop.check()
 
 
 class AuditGroup(click.Group):
@@ -54,7 +81,9 @@ class AuditGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            done = super().invoke(ctx)
+            _checkpoint()
+            return done
         except AuditError as exc:
             click.echo(f"corpus-audit: error: {exc}", err=True)
             ctx.exit(2)
@@ -77,17 +106,23 @@ class Progress:
         self.count = 0
 
     def __call__(self, count: int) -> None:
+        _checkpoint()
         self.count = count
-        now = time.monotonic()
-        if self.enabled and now - self.shown >= 0.2:
-            self.shown = now
-            rate = count / max(now - self.started, 1e-9)
-            click.echo(f"\r{count:,} {self.what} ({rate:,.0f}/s)", err=True, nl=False)
+        if self.enabled and time.monotonic() - self.shown >= 0.2:
+            self._show()
+
+    def _show(self) -> None:
+        now = self.shown = time.monotonic()
+        rate = self.count / max(now - self.started, 1e-9)
+        click.echo(f"\r{self.count:,} {self.what} ({rate:,.0f}/s)", err=True, nl=False)
 
     def close(self) -> None:
+        """Shows the final count and ends the line; the commands call it before they write their
+        outputs, so it is also the checkpoint that keeps an interrupted run from writing them."""
         if self.enabled and self.shown:
-            self(self.count)
+            self._show()
             click.echo("", err=True)
+        _checkpoint()
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -462,5 +497,7 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 
 def main() -> None:
     """Entry point of the `corpus-audit` command."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    cli(prog_name="corpus-audit")
+    stop = Stop()
+    signal.signal(signal.SIGINT, stop.on_signal)
+    signal.signal(signal.SIGTERM, stop.on_signal)
+    cli(prog_name="corpus-audit", obj=stop)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -12,10 +13,13 @@ import pytest
 
 
 def big_corpus(path: Path, n: int = 2000) -> Path:
+    """`n` documents of 300 words, none a near-duplicate of another (so that a run that is not
+    stopped ends in seconds rather than verifying one cluster of `n`)."""
     words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    rng = random.Random(7)
     with open(path, "w") as f:
         for i in range(n):
-            text = " ".join(words[(i * 7 + j) % len(words)] + str(j % 13) for j in range(300))
+            text = " ".join(rng.choice(words) + str(rng.randrange(50)) for _ in range(300))
             f.write(json.dumps({"id": f"d{i}", "text": text + "."}) + "\n")
     return path
 
@@ -59,8 +63,8 @@ def test_interrupted_scan_leaves_previous_output_untouched(tmp_path, sig, code, 
 
     # The signal goes as soon as the first documents are done (progress shows on a terminal).
     returncode, err = _on_a_terminal(["scan", str(corpus), "-o", str(out), "-j", "2"], b"documents (", interrupt)
-    assert returncode == code
-    assert err.strip().split("\r")[-1].split("\n")[-1] == f"corpus-audit: {word}"
+    assert returncode == code, err
+    assert err.strip().split("\r")[-1].split("\n")[-1] == f"corpus-audit: {word}", err
     assert out.read_text() == "previous report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "report.md"]
 
@@ -77,3 +81,30 @@ def test_no_progress_when_stderr_is_not_a_terminal(cli, tmp_path):
     corpus = big_corpus(tmp_path / "big.jsonl", 100)
     run = cli("scan", str(corpus), "-o", str(tmp_path / "a.md"), "-j", "1")
     assert run.returncode == 0 and "documents (" not in run.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("sig, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, "Terminated")])
+def test_a_stop_that_python_drops_is_raised_again_before_any_output(sig, raised):
+    """Python drops an exception raised in a finalizer; the signal is kept and raised again at the
+    next progress step and when the work ends (before outputs are written)."""
+    import click
+
+    from audit import cli as cli_module
+
+    raised = getattr(cli_module, raised) if isinstance(raised, str) else raised
+    stop = cli_module.Stop()
+
+    class Finalized:
+        def __del__(self):
+            stop.on_signal(sig, None)
+
+    Finalized()  # the handler runs in __del__: its exception is printed and dropped
+    assert stop.signum == sig
+    with click.Context(cli_module.cli, obj=stop):
+        with pytest.raises(raised):
+            cli_module.Progress(quiet=True)(1)
+        with pytest.raises(raised):
+            cli_module.Progress(quiet=True).close()
+    # Outside a run of the command line (the library, CliRunner) there is nothing to check.
+    cli_module.Progress(quiet=True)(1)
