@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import AuditError, ConfigError
-from audit.lsh import key_pairs
+from audit.lsh import key_pairs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
 from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
@@ -81,7 +81,7 @@ def _pair_partition(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], win
         mine = band == b
         found.append(key_pairs(key[mine], row[mine], window))
     pairs = np.concatenate(found)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs
+    return unique_pairs(pairs)
 
 
 def _in_order(futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
@@ -156,7 +156,7 @@ class DaskEngine:
         pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
         reduced = [self.client.submit(_pair_partition, mine, window, pure=False) for mine in pieces]
         pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + self.client.gather(reduced))
-        return np.unique(pairs, axis=0) if len(pairs) else pairs
+        return unique_pairs(pairs)
 
     def close(self) -> None:
         self.client.close()

@@ -314,3 +314,25 @@ def pairs_in_runs(order, starts, ends, window):
                 out[at, 1] = max(i, j)
                 at += 1
     return out[:at]
+
+
+@njit(cache=True)
+def intersection_sizes(values, bounds, left, right):
+    """For each pair k, how many values the sorted runs ``values[bounds[left[k]]:bounds[left[k] + 1]]``
+    and the same of ``right[k]`` share (each run sorted and without repeats): a merge, no arrays made."""
+    out = np.empty(left.shape[0], dtype=np.int64)
+    for k in range(left.shape[0]):
+        x, x_end = bounds[left[k]], bounds[left[k] + 1]
+        y, y_end = bounds[right[k]], bounds[right[k] + 1]
+        n = 0
+        while x < x_end and y < y_end:
+            if values[x] < values[y]:
+                x += 1
+            elif values[x] > values[y]:
+                y += 1
+            else:
+                n += 1
+                x += 1
+                y += 1
+        out[k] = n
+    return out

@@ -230,10 +230,13 @@ class DuplicatePair:
 class Cluster:
     """Documents joined by verified pairs, with the one kept and why.
 
-    `similarity` is its weakest link: the lowest, over the cluster's pairs, of each pair's score
-    (its containment where containment counts, i.e. the smaller one has enough words and at
-    least ``min_containment`` of it is inside, else its Jaccard similarity); `containment` is the
-    lowest containment among its pairs of kind "contained" (None when it has none).
+    `pairs` are the cluster's ties: for each member, the pair that ties it to the kept member
+    (or, without one, its strongest); the other verified pairs inside are not kept, so that a
+    cluster of n copies costs n pairs rather than n x 200. `similarity` is its weakest link: the
+    lowest, over all verified pairs inside it, of each pair's score (its containment where
+    containment counts, i.e. the smaller one has enough words and at least ``min_containment``
+    of it is inside, else its Jaccard similarity); `containment` is the lowest containment among
+    all its verified pairs of kind "contained" (None when it has none).
     """
 
     members: list[str]
@@ -241,24 +244,31 @@ class Cluster:
     reason: str
     similarity: float
     pairs: list[DuplicatePair] = field(default_factory=list)
+    containment: float | None = None
 
-    def link(self, member: str) -> tuple[DuplicatePair | None, str, str]:
-        """The pair that ties `member` to the cluster (with the kept member when there is one, else
-        its strongest), the other document, and how `member` relates to it: near-duplicate,
-        contained (in the other) or contains (the other). A cluster made without its pairs ties
-        every member to the kept one, as a near-duplicate, with no pair."""
-        mine = [p for p in self.pairs if member in (p.a, p.b)]
-        if not mine:
-            return None, self.kept, "near-duplicate"
-        pair = max(mine, key=lambda p: (self.kept in (p.a, p.b), max(p.similarity, p.containment)))
-        other = pair.b if pair.a == member else pair.a
-        relation = pair.relation if pair.relation == "near-duplicate" or pair.a == member else "contains"
-        return pair, other, relation
-
-    @property
-    def containment(self) -> float | None:
-        values = [p.containment for p in self.pairs if p.relation == "contained"]
-        return min(values) if values else None
+    def links(self) -> dict[str, tuple[DuplicatePair | None, str, str]]:
+        """For each member: the pair that ties it to the cluster (with the kept member when there
+        is one, else its strongest), the other document, and how the member relates to it:
+        near-duplicate, contained (in the other) or contains (the other). One pass over the pairs,
+        so a cluster of thousands of copies costs as much as its pairs. A cluster made without its
+        pairs ties every member to the kept one, as a near-duplicate, with no pair."""
+        best: dict[str, tuple[tuple[bool, float], DuplicatePair]] = {}
+        for pair in self.pairs:
+            rank = (self.kept in (pair.a, pair.b), max(pair.similarity, pair.containment))
+            for member in (pair.a, pair.b):
+                # Strictly better only: of equal pairs, the first one ties the member.
+                if member not in best or rank > best[member][0]:
+                    best[member] = (rank, pair)
+        out: dict[str, tuple[DuplicatePair | None, str, str]] = {}
+        for member in self.members:
+            if member not in best:
+                out[member] = (None, self.kept, "near-duplicate")
+                continue
+            pair = best[member][1]
+            other = pair.b if pair.a == member else pair.a
+            relation = pair.relation if pair.relation == "near-duplicate" or pair.a == member else "contains"
+            out[member] = (pair, other, relation)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity,

@@ -231,9 +231,10 @@ def _clusters(result: ScanResult) -> list[str]:
     rows = []
     for c in result.clusters:
         others = []
+        links = c.links()
         for m in c.members:
             if m != c.kept:
-                pair, other, relation = c.link(m)
+                pair, other, relation = links[m]
                 if pair is None:
                     others.append(m)
                     continue

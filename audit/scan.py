@@ -174,10 +174,11 @@ def engine_for(settings: ScanSettings) -> Engine:
 def duplicate_findings(cluster: Cluster) -> list[Finding]:
     """One finding per member a cluster does not keep, naming the kept one and the closest match."""
     out = []
+    links = cluster.links()
     for member in cluster.members:
         if member == cluster.kept:
             continue
-        pair, other, relation = cluster.link(member)
+        pair, other, relation = links[member]
         if pair is None:
             how = f"near-duplicate of {other}"
         else:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from audit import kernels
 from audit.analyze import body_text
-from audit.lsh import band_keys, local_pairs, runs
-from audit.minhash import jaccard, shingle_sets, shingles
+from audit.lsh import band_keys, local_pairs, runs, unique_pairs
+from audit.minhash import shingle_sets, shingles
 from audit.normalize import words
 from audit.passages import text as passage_text
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
@@ -156,17 +156,34 @@ class _Edge:
 
 def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: SimilaritySettings,
            sets: dict[int, np.ndarray]) -> list[_Edge]:
-    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other."""
+    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
+
+    The intersections are counted by a compiled merge over all pairs at once: a bucket of
+    thousands of copies gives hundreds of thousands of candidates.
+    """
+    pairs = unique_pairs(candidates)
+    slot = {doc: k for k, doc in enumerate(sets)}
+    sizes = np.array([len(s) for s in sets.values()], dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    values = np.concatenate(list(sets.values())) if sets else np.zeros(0, dtype=np.uint64)
+    left = np.array([slot[i] for i in pairs[:, 0].tolist()], dtype=np.int64)
+    right = np.array([slot[j] for j in pairs[:, 1].tolist()], dtype=np.int64)
+    inter = kernels.intersection_sizes(values, bounds, left, right)
+    size_a, size_b = sizes[left], sizes[right]
+    # A loose first cut in bulk (the exact, rounded test follows): most candidates of a big
+    # bucket fail or pass by far.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loose = ((inter / (size_a + size_b - inter) >= settings.min_document_similarity - 1e-3)
+                 | (inter / np.minimum(size_a, size_b) >= settings.min_containment - 1e-3))
+    passing = np.flatnonzero((size_a > 0) & (size_b > 0) & loose)
+    estimates = _estimates(summaries, pairs[passing])
     edges = []
-    for i, j in sorted(set(map(tuple, candidates.tolist()))):
-        a, b = sets[i], sets[j]
-        if not len(a) or not len(b):
-            continue
-        inter = len(np.intersect1d(a, b, assume_unique=True))
-        similarity = round(inter / (len(a) + len(b) - inter), 4)
+    for k, estimate in zip(passing.tolist(), estimates.tolist()):
+        i, j, n, la, lb = int(pairs[k, 0]), int(pairs[k, 1]), int(inter[k]), int(size_a[k]), int(size_b[k])
+        similarity = round(n / (la + lb - n), 4)
         # The smaller document (fewer shingles; earlier on a tie) is the one that may be inside.
-        small, large = (i, j) if (len(a), i) <= (len(b), j) else (j, i)
-        containment = round(inter / min(len(a), len(b)), 4)
+        small, large = (i, j) if (la, i) <= (lb, j) else (j, i)
+        containment = round(n / min(la, lb), 4)
         contained = containment >= settings.min_containment and summaries[small].words >= settings.min_containment_words
         if similarity >= settings.min_document_similarity:
             relation, strength = "near-duplicate", max(similarity, containment if contained else 0.0)
@@ -174,11 +191,21 @@ def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: S
             relation, strength = "contained", containment
         else:
             continue
-        estimate = round(jaccard(summaries[i].signature, summaries[j].signature), 4)
         first, second = (small, large) if relation == "contained" else (i, j)
-        edges.append(_Edge(i, j, DuplicatePair(summaries[first].id, summaries[second].id, estimate, similarity,
-                                               containment, relation), strength))
+        edges.append(_Edge(i, j, DuplicatePair(summaries[first].id, summaries[second].id, round(estimate, 4),
+                                               similarity, containment, relation), strength))
     return edges
+
+
+def _estimates(summaries: list[DocumentSummary], pairs: np.ndarray) -> np.ndarray:
+    """The MinHash estimate of Jaccard (:func:`audit.minhash.jaccard`) of each pair, in blocks."""
+    out = np.zeros(len(pairs))
+    for at in range(0, len(pairs), CHUNK):
+        block = pairs[at:at + CHUNK]
+        a = np.stack([summaries[i].signature for i in block[:, 0].tolist()])
+        b = np.stack([summaries[j].signature for j in block[:, 1].tolist()])
+        out[at:at + len(block)] = (a == b).mean(axis=1)
+    return out
 
 
 def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
@@ -297,9 +324,25 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
         mine = inner[root]
         containers = frozenset(e.j if summaries[e.i].id == e.pair.a else e.i for e in mine if e.pair.relation == "contained")
         kept, reason = keep(members, summaries, settings.keep, containers)
-        clusters.append(Cluster([summaries[m].id for m in members], summaries[kept].id, reason,
-                                min(e.strength for e in mine), [e.pair for e in mine]))
-    return Duplicates([e.pair for e in edges], clusters, shared_passages(passage_pairs, summaries, settings, bodies))
+        contained = [e.pair.containment for e in mine if e.pair.relation == "contained"]
+        found = Cluster([summaries[m].id for m in members], summaries[kept].id, reason, min(e.strength for e in mine),
+                        [e.pair for e in mine], min(contained) if contained else None)
+        clusters.append(with_ties_only(found))
+    # Pairs inside a cluster are stood for by its ties; the others (kept apart by the linkage
+    # rule) stay listed, since they show why two similar documents were not joined.
+    ties = {id(p) for c in clusters for p in c.pairs}
+    listed = [e.pair for e in edges if id(e.pair) in ties or root_of.get(e.i, -1) != root_of.get(e.j, -2)]
+    return Duplicates(listed, clusters, shared_passages(passage_pairs, summaries, settings, bodies))
+
+
+def with_ties_only(cluster: Cluster) -> Cluster:
+    """The cluster with only the pairs that tie its members to it (see :meth:`Cluster.links`).
+
+    A cluster of n copies may hold n x 200 verified pairs; its n - 1 ties say all that the
+    report and the duplicate findings need, and keep the JSON report linear in the corpus.
+    """
+    ties = {id(pair): pair for pair, _, _ in cluster.links().values() if pair is not None}
+    return replace(cluster, pairs=[p for p in cluster.pairs if id(p) in ties])
 
 
 def shared_passages(candidates: list[tuple[tuple[int, int], tuple[int, int]]], summaries: list[DocumentSummary],

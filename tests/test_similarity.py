@@ -145,3 +145,36 @@ def test_bad_keep_policy_is_a_config_error():
         SimilaritySettings(keep="newest")
     with pytest.raises(ConfigError, match="document_bands"):
         SimilaritySettings(document_bands=40, document_rows=4)
+
+
+def test_a_bucket_of_many_copies_costs_pairs_linear_in_its_size(tmp_path):
+    """300 copies of one text (a mirrored page): one cluster, each copy tied by one pair, and
+    the report lists those ties rather than the ~300 x 200 verified pairs."""
+    rows = [{"id": f"c{i:03d}", "source": f"s{i % 7}", "text": STORY * 3 + f"\nCopy number {i}."} for i in range(300)]
+    rows.append({"id": "other", "source": "s0", "text": OTHER * 3})
+    result = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
+    [cluster] = result.clusters
+    assert cluster.members == [f"c{i:03d}" for i in range(300)]
+    assert len(cluster.pairs) <= 299
+    links = cluster.links()
+    # Each copy is tied to the kept one where LSH paired them (a copy is paired with the next
+    # 200 in its bucket), else to its strongest match inside the cluster.
+    assert all(links[m][0] is not None and links[m][1] in cluster.members and links[m][1] != m
+               for m in cluster.members if m != cluster.kept)
+    assert sum(links[m][1] == cluster.kept for m in cluster.members) >= 200
+    assert result.duplicate_pairs == cluster.pairs  # nothing was kept apart
+    duplicates = [f for f in result.findings if f.kind == "duplicate"]
+    assert len(duplicates) == 299 and {f.detail["duplicate_of"] for f in duplicates} == {cluster.kept}
+
+
+def test_intersection_sizes_match_numpy():
+    import numpy as np
+
+    from audit import kernels
+
+    rng = np.random.default_rng(3)
+    sets = [np.unique(rng.integers(0, 60, size=n).astype(np.uint64)) for n in (0, 1, 5, 30, 40, 59)]
+    bounds = np.concatenate(([0], np.cumsum([len(s) for s in sets])))
+    left, right = np.meshgrid(np.arange(len(sets)), np.arange(len(sets)))
+    got = kernels.intersection_sizes(np.concatenate(sets), bounds, left.ravel(), right.ravel())
+    assert got.tolist() == [len(np.intersect1d(sets[i], sets[j])) for i, j in zip(left.ravel(), right.ravel())]
