@@ -3,9 +3,11 @@
 Measure, then decide: the corpus is scanned first (the same analysis as ``corpus-audit scan``,
 without readability and tone), then read again and written out. A line goes when a finding of
 kind ``boilerplate`` whose action is ``strip`` claims it: a rule with ``action = "strip"``, or a
-line statistic while ``lines.action`` is ``strip``. Every removal is logged (JSON Lines:
-document, line, rule, text, why), and the counts reconcile: lines in = lines kept + lines
-removed, each removal logged. Unreadable records are not written and are logged too.
+line statistic while ``lines.action`` is ``strip``. A document that a near-duplicate cluster does
+not keep goes whole (one kept per cluster, by the scan's keep policy), unless duplicates are
+kept. Every removal is logged (JSON Lines: document, line, rule, text, why), and the counts
+reconcile: lines in = lines kept + lines removed + lines of dropped duplicates, each removal
+logged. Unreadable records are not written and are logged too.
 
 Output keeps the input's form: a folder gives a folder of the same files (text files cleaned,
 JSON Lines files record by record with every other field kept), a file gives a file; several
@@ -64,6 +66,9 @@ class CleanSummary:
     lines_in: int = 0
     lines_kept: int = 0
     lines_removed: int = 0
+    #: Documents left out as duplicates of a kept one, and their lines.
+    duplicates_dropped: int = 0
+    lines_dropped: int = 0
     lines_repaired: int = 0
     logged: int = 0
     #: Removals per rule id.
@@ -73,44 +78,52 @@ class CleanSummary:
 
     def check(self) -> None:
         """Raise when the counts do not reconcile (a bug, never bad input)."""
-        if self.lines_in != self.lines_kept + self.lines_removed:
-            raise AuditError(f"clean: counts do not reconcile: {self.lines_in} lines in, "
-                             f"{self.lines_kept} kept + {self.lines_removed} removed")
-        if self.logged != self.lines_removed + self.input_errors:
-            raise AuditError(f"clean: {self.logged} removals logged for {self.lines_removed} lines removed "
-                             f"and {self.input_errors} unreadable records")
+        if self.lines_in != self.lines_kept + self.lines_removed + self.lines_dropped:
+            raise AuditError(f"clean: counts do not reconcile: {self.lines_in} lines in, {self.lines_kept} kept "
+                             f"+ {self.lines_removed} removed + {self.lines_dropped} in dropped duplicates")
+        if self.logged != self.lines_removed + self.duplicates_dropped + self.input_errors:
+            raise AuditError(f"clean: {self.logged} removals logged for {self.lines_removed} lines removed, "
+                             f"{self.duplicates_dropped} duplicates dropped and {self.input_errors} unreadable records")
 
     def line(self) -> str:
         """One line for people."""
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
         return (f"{self.documents} documents, {self.lines_in} lines in, {self.lines_kept} kept, "
-                f"{self.lines_removed} removed ({rules or 'none'}), {self.lines_repaired} repaired, "
+                f"{self.lines_removed} removed ({rules or 'none'}), {self.duplicates_dropped} duplicate documents "
+                f"dropped ({self.lines_dropped} lines), {self.lines_repaired} repaired, "
                 f"{self.input_errors} unreadable records skipped; {self.logged} removals logged")
 
 
 @dataclass
 class Plan:
-    """What to remove, decided from a scan's findings: for each document, its lines to strip."""
+    """What to remove, decided from a scan's findings: for each document, its lines to strip; and
+    the documents to leave out, each with the finding that names the member its cluster keeps."""
 
     lines: dict[str, dict[int, Finding]]
-    # Issue 4 ("one kept per duplicate cluster") adds the documents to drop here, each with the
-    # document it duplicates; `clean` then logs and skips them where it skips unreadable records.
+    documents: dict[str, Finding] = field(default_factory=dict)
 
 
-def plan(findings: list[Finding]) -> Plan:
+def plan(findings: list[Finding], drop_duplicates: bool = True) -> Plan:
     """What to remove, from a scan's findings: the lines a finding of kind boilerplate with action
-    ``strip`` claims.
+    ``strip`` claims, and (with `drop_duplicates`) the documents a duplicate finding names.
 
     >>> keep = Finding("a", "boilerplate", "x.flag", "info", "m", line=1, detail={"action": "flag"})
     >>> drop = Finding("a", "boilerplate", "x.strip", "info", "m", line=2, detail={"action": "strip"})
-    >>> {doc: sorted(lines) for doc, lines in plan([keep, drop]).lines.items()}
-    {'a': [2]}
+    >>> copy = Finding("b", "duplicate", "duplicate.document", "warning", "m", detail={"duplicate_of": "a"})
+    >>> decided = plan([keep, drop, copy])
+    >>> {doc: sorted(lines) for doc, lines in decided.lines.items()}, sorted(decided.documents)
+    ({'a': [2]}, ['b'])
+    >>> plan([copy], drop_duplicates=False).documents
+    {}
     """
     lines: dict[str, dict[int, Finding]] = {}
+    documents: dict[str, Finding] = {}
     for f in findings:
         if f.kind == "boilerplate" and f.line is not None and f.detail.get("action") == "strip":
             lines.setdefault(f.document, {}).setdefault(f.line, f)
-    return Plan(lines)
+        elif f.kind == "duplicate" and drop_duplicates and f.detail.get("duplicate_of"):
+            documents.setdefault(f.document, f)
+    return Plan(lines, documents)
 
 
 def default_log(out: str) -> str:
@@ -129,11 +142,13 @@ def default_log(out: str) -> str:
 
 def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fields: Fields | None = None,
           log: str | None = None, dry_run: bool = False, log_stream: IO[str] | None = None,
-          progress: Callable[[int], None] | None = None) -> CleanSummary:
+          progress: Callable[[int], None] | None = None, keep_duplicates: bool = False) -> CleanSummary:
     """Clean the corpus under `paths` into `out` ("-": JSON Lines on stdout) with its removal log.
 
     With `dry_run`, nothing is written: the removal log goes to `log_stream` (default stdout).
-    `progress` is called with the number of documents analyzed so far, as in a scan.
+    `progress` is called with the number of documents analyzed so far, as in a scan. Each
+    near-duplicate cluster keeps one member (``settings.similarity.keep``) and the others are
+    left out, unless `keep_duplicates`.
     """
     settings = dataclasses.replace(settings or ScanSettings(), readability=False, tone=False)
     fields = fields or Fields()
@@ -143,7 +158,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
             raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
     log = log or default_log(out)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
-        decided = plan(scan_corpus(corpus, settings, progress).findings)
+        decided = plan(scan_corpus(corpus, settings, progress).findings, drop_duplicates=not keep_duplicates)
         if dry_run:
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
             summary.check()
@@ -174,6 +189,15 @@ def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanS
         summary.documents += 1
         repaired = repair(record.text)
         lines = repaired.text.split("\n")
+        summary.lines_in += len(lines)
+        duplicate = decided.documents.get(record.id)
+        if duplicate is not None:
+            summary.duplicates_dropped += 1
+            summary.lines_dropped += len(lines)
+            # The log names the document by its first line of text: what a person recognizes.
+            first = next((line.strip() for line in lines if line.strip()), "")
+            record_removal(Removal(record.id, None, duplicate.rule, first, duplicate.message))
+            continue
         strip = decided.lines.get(record.id, {})
         kept = []
         for number, line in enumerate(lines, start=1):
@@ -183,7 +207,6 @@ def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanS
                 continue
             summary.by_rule[finding.rule] = summary.by_rule.get(finding.rule, 0) + 1
             record_removal(Removal(record.id, number, finding.rule, line, finding.message))
-        summary.lines_in += len(lines)
         summary.lines_kept += len(kept)
         summary.lines_removed += len(lines) - len(kept)
         summary.lines_repaired += len(repaired.repairs)

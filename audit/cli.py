@@ -176,6 +176,12 @@ class ByteSize(click.ParamType):
         return int(digits) * self.UNITS[unit]
 
 
+#: Which member of a near-duplicate cluster a scan keeps (and clean writes).
+keep_option = click.option("--keep", type=click.Choice(KEEP_POLICIES), default=None,
+                           help="Which member of a near-duplicate cluster is kept: longest, earliest or "
+                                "cleanest (default: the config's similarity.keep, else cleanest).")
+
+
 def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--engine, --scheduler, --workers, --blocksize: where the work runs."""
     f = click.option("--blocksize", type=ByteSize(), default=None,
@@ -261,8 +267,7 @@ def cli() -> None:
 @output_options
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
-@click.option("--keep", type=click.Choice(KEEP_POLICIES), default=None,
-              help="Which member of a duplicate cluster is kept (default: cleanest; see the README).")
+@keep_option
 @engine_options
 def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                  quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
@@ -367,29 +372,34 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 @click.option("--log", "log", metavar="FILE",
               help="The removal log (JSON Lines). Default: OUT.removals.jsonl beside the output.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print the removal log to stdout.")
+@keep_option
+@click.option("--keep-duplicates", is_flag=True, help="Write every member of a near-duplicate cluster.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
 def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], out: str,
-                  log: str | None, dry_run: bool, jobs: int | None) -> None:
-    """Write a cleaned copy of a corpus and a log of every line removed.
+                  log: str | None, dry_run: bool, keep: str | None, keep_duplicates: bool, jobs: int | None) -> None:
+    """Write a cleaned copy of a corpus and a log of every line and document removed.
 
-    The encoding is repaired and the lines of leftover page text whose rule (or line statistic)
-    has action strip are removed; everything else stays as it was, in the input's own form: a
-    folder for a folder, JSON Lines for JSON Lines with every other field kept. Each removal is
-    logged (JSON Lines: document, line, rule, text, why) and the counts are checked: lines in =
-    lines kept + lines removed. Output is written to temporary files and renamed at the end, so
-    an interrupted run leaves the previous output as it was. Examples:
+    The encoding is repaired, the lines of leftover page text whose rule (or line statistic)
+    has action strip are removed, and of each cluster of near-duplicate documents one is kept;
+    everything else stays as it was, in the input's own form: a folder for a folder, JSON Lines
+    for JSON Lines with every other field kept. Each removal is logged (JSON Lines: document,
+    line, rule, text, why; a dropped duplicate is one entry, line null, rule duplicate.document)
+    and the counts are checked: lines in = lines kept + lines removed + lines of dropped
+    duplicates. Output is written to temporary files and renamed at the end, so an interrupted
+    run leaves the previous output as it was. Examples:
 
     \b
         corpus-audit clean seeds/ --out clean/seeds    # and clean/seeds.removals.jsonl
         corpus-audit clean feed.jsonl --out clean.jsonl --dry-run
     """
-    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs)
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
     progress = Progress(quiet)
     try:
-        summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress)
+        summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress,
+                        keep_duplicates=keep_duplicates)
     finally:
         progress.close()
     for problem in summary.problems:

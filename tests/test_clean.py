@@ -38,7 +38,7 @@ def test_seeds_lose_exactly_their_leftover_lines(seeds, tmp_path):
         before = source.read_text().split("\n")
         removed = {r["line"] for r in log if r["document"] == source.name}
         assert (out / source.name).read_text().split("\n") == [line for n, line in enumerate(before, 1) if n not in removed]
-    assert (summary.documents, summary.lines_removed, summary.logged) == (3, 5, 5)
+    assert (summary.documents, summary.lines_removed, summary.duplicates_dropped, summary.logged) == (3, 5, 0, 5)
     assert summary.lines_in == summary.lines_kept + summary.lines_removed
 
 
@@ -150,7 +150,7 @@ def test_cli_clean(cli, seeds, tmp_path):
     run = cli("clean", str(seeds), "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert ("corpus-audit: clean: 3 documents, 50 lines in, 45 kept, 5 removed (share.widget 2, byline.by 1, "
-            "credit.label 1, wire.contributed 1), 0 repaired, 0 unreadable records skipped; 5 removals logged; "
+            "credit.label 1, wire.contributed 1), 0 duplicate documents dropped (0 lines), 0 repaired, 0 unreadable records skipped; 5 removals logged; "
             f"wrote {out} and {out}.removals.jsonl") in run.stderr
     config = tmp_path / "c.toml"
     config.write_text("disable-rules = ['byline.by', 'wire.contributed']\n")
@@ -163,3 +163,50 @@ def test_cli_clean(cli, seeds, tmp_path):
     assert run.returncode == 0 and json.loads(run.stdout) == {"id": "a", "text": "Body."}
     run = cli("clean", str(seeds), "--out", str(seeds))
     assert run.returncode == 2 and run.stderr.startswith("corpus-audit: error: ")
+
+
+STORY = ("The city council voted on Tuesday to close the old harbour bridge for repairs that engineers say "
+         "will take at least eighteen months and cost more than forty million pounds. ") * 3
+OTHER = ("A small bakery in the north of the county has won a national prize for its sourdough bread, beating "
+         "more than three hundred entries from across the country in a blind tasting. ") * 3
+
+
+def duplicated_feed(path):
+    rows = [
+        {"id": "wire", "source": "agency", "text": "Harbour bridge to close\n" + STORY},
+        {"id": "copy", "source": "paper", "text": "Harbour bridge to close\n" + STORY + "\nShare this article"},
+        {"id": "bakery", "source": "paper", "text": OTHER},
+        {"id": "mirror", "source": "blog", "text": "Harbour bridge to close\n" + STORY.replace("forty", "fifty") + "Work starts in May."},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_one_document_of_each_near_duplicate_cluster_is_written_and_the_others_logged(tmp_path):
+    feed = duplicated_feed(tmp_path / "feed.jsonl")
+    out = tmp_path / "out.jsonl"
+    summary = clean([str(feed)], str(out), ScanSettings(jobs=1))
+    written = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    log = read_log(tmp_path / "out.removals.jsonl")
+    dropped = [r for r in log if r["rule"] == "duplicate.document"]
+    # The cluster {wire, copy, mirror} keeps one (cleanest: no flagged line; the longest of those).
+    assert written == ["bakery", "mirror"]
+    assert [r["document"] for r in dropped] == ["wire", "copy"]
+    assert all(r["line"] is None and r["text"] == "Harbour bridge to close" and "mirror" in r["why"] for r in dropped)
+    # A dropped document's stripped lines are not logged twice: it is gone whole.
+    assert not [r for r in log if r["document"] in ("wire", "copy") and r["rule"] != "duplicate.document"]
+    assert (summary.documents, summary.duplicates_dropped, summary.lines_dropped) == (4, 2, 2 + 3)
+    assert summary.lines_in == summary.lines_kept + summary.lines_removed + summary.lines_dropped
+    assert summary.logged == len(log) == summary.lines_removed + summary.duplicates_dropped
+
+
+def test_keep_duplicates_writes_every_member_and_keep_picks_which(cli, tmp_path):
+    feed = duplicated_feed(tmp_path / "feed.jsonl")
+    out = tmp_path / "all.jsonl"
+    summary = clean([str(feed)], str(out), ScanSettings(jobs=1), keep_duplicates=True)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["wire", "copy", "bakery", "mirror"]
+    assert summary.duplicates_dropped == 0
+    run = cli("clean", str(feed), "--out", str(tmp_path / "first.jsonl"), "--keep", "earliest", "-j", "1")
+    assert run.returncode == 0, run.stderr
+    assert "2 duplicate documents dropped (5 lines)" in run.stderr
+    assert [json.loads(line)["id"] for line in (tmp_path / "first.jsonl").read_text().splitlines()] == ["wire", "bakery"]

@@ -2,7 +2,7 @@
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from audit.normalize import fold, repair, words
@@ -54,3 +54,43 @@ def test_rules_and_sentences_never_fail(lines):
     for line in lines:
         for a, b in split(line):
             assert 0 <= a < b <= len(line)
+
+
+# Lines a scraped page is made of: prose, page furniture the rules strip, near-copies, junk.
+PAGE_LINES = st.sampled_from([
+    "The council voted on Tuesday to close the old harbour bridge for repairs that will take months.",
+    "Engineers say the steel underneath is failing faster than anyone expected, officials said.",
+    "Share this article", "Advertisement", "By Jane Doe", "Photo: Reuters", "Read more:", "",
+    "Subscribe to our newsletter", "Caf\u00c3\u00a9 owners met on Monday.", "   ", "\u00a9 2024 All rights reserved",
+])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.one_of(st.lists(st.one_of(PAGE_LINES, texts), max_size=12).map("\n".join),
+                               st.just("")), min_size=1, max_size=6), copies=st.integers(0, 2))
+def test_clean_never_loses_a_line_it_does_not_log(tmp_path_factory, docs, copies):
+    """Every input line is written or logged (by document and line number); every record is written,
+    logged as a dropped duplicate, or logged as unreadable."""
+    from audit.clean import clean
+    from audit.normalize import repair
+    from audit.settings import ScanSettings
+
+    docs = docs + docs[:copies]  # exact copies make duplicate clusters
+    folder = tmp_path_factory.mktemp("c")
+    feed = folder / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(docs)))
+    summary = clean([str(feed)], str(folder / "out.jsonl"), ScanSettings(jobs=1))
+    written = {r["id"]: r["text"] for r in map(json.loads, (folder / "out.jsonl").read_text().splitlines())}
+    log = [json.loads(line) for line in (folder / "out.removals.jsonl").read_text().splitlines()]
+    dropped = {r["document"] for r in log if r["rule"] == "duplicate.document"}
+    event(f"duplicates dropped: {bool(dropped)}")
+    unreadable = {r["line"] for r in log if r["rule"] == "input.unreadable"}  # an empty text, say
+    for i, text in enumerate(docs):
+        doc, lines = f"d{i}", repair(text).text.split("\n")
+        assert [doc in written, doc in dropped, i + 1 in unreadable].count(True) == 1
+        if doc in written:
+            removed = {r["line"] for r in log if r["document"] == doc}
+            assert written[doc] == "\n".join(line for n, line in enumerate(lines, 1) if n not in removed)
+            assert all(r["text"] == lines[r["line"] - 1] for r in log if r["document"] == doc)
+    assert summary.lines_in == summary.lines_kept + summary.lines_removed + summary.lines_dropped
+    assert summary.logged == len(log)
