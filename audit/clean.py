@@ -126,18 +126,19 @@ def plan(findings: list[Finding], drop_duplicates: bool = True) -> Plan:
     return Plan(lines, documents)
 
 
-def default_log(out: str) -> str:
-    """Where the removal log goes when not told: beside the output, named after it.
+def default_log(out: str, parts: bool = False) -> str:
+    """Where the removal log goes when not told: beside the output, named after it (with
+    `parts`, as on a cluster: a folder of one log per part).
 
-    >>> default_log("clean/seeds"), default_log("feed.clean.jsonl.gz")
-    ('clean/seeds.removals.jsonl', 'feed.clean.removals.jsonl')
+    >>> default_log("clean/seeds"), default_log("feed.clean.jsonl.gz"), default_log("clean/", parts=True)
+    ('clean/seeds.removals.jsonl', 'feed.clean.removals.jsonl', 'clean.removals')
     """
     name = out.rstrip("/")
     for suffix in sorted(JSONL_SUFFIXES + TEXT_SUFFIXES, key=len, reverse=True):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
-    return name + ".removals.jsonl"
+    return name + (".removals" if parts else ".removals.jsonl")
 
 
 def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fields: Fields | None = None,
@@ -152,8 +153,12 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
     """
     settings = dataclasses.replace(settings or ScanSettings(), readability=False, tone=False)
     fields = fields or Fields()
+    if settings.engine == "dask":
+        from audit.dask_clean import clean_on_cluster
+
+        return clean_on_cluster(paths, out, settings, fields, log, dry_run, log_stream, progress, keep_duplicates)
     if not dry_run:
-        _check_targets(paths, out)
+        check_targets(paths, out)
         if out == "-" and log is None:
             raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
     log = log or default_log(out)
@@ -175,43 +180,52 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
 
 def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanSummary:
     summary = CleanSummary()
+    for source_path, record in _checked_items(corpus):
+        text = clean_record(record, decided, summary, log)
+        if text is not None:
+            writer.write(source_path, record, text)
+    return summary
+
+
+def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanSummary, log: IO[str]) -> str | None:
+    """One record's share of a cleaning run: its text as written (None: it is not written), its
+    removals written to `log` (JSON Lines) and its counts added to `summary`. The same function
+    serves the local run and each part on a cluster."""
 
     def record_removal(removal: Removal) -> None:
         log.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
         summary.logged += 1
 
-    for source_path, record in _checked_items(corpus):
-        if isinstance(record, InputProblem):
-            summary.input_errors += 1
-            summary.problems.append(f"{record.origin}: {record.message}")
-            record_removal(Removal(str(record.origin), record.origin.line, UNREADABLE, "", record.message))
+    if isinstance(record, InputProblem):
+        summary.input_errors += 1
+        summary.problems.append(f"{record.origin}: {record.message}")
+        record_removal(Removal(str(record.origin), record.origin.line, UNREADABLE, "", record.message))
+        return None
+    summary.documents += 1
+    repaired = repair(record.text)
+    lines = repaired.text.split("\n")
+    summary.lines_in += len(lines)
+    duplicate = decided.documents.get(record.id)
+    if duplicate is not None:
+        summary.duplicates_dropped += 1
+        summary.lines_dropped += len(lines)
+        # The log names the document by its first line of text: what a person recognizes.
+        first = next((line.strip() for line in lines if line.strip()), "")
+        record_removal(Removal(record.id, None, duplicate.rule, first, duplicate.message))
+        return None
+    strip = decided.lines.get(record.id, {})
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        finding = strip.get(number)
+        if finding is None:
+            kept.append(line)
             continue
-        summary.documents += 1
-        repaired = repair(record.text)
-        lines = repaired.text.split("\n")
-        summary.lines_in += len(lines)
-        duplicate = decided.documents.get(record.id)
-        if duplicate is not None:
-            summary.duplicates_dropped += 1
-            summary.lines_dropped += len(lines)
-            # The log names the document by its first line of text: what a person recognizes.
-            first = next((line.strip() for line in lines if line.strip()), "")
-            record_removal(Removal(record.id, None, duplicate.rule, first, duplicate.message))
-            continue
-        strip = decided.lines.get(record.id, {})
-        kept = []
-        for number, line in enumerate(lines, start=1):
-            finding = strip.get(number)
-            if finding is None:
-                kept.append(line)
-                continue
-            summary.by_rule[finding.rule] = summary.by_rule.get(finding.rule, 0) + 1
-            record_removal(Removal(record.id, number, finding.rule, line, finding.message))
-        summary.lines_kept += len(kept)
-        summary.lines_removed += len(lines) - len(kept)
-        summary.lines_repaired += len(repaired.repairs)
-        writer.write(source_path, record, "\n".join(kept))
-    return summary
+        summary.by_rule[finding.rule] = summary.by_rule.get(finding.rule, 0) + 1
+        record_removal(Removal(record.id, number, finding.rule, line, finding.message))
+    summary.lines_kept += len(kept)
+    summary.lines_removed += len(lines) - len(kept)
+    summary.lines_repaired += len(repaired.repairs)
+    return "\n".join(kept)
 
 
 def _checked_items(corpus: Corpus) -> Iterator[tuple[str, Document | InputProblem]]:
@@ -222,7 +236,7 @@ def _checked_items(corpus: Corpus) -> Iterator[tuple[str, Document | InputProble
             yield source_path, checked_record
 
 
-def _check_targets(paths: list[str], out: str) -> None:
+def check_targets(paths: list[str], out: str) -> None:
     """Refuse an output that would overwrite or sit inside an input (or the reverse)."""
     if out == "-":
         if len(paths) != 1 or not (paths[0] == "-" or is_jsonl(paths[0])):

@@ -376,9 +376,11 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 @click.option("--keep-duplicates", is_flag=True, help="Write every member of a near-duplicate cluster.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
+@engine_options
 def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], out: str,
-                  log: str | None, dry_run: bool, keep: str | None, keep_duplicates: bool, jobs: int | None) -> None:
+                  log: str | None, dry_run: bool, keep: str | None, keep_duplicates: bool, jobs: int | None,
+                  **where: Any) -> None:
     """Write a cleaned copy of a corpus and a log of every line and document removed.
 
     The encoding is repaired, the lines of leftover page text whose rule (or line statistic)
@@ -393,8 +395,13 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     \b
         corpus-audit clean seeds/ --out clean/seeds    # and clean/seeds.removals.jsonl
         corpus-audit clean feed.jsonl --out clean.jsonl --dry-run
+        corpus-audit clean big.jsonl --out clean/ --engine dask   # clean/part-*.jsonl, manifest.json
+
+    With --engine dask, OUT is a folder of one file per part and a manifest.json of the files
+    and their counts; the logs are one file per part in LOG (default OUT.removals).
     """
-    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **{"similarity.keep": keep})
+    settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
+                            **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
     progress = Progress(quiet)
     try:
@@ -404,8 +411,9 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         progress.close()
     for problem in summary.problems:
         click.echo(f"corpus-audit: {problem}", err=True)
-    where = "dry run, nothing written" if dry_run else f"wrote {out} and {log or default_log(out)}"
-    click.echo(f"corpus-audit: clean: {summary.line()}; {where}", err=True)
+    wrote = "dry run, nothing written" if dry_run else \
+        f"wrote {out} and {log or default_log(out, parts=settings.engine == 'dask')}"
+    click.echo(f"corpus-audit: clean: {summary.line()}; {wrote}", err=True)
 
 
 @cli.group("rules")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Iterator
+from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
@@ -84,15 +85,23 @@ def _pair_partition(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], win
     return unique_pairs(pairs)
 
 
+def _result(future: Future, what: str) -> Any:
+    try:
+        return future.result()
+    except (KilledWorker, CancelledError) as exc:
+        # Dask retries a task whose worker died; this is when it gave up: no partial output.
+        raise AuditError(f"the Dask cluster could not finish the {what}: {type(exc).__name__}: {exc}") from exc
+
+
+def gathered(futures: list[Future], what: str) -> list[Any]:
+    """The results of tasks in order; a task the cluster gave up on stops the run with one line."""
+    return [_result(future, what) for future in futures]
+
+
 def _in_order(futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
     """The results of the part tasks in reading order, each let go once read."""
     for future in futures:
-        try:
-            records = future.result()
-        except (KilledWorker, CancelledError) as exc:
-            # Dask retries a task whose worker died; this is when it gave up: no partial report.
-            raise AuditError(f"the Dask cluster could not finish the scan: {type(exc).__name__}: {exc}") from exc
-        yield from records
+        yield from _result(future, "scan")
         future.release()
 
 

@@ -233,11 +233,17 @@ def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields 
         return scan_corpus(corpus, settings or ScanSettings(), progress)
 
 
-def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int], None] | None = None) -> ScanResult:
-    """Audit an open corpus (which the caller may read again afterwards, as `clean` does)."""
+def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int], None] | None = None,
+                engine: Engine | None = None) -> ScanResult:
+    """Audit an open corpus (which the caller may read again afterwards, as `clean` does).
+
+    `engine`, when given, is the caller's to close (``clean`` goes on using the cluster);
+    otherwise the settings' engine is started for this scan and closed after it.
+    """
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     analyzer = Analyzer(settings, rules)
-    engine = engine_for(settings)
+    own = engine is None
+    engine = engine or engine_for(settings)
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
@@ -249,7 +255,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
         duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs)
         add_template_findings(summaries, duplicates.clusters, settings, load)
     finally:
-        engine.close()
+        if own:
+            engine.close()
     findings = [f for s in summaries for f in s.findings]
     for cluster in duplicates.clusters:
         findings += duplicate_findings(cluster)

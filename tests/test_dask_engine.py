@@ -69,6 +69,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for i in (4, 7):
         (root / "pages" / f"p{i}.txt").write_text(_edit(rng, stories[i]) + "\n", encoding="utf-8")
     (root / "pages" / "blank.txt").write_text("  \n", encoding="utf-8")
+    (root / "pages" / "own.txt").write_text(_story(rng, 9) + "\nShare this article\n", encoding="utf-8")
     return root
 
 
@@ -202,3 +203,63 @@ def test_a_worker_killed_mid_run_leaves_the_report_unchanged(corpus, local_repor
             client.run(os._exit, 1, workers=[victim], on_error="ignore")  # it dies without replying
             report = running.result(timeout=300)
     assert report == local_report
+
+
+def _lines(path: Path) -> list[str]:
+    """The lines of a file; none for a file never written (an input whose records all went)."""
+    if not path.exists():
+        return []
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+@pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
+def test_clean_on_dask_writes_the_local_output_as_parts_with_a_manifest(corpus, cluster, tmp_path, blocksize):
+    from audit.clean import clean
+
+    local = clean([str(corpus)], str(tmp_path / "local"), ScanSettings(jobs=1))
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+    with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        parted = clean([str(corpus)], str(tmp_path / "parts"), settings)
+    assert [t for t in stream.data if key_split(t["key"]) == "clean_part"]
+    assert dataclasses_dict(parted) == dataclasses_dict(local) and local.duplicates_dropped >= 199
+    manifest = json.loads((tmp_path / "parts" / "manifest.json").read_text())
+    # The parts, in order, hold the local output's records and files; their logs, the local log.
+    records = [line for p in manifest["parts"] if p["output"] and p["output"].startswith("part-")
+               for line in _lines(tmp_path / "parts" / p["output"])]
+    assert records == _lines(tmp_path / "local" / "a.jsonl") + _lines(tmp_path / "local" / "b.jsonl.gz")
+    texts = {p.relative_to(tmp_path / "local"): p.read_text() for p in (tmp_path / "local").rglob("*.txt")}
+    assert list(texts) == [Path("pages/own.txt")] and "Share this article" not in texts[Path("pages/own.txt")]
+    assert texts == {p.relative_to(tmp_path / "parts"): p.read_text() for p in (tmp_path / "parts").rglob("*.txt")}
+    logs = [line for p in manifest["parts"] for line in _lines(tmp_path / "parts.removals" / p["log"])]
+    assert logs == _lines(tmp_path / "local.removals.jsonl")
+    assert manifest["total"]["logged"] == len(logs) == sum(p["logged"] for p in manifest["parts"])
+    assert sum(p["documents"] for p in manifest["parts"]) == local.documents
+    if blocksize == 1500:
+        assert len(manifest["parts"]) > 10
+    # No temporary file is left beside the parts.
+    assert not [p for p in (tmp_path / "parts").rglob(".*")]
+
+
+def dataclasses_dict(summary) -> dict:
+    import dataclasses
+
+    return dataclasses.asdict(summary)
+
+
+def test_clean_on_dask_from_the_command_line_and_its_dry_run(cli, corpus, cluster, tmp_path):
+    out = tmp_path / "out"
+    run = cli("clean", str(corpus), "--out", str(out), "--engine", "dask", "--scheduler", cluster.scheduler_address,
+              "--blocksize", "4kB")
+    assert run.returncode == 0, run.stderr
+    assert f"wrote {out} and {out}.removals" in run.stderr
+    assert (out / "manifest.json").exists() and (tmp_path / "out.removals" / "part-00000.jsonl").exists()
+    dry = cli("clean", str(corpus), "--out", str(tmp_path / "none"), "--engine", "dask", "--scheduler",
+              cluster.scheduler_address, "--dry-run")
+    assert dry.returncode == 0 and not (tmp_path / "none").exists()
+    logged = [json.loads(line) for line in dry.stdout.splitlines()]
+    assert logged == [json.loads(line) for p in sorted((tmp_path / "out.removals").iterdir())
+                      for line in p.read_text().splitlines()]
+    refused = cli("clean", str(corpus), "--out", "-", "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert refused.returncode == 2 and refused.stderr.startswith("corpus-audit: error: ")

@@ -1,0 +1,196 @@
+"""Clean a corpus on a Dask cluster: one output file and one log file per part, and a manifest.
+
+The scan runs on the cluster as for ``corpus-audit scan --engine dask``; the plan it gives
+(:func:`audit.clean.plan`) is cut by part, and one task per part reads its part again and
+cleans each record with the same function as the local run (:func:`audit.clean.clean_record`).
+A task writes its part's output and its removal log under temporary names and renames them
+into place, so each file is whole or absent; the client writes the manifest last, listing each
+part's files and counts, and the counts of all the parts reconcile as in a local run.
+
+Layout: ``OUT/part-00000.jsonl`` for a part of JSON Lines (plain JSON Lines, whatever the
+input's compression), ``OUT/<relative path>`` for a text file of a folder, the removal logs in
+``LOG/part-00000.jsonl`` (LOG: ``OUT.removals`` unless given) and ``OUT/manifest.json``. The
+workers write where the client names, so on a cluster of several machines OUT and LOG must be
+on a filesystem they share.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import io
+import json
+import os
+import re
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from audit.clean import CleanSummary, Plan, check_targets, clean_record, default_log, plan
+from audit.dask_engine import DaskEngine, gathered
+from audit.errors import InputError
+from audit.output import write_atomic
+from audit.readers import Corpus, Fields, Part, read_part
+from audit.records import Document, InputProblem
+from audit.scan import scan_corpus
+from audit.settings import ScanSettings
+
+#: The name of a part's output (JSON Lines) and of its removal log.
+PART_NAME = "part-{:05d}.jsonl"
+_PART_FILE = re.compile(r"part-\d{5}\.jsonl")
+MANIFEST = "manifest.json"
+
+
+@dataclasses.dataclass
+class PartPlan:
+    """What one part's task needs: the plan for its documents, and its records that the scan
+    found unreadable across parts (a repeated id: its first use may be in another part)."""
+
+    decided: Plan
+    unreadable: dict[tuple[str, int | None], str]
+
+
+def _write_whole(path: Path, data: str) -> None:
+    """Write under a temporary name beside `path`, then rename: the file is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(temp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: PartPlan, out: str | None,
+               logs: str | None) -> tuple[CleanSummary, str, str | None]:
+    """One task: clean one part, write its output and log (none when `out` is None: a dry run),
+    and return its counts, the log's text when dry, and where its output went (relative to OUT)."""
+    summary = CleanSummary()
+    log = io.StringIO()
+    written: list[str] = []
+    output = None
+    for record in read_part(part, fields, max_bytes):
+        if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
+            record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)])
+        text = clean_record(record, mine.decided, summary, log)
+        if text is None:
+            continue
+        if part.kind == "text":
+            output = record.id
+            if out is not None:
+                _write_whole(Path(out) / record.id, text)
+        else:
+            fields_out = dict(record.fields)
+            fields_out[fields.text] = text
+            written.append(json.dumps(fields_out, ensure_ascii=False) + "\n")
+    if part.kind != "text":
+        output = PART_NAME.format(index)
+        if out is not None:
+            _write_whole(Path(out) / output, "".join(written))
+    if logs is None:
+        return summary, log.getvalue(), output
+    _write_whole(Path(logs) / PART_NAME.format(index), log.getvalue())
+    return summary, "", output
+
+
+def _owners(parts: list[Part]) -> Callable[[str, int | None], int]:
+    """Which part holds the record at (path, line): a byte range holds the lines from its first
+    line to the next range's of the same file."""
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for i, part in enumerate(parts):
+        starts.setdefault(part.display, []).append((part.first_line, i))
+
+    def owner(path: str, line: int | None) -> int:
+        mine = starts[path]
+        return mine[max(0, bisect.bisect_right(mine, (line or 0, len(parts))) - 1)][1]
+    return owner
+
+
+def split_plan(decided: Plan, origins: dict[str, tuple[str, int | None]], unreadable: dict[tuple[str, int | None], str],
+               parts: list[Part]) -> list[PartPlan]:
+    """The plan cut by part, from each document's origin (`origins`: id -> (path, line))."""
+    owner = _owners(parts)
+    known = {p.display for p in parts}
+    out = [PartPlan(Plan({}, {}), {}) for _ in parts]
+    for doc, lines in decided.lines.items():
+        out[owner(*origins[doc])].decided.lines[doc] = lines
+    for doc, finding in decided.documents.items():
+        out[owner(*origins[doc])].decided.documents[doc] = finding
+    for where, message in unreadable.items():
+        if where[0] in known:
+            out[owner(*where)].unreadable[where] = message
+    return out
+
+
+def _add(total: CleanSummary, part: CleanSummary) -> None:
+    for f in dataclasses.fields(CleanSummary):
+        mine, theirs = getattr(total, f.name), getattr(part, f.name)
+        if isinstance(mine, int):
+            setattr(total, f.name, mine + theirs)
+        elif isinstance(mine, dict):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        else:
+            mine.extend(theirs)
+
+
+def _counts(summary: CleanSummary) -> dict[str, Any]:
+    return {f.name: getattr(summary, f.name) for f in dataclasses.fields(CleanSummary) if f.name != "problems"}
+
+
+def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields: Fields, log: str | None,
+                     dry_run: bool, log_stream: IO[str] | None, progress: Callable[[int], None] | None,
+                     keep_duplicates: bool) -> CleanSummary:
+    """:func:`audit.clean.clean` with ``settings.engine == "dask"`` (see the module's docstring)."""
+    if out == "-":
+        raise InputError("--out - (stdout) is for a local run; with --engine dask, OUT is a folder of parts")
+    if not dry_run:
+        check_targets(paths, out)
+        if Path(out).exists() and not Path(out).is_dir():
+            raise InputError(f"{out}: is a file; with --engine dask, OUT is a folder of parts")
+    logs = log or default_log(out, parts=True)
+    engine = DaskEngine(settings)
+    try:
+        with Corpus(paths, fields) as corpus:
+            result = scan_corpus(corpus, settings, progress, engine=engine)
+            decided = plan(result.findings, drop_duplicates=not keep_duplicates)
+            origins = {d.id: (d.origin.path, d.origin.line) for d in result.documents}
+            unreadable = {(f.document, f.line): f.message for f in result.findings if f.kind == "input-error"}
+            parts = engine.parts
+            mine = split_plan(decided, origins, unreadable, parts)
+            futures = [engine.client.submit(clean_part, i, part, fields, corpus.max_bytes, mine[i],
+                                            None if dry_run else out, None if dry_run else logs, pure=False)
+                       for i, part in enumerate(parts)]
+            done = gathered(futures, "clean")
+    finally:
+        engine.close()
+    total = CleanSummary()
+    for summary, text, _ in done:
+        _add(total, summary)
+        if dry_run:
+            (log_stream or sys.stdout).write(text)
+    total.check()
+    if dry_run:
+        return total
+    manifest = {
+        "engine": "dask", "inputs": paths, "output": out, "logs": logs,
+        "parts": [{"part": i, "input": part.display, "start": part.start, "end": part.end,
+                   "output": output, "log": PART_NAME.format(i), **_counts(summary)}
+                  for i, (part, (summary, _, output)) in enumerate(zip(parts, done))],
+        "total": _counts(total),
+    }
+    write_atomic(str(Path(out) / MANIFEST), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    # Parts of an earlier run with more parts are not this output's: the manifest is the truth,
+    # and a reader globbing part-*.jsonl should find only this run's.
+    listed = {p["output"] for p in manifest["parts"]}
+    for folder, names in ((Path(out), listed), (Path(logs), {PART_NAME.format(i) for i in range(len(parts))})):
+        for stale in folder.glob("part-*.jsonl"):
+            if _PART_FILE.fullmatch(stale.name) and stale.name not in names:
+                stale.unlink()
+    return total
