@@ -22,6 +22,8 @@ from audit.summary import summarize
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
 MAX_ROWS = 200
+#: Duplicates named in one cluster's cell (a mirrored page may have thousands of copies).
+MAX_LISTED = 20
 #: Bars in a chart (the largest are drawn) and slices of a pie (the rest drawn as one).
 MAX_BARS = 20
 MAX_SLICES = 12
@@ -242,6 +244,8 @@ def _clusters(result: ScanResult) -> list[str]:
                        "contained": f"contained in {other}, {pair.containment:.0%}",
                        "contains": f"contains {other}, {pair.containment:.0%}"}[relation]
                 others.append(f"{m} ({how})")
+        if len(others) > MAX_LISTED:
+            others = others[:MAX_LISTED] + [f"… and {len(others) - MAX_LISTED} more (the JSON report lists all)"]
         rows.append([c.kept, c.reason, "; ".join(others), f"{c.similarity:.2f}"])
     return out + _table(["Kept", "Why", "Duplicates", "Weakest link"], rows)
 

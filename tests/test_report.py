@@ -110,3 +110,12 @@ def test_page_dumps_and_line_quality_are_reported(tmp_path, monkeypatch):
     assert "| Whole-page dumps | 1 |" in md
     quality = md.split("## Line quality", 1)[1].split("##", 1)[0]
     assert "lines.page-dump" in quality and "| page.txt:27 | lines.url | https://example.com/storm |" in quality
+
+
+def test_a_cluster_of_many_copies_names_the_first_ones_and_counts_the_rest(make_doc, make_result):
+    from audit.records import Cluster
+
+    ids = [f"c{i:02d}" for i in range(30)]
+    result = make_result([make_doc(i, "x.com") for i in ids], [], [Cluster(ids, "c00", "longest", 0.9)])
+    row = next(line for line in render_markdown(result, "copies").splitlines() if line.startswith("| c00 |"))
+    assert "c20" in row and "c21" not in row and "… and 9 more (the JSON report lists all)" in row
