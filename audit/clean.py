@@ -181,6 +181,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
 def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanSummary:
     summary = CleanSummary()
     for source_path, record in _checked_items(corpus):
+        writer.opened(source_path, record)
         text = clean_record(record, decided, summary, log)
         if text is not None:
             writer.write(source_path, record, text)
@@ -338,26 +339,34 @@ class _Writer:
         if self.out == "-":
             sys.stdout.write(self._json_line(doc, text))
             return
-        root = self.roots[source_path]
-        origin = Path(doc.origin.path)
-        if source_path != "-" and Path(source_path).is_dir():
-            target = root / origin.relative_to(Path(source_path))
-        else:
-            target = root
+        target = self._target(source_path, doc.origin.path)
         if doc.origin.line is None:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
         else:
-            self._file(target, origin.name.lower().rsplit(".", 1)[-1]).write(self._json_line(doc, text))
+            self._file(target, doc.origin.path).write(self._json_line(doc, text))
+
+    def opened(self, source_path: str, record: Document | InputProblem) -> None:
+        """Open the output of a JSON Lines record's file, written to or not: a file whose records
+        all went (duplicates, unreadable) is still there, empty, beside the others."""
+        if self.out is not None and self.out != "-" and record.origin.line is not None:
+            self._file(self._target(source_path, record.origin.path), record.origin.path)
+
+    def _target(self, source_path: str, origin_path: str) -> Path:
+        root = self.roots[source_path]
+        if source_path != "-" and Path(source_path).is_dir():
+            return root / Path(origin_path).relative_to(Path(source_path))
+        return root
 
     def _json_line(self, doc: Document, text: str) -> str:
         record = dict(doc.fields)
         record[self.fields.text] = text
         return json.dumps(record, ensure_ascii=False) + "\n"
 
-    def _file(self, target: Path, suffix: str) -> IO[str]:
+    def _file(self, target: Path, origin_path: str) -> IO[str]:
         """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""
+        suffix = Path(origin_path).name.lower().rsplit(".", 1)[-1]
         if target not in self.files:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle: IO[str]

@@ -210,3 +210,16 @@ def test_keep_duplicates_writes_every_member_and_keep_picks_which(cli, tmp_path)
     assert run.returncode == 0, run.stderr
     assert "2 duplicate documents dropped (5 lines)" in run.stderr
     assert [json.loads(line)["id"] for line in (tmp_path / "first.jsonl").read_text().splitlines()] == ["wire", "bakery"]
+
+
+def test_a_jsonl_file_whose_records_all_go_is_still_written_empty(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"id": "a", "text": STORY}) + "\n")
+    with gzip.open(folder / "b.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"id": "b", "text": STORY}) + "\n{broken\n")
+    summary = clean([str(folder)], str(tmp_path / "out"), ScanSettings(jobs=1))
+    assert summary.duplicates_dropped == 1 and summary.input_errors == 1
+    assert (tmp_path / "out" / "a.jsonl").read_text().count("\n") == 1
+    with gzip.open(tmp_path / "out" / "b.jsonl.gz", "rt") as f:
+        assert f.read() == ""
