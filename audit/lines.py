@@ -206,7 +206,7 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
     url_chars = sum(len(m.group(0)) for m in _URL.finditer(_MD_LINK.sub(" ", text)))
     if not visible and url_chars:
         return URL, 0
-    shown = [c for c in visible if not c.isspace()]
+    shown = "".join(visible.split())  # str.split() cuts at exactly the characters isspace() names
     prose = words >= settings.min_unpunctuated_prose_words or (
         words >= settings.min_prose_words and bool(_TERMINAL.search(visible)))
     # A sentence that happens to be a link's text is still prose; a run of anchors is a link list.
@@ -214,7 +214,7 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
         return (LINKS if link_chars else URL), words
     if _TABLE.search(text):
         return TABLE, words
-    if not shown or sum(c.isalpha() for c in shown) / len(shown) < settings.min_letter_share:
+    if not shown or sum(map(str.isalpha, shown)) / len(shown) < settings.min_letter_share:
         return SYMBOLS, words
     if prose:
         return PROSE, words

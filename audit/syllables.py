@@ -47,7 +47,9 @@ def _dictionary() -> dict[str, int]:
             line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             word, _, phones = line.partition(" ")
             if "(" not in word and word not in counts:
-                counts[word] = sum(ch.isdigit() for ch in phones.split("#")[0])
+                # Each vowel carries its stress as one ASCII digit (0, 1 or 2): count those.
+                stressed = phones.split("#")[0]
+                counts[word] = sum(stressed.count(d) for d in "0123456789")
     return counts
 
 
