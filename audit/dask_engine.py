@@ -56,7 +56,7 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int
 def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
                disabled: frozenset[str], wanted: frozenset[tuple[str, int | None]]) -> list[tuple[tuple[str, int | None], list[str]]]:
     """One task: the prepared body lines of the wanted documents (by origin) of a part."""
-    return [((r.origin.path, r.origin.line), prepare(r, rules, lines, disabled).body)
+    return [((r.origin.path, r.origin.line), prepare(r, rules, lines, disabled).compared)
             for r in read_part(part, fields, max_bytes)
             if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted]
 

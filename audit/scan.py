@@ -123,7 +123,7 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int], settings: Sca
                 i = index.get(record.id)
                 if i is not None and i in needed and i not in done:
                     done.add(i)
-                    yield i, prepare(record, rules, settings.lines, disabled).body
+                    yield i, prepare(record, rules, settings.lines, disabled).compared
     return load
 
 

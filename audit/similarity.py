@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -41,11 +41,13 @@ ANCHOR_PARTS = 1 << ANCHOR_BITS
 
 @dataclass
 class Duplicates:
-    """What the corpus pass found."""
+    """What the corpus pass found: the pairs to report (clusters' ties and the pairs the linkage
+    rule kept apart), the clusters, the shared passages, and every verified pair (for measuring)."""
 
     pairs: list[DuplicatePair]
     clusters: list[Cluster]
     passage_pairs: list[PassagePair]
+    verified: list[DuplicatePair] = field(default_factory=list)
 
 
 def exact_jaccard(a: set[str], b: set[str]) -> float:
@@ -332,7 +334,8 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     # rule) stay listed, since they show why two similar documents were not joined.
     ties = {id(p) for c in clusters for p in c.pairs}
     listed = [e.pair for e in edges if id(e.pair) in ties or root_of.get(e.i, -1) != root_of.get(e.j, -2)]
-    return Duplicates(listed, clusters, shared_passages(passage_pairs, summaries, settings, bodies))
+    return Duplicates(listed, clusters, shared_passages(passage_pairs, summaries, settings, bodies),
+                      [e.pair for e in edges])
 
 
 def with_ties_only(cluster: Cluster) -> Cluster:

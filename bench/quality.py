@@ -62,13 +62,13 @@ class Run:
     def load(self, needed: set[int]):
         for i in sorted(needed):
             if i not in self.bodies:  # kept between settings: the bench re-runs the pass many times
-                self.bodies[i] = prepare(self.docs[i], self.rules, self.settings.lines).body
+                self.bodies[i] = prepare(self.docs[i], self.rules, self.settings.lines).compared
             yield i, self.bodies[i]
 
     def pairs(self, similarity: SimilaritySettings) -> tuple[set, set]:
         """(verified pairs, pairs within clusters) as sets of index pairs."""
         found = find_duplicates(self.summaries, similarity, self.load)
-        direct = {tuple(sorted((self.index[p.a], self.index[p.b]))) for p in found.pairs}
+        direct = {tuple(sorted((self.index[p.a], self.index[p.b]))) for p in found.verified}
         within = {tuple(sorted(x)) for c in found.clusters for x in combinations([self.index[m] for m in c.members], 2)}
         return direct, within
 
