@@ -126,8 +126,10 @@ class Hit:
     timed_out: bool = False
 
 
-#: Seconds one pattern may spend on one line.
-DEFAULT_TIMEOUT = 0.25
+#: Seconds one pattern may spend on one line. The clock is the wall's: on a loaded machine a
+#: sound pattern may wait its turn for a good part of a second (0.25 s was seen to trip there,
+#: which made a report depend on the load), while a catastrophic one runs for minutes.
+DEFAULT_TIMEOUT = 2.0
 
 
 @dataclass
