@@ -294,3 +294,27 @@ def test_a_memory_url_on_workers_in_this_process_gives_the_disk_report(corpus, l
     data = json.loads(report.replace(f"memory:/{root}", str(corpus)))
     data.pop("generated")
     assert data == local_report
+
+
+def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_doc):
+    # Which documents to re-read travels to the workers; past 100 kB (a few thousand candidates)
+    # it once reached the scheduler in a form it rejected, which small test corpora never showed.
+    from audit.dask_engine import DaskEngine
+    from audit.readers import Corpus, count_lines, numbered
+    from audit.rules import load_rules
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Story number {i}.\nIts second line."}) + "\n"
+                            for i in range(4000)), encoding="utf-8")
+    corpus = Corpus([str(path)])
+    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1) for i in range(4000)]
+    engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    try:
+        parts = corpus.parts(20_000)
+        engine.parts = numbered(parts, [count_lines(p) for p in parts])
+        load = engine.loader(corpus, load_rules(), summaries)
+        bodies = dict(load(set(range(0, 4000, 2)) | {3999}))
+    finally:
+        engine.close()
+    assert sorted(bodies) == list(range(0, 4000, 2)) + [3999]
+    assert bodies[3998] == ["Story number 3998.", "Its second line."]
