@@ -205,7 +205,8 @@ def open_binary(path: str) -> Iterator[BinaryIO]:
 
 
 class Corpus:
-    """The documents under a list of paths (folders, files, or "-" for JSON Lines on stdin).
+    """The documents under a list of paths (folders, files, globs, fsspec URLs, or "-" for JSON
+    Lines on stdin).
 
     Iterating yields documents and input problems in a stable order; it can be repeated, unless
     `reread` is False: then stdin is read as it comes (a feed that never ends can be read), once.
