@@ -275,7 +275,8 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     """Audit a corpus and write a report.
 
     PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
-    or - for JSON Lines on stdin. Example:
+    a quoted glob ('data/*.jsonl'), a URL (s3://bucket/feed.jsonl.gz, with s3fs installed), or -
+    for JSON Lines on stdin. Example:
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """

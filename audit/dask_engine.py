@@ -147,9 +147,13 @@ class DaskEngine:
             wanted = frozenset((summaries[i].origin.path, summaries[i].origin.line) for i in needed)
             paths = {path for path, _ in wanted}
             parts = [p for p in self.parts if p.display in paths]
+            # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
+            # after the keyword, which the scheduler rejects (distributed 2026.8: "AssertionError:
+            # <TaskState 'wanted' processing>"); a few thousand candidates are past that.
+            [shared] = self.client.scatter([wanted], hash=False)
             futures = self.client.map(_load_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes,
                                       rules=rules, lines=self.settings.lines,
-                                      disabled=frozenset(self.settings.disabled_rules), wanted=wanted, pure=False)
+                                      disabled=frozenset(self.settings.disabled_rules), wanted=shared, pure=False)
             for future in futures:
                 for origin, body in future.result():
                     yield index[origin], body

@@ -1,5 +1,8 @@
 """Read a corpus: folders of text files, JSON Lines files, or JSON Lines on stdin.
 
+Paths may be globs or fsspec URLs (:mod:`audit.locations` finds and opens the files); a remote
+file is read with the same code as a local one, byte ranges included.
+
 Readers stream: they yield one :class:`~audit.records.Document` at a time, or an
 :class:`~audit.records.InputProblem` for a record that cannot be read, and never hold the corpus.
 A :class:`Corpus` can be read more than once (stdin is spooled to a temporary file), because the
@@ -16,16 +19,17 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from audit.errors import InputError
+# The suffixes are defined with the code that finds files, and read from here too (by clean).
+from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, files, has_glob, is_url, locate, open_raw, read_bytes, relative, size
 from audit.records import Document, InputProblem, Origin
 
-TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 #: Bytes looked at to tell a binary file from a text file.
 BINARY_SNIFF_BYTES = 8192
 #: Largest document read (bytes): a bigger one is an input error rather than a memory hazard.
@@ -108,13 +112,13 @@ def looks_binary(head: bytes) -> bool:
     return control / len(head) > 0.1 or b"\x00\x00" in head
 
 
-def _file_document(path: Path, root: Path, display: str, max_bytes: int) -> Record:
+def _file_document(path: str, root: str, display: str, max_bytes: int) -> Record:
     origin = Origin(display)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return InputProblem(origin, f"document too large ({size:,} bytes; the limit is {max_bytes:,})")
-        data = path.read_bytes()
+        length = size(path)
+        if length > max_bytes:
+            return InputProblem(origin, f"document too large ({length:,} bytes; the limit is {max_bytes:,})")
+        data = read_bytes(path)
     except OSError as exc:
         return InputProblem(origin, f"cannot read file: {reason(exc)}")
     if looks_binary(data[:BINARY_SNIFF_BYTES]):
@@ -122,18 +126,9 @@ def _file_document(path: Path, root: Path, display: str, max_bytes: int) -> Reco
     text, recoded = decode(data)
     if not text.strip():
         return InputProblem(origin, "empty document")
-    rel = path.relative_to(root) if path != root else Path(path.name)
-    source = rel.parts[0] if len(rel.parts) > 1 else path.stem
+    rel = relative(path, root)
+    source = rel.parts[0] if len(rel.parts) > 1 else PurePosixPath(path).stem
     return Document(id=rel.as_posix(), source=source, text=text, origin=origin, recoded_lines=recoded)
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under `root` in a stable order; symbolic links to folders are not followed."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
-                yield Path(dirpath) / name
 
 
 def _jsonl_records(stream: Iterable[bytes], display: str, stem: str, fields: Fields, max_bytes: int,
@@ -190,21 +185,28 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def open_binary(path: Path) -> BinaryIO:
-    """Open a file for streaming bytes, decompressing ``.gz`` and ``.zst`` on the fly."""
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if name.endswith(".zst"):
-        import zstandard
+@contextmanager
+def open_binary(path: str) -> Iterator[BinaryIO]:
+    """A file (local or a URL) opened for streaming bytes, ``.gz`` and ``.zst`` decompressed on
+    the fly; everything opened is closed on leaving."""
+    name = path.lower()
+    with open_raw(path) as raw:
+        if name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped  # type: ignore[misc]
+        elif name.endswith(".zst"):
+            import zstandard
 
-        # The zstandard reader has no line iteration of its own; a buffer gives it one.
-        return io.BufferedReader(zstandard.open(path, "rb"))  # type: ignore[arg-type]
-    return open(path, "rb")
+            # The zstandard reader has no line iteration of its own; a buffer gives it one.
+            with io.BufferedReader(zstandard.open(raw, "rb")) as unzipped:  # type: ignore[arg-type]
+                yield unzipped
+        else:
+            yield raw
 
 
 class Corpus:
-    """The documents under a list of paths (folders, files, or "-" for JSON Lines on stdin).
+    """The documents under a list of paths (folders, files, globs, fsspec URLs, or "-" for JSON
+    Lines on stdin).
 
     Iterating yields documents and input problems in a stable order; it can be repeated, unless
     `reread` is False: then stdin is read as it comes (a feed that never ends can be read), once.
@@ -215,9 +217,9 @@ class Corpus:
                  reread: bool = True) -> None:
         if not paths:
             raise InputError("no input paths given")
-        for p in paths:
-            if p != "-" and not os.path.lexists(p):
-                raise InputError(f"{p}: no such file or folder")
+        # Each path's files and folders, found now: a missing path fails before any work, and a
+        # glob means the same files on every reading.
+        self._entries = {p: locate(p) for p in paths if p != "-"}
         self.paths = list(paths)
         self.fields = fields or Fields()
         self.max_bytes = max_bytes
@@ -230,7 +232,12 @@ class Corpus:
         first = self.paths[0]
         if first == "-":
             return "stdin"
-        return Path(first).resolve().name.split(".")[0] or "corpus"
+        # A glob is named by what comes before its first wildcard ("data/*.jsonl": data).
+        parts = PurePosixPath(first.split("://", 1)[1] if is_url(first) else first).parts
+        plain = parts[:next((i for i, c in enumerate(parts) if has_glob(c)), len(parts))]
+        if is_url(first):
+            return (plain[-1].split(".")[0] if plain else "") or "corpus"
+        return Path(*plain or ["."]).resolve().name.split(".")[0] or "corpus"
 
     def _stdin_path(self) -> str:
         if self._stdin_copy is None:
@@ -264,19 +271,17 @@ class Corpus:
         if p == "-":
             return [Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin")]
         out: list[Part] = []
-        path = Path(p)
-        files = [(f, path) for f in _walk(path)] if path.is_dir() else [(path, path)]
-        for f, root in files:
-            display = f.as_posix()
-            if not is_jsonl(f.name):
-                out.append(Part(display, display, "text", root=root.as_posix()))
-            elif blocksize is None or f.name.lower().endswith((".gz", ".zst")):
-                out.append(Part(display, display, "jsonl", stem=f.name.split(".")[0]))
+        for f, root in (pair for entry in self._entries[p] for pair in files(entry)):
+            name = PurePosixPath(f).name
+            if not is_jsonl(name):
+                out.append(Part(f, f, "text", root=root))
+            elif blocksize is None or name.lower().endswith((".gz", ".zst")):
+                out.append(Part(f, f, "jsonl", stem=name.split(".")[0]))
             else:
-                size = f.stat().st_size
-                starts = range(0, max(size, 1), blocksize)
-                out += [Part(display, display, "jsonl", stem=f.name.split(".")[0], start=s,
-                             end=min(s + blocksize, size) if s + blocksize < size else None)
+                length = size(f)
+                starts = range(0, max(length, 1), blocksize)
+                out += [Part(f, f, "jsonl", stem=name.split(".")[0], start=s,
+                             end=min(s + blocksize, length) if s + blocksize < length else None)
                         for s in starts]
         return out
 
@@ -332,7 +337,7 @@ def _range_lines(stream: BinaryIO, part: Part) -> Iterator[bytes]:
 
 def count_lines(part: Part) -> int:
     """How many lines start in a part's byte range (to number the lines of the next one)."""
-    with open_binary(Path(part.path)) as stream:
+    with open_binary(part.path) as stream:
         return sum(1 for _ in _range_lines(stream, part))
 
 
@@ -351,13 +356,13 @@ def numbered(parts: list[Part], counts: list[int]) -> list[Part]:
 def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
     """The documents and problems of one part, in order."""
     if part.kind == "text":
-        yield _file_document(Path(part.path), Path(part.root), part.display, max_bytes)
+        yield _file_document(part.path, part.root, part.display, max_bytes)
         return
-    try:
-        stream = open_binary(Path(part.path))
-    except OSError as exc:
-        yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
-        return
-    with stream:
+    with ExitStack() as stack:
+        try:
+            stream = stack.enter_context(open_binary(part.path))
+        except OSError as exc:
+            yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
+            return
         yield from _jsonl_records(_range_lines(stream, part), part.display, part.stem, fields, max_bytes,
                                   part.first_line)

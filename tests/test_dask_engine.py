@@ -260,3 +260,61 @@ def test_clean_on_dask_from_the_command_line_and_its_dry_run(cli, corpus, cluste
                       for line in p.read_text().splitlines()]
     refused = cli("clean", str(corpus), "--out", "-", "--engine", "dask", "--scheduler", cluster.scheduler_address)
     assert refused.returncode == 2 and refused.stderr.startswith("corpus-audit: error: ")
+
+
+def test_a_glob_gives_the_local_report_on_workers(corpus, cluster):
+    # A matched folder counts as given (its text files are named under it), so the glob's report
+    # is compared with the local engine's report of the same glob.
+    glob = str(corpus / "*")
+    local = json.loads(render(scan([glob], ScanSettings(jobs=1)), "json", "corpus"))
+    remote = json.loads(render(scan([glob], ScanSettings(engine="dask", scheduler=cluster.scheduler_address,
+                                                         blocksize=1500)), "json", "corpus"))
+    local.pop("generated"), remote.pop("generated")
+    assert remote == local
+    assert {d["origin"].split(":")[0].split("/")[-1] for d in local["documents"]} >= {"a.jsonl", "b.jsonl.gz", "p4.txt"}
+
+
+def test_a_memory_url_on_workers_in_this_process_gives_the_disk_report(corpus, local_report):
+    # fsspec's memory:// lives in one process: the worker is a thread here (processes=False),
+    # which still reads every byte range through fsspec, in the cluster's tasks. One worker with
+    # one thread, because memory:// hands every reader of a file the same file object.
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    root = f"/dask-{os.getpid()}"
+    for path in corpus.rglob("*"):
+        if path.is_file():
+            fs.pipe(f"{root}/{path.relative_to(corpus).as_posix()}", path.read_bytes())
+    try:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                      dashboard_address=None) as in_process:
+            settings = ScanSettings(engine="dask", scheduler=in_process.scheduler_address, blocksize=1500)
+            report = render(scan([f"memory:/{root}"], settings), "json", "corpus")
+    finally:
+        fs.rm(root, recursive=True)
+    data = json.loads(report.replace(f"memory:/{root}", str(corpus)))
+    data.pop("generated")
+    assert data == local_report
+
+
+def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_doc):
+    # Which documents to re-read travels to the workers; past 100 kB (a few thousand candidates)
+    # it once reached the scheduler in a form it rejected, which small test corpora never showed.
+    from audit.dask_engine import DaskEngine
+    from audit.readers import Corpus, count_lines, numbered
+    from audit.rules import load_rules
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Story number {i}.\nIts second line."}) + "\n"
+                            for i in range(4000)), encoding="utf-8")
+    corpus = Corpus([str(path)])
+    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1) for i in range(4000)]
+    engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    try:
+        parts = corpus.parts(20_000)
+        engine.parts = numbered(parts, [count_lines(p) for p in parts])
+        load = engine.loader(corpus, load_rules(), summaries)
+        bodies = dict(load(set(range(0, 4000, 2)) | {3999}))
+    finally:
+        engine.close()
+    assert sorted(bodies) == list(range(0, 4000, 2)) + [3999]
+    assert bodies[3998] == ["Story number 3998.", "Its second line."]

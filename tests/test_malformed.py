@@ -107,13 +107,15 @@ def test_symlink_loops_and_unreadable_files(tmp_path, monkeypatch):
     os.symlink(".", tmp_path / "again")
     secret = tmp_path / "secret.txt"
     secret.write_text("Hidden.")
-    real_read = type(secret).read_bytes
+    import audit.readers
+    real_read = audit.readers.read_bytes
 
-    def read_bytes(self):
-        if self.name == "secret.txt":
+    def read_bytes(path):
+        # The tests run as root, whom file modes do not stop: the refusal is simulated.
+        if path.endswith("secret.txt"):
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
-    monkeypatch.setattr(type(secret), "read_bytes", read_bytes)
+        return real_read(path)
+    monkeypatch.setattr(audit.readers, "read_bytes", read_bytes)
     records = {str(r.origin).split("/")[-1]: r for r in Corpus([str(tmp_path)])}
     assert records["ok.txt"].text == "Readable text."
     assert records["secret.txt"].message == "cannot read file: Permission denied"

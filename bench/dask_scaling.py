@@ -1,0 +1,230 @@
+"""Time one scan serially, on the local process pool and on Dask with 1 and 2 workers, stage by stage.
+
+The corpus is bench/dedup_memory.py's planted one (bench/synthetic.py documents, about 2.5 KB
+each, every tenth a 3%-edited copy of the one five before it), written once as one JSON Lines file
+and read in byte ranges of ``--blocksize``. Each run is a fresh Python process (so peak memory is
+its own), and the configurations take turns round by round, so the machine's noise hits them
+alike; the table gives the median over rounds. Stages are timed around the library's own
+functions (nothing is re-implemented here):
+
+- start-up: Dask's LocalCluster started and joined (the local pool starts inside the analysis);
+- analysis: reading and per-document work, up to the last summary the client receives;
+- corpus pass: LSH candidates and verification (``find_duplicates``), then template lines;
+- report: the JSON report rendered.
+
+Weighed for the Dask runs: the summaries the client receives, the band keys it sends out, the
+shuffle rows the workers exchange, the pairs that come back, and the bodies re-read for
+verification, per document; and each worker process's peak resident memory.
+
+    python bench/dask_scaling.py --docs 20000 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import pickle
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dedup_memory import Planted  # noqa: E402
+from synthetic import CHUNK  # noqa: E402
+
+CONFIGS = {"serial": ("local", 1), "pool-2": ("local", 2), "dask-1": ("dask", 1), "dask-2": ("dask", 2)}
+SOURCES = 20
+
+
+def write_corpus(path: Path, docs: int) -> None:
+    corpus = Planted(docs)
+    with open(path, "w", encoding="utf-8") as out:
+        for k in range((docs + CHUNK - 1) // CHUNK):
+            for j, text in enumerate(corpus.chunk(k)):
+                i = k * CHUNK + j
+                out.write(json.dumps({"id": f"d{i}", "source": f"outlet{i % SOURCES}", "text": text}) + "\n")
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one_run(config: str, path: str, blocksize: int) -> dict[str, Any]:
+    """One scan in this process; returns its stage times, weights and peak memory."""
+    from audit.formats import render
+    from audit.settings import ScanSettings
+
+    # The module, not the function `audit.scan` that the package exports under the same name.
+    scan_module = importlib.import_module("audit.scan")
+    engine, workers = CONFIGS[config]
+    marks: dict[str, float] = {}
+    out: dict[str, Any] = {"config": config}
+    cluster = client = None
+    t0 = time.perf_counter()
+    if engine == "dask":
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None)
+        client = Client(cluster)
+        out["startup_s"] = time.perf_counter() - t0
+        settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+        _weigh(out)
+    else:
+        out["startup_s"] = 0.0
+        settings = ScanSettings(jobs=workers)
+
+    # Stage boundaries: the corpus pass's two functions, wrapped where scan_corpus calls them.
+    find, templates = scan_module.find_duplicates, scan_module.add_template_findings
+
+    def timed_find(*a: Any, **k: Any) -> Any:
+        marks["analysis_end"] = time.perf_counter()
+        try:
+            return find(*a, **k)
+        finally:
+            marks["lsh_end"] = time.perf_counter()
+
+    def timed_templates(*a: Any, **k: Any) -> Any:
+        try:
+            return templates(*a, **k)
+        finally:
+            marks["templates_end"] = time.perf_counter()
+
+    scan_module.find_duplicates, scan_module.add_template_findings = timed_find, timed_templates
+    t1 = time.perf_counter()
+    result = scan_module.scan([path], settings)
+    t2 = time.perf_counter()
+    report = render(result, "json", "bench")
+    t3 = time.perf_counter()
+    out.update(analysis_s=marks["analysis_end"] - t1, lsh_verify_s=marks["lsh_end"] - marks["analysis_end"],
+               templates_s=marks["templates_end"] - marks["lsh_end"], rest_s=t2 - marks["templates_end"],
+               report_s=t3 - t2, documents=len(result.documents), clusters=len(result.clusters),
+               pairs=len(result.duplicate_pairs), report_bytes=len(report.encode()), findings=len(result.findings),
+               # The rules' time limit is wall-clock: on a crowded machine a search can run out of it.
+               rule_gave_up=sum(f.message.startswith("Rule gave up") for f in result.findings))
+    out["client_peak_mib"] = _peak_mib()
+    out["cpu_s_client"] = time.process_time()
+    if client is not None:
+        out["worker_peak_mib"] = sorted(client.run(_peak_mib).values())
+        out["worker_cpu_s"] = sorted(client.run(time.process_time).values())
+        out["worker_transfer_bytes"] = sum(client.run(_transferred).values())
+        client.close()
+        cluster.close()
+    else:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["worker_peak_mib"] = [children.ru_maxrss / 1024] if workers > 1 else []
+        out["worker_cpu_s"] = [children.ru_utime + children.ru_stime] if workers > 1 else []
+    return out
+
+
+def _transferred(dask_worker: Any = None) -> int:
+    """Bytes this worker sent to other workers (Dask's own count)."""
+    return int(getattr(dask_worker, "transfer_outgoing_bytes_total", 0))
+
+
+def _weigh(out: dict[str, Any]) -> None:
+    """Record what the Dask engine sends between client and workers, by wrapping its functions."""
+    import audit.dask_engine as de
+
+    weights = out.setdefault("weights", {"summaries": 0, "band_keys": 0, "shuffle_rows": 0, "pairs": 0,
+                                         "bodies": 0, "documents": 0})
+    in_order, pairs, loader = de._in_order, de.DaskEngine.pairs, de.DaskEngine.loader
+
+    def weighed_in_order(futures: list) -> Any:
+        for record in in_order(futures):
+            weights["summaries"] += len(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+            weights["documents"] += 1
+            yield record
+
+    def weighed_pairs(self: Any, keys: Any, window: int) -> Any:
+        found = pairs(self, keys, window)
+        weights["band_keys"] += int(keys.nbytes)
+        # _split's rows: band, key and row id, 8 bytes each, one row per band per document.
+        weights["shuffle_rows"] += int(keys.size) * 24
+        weights["pairs"] += int(found.nbytes)
+        return found
+
+    def weighed_loader(self: Any, *a: Any) -> Any:
+        load = loader(self, *a)
+
+        def counted(needed: set[int]) -> Any:
+            for i, body in load(needed):
+                weights["bodies"] += len(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
+                yield i, body
+        return counted
+
+    de._in_order, de.DaskEngine.pairs, de.DaskEngine.loader = weighed_in_order, weighed_pairs, weighed_loader
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--blocksize", type=int, default=4 * 1024 * 1024)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="Also write every run's figures to this file.")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.one, args.path, args.blocksize)))
+        return
+    configs = args.configs.split(",")
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "corpus.jsonl"
+        t = time.perf_counter()
+        write_corpus(path, args.docs)
+        print(f"corpus: {args.docs:,} documents, {path.stat().st_size / 2**20:.1f} MiB, written in "
+              f"{time.perf_counter() - t:.0f} s; blocksize {args.blocksize:,} bytes; load {os.getloadavg()}",
+              flush=True)
+        for r in range(args.rounds):
+            for config in configs:
+                done = subprocess.run([sys.executable, __file__, "--one", config, "--path", str(path),
+                                       "--blocksize", str(args.blocksize)], capture_output=True, text=True)
+                if done.returncode:
+                    sys.exit(f"{config} failed:\n{done.stderr[-3000:]}")
+                run = json.loads(done.stdout.strip().splitlines()[-1])
+                run["round"], run["load"] = r, os.getloadavg()[0]
+                runs.append(run)
+                print(json.dumps(run), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1))
+    summarize(runs, configs, args.docs)
+
+
+def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None:
+    stages = ["startup_s", "analysis_s", "lsh_verify_s", "templates_s", "report_s"]
+    print("\n| configuration | start-up | analysis | LSH + verification | template lines | report | total (no start-up) | peak MiB per worker | client peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    medians: dict[str, float] = {}
+    for config in configs:
+        mine = [r for r in runs if r["config"] == config]
+        med = {s: statistics.median(r[s] for r in mine) for s in stages}
+        total = statistics.median(sum(r[s] for s in stages[1:]) + r["rest_s"] for r in mine)
+        medians[config] = total
+        workers = ", ".join(f"{m:.0f}" for m in max((r["worker_peak_mib"] for r in mine), key=lambda w: sum(w) if w else 0)) or "-"
+        print(f"| {config} | " + " | ".join(f"{med[s]:.1f} s" for s in stages) +
+              f" | {total:.1f} s | {workers} | {max(r['client_peak_mib'] for r in mine):.0f} |")
+    if "serial" in medians:
+        print("\nspeedup over serial (median totals, start-up excluded): " +
+              ", ".join(f"{c} {medians['serial'] / medians[c]:.2f}x" for c in configs if c != "serial"))
+    weighed = [r for r in runs if "weights" in r]
+    if weighed:
+        w = weighed[-1]["weights"]
+        n = max(1, w["documents"])
+        print("\nbytes per document (last Dask run): " + ", ".join(f"{k} {v / n:,.0f}" for k, v in w.items() if k != "documents"))
+        for r in weighed:
+            print(f"{r['config']} round {r['round']}: worker-to-worker transfer {r['worker_transfer_bytes'] / docs:,.0f} B/doc, "
+                  f"worker CPU {r['worker_cpu_s']}, client CPU {r['cpu_s_client']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
