@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from audit.errors import AuditError, InputError
+from audit.locations import has_glob, is_url, locate
 from audit.normalize import repair
 from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
 from audit.records import Document, Finding, InputProblem
@@ -157,6 +158,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
         from audit.dask_clean import clean_on_cluster
 
         return clean_on_cluster(paths, out, settings, fields, log, dry_run, log_stream, progress, keep_duplicates)
+    paths = _inputs(paths)
     if not dry_run:
         check_targets(paths, out)
         if out == "-" and log is None:
@@ -235,6 +237,24 @@ def _checked_items(corpus: Corpus) -> Iterator[tuple[str, Document | InputProble
     for source_path, record in corpus.items():
         for checked_record in checked([record], seen):
             yield source_path, checked_record
+
+
+def _inputs(paths: list[str]) -> list[str]:
+    """The inputs of a local run, each in its own form: a glob stands for its matches (each then
+    an input of its own, as if named), and a folder behind a URL is refused, since its files
+    would have no place of their own in the output (a file behind a URL is cleaned like a file).
+    """
+    out = []
+    for p in paths:
+        if p == "-" or not (has_glob(p) or is_url(p)):
+            out.append(p)
+            continue
+        for entry in locate(p):
+            if entry.folder and is_url(entry.path):
+                raise InputError(f"{entry.path}: a remote folder is cleaned with --engine dask (a folder of parts); "
+                                 "locally, give its files or a glob of them")
+            out.append(entry.path)
+    return out
 
 
 def check_targets(paths: list[str], out: str) -> None:

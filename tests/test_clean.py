@@ -223,3 +223,21 @@ def test_a_jsonl_file_whose_records_all_go_is_still_written_empty(tmp_path):
     assert (tmp_path / "out" / "a.jsonl").read_text().count("\n") == 1
     with gzip.open(tmp_path / "out" / "b.jsonl.gz", "rt") as f:
         assert f.read() == ""
+
+
+def test_a_glob_is_cleaned_as_its_matches_and_a_remote_folder_is_refused(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in (("a.jsonl", STORY), ("b.jsonl", OTHER)):
+        (folder / name).write_text(json.dumps({"id": name, "text": text + "\nShare this article"}) + "\n")
+    summary = clean([str(folder / "*.jsonl")], str(tmp_path / "out"), ScanSettings(jobs=1))
+    # Each match is an input of its own: a folder holding one output per input.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.jsonl", "b.jsonl"]
+    assert summary.lines_removed == 2
+    fsspec = pytest.importorskip("fsspec")
+    with fsspec.open("memory://remote/x.jsonl", "w") as f:
+        f.write(json.dumps({"id": "x", "text": OTHER}) + "\n")
+    with pytest.raises(InputError, match="a remote folder is cleaned with --engine dask"):
+        clean(["memory://remote"], str(tmp_path / "out2"), ScanSettings(jobs=1))
+    summary = clean(["memory://remote/x.jsonl"], str(tmp_path / "x.jsonl"), ScanSettings(jobs=1))
+    assert summary.documents == 1 and json.loads((tmp_path / "x.jsonl").read_text())["id"] == "x"
