@@ -31,6 +31,21 @@ from audit.index import (IndexParams, IndexStats, Item, Pending, Sink, Verdict, 
 
 #: Seconds a writer waits for another process's batch to commit before giving up.
 BUSY_TIMEOUT = 300.0
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode. Changing the journal mode needs the database to itself, and
+    SQLite answers "database is locked" at once, without its busy handler, while another process
+    opens the same new index: so wait for it here, as long as any writer waits."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 #: Host parameters per statement (SQLite allows 32766 since 3.32; this stays far below).
 _CHUNK = 900
 #: Items removed per transaction when expiring, so other writers wait little.
@@ -74,7 +89,7 @@ class SqliteIndex:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the hot top of the B-trees
             # A batch dirties a page per band entry (band keys are random): checkpointing every
