@@ -27,7 +27,7 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
-from audit.similarity import Loader, find_duplicates
+from audit.similarity import Loader, PassageKeys, find_duplicates
 from audit.templates import copy_groups, count_templates
 from audit.thresholds import decide
 
@@ -247,12 +247,16 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
-        for summary in engine.summaries(corpus, analyzer, problems):
-            summaries.append(summary)
-            if progress is not None:
-                progress(len(summaries))
-        load = engine.loader(corpus, rules, summaries)
-        duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs)
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys:
+            for summary in engine.summaries(corpus, analyzer, problems):
+                # The passages' keys go to disk: they are most of a summary's bytes.
+                passage_keys.add(len(summaries), summary.passage_keys)
+                summary.passage_keys = None
+                summaries.append(summary)
+                if progress is not None:
+                    progress(len(summaries))
+            load = engine.loader(corpus, rules, summaries)
+            duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys)
         add_template_findings(summaries, duplicates.clusters, settings, load)
     finally:
         if own:
