@@ -46,7 +46,7 @@ from audit.analyze import Analyzer, prepare  # noqa: E402
 from audit.lines import SIGNALS  # noqa: E402
 from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.rules import load_rules  # noqa: E402
-from audit.scan import add_template_findings  # noqa: E402
+from audit.scan import add_template_findings, share_strings  # noqa: E402
 from audit.settings import ScanSettings  # noqa: E402
 from audit.similarity import PassageKeys, find_duplicates  # noqa: E402
 
@@ -140,6 +140,11 @@ def breakdown(args: argparse.Namespace) -> None:
     tracemalloc.start()
     summaries = _summaries(docs, analyzer)
     del docs
+    # As the scan keeps them: passage keys on disk, repeated strings shared.
+    seen: dict[str, str] = {}
+    for s in summaries:
+        s.passage_keys = None
+        share_strings(s, seen)
     gc.collect()
     before = tracemalloc.get_traced_memory()[0]
     total = 0.0
@@ -179,6 +184,7 @@ def corpus_stage(args: argparse.Namespace) -> None:
     bodies = [prepare(d, analyzer.rules, settings.lines, frozenset()).body for d in docs]
     del docs
     rng = np.random.default_rng(7)
+    seen: dict[str, str] = {}
     summaries: list[DocumentSummary] = []
     started = time.perf_counter()
     with PassageKeys(settings.similarity.passage_bands) as keys:
@@ -187,13 +193,15 @@ def corpus_stage(args: argparse.Namespace) -> None:
             if i % args.sample == 0:
                 mask = int(rng.integers(1, 2 ** 63))
             keys.add(i, _masked(s.passage_keys, mask))
-            # Fresh objects (strings included), as each document's analysis makes its own.
+            # Fresh objects (strings included), as each document's analysis makes its own; then
+            # shared as the scan shares them.
             source, findings, readability, tone = pickle.loads(pickle.dumps((s.source, s.findings, s.readability, s.tone)))
             summaries.append(DocumentSummary(
                 f"doc-{i:07d}", source, Origin("corpus.jsonl", i + 1), s.lines, s.text_lines, s.words, s.chars,
                 findings, readability, tone, _masked(s.signature, mask), s.passages.copy(), None, s.date,
                 np.sort(_masked(s.anchors, mask)), _masked(s.line_keys, mask),
                 None if s.prose_keys is None else np.sort(_masked(s.prose_keys, mask))))
+            share_strings(summaries[-1], seen)
         built = time.perf_counter()
         print(f"{args.docs:,} summaries ({args.docs // args.sample:,} replicas of {args.sample:,} analyzed) "
               f"in {built - started:.0f} s; peak so far {peak():,.0f} MiB", flush=True)
