@@ -36,8 +36,12 @@ def generated_at() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def to_json(result: ScanResult) -> dict[str, Any]:
-    """The JSON contract: see DESIGN.md."""
+#: The contract's long lists: rendered one item at a time (see :func:`render_json`).
+LISTS = ("documents", "findings", "duplicate_pairs", "clusters", "passage_pairs")
+
+
+def _fields(result: ScanResult) -> dict[str, Any]:
+    """The contract's fields in order, the long lists as iterators of their items."""
     return {
         "version": __version__,
         "generated": generated_at(),
@@ -46,13 +50,18 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
         "summary": summarize(result),
-        "documents": [_document_json(d) for d in result.documents],
-        "findings": [f.to_json() for f in result.findings],
-        "duplicate_pairs": [p.to_json() for p in result.duplicate_pairs],
-        "clusters": [c.to_json() for c in result.clusters],
-        "passage_pairs": [p.to_json() for p in result.passage_pairs],
+        "documents": (_document_json(d) for d in result.documents),
+        "findings": (f.to_json() for f in result.findings),
+        "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
+        "clusters": (c.to_json() for c in result.clusters),
+        "passage_pairs": (p.to_json() for p in result.passage_pairs),
         "source_pairs": [g.to_json() for g in source_pairs(result)],
     }
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    """The JSON contract: see DESIGN.md."""
+    return {key: list(value) if key in LISTS else value for key, value in _fields(result).items()}
 
 
 def _document_json(d: DocumentSummary) -> dict[str, Any]:
@@ -68,7 +77,25 @@ def _document_json(d: DocumentSummary) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult) -> str:
-    return json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+    """``json.dumps(to_json(result), ensure_ascii=False, indent=2)`` and a newline, made without the
+    tree of the whole report: the long lists are dumped one item at a time and indented (a JSON
+    string holds no raw newline), which keeps a million documents' report to its text."""
+    pieces = ["{"]
+    fields = list(_fields(result).items())
+    for n, (key, value) in enumerate(fields):
+        pieces.append(f"\n  {json.dumps(key)}: ")
+        if key in LISTS:
+            first = True
+            for item in value:
+                pieces.append(("[\n    " if first else ",\n    ")
+                              + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    "))
+                first = False
+            pieces.append("[]" if first else "\n  ]")
+        else:
+            pieces.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        pieces.append("," if n < len(fields) - 1 else "")
+    pieces.append("\n}\n")
+    return "".join(pieces)
 
 
 def cell(text: Any) -> str:
