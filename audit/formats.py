@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from audit.annotations import render_github, render_text
 from audit.junit import render_junit
 from audit.records import ScanResult
-from audit.report import render_json, render_markdown
+from audit.report import json_pieces, render_markdown
 from audit.sarif import render_sarif
 
 #: The formats, people's first.
@@ -16,14 +16,18 @@ FORMATS = ("markdown", "text", "json", "github", "sarif", "junit")
 DOCUMENT_FORMATS = ("json", "sarif", "junit")
 
 
-def render(result: ScanResult, fmt: str, title: str, notes: Sequence[str] = ()) -> str:
-    """The report in format `fmt`; `notes` (paragraphs for people) go into the Markdown one."""
+def render(result: ScanResult, fmt: str, title: str, notes: Sequence[str] = ()) -> str | Iterator[str]:
+    """The report in format `fmt`; `notes` (paragraphs for people) go into the Markdown one.
+
+    JSON comes in pieces, for :func:`audit.output.write_atomic` to write as they come: a large
+    corpus's report is never whole in memory.
+    """
     if fmt == "markdown":
         return render_markdown(result, title, notes)
     if fmt == "text":
         return render_text(result)
     if fmt == "json":
-        return render_json(result)
+        return json_pieces(result)
     if fmt == "github":
         return render_github(result)
     if fmt == "sarif":

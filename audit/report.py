@@ -11,7 +11,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from audit import __version__
@@ -36,7 +36,7 @@ def generated_at() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-#: The contract's long lists: rendered one item at a time (see :func:`render_json`).
+#: The contract's long lists: rendered one item at a time (see :func:`json_pieces`).
 LISTS = ("documents", "findings", "duplicate_pairs", "clusters", "passage_pairs")
 
 
@@ -76,26 +76,30 @@ def _document_json(d: DocumentSummary) -> dict[str, Any]:
     }
 
 
-def render_json(result: ScanResult) -> str:
-    """``json.dumps(to_json(result), ensure_ascii=False, indent=2)`` and a newline, made without the
-    tree of the whole report: the long lists are dumped one item at a time and indented (a JSON
-    string holds no raw newline), which keeps a million documents' report to its text."""
-    pieces = ["{"]
+def json_pieces(result: ScanResult) -> Iterator[str]:
+    """The text of ``json.dumps(to_json(result), ensure_ascii=False, indent=2)`` and a newline, in
+    pieces, made without the tree of the whole report: the long lists are dumped one item at a
+    time and indented (a JSON string holds no raw newline). Written out as they come, a million
+    documents' report never needs its whole text in memory."""
+    yield "{"
     fields = list(_fields(result).items())
     for n, (key, value) in enumerate(fields):
-        pieces.append(f"\n  {json.dumps(key)}: ")
+        yield f"\n  {json.dumps(key)}: "
         if key in LISTS:
             first = True
             for item in value:
-                pieces.append(("[\n    " if first else ",\n    ")
-                              + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    "))
+                yield ("[\n    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
                 first = False
-            pieces.append("[]" if first else "\n  ]")
+            yield "[]" if first else "\n  ]"
         else:
-            pieces.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-        pieces.append("," if n < len(fields) - 1 else "")
-    pieces.append("\n}\n")
-    return "".join(pieces)
+            yield json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield "," if n < len(fields) - 1 else ""
+    yield "\n}\n"
+
+
+def render_json(result: ScanResult) -> str:
+    """The JSON report (see :func:`json_pieces`)."""
+    return "".join(json_pieces(result))
 
 
 def cell(text: Any) -> str:

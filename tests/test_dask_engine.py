@@ -74,7 +74,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _json(corpus: Path, settings: ScanSettings) -> dict:
-    data = json.loads(render(scan([str(corpus)], settings), "json", "corpus"))
+    data = json.loads("".join(render(scan([str(corpus)], settings), "json", "corpus")))
     data.pop("generated")
     return data
 
