@@ -215,8 +215,7 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
     found = [np.zeros((0, 2), dtype=np.int64)]
     for b in range(keys.bands):
         found.append(pairer(keys.band(b)[:, None], MAX_PAIRS_PER_KEY))
-    pairs = np.concatenate(found)
-    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+    pairs = unique_pairs(np.concatenate(found))
     names: dict[str, int] = {}
     source = np.array([names.setdefault(s.source, len(names)) for s in summaries], dtype=np.int64)
     a, b = owners[pairs[:, 0]], owners[pairs[:, 1]]
