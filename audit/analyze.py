@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from audit import lexicon, passages, readability, sentences, tone
 from audit import lines as line_stats
+from audit.lsh import band_keys
 from audit.minhash import Signer
 from audit.normalize import Repair, repair, words
 from audit.records import Document, DocumentSummary, Finding
@@ -188,6 +189,9 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     signed = analyzer.signer.sign_texts(texts, sim.shingle_size, sim.anchor_every)
     passage_signed = analyzer.signer.sign_texts(
         [passages.text(b, p) for b, us in zip(bodies, units) for p in us], sim.passage_shingle_size)
+    # Passages are compared by their band keys only (verification re-reads the text): a quarter
+    # of the bytes of their signatures.
+    passage_keys = band_keys(passage_signed.signatures, sim.passage_bands, sim.passage_rows)
     out = []
     first = 0
     for i, (doc, prep, us) in enumerate(zip(docs, prepared, units)):
@@ -212,8 +216,8 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
                                     settings.quoted_weight) if settings.tone else None,
             signature=signed.signatures[i].copy() if compared_words else None,
             anchors=signed.anchors_of(i).copy(),
-            passages=us,
-            passage_signatures=passage_signed.signatures[first:first + len(us)].copy(),
+            passages=passages.table(us),
+            passage_keys=passage_keys[first:first + len(us)].copy(),
             date=_published(doc),
             line_keys=keys,
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,

@@ -27,7 +27,7 @@ from audit.dedup import BATCH_SIZE, index_stats, render_stats
 from audit.dedup import THRESHOLD as DEDUP_THRESHOLD
 from audit.dedup import run as run_dedup
 from audit.errors import AuditError
-from audit.formats import DOCUMENT_FORMATS, FORMATS, render
+from audit.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.index import parse_window
 
 from audit.lines import SIGNALS
@@ -290,7 +290,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
         progress.close()
     name = Corpus(list(paths), fields).name
     if fmt != "markdown":
-        write_atomic(output or "-", render(result, fmt, name))
+        write_atomic(output or "-", render_pieces(result, fmt, name))
     else:
         target = output or f"reports/{name}.md"
         write_atomic(target, render_markdown(result, name))
@@ -339,7 +339,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     result = outcome.result
     name = Corpus(list(paths), fields).name
     notes = [outcome.baseline_note()] if outcome.baseline else []
-    text = render(result, fmt, name, notes)
+    text = render_pieces(result, fmt, name, notes)
     verdict = outcome.verdict_line()
     target = output or "-"
     if target != "-":
@@ -356,7 +356,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         click.echo(f"corpus-audit: wrote baseline {write_baseline}", err=True)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
-        markdown = text if fmt == "markdown" else render(result, "markdown", name, notes)
+        markdown = render(result, "markdown", name, notes)
         if step_summary.append(summary_file, markdown):
             click.echo("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit", err=True)
     report_input_errors(result)

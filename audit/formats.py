@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from audit.annotations import render_github, render_text
 from audit.junit import render_junit
 from audit.records import ScanResult
-from audit.report import render_json, render_markdown
+from audit.report import json_pieces, render_markdown
 from audit.sarif import render_sarif
 
 #: The formats, people's first.
@@ -17,17 +17,24 @@ DOCUMENT_FORMATS = ("json", "sarif", "junit")
 
 
 def render(result: ScanResult, fmt: str, title: str, notes: Sequence[str] = ()) -> str:
-    """The report in format `fmt`; `notes` (paragraphs for people) go into the Markdown one."""
-    if fmt == "markdown":
-        return render_markdown(result, title, notes)
-    if fmt == "text":
-        return render_text(result)
+    """The report in format `fmt`, whole; `notes` (paragraphs for people) go into the Markdown one."""
+    return "".join(render_pieces(result, fmt, title, notes))
+
+
+def render_pieces(result: ScanResult, fmt: str, title: str, notes: Sequence[str] = ()) -> Iterator[str]:
+    """The report in format `fmt` in pieces, for :func:`audit.output.write_atomic` to write as they
+    come: JSON comes an item at a time, so a large corpus's report is never whole in memory."""
     if fmt == "json":
-        return render_json(result)
-    if fmt == "github":
-        return render_github(result)
-    if fmt == "sarif":
-        return render_sarif(result)
-    if fmt == "junit":
-        return render_junit(result, title)
-    raise ValueError(f"unknown format {fmt!r}")
+        yield from json_pieces(result)
+    elif fmt == "markdown":
+        yield render_markdown(result, title, notes)
+    elif fmt == "text":
+        yield render_text(result)
+    elif fmt == "github":
+        yield render_github(result)
+    elif fmt == "sarif":
+        yield render_sarif(result)
+    elif fmt == "junit":
+        yield render_junit(result, title)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")

@@ -7,6 +7,8 @@ still be found in another outlet's copy.
 
 from __future__ import annotations
 
+import numpy as np
+
 from audit import sentences
 from audit.normalize import words
 from audit.records import Passage
@@ -15,6 +17,15 @@ from audit.records import Passage
 def text(lines: list[str], passage: Passage) -> str:
     """The text of a passage."""
     return lines[passage.line - 1][passage.start:passage.end]
+
+
+def table(passages: list[Passage]) -> np.ndarray:
+    """Where the passages are, compactly: one row (line, start, end) per passage (int32).
+
+    >>> table([Passage(0, 2, 5, 40, 7)]).tolist()
+    [[2, 5, 40]]
+    """
+    return np.array([(p.line, p.start, p.end) for p in passages], dtype=np.int32).reshape(len(passages), 3)
 
 
 def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> list[Passage]:

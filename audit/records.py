@@ -47,7 +47,7 @@ class InputProblem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One observation about a document; every stage reports through this one type."""
 
@@ -78,7 +78,7 @@ class Finding:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Readability:
     """Readability of one document: the combined grade and textstat's five formulas."""
 
@@ -99,7 +99,7 @@ class Readability:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceTone:
     """Tone of one sentence: a score in [0, 1] and the words that drive it."""
 
@@ -112,7 +112,7 @@ class SentenceTone:
         return {"line": self.line, "score": self.score, "evidence": self.evidence, "text": self.text}
 
 
-@dataclass
+@dataclass(slots=True)
 class Tone:
     """Tone of one document: a summary score, its signals and its most loaded sentences."""
 
@@ -145,7 +145,8 @@ class Passage:
 class DocumentSummary:
     """Everything the corpus pass needs of one document: compact, with no copy of its text.
 
-    Slots, not a ``__dict__``: a million summaries are held at once (bench/dedup_memory.py).
+    Slots, not a ``__dict__``, and NumPy arrays, not lists of objects: a million summaries are
+    held at once (bench/scan_memory.py).
     """
 
     id: str
@@ -161,9 +162,13 @@ class DocumentSummary:
     tone: Tone | None
     #: MinHash signature of the whole document (uint32 values), or None when it has no words.
     signature: Any
-    passages: list[Passage]
-    #: MinHash signatures of the passages, one row per passage (a 2-D uint32 array).
-    passage_signatures: Any
+    #: Where each passage is: one row (line, start, end) per passage, in passage order (an int32
+    #: array of shape (passages, 3)); verification re-reads the text.
+    passages: Any
+    #: The LSH band keys of the passages' MinHash signatures, one row per passage (a uint64 array
+    #: of shape (passages, passage_bands)): all that finding candidate passages needs. The scan
+    #: moves them to disk (:class:`audit.similarity.PassageKeys`) and sets this to None.
+    passage_keys: Any
     #: When the document was published (the record's `date` field, as given), if known.
     date: str | None = None
     #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),

@@ -11,7 +11,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from audit import __version__
@@ -36,8 +36,12 @@ def generated_at() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def to_json(result: ScanResult) -> dict[str, Any]:
-    """The JSON contract: see DESIGN.md."""
+#: The contract's long lists: rendered one item at a time (see :func:`json_pieces`).
+LISTS = ("documents", "findings", "duplicate_pairs", "clusters", "passage_pairs")
+
+
+def _fields(result: ScanResult) -> dict[str, Any]:
+    """The contract's fields in order, the long lists as iterators of their items."""
     return {
         "version": __version__,
         "generated": generated_at(),
@@ -46,13 +50,18 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
         "summary": summarize(result),
-        "documents": [_document_json(d) for d in result.documents],
-        "findings": [f.to_json() for f in result.findings],
-        "duplicate_pairs": [p.to_json() for p in result.duplicate_pairs],
-        "clusters": [c.to_json() for c in result.clusters],
-        "passage_pairs": [p.to_json() for p in result.passage_pairs],
+        "documents": (_document_json(d) for d in result.documents),
+        "findings": (f.to_json() for f in result.findings),
+        "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
+        "clusters": (c.to_json() for c in result.clusters),
+        "passage_pairs": (p.to_json() for p in result.passage_pairs),
         "source_pairs": [g.to_json() for g in source_pairs(result)],
     }
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    """The JSON contract: see DESIGN.md."""
+    return {key: list(value) if key in LISTS else value for key, value in _fields(result).items()}
 
 
 def _document_json(d: DocumentSummary) -> dict[str, Any]:
@@ -67,8 +76,30 @@ def _document_json(d: DocumentSummary) -> dict[str, Any]:
     }
 
 
+def json_pieces(result: ScanResult) -> Iterator[str]:
+    """The text of ``json.dumps(to_json(result), ensure_ascii=False, indent=2)`` and a newline, in
+    pieces, made without the tree of the whole report: the long lists are dumped one item at a
+    time and indented (a JSON string holds no raw newline). Written out as they come, a million
+    documents' report never needs its whole text in memory."""
+    yield "{"
+    fields = list(_fields(result).items())
+    for n, (key, value) in enumerate(fields):
+        yield f"\n  {json.dumps(key)}: "
+        if key in LISTS:
+            first = True
+            for item in value:
+                yield ("[\n    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                first = False
+            yield "[]" if first else "\n  ]"
+        else:
+            yield json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield "," if n < len(fields) - 1 else ""
+    yield "\n}\n"
+
+
 def render_json(result: ScanResult) -> str:
-    return json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+    """The JSON report (see :func:`json_pieces`)."""
+    return "".join(json_pieces(result))
 
 
 def cell(text: Any) -> str:

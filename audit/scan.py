@@ -27,7 +27,7 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
-from audit.similarity import Loader, find_duplicates
+from audit.similarity import Loader, PassageKeys, find_duplicates
 from audit.templates import copy_groups, count_templates
 from audit.thresholds import decide
 
@@ -192,6 +192,25 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
+def share_strings(summary: DocumentSummary, seen: dict[str, str]) -> None:
+    """Make the summary's strings that repeat across a corpus one object each, the one in `seen`.
+
+    Each summary comes from a worker with its own copies of its source, its findings' rule,
+    kind, severity and message, and its tone's evidence words (the same few thousand words
+    throughout a corpus); a million summaries would hold a million copies of each.
+    """
+    def one(text: str) -> str:
+        return seen.setdefault(text, text)
+
+    summary.source = one(summary.source)
+    for f in summary.findings:
+        f.kind, f.rule, f.severity, f.message = one(f.kind), one(f.rule), one(f.severity), one(f.message)
+    if summary.tone is not None:
+        summary.tone.evidence = [one(w) for w in summary.tone.evidence]
+        for sentence in summary.tone.sentences:
+            sentence.evidence = [one(w) for w in sentence.evidence]
+
+
 def add_template_findings(summaries: list[DocumentSummary], clusters: list[Cluster], settings: ScanSettings,
                           load: Loader) -> None:
     """Count template lines over the corpus and add a finding for each template line that no rule
@@ -247,12 +266,18 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
-        for summary in engine.summaries(corpus, analyzer, problems):
-            summaries.append(summary)
-            if progress is not None:
-                progress(len(summaries))
-        load = engine.loader(corpus, rules, summaries)
-        duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs)
+        seen: dict[str, str] = {}
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys:
+            for summary in engine.summaries(corpus, analyzer, problems):
+                # The passages' keys go to disk: they are most of a summary's bytes.
+                passage_keys.add(len(summaries), summary.passage_keys)
+                summary.passage_keys = None
+                share_strings(summary, seen)
+                summaries.append(summary)
+                if progress is not None:
+                    progress(len(summaries))
+            load = engine.loader(corpus, rules, summaries)
+            duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys)
         add_template_findings(summaries, duplicates.clusters, settings, load)
     finally:
         if own:

@@ -10,9 +10,11 @@ keeps one shared page template from chaining two stories together.
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +23,6 @@ from audit.analyze import body_text
 from audit.lsh import band_keys, local_pairs, runs, unique_pairs
 from audit.minhash import shingle_sets, shingles
 from audit.normalize import words
-from audit.passages import text as passage_text
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
 
@@ -130,20 +131,98 @@ def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
+class PassageKeys:
+    """The band keys of every passage of the corpus and whose they are, on disk: one file a column.
+
+    A million news articles have some twenty million passages, whose keys (25 bands of 8 bytes)
+    would outweigh every other part of the summaries together; candidates are found one band at
+    a time, so only one column is ever read back. Rows are added document by document, buffered
+    and appended to the files in blocks; use it as a context manager (the files are temporary).
+    """
+
+    #: Rows buffered before they are appended to the files.
+    BLOCK = 100_000
+
+    def __init__(self, bands: int) -> None:
+        self.bands = bands
+        self.rows = 0
+        self._dir = tempfile.TemporaryDirectory(prefix="corpus-audit-passages-")
+        # Columns 0..bands-1 hold the keys; then the document index and the passage index.
+        self._paths = [Path(self._dir.name) / f"{c}.bin" for c in range(bands + 2)]
+        self._pending: list[tuple[int, np.ndarray]] = []
+        self._pending_rows = 0
+
+    def __enter__(self) -> PassageKeys:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._dir.cleanup()
+
+    @classmethod
+    def of(cls, summaries: list[DocumentSummary], bands: int) -> PassageKeys:
+        """The keys held by the summaries (which keep them)."""
+        store = cls(bands)
+        for i, s in enumerate(summaries):
+            if s.passage_keys is not None:
+                store.add(i, s.passage_keys)
+        return store
+
+    def add(self, document: int, keys: np.ndarray) -> None:
+        """Append the keys of one document's passages (one row per passage, in passage order)."""
+        if not len(keys):
+            return
+        self._pending.append((document, keys))
+        self._pending_rows += len(keys)
+        if self._pending_rows >= self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([k for _, k in self._pending])
+        document = np.concatenate([np.full(len(k), d, dtype=np.int64) for d, k in self._pending])
+        passage = np.concatenate([np.arange(len(k), dtype=np.int64) for _, k in self._pending])
+        for c, column in enumerate([keys[:, b] for b in range(self.bands)] + [document, passage]):
+            with open(self._paths[c], "ab") as out:
+                np.ascontiguousarray(column).tofile(out)
+        self.rows += len(keys)
+        self._pending, self._pending_rows = [], 0
+
+    def _column(self, c: int, dtype: type) -> np.ndarray:
+        self._flush()
+        return np.fromfile(self._paths[c], dtype=dtype) if self._paths[c].exists() else np.zeros(0, dtype=dtype)
+
+    def band(self, b: int) -> np.ndarray:
+        """The keys of band `b`, one per passage row."""
+        return self._column(b, np.uint64)
+
+    def owners(self) -> np.ndarray:
+        """(document index, passage index) of each row, as an (rows, 2) array."""
+        return np.stack([self._column(self.bands, np.int64), self._column(self.bands + 1, np.int64)], axis=1)
+
+
 def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                       pairer: Pairer = local_pairs) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Pairs of passages ((document, passage), (document, passage)) from different sources."""
-    owners = [(i, p.index) for i, s in enumerate(summaries) for p in s.passages]
-    if not owners:
+                       pairer: Pairer = local_pairs, keys: PassageKeys | None = None) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Pairs of passages ((document, passage), (document, passage)) from different sources.
+
+    `keys` are the passages' band keys (by default those the summaries hold); the pairs of each
+    band are found apart, so only one band of keys is in memory at a time.
+    """
+    if keys is None:
+        with PassageKeys.of(summaries, settings.passage_bands) as held:
+            return passage_candidates(summaries, settings, pairer, held)
+    owners = keys.owners()
+    if not len(owners):
         return []
-    keys = _keys((s.passage_signatures[p.index] for s in summaries for p in s.passages), len(owners),
-                 settings.num_perm, settings.passage_bands, settings.passage_rows)
-    pairs = pairer(keys, MAX_PAIRS_PER_KEY)
-    out = []
-    for x, y in pairs.tolist():
-        a, b = owners[x], owners[y]
-        if a[0] != b[0] and summaries[a[0]].source != summaries[b[0]].source:
-            out.append((min(a, b), max(a, b)))
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for b in range(keys.bands):
+        found.append(pairer(keys.band(b)[:, None], MAX_PAIRS_PER_KEY))
+    pairs = unique_pairs(np.concatenate(found))
+    names: dict[str, int] = {}
+    source = np.array([names.setdefault(s.source, len(names)) for s in summaries], dtype=np.int64)
+    a, b = owners[pairs[:, 0]], owners[pairs[:, 1]]
+    apart = (a[:, 0] != b[:, 0]) & (source[a[:, 0]] != source[b[:, 0]])
+    out = [(min(x, y), max(x, y)) for x, y in zip(map(tuple, a[apart].tolist()), map(tuple, b[apart].tolist()))]
     return sorted(out)
 
 
@@ -296,15 +375,17 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
-                    pairer: Pairer = local_pairs) -> Duplicates:
+                    pairer: Pairer = local_pairs, passage_keys: PassageKeys | None = None) -> Duplicates:
     """Near-duplicate and contained documents, their clusters, and passages shared between sources.
+
+    `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
 
     Clusters are joined by union-find here, over the verified pairs: the edge list must fit in
     this process (each pair costs a few hundred bytes, so about ten million pairs per few GB).
     """
     doc_pairs = np.concatenate([document_candidates(summaries, settings, pairer),
                                 containment_candidates(summaries, settings)])
-    passage_pairs = passage_candidates(summaries, settings, pairer)
+    passage_pairs = passage_candidates(summaries, settings, pairer, passage_keys)
     passage_docs = {k[0] for pair in passage_pairs for k in pair}
     needed = set(doc_pairs.ravel().tolist()) | passage_docs
     sets: dict[int, np.ndarray] = {}
@@ -353,20 +434,20 @@ def shared_passages(candidates: list[tuple[tuple[int, int], tuple[int, int]]], s
     """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
     merged: dict[tuple[int, int, int, int], list] = {}
     for (i, pi), (j, pj) in candidates:
-        a, b = summaries[i].passages[pi], summaries[j].passages[pj]
-        text_a, text_b = passage_text(bodies[i], a), passage_text(bodies[j], b)
+        (line_a, start_a, end_a), (line_b, start_b, end_b) = summaries[i].passages[pi].tolist(), summaries[j].passages[pj].tolist()
+        text_a, text_b = bodies[i][line_a - 1][start_a:end_a], bodies[j][line_b - 1][start_b:end_b]
         similarity = exact_jaccard(set(shingles(words(text_a), settings.passage_shingle_size)),
                                    set(shingles(words(text_b), settings.passage_shingle_size)))
         if similarity < settings.min_passage_similarity:
             continue
-        key = (i, a.line, j, b.line)
+        key = (i, line_a, j, line_b)
         if key in merged:
             m = merged[key]
-            m[0], m[1] = min(m[0], a.start), max(m[1], a.end)
-            m[2], m[3] = min(m[2], b.start), max(m[3], b.end)
+            m[0], m[1] = min(m[0], start_a), max(m[1], end_a)
+            m[2], m[3] = min(m[2], start_b), max(m[3], end_b)
             m[4] = max(m[4], similarity)
         else:
-            merged[key] = [a.start, a.end, b.start, b.end, similarity]
+            merged[key] = [start_a, end_a, start_b, end_b, similarity]
     shared = []
     for (i, line_a, j, line_b), (sa, ea, sb, eb, similarity) in sorted(merged.items()):
         da, db = summaries[i], summaries[j]

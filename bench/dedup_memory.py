@@ -68,7 +68,7 @@ def main() -> None:
     settings = SimilaritySettings()
     signer = Signer(settings.num_perm, settings.seed)
     corpus = Planted(args.docs)
-    no_passages = np.zeros((0, settings.num_perm), dtype=np.uint32)
+    no_passages = np.zeros((0, settings.passage_bands), dtype=np.uint64)
     summaries: list[DocumentSummary] = []
     started = time.perf_counter()
     sign_seconds = 0.0
@@ -83,7 +83,7 @@ def main() -> None:
                 id=str(i), source="synthetic", origin=Origin("synthetic", i), lines=0, text_lines=0,
                 words=int(signed.words[j]), chars=len(texts[j]), findings=[], readability=None, tone=None,
                 signature=signed.signatures[j].copy(), anchors=signed.anchors_of(j).copy(), passages=[],
-                passage_signatures=no_passages))
+                passage_keys=no_passages))
     summarized = time.perf_counter()
     print(f"{args.docs:,} documents generated and signed in {summarized - started:.0f} s "
           f"(signing alone {sign_seconds:.0f} s); peak so far {peak_mib():,.0f} MiB", flush=True)

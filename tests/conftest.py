@@ -49,7 +49,7 @@ def doc(id: str, source: str, path: str | None = None, line: int | None = None, 
         readability = Readability(grade, 50.0, grade, grade, grade, 9.0, words=100, sentences=5, syllables=150, rare_words=10)
     return DocumentSummary(id, source, Origin(path or id, line), lines=text_lines, text_lines=text_lines,
                            words=100, chars=600, findings=[], readability=readability, tone=None,
-                           signature=None, passages=[], passage_signatures=None)
+                           signature=None, passages=[], passage_keys=None)
 
 
 def result_of(documents: list[DocumentSummary], findings: list[Finding] = (), clusters: list[Cluster] = (),

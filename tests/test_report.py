@@ -22,6 +22,13 @@ def test_json_contract_on_seeds(seeds, monkeypatch):
     assert set(pair["a"]) >= {"document", "lines", "text"} and "similarity" in pair
 
 
+def test_json_rendered_item_by_item_is_the_plain_dump(seeds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    result = scan([str(seeds)], ScanSettings(jobs=1))
+    assert result.findings and result.passage_pairs and not result.clusters  # full lists and an empty one
+    assert render_json(result) == json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+
+
 def test_reports_are_deterministic(seeds, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     first = scan([str(seeds)], ScanSettings(jobs=1))

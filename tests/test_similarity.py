@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+
 from audit.scan import scan
 from audit.settings import ScanSettings
 
@@ -178,3 +180,29 @@ def test_intersection_sizes_match_numpy():
     left, right = np.meshgrid(np.arange(len(sets)), np.arange(len(sets)))
     got = kernels.intersection_sizes(np.concatenate(sets), bounds, left.ravel(), right.ravel())
     assert got.tolist() == [len(np.intersect1d(sets[i], sets[j])) for i, j in zip(left.ravel(), right.ravel())]
+
+
+def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monkeypatch):
+    from audit.analyze import Analyzer
+    from audit.lsh import local_pairs
+    from audit.records import Document, Origin
+    from audit.rules import load_rules
+    from audit.similarity import MAX_PAIRS_PER_KEY, PassageKeys, passage_candidates
+
+    settings = quick()
+    analyzer = Analyzer(settings, load_rules(settings.rule_dirs))
+    texts = [STORY + "\n" + QUOTE, OTHER + "\n\n" + QUOTE.replace("told reporters", "said"), OTHER + "\n" + QUOTE,
+             STORY * 2 + "\n" + OTHER]
+    summaries = analyzer.batch([Document(str(i), f"s{i % 3}", t, Origin("x", i + 1)) for i, t in enumerate(texts)])
+    sim = settings.similarity
+    assert all(s.passage_keys.shape == (len(s.passages), sim.passage_bands) for s in summaries)
+    # What the whole (passages, bands) key array gives, paired in one call.
+    owners = [(i, p) for i, s in enumerate(summaries) for p in range(len(s.passages))]
+    together = local_pairs(np.concatenate([s.passage_keys for s in summaries]), MAX_PAIRS_PER_KEY).tolist()
+    expected = sorted((min(owners[x], owners[y]), max(owners[x], owners[y])) for x, y in together
+                      if summaries[owners[x][0]].source != summaries[owners[y][0]].source)
+    monkeypatch.setattr(PassageKeys, "BLOCK", 3)  # several blocks appended to the files
+    with PassageKeys.of(summaries, sim.passage_bands) as keys:
+        assert keys.owners().tolist() == [list(o) for o in owners] and keys.rows == len(owners)
+        found = passage_candidates(summaries, sim, keys=keys)
+    assert found and found == expected == passage_candidates(summaries, sim)
