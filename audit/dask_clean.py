@@ -20,9 +20,7 @@ import bisect
 import dataclasses
 import io
 import json
-import os
 import re
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -52,21 +50,6 @@ class PartPlan:
     unreadable: dict[tuple[str, int | None], str]
 
 
-def _write_whole(path: Path, data: str) -> None:
-    """Write under a temporary name beside `path`, then rename: the file is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: PartPlan, out: str | None,
                logs: str | None) -> tuple[CleanSummary, str, str | None]:
     """One task: clean one part, write its output and log (none when `out` is None: a dry run),
@@ -84,7 +67,7 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
         if part.kind == "text":
             output = record.id
             if out is not None:
-                _write_whole(Path(out) / record.id, text)
+                write_atomic(str(Path(out) / record.id), text)
         else:
             fields_out = dict(record.fields)
             fields_out[fields.text] = text
@@ -92,10 +75,10 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
     if part.kind != "text":
         output = PART_NAME.format(index)
         if out is not None:
-            _write_whole(Path(out) / output, "".join(written))
+            write_atomic(str(Path(out) / output), written)
     if logs is None:
         return summary, log.getvalue(), output
-    _write_whole(Path(logs) / PART_NAME.format(index), log.getvalue())
+    write_atomic(str(Path(logs) / PART_NAME.format(index)), log.getvalue())
     return summary, "", output
 
 

@@ -226,16 +226,23 @@ def test_kill_9_mid_batch_loses_no_item_and_writes_none_twice(index_location, tm
     index.close()
 
 
+def _started_until_lines(cmd: list[str], lines: int, stderr: int) -> tuple[subprocess.Popen, list[bytes], threading.Thread]:
+    """Start `cmd`, read its stdout in a thread, and return once it has written `lines` lines
+    (or ended, or 240 s passed): the moment the crash tests stop it."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.extend(iter(lambda: proc.stdout.read1(65536), b"")))
+    reader.start()
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and b"".join(got).count(b"\n") < lines and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return proc, got, reader
+
+
 def test_kill_9_with_stdout_never_repeats_an_item(index_location, tmp_path):
     feed, originals, _ = crash_feed(tmp_path, stories=160, copies=40)
     cmd = [exe(), "dedup", "--index", index_location, str(feed), "--batch-size", "5"]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.extend(iter(lambda: first.stdout.read1(65536), b"")))
-    reader.start()
-    deadline = time.monotonic() + 240
-    while first.poll() is None and b"".join(got).count(b"\n") < 40 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    first, got, reader = _started_until_lines(cmd, 40, subprocess.DEVNULL)
     first.send_signal(signal.SIGKILL)
     first.wait()
     reader.join()
@@ -293,13 +300,7 @@ def test_sigterm_lets_the_batch_finish_so_stdout_misses_nothing(tmp_path):
     feed, originals, _ = crash_feed(tmp_path, stories=160, copies=40)
     index = str(tmp_path / "feed.db")
     cmd = [exe(), "dedup", "--index", index, str(feed), "--batch-size", "5"]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.extend(iter(lambda: first.stdout.read1(65536), b"")))
-    reader.start()
-    deadline = time.monotonic() + 240
-    while first.poll() is None and b"".join(got).count(b"\n") < 40 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    first, got, reader = _started_until_lines(cmd, 40, subprocess.PIPE)
     first.send_signal(signal.SIGTERM)
     err = first.stderr.read().decode()
     first.wait()
