@@ -202,6 +202,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
         # Readability and tone count the same sentences and words.
         text_units = list(sentences.sentences(prep.body)) if settings.readability or settings.tone else []
         keys = line_keys(doc.source, prep.lines) if settings.lines.min_template_documents else None
+        found = findings_of(doc, prep, analyzer)
         out.append(DocumentSummary(
             id=doc.id,
             source=doc.source,
@@ -210,7 +211,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             text_lines=sum(1 for line in prep.lines if not line_stats.blank(line)),
             words=word_count,
             chars=len(doc.text),
-            findings=findings_of(doc, prep, analyzer),
+            findings=found,
             readability=readability.score(text_units) if settings.readability else None,
             tone=tone.document_tone(text_units, analyzer.lexicon, settings.min_loaded_sentence,
                                     settings.quoted_weight) if settings.tone else None,
@@ -221,6 +222,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             date=_published(doc),
             line_keys=keys,
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
+            flagged_lines=len({f.line for f in found if f.kind in ("boilerplate", "encoding")}),
         ))
         first += len(us)
     return out

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -180,6 +181,34 @@ class DocumentSummary:
     #: The distinct keys of the lines of prose paragraphs (a sorted uint64 array): what copies of
     #: one text share, whatever else their extractors kept.
     prose_keys: Any = None
+    #: Lines with leftover page text or an encoding repair on them (what "cleanest" compares);
+    #: kept apart from the findings, which a scan moves to disk (:class:`Details`).
+    flagged_lines: int = 0
+
+    def details(self) -> Details:
+        """The report content the corpus pass does not need."""
+        return Details(self.findings, self.readability, self.tone, self.line_keys)
+
+    def without_details(self) -> None:
+        """Drop the report content (a scan keeps it in a :class:`audit.spool.Spool`)."""
+        self.findings, self.readability, self.tone, self.line_keys = [], None, None, None
+
+    def with_details(self, details: Details) -> DocumentSummary:
+        """A copy with its report content put back."""
+        return replace(self, findings=details.findings, readability=details.readability, tone=details.tone,
+                       line_keys=details.line_keys)
+
+
+@dataclass(slots=True)
+class Details:
+    """A document's report content: findings, readability and tone, and the line keys that the
+    template count reads once. The scan keeps these on disk until the report is written, so that
+    a million documents' summaries fit in memory."""
+
+    findings: list[Finding]
+    readability: Readability | None
+    tone: Tone | None
+    line_keys: Any
 
 
 @dataclass
@@ -319,11 +348,15 @@ class Check:
 
 @dataclass
 class ScanResult:
-    """The outcome of a scan: per-document summaries and the corpus-level findings."""
+    """The outcome of a scan: per-document summaries and the corpus-level findings.
+
+    A scan gives `documents` and `findings` as sequences read back from disk
+    (:mod:`audit.spooled`); read them in a loop rather than making lists of them.
+    """
 
     settings: dict[str, Any]
-    documents: list[DocumentSummary]
-    findings: list[Finding]
+    documents: Sequence[DocumentSummary]
+    findings: Sequence[Finding]
     duplicate_pairs: list[DuplicatePair]
     clusters: list[Cluster]
     passage_pairs: list[PassagePair]

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import heapq
 import statistics
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from audit import __version__
 from audit.records import DocumentSummary, Finding, ScanResult
 from audit.sentences import word_spans
 from audit.reuse import SourcePair, source_pairs
+from audit.spooled import summaries
 from audit.summary import summarize
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
@@ -112,19 +116,46 @@ def cell(text: Any) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+def _table(header: list[str], rows: Sequence[list[Any]], total: int | None = None) -> list[str]:
+    """A Markdown table of the first MAX_ROWS rows; `total` is how many rows there are in all,
+    when the caller passes only the first ones (a corpus's findings are not gathered in a list)."""
+    total = len(rows) if total is None else total
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(c if isinstance(c, _Escaped) else cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
-    if len(rows) > MAX_ROWS:
-        out.append(f"\n… and {len(rows) - MAX_ROWS} more rows (all of them are in `--format json`).")
+    if total > MAX_ROWS:
+        out.append(f"\n… and {total - MAX_ROWS} more rows (all of them are in `--format json`).")
     return out
+
+
+class _Rows:
+    """The first MAX_ROWS rows of a table, and how many there were."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self.total = 0
+
+    def add(self, row: list[Any]) -> None:
+        if self.total < MAX_ROWS:
+            self.rows.append(row)
+        self.total += 1
+
+    def table(self, header: list[str]) -> list[str]:
+        return _table(header, self.rows, self.total)
+
+
+def _finding_rows(result: ScanResult, kind: str, row: Callable[[Finding], list[Any]]) -> _Rows:
+    rows = _Rows()
+    for f in result.findings:
+        if f.kind == kind:
+            rows.add(row(f))
+    return rows
 
 
 def _where(f: Finding) -> str:
     return f"{f.document}:{f.line}" if f.line is not None else f.document
 
 
-def _mean_sd(values: list[float], digits: int = 1) -> str:
+def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
     if not values:
         return "–"
     mean = statistics.fmean(values)
@@ -159,7 +190,8 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
         ["Input errors", s["input_errors"]],
     ])
     out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
-    out += _per_source(result) + _readability(result) + _tone(result) + _input_errors(result) + _settings(result)
+    scores = _scores(result)
+    out += _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(result) + _settings(result)
     return "\n".join(out) + "\n"
 
 
@@ -206,9 +238,13 @@ def _pie_chart(title: str, slices: list[tuple[str, int]]) -> list[str]:
 
 def duplicate_share_by_source(result: ScanResult) -> dict[str, float]:
     """Per source, the share of its documents that are near-duplicates beside a kept one."""
-    source = {d.id: d.source for d in result.documents}
-    totals = Counter(source.values())
-    dups = Counter(source[f.document] for f in result.findings if f.kind == "duplicate" and f.document in source)
+    # The members a cluster does not keep: each has one finding of kind duplicate.
+    duplicates = {m for c in result.clusters for m in c.members if m != c.kept}
+    totals: Counter[str] = Counter()
+    dups: Counter[str] = Counter()
+    for d in summaries(result.documents):
+        totals[d.source] += 1
+        dups[d.source] += d.id in duplicates
     return {src: round(dups[src] / n, 4) for src, n in sorted(totals.items())}
 
 
@@ -283,39 +319,41 @@ def _clusters(result: ScanResult) -> list[str]:
 
 def _boilerplate(result: ScanResult) -> list[str]:
     out = ["", "## Leftover page text", ""]
-    found = [f for f in result.findings if f.kind == "boilerplate"]
-    if not found:
+    by_rule: dict[str, _Rows] = defaultdict(_Rows)
+    message: dict[str, str] = {}
+    for f in result.findings:
+        if f.kind == "boilerplate":
+            by_rule[f.rule].add([_where(f), f.text])
+            message.setdefault(f.rule, f.message)
+    if not by_rule:
         return out + ["None found."]
-    by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for f in found:
-        by_rule[f.rule].append(f)
     if len(by_rule) > 1:
-        out += _pie_chart("Flagged lines per rule", [(rule, len(fs)) for rule, fs in by_rule.items()]) + [""]
+        out += _pie_chart("Flagged lines per rule", [(rule, rows.total) for rule, rows in by_rule.items()]) + [""]
     out += _table(["Rule", "Lines", "Message"],
-                  [[rule, len(fs), fs[0].message] for rule, fs in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0]))])
-    for rule, fs in sorted(by_rule.items()):
+                  [[rule, rows.total, message[rule]]
+                   for rule, rows in sorted(by_rule.items(), key=lambda kv: (-kv[1].total, kv[0]))])
+    for rule, rows in sorted(by_rule.items()):
         out += ["", f"### {rule}", ""]
-        out += _table(["Where", "Line"], [[_where(f), f.text] for f in fs])
+        out += rows.table(["Where", "Line"])
     return out
 
 
 def _quality(result: ScanResult) -> list[str]:
     out = ["", "## Line quality", ""]
-    found = [f for f in result.findings if f.kind == "quality"]
-    if not found:
+    found = _finding_rows(result, "quality", lambda f: [_where(f), f.rule, f.text if f.line is not None else f.message])
+    if not found.total:
         return out + ["Nothing to report."]
     out += ["Signals of poor text that are not counted as leftover page text (articles print them "
             "too), and documents that are whole-page dumps.", ""]
-    return out + _table(["Where", "Signal", "Line or finding"],
-                        [[_where(f), f.rule, f.text if f.line is not None else f.message] for f in found])
+    return out + found.table(["Where", "Signal", "Line or finding"])
 
 
 def _encoding(result: ScanResult) -> list[str]:
     out = ["", "## Encoding repairs", ""]
-    found = [f for f in result.findings if f.kind == "encoding"]
-    if not found:
+    found = _finding_rows(result, "encoding", lambda f: [_where(f), f.detail["before"], f.detail["after"]])
+    if not found.total:
         return out + ["None needed."]
-    return out + _table(["Where", "Before", "After"], [[_where(f), f.detail["before"], f.detail["after"]] for f in found])
+    return out + found.table(["Where", "Before", "After"])
 
 
 #: How the readability and tone scores were validated (bench/RESULTS.md has the runs).
@@ -329,87 +367,125 @@ VALIDATION = (
 ).format(pairs="0.993", rho="0.716", auc="0.757", auc_within="0.705", p3="0.345")
 
 
-def _by_source(docs: list[DocumentSummary]) -> list[tuple[str, list[DocumentSummary]]]:
-    groups: dict[str, list[DocumentSummary]] = defaultdict(list)
-    for d in docs:
-        groups[d.source].append(d)
-    return sorted(groups.items())
+#: Readability's measures, as the report names them.
+MEASURES = ("grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall")
 
 
-def _per_source(result: ScanResult) -> list[str]:
+@dataclass
+class _SourceScores:
+    """One source's readability and tone, a value per document (8 bytes each)."""
+
+    documents: int = 0
+    readability: dict[str, array] = field(default_factory=lambda: {m: array("d") for m in MEASURES})
+    tone: array = field(default_factory=lambda: array("d"))
+    loaded_share: array = field(default_factory=lambda: array("d"))
+    evidence: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _Scores:
+    """What the readability and tone sections show, gathered in one pass over the documents."""
+
+    sources: dict[str, _SourceScores]
+    readability: _Rows
+    toned: int
+    #: The MAX_ROWS most loaded documents, most loaded first.
+    loaded: list[DocumentSummary]
+
+
+def _scores(result: ScanResult) -> _Scores:
+    sources: dict[str, _SourceScores] = defaultdict(_SourceScores)
+    rows = _Rows()
+    toned: list[DocumentSummary] = []
+    count = 0
+    for d in result.documents:
+        if not (d.readability or d.tone):
+            continue
+        src = sources[d.source]
+        src.documents += 1
+        if r := d.readability:
+            for m in MEASURES:
+                src.readability[m].append(getattr(r, m))
+            rows.add([d.id, r.words, r.sentences, r.grade, r.flesch_reading_ease, r.flesch_kincaid_grade,
+                      r.gunning_fog, r.smog_index, r.dale_chall])
+        if t := d.tone:
+            src.tone.append(t.score)
+            src.loaded_share.append(t.signals["loaded_share"])
+            src.evidence.update(t.evidence[:5])
+            count += 1
+            # Kept to the most loaded MAX_ROWS, so that a million documents are never held at once.
+            toned.append(d)
+            if len(toned) >= 2 * MAX_ROWS:
+                toned = heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first)
+    return _Scores(dict(sorted(sources.items())), rows, count, heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first))
+
+
+def _loaded_first(d: DocumentSummary) -> tuple[float, str]:
+    assert d.tone is not None
+    return -d.tone.score, d.id
+
+
+def _per_source(scores: _Scores) -> list[str]:
     out = ["", "## Readability and tone per source", ""]
-    docs = [d for d in result.documents if d.readability or d.tone]
-    if not docs:
+    if not scores.sources:
         return out + ["Not computed."]
     out += ["Mean ± standard deviation over each source's documents. Grade is a US school grade "
             "(higher = harder); tone is 0 (neutral) to 1 (loaded wording); a sentence is loaded "
             "when its tone reaches the `min_loaded_sentence` setting.", ""]
     rows = []
-    groups = _by_source(docs)
-    for src, ds in groups:
-        read = [d.readability for d in ds if d.readability]
-        tones = [d.tone for d in ds if d.tone]
-        words: Counter[str] = Counter(w for t in tones for w in t.evidence[:5])
-        rows.append([src, len(ds), _mean_sd([r.grade for r in read]), _mean_sd([r.flesch_reading_ease for r in read]),
-                     _mean_sd([t.score for t in tones], 2), _mean_sd([t.signals["loaded_share"] for t in tones], 2),
-                     ", ".join(w for w, _ in words.most_common(6))])
+    for src, sc in scores.sources.items():
+        rows.append([src, sc.documents, _mean_sd(sc.readability["grade"]), _mean_sd(sc.readability["flesch_reading_ease"]),
+                     _mean_sd(sc.tone, 2), _mean_sd(sc.loaded_share, 2),
+                     ", ".join(w for w, _ in sc.evidence.most_common(6))])
     out += _table(["Source", "Documents", "Grade", "Flesch reading ease", "Tone", "Loaded sentences (share)",
                    "Top evidence words"], rows)
-    out += _charts(groups)
+    out += _charts(scores)
     return out + ["", VALIDATION]
 
 
-def _charts(groups: list[tuple[str, list[DocumentSummary]]]) -> list[str]:
-    grade = [(src, round(statistics.fmean([d.readability.grade for d in ds if d.readability] or [0.0]), 1))
-             for src, ds in groups]
-    tone = [(src, round(statistics.fmean([d.tone.score for d in ds if d.tone] or [0.0]), 2)) for src, ds in groups]
+def _charts(scores: _Scores) -> list[str]:
+    grade = [(src, round(statistics.fmean(sc.readability["grade"] or [0.0]), 1)) for src, sc in scores.sources.items()]
+    tone = [(src, round(statistics.fmean(sc.tone or [0.0]), 2)) for src, sc in scores.sources.items()]
     return (["", *_bar_chart("Mean readability grade per source", "Grade", grade),
              "", *_bar_chart("Mean tone per source (0 neutral, 1 loaded)", "Tone", tone)])
 
 
-def _readability(result: ScanResult) -> list[str]:
+def _readability(scores: _Scores) -> list[str]:
     out = ["", "## Readability", ""]
-    docs = [d for d in result.documents if d.readability]
-    if not docs:
+    if not scores.readability.total:
         return out + ["Not computed."]
     out += ["Grade = 0.39 × root-mean-square sentence length + 0.22 × percent of rare words − 1.3 "
             "(see `audit/readability.py`); the other five are textstat's formulas, counted on the same "
             "sentences and words. Per source (mean ± standard deviation):", ""]
     out += _table(["Source", "Documents", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
-        [src, len(ds)] + [_mean_sd([getattr(d.readability, m) for d in ds]) for m in
-                          ("grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall")]
-        for src, ds in _by_source(docs)
+        [src, len(sc.readability["grade"])] + [_mean_sd(sc.readability[m]) for m in MEASURES]
+        for src, sc in scores.sources.items() if sc.readability["grade"]
     ])
     out += ["", "Per document:", ""]
-    out += _table(["Document", "Words", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
-        [d.id, d.readability.words, d.readability.sentences, d.readability.grade, d.readability.flesch_reading_ease,
-         d.readability.flesch_kincaid_grade, d.readability.gunning_fog, d.readability.smog_index, d.readability.dale_chall]
-        for d in docs
-    ])
-    return out
+    return out + scores.readability.table(
+        ["Document", "Words", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"])
 
 
-def _tone(result: ScanResult) -> list[str]:
+def _tone(scores: _Scores) -> list[str]:
     out = ["", "## Tone", ""]
-    docs = [d for d in result.documents if d.tone]
-    if not docs:
+    if not scores.toned:
         return out + ["Not computed."]
     out += ["Each sentence is scored from 0 (neutral) to 1 (loaded) by the signals in `rules/tone/` "
             "(framing verbs, loaded labels, words of judgement, intensifiers, boosters, hedges, "
             "subjective and unusual words, scare quotes, exclamations, rhetorical questions); "
             "speech the outlet quotes counts at the `quoted_weight` setting. A document's score is "
             "the mean over its sentences. Most loaded first:", ""]
-    ranked = sorted(docs, key=lambda d: (-d.tone.score, d.id))
+    ranked = [(d, d.tone) for d in scores.loaded if d.tone]
     out += _table(["Document", "Score", "Loaded sentences", "Quoted words (share)", "Evidence words"], [
-        [d.id, f"{d.tone.score:.2f}", f"{d.tone.signals['loaded_sentences']} of {d.tone.signals['sentences']}",
-         f"{d.tone.signals.get('quoted_share', 0.0):.0%}", ", ".join(d.tone.evidence)] for d in ranked
-    ])
-    for d in ranked[:MAX_ROWS]:
-        if d.tone.sentences:
+        [d.id, f"{t.score:.2f}", f"{t.signals['loaded_sentences']} of {t.signals['sentences']}",
+         f"{t.signals.get('quoted_share', 0.0):.0%}", ", ".join(t.evidence)] for d, t in ranked
+    ], scores.toned)
+    for d, t in ranked:
+        if t.sentences:
             out += ["", f"Most loaded sentences of {cell(d.id)} (evidence in bold):", ""]
             out += _table(["Line", "Score", "Sentence"],
                           [[s.line, f"{s.score:.2f}", _bold(s.text, s.evidence)] for s in
-                           sorted(d.tone.sentences, key=lambda s: (-s.score, s.line))])
+                           sorted(t.sentences, key=lambda s: (-s.score, s.line))])
     return out
 
 
@@ -440,10 +516,10 @@ def _escape(text: str) -> str:
 
 def _input_errors(result: ScanResult) -> list[str]:
     out = ["", "## Input errors", ""]
-    found = [f for f in result.findings if f.kind == "input-error"]
-    if not found:
+    found = _finding_rows(result, "input-error", lambda f: [_where(f), f.message])
+    if not found.total:
         return out + ["None."]
-    return out + _table(["Where", "Problem"], [[_where(f), f.message] for f in found])
+    return out + found.table(["Where", "Problem"])
 
 
 def _settings(result: ScanResult) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.normalize import words
 from audit.records import PassagePair, ScanResult
+from audit.spooled import summaries
 
 
 @dataclass
@@ -47,10 +48,15 @@ class SourcePair:
 
 def source_pairs(result: ScanResult) -> list[SourcePair]:
     """Passage pairs grouped by pair of sources, most shared passages first."""
-    dates = {d.id: d.date for d in result.documents}
+    if not result.passage_pairs:
+        return []
+    shared = {span.document for p in result.passage_pairs for span in (p.a, p.b)}
+    dates: dict[str, str | None] = {}
     totals: dict[str, int] = defaultdict(int)
-    for d in result.documents:
+    for d in summaries(result.documents):
         totals[d.source] += d.words
+        if d.id in shared:
+            dates[d.id] = d.date
     groups: dict[tuple[str, str], SourcePair] = {}
     spans: dict[tuple[str, str], tuple[dict, dict]] = {}
     for p in result.passage_pairs:

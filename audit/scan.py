@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -24,10 +25,12 @@ from audit.errors import InputError
 from audit.lines import SIGNALS
 from audit.lsh import local_pairs
 from audit.readers import Corpus, Fields
-from audit.records import Cluster, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
+from audit.records import Cluster, Details, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
 from audit.similarity import Loader, PassageKeys, find_duplicates
+from audit.spool import Spool
+from audit.spooled import SpooledDocuments, SpooledFindings
 from audit.templates import copy_groups, count_templates
 from audit.thresholds import decide
 
@@ -192,54 +195,47 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
-def share_strings(summary: DocumentSummary, seen: dict[str, str]) -> None:
-    """Make the summary's strings that repeat across a corpus one object each, the one in `seen`.
+def with_template_findings(summaries: list[DocumentSummary], details: Sequence[Details], clusters: list[Cluster],
+                           settings: ScanSettings, load: Loader) -> Iterator[Details]:
+    """Each document's details, in order, with a finding added for each of its template lines that
+    no rule or statistic claimed (in line order).
 
-    Each summary comes from a worker with its own copies of its source, its findings' rule,
-    kind, severity and message, and its tone's evidence words (the same few thousand words
-    throughout a corpus); a million summaries would hold a million copies of each.
-    """
-    def one(text: str) -> str:
-        return seen.setdefault(text, text)
-
-    summary.source = one(summary.source)
-    for f in summary.findings:
-        f.kind, f.rule, f.severity, f.message = one(f.kind), one(f.rule), one(f.severity), one(f.message)
-    if summary.tone is not None:
-        summary.tone.evidence = [one(w) for w in summary.tone.evidence]
-        for sentence in summary.tone.sentences:
-            sentence.evidence = [one(w) for w in sentence.evidence]
-
-
-def add_template_findings(summaries: list[DocumentSummary], clusters: list[Cluster], settings: ScanSettings,
-                          load: Loader) -> None:
-    """Count template lines over the corpus and add a finding for each template line that no rule
-    or statistic claimed (to the summary of its document, in line order).
-
-    `load` gives the body lines of the documents asked for: a template line is one no rule or
-    statistic claimed, so it is never blanked there, and its text is read from the body.
+    Template lines are counted over the corpus (see :mod:`audit.templates`); `details` are read
+    three times (count, find, add), one document at a time. `load` gives the lines of the
+    documents that have template lines: a template line is one no rule or statistic claimed, so
+    it is never blanked there, and its text is read from there.
     """
     signal = SIGNALS["lines.template"]
     minimum = settings.lines.min_template_documents
     if not settings.lines.enabled or minimum is None or signal.id in settings.disabled_rules:
+        yield from details
         return
     index = {s.id: i for i, s in enumerate(summaries)}
     group = copy_groups([s.prose_keys for s in summaries], settings.lines.min_copy_share,
                         ([index[m] for m in c.members] for c in clusters))
-    templates = count_templates(((s.line_keys, group[i]) for i, s in enumerate(summaries)), minimum)
+    del index
+    templates = count_templates(((d.line_keys, group[i]) for i, d in enumerate(details)), minimum)
     found: dict[int, list[tuple[int, int]]] = {}
-    for i, s in enumerate(summaries):
-        claimed = {f.line for f in s.findings if f.kind == "boilerplate"}
-        hits = [(line, n) for line, n in templates.lines(s.line_keys) if line not in claimed]
+    for i, d in enumerate(details):
+        claimed = {f.line for f in d.findings if f.kind == "boilerplate"}
+        hits = [(line, n) for line, n in templates.lines(d.line_keys) if line not in claimed]
         if hits:
             found[i] = hits
-    for i, lines in load(set(found)):
-        s = summaries[i]
-        s.findings += [Finding(s.id, signal.kind, signal.id, signal.severity,
-                               f"{signal.message} ({n} documents of {s.source})", line=line,
-                               text=lines[line - 1], detail={"action": settings.lines.action, "documents": n})
-                       for line, n in found[i]]
-        s.findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
+    loaded = iter(load(set(found)))
+    # The loader reads in corpus order, which is the documents' order; any other order is waited for.
+    waiting: dict[int, list[str]] = {}
+    for i, d in enumerate(details):
+        if i in found:
+            while i not in waiting:
+                j, lines = next(loaded)
+                waiting[j] = [lines[line - 1] for line, _ in found[j]]
+            s = summaries[i]
+            d.findings += [Finding(s.id, signal.kind, signal.id, signal.severity,
+                                   f"{signal.message} ({n} documents of {s.source})", line=line,
+                                   text=text, detail={"action": settings.lines.action, "documents": n})
+                           for (line, n), text in zip(found[i], waiting.pop(i))]
+            d.findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
+        yield d
 
 
 def scan(paths: list[str], settings: ScanSettings | None = None, fields: Fields | None = None,
@@ -263,33 +259,40 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     analyzer = Analyzer(settings, rules)
     own = engine is None
     engine = engine or engine_for(settings)
+    final: Spool[Details] = Spool()
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
-        seen: dict[str, str] = {}
-        with PassageKeys(settings.similarity.passage_bands) as passage_keys:
+        sources: dict[str, str] = {}
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[Details]() as details:
             for summary in engine.summaries(corpus, analyzer, problems):
-                # The passages' keys go to disk: they are most of a summary's bytes.
+                # What only the report needs goes to disk, and the passages' keys too: they are
+                # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
                 passage_keys.add(len(summaries), summary.passage_keys)
                 summary.passage_keys = None
-                share_strings(summary, seen)
+                details.append(summary.details())
+                summary.without_details()
+                summary.source = sources.setdefault(summary.source, summary.source)
                 summaries.append(summary)
                 if progress is not None:
                     progress(len(summaries))
             load = engine.loader(corpus, rules, summaries)
             duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys)
-        add_template_findings(summaries, duplicates.clusters, settings, load)
+            counts = array("q")
+            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load):
+                final.append(d)
+                counts.append(len(d.findings))
+    except BaseException:
+        final.close()
+        raise
     finally:
         if own:
             engine.close()
-    findings = [f for s in summaries for f in s.findings]
-    for cluster in duplicates.clusters:
-        findings += duplicate_findings(cluster)
-    findings += problems
+    extra = [f for cluster in duplicates.clusters for f in duplicate_findings(cluster)] + problems
     result = ScanResult(
         settings=settings.to_dict(),
-        documents=summaries,
-        findings=findings,
+        documents=SpooledDocuments(summaries, final),
+        findings=SpooledFindings(final, counts, extra),
         duplicate_pairs=duplicates.pairs,
         clusters=duplicates.clusters,
         passage_pairs=duplicates.passage_pairs,

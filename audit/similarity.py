@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from audit.minhash import shingle_sets, shingles
 from audit.normalize import words
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
+from audit.spool import Shelf
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
@@ -35,6 +36,9 @@ Pairer = Callable[[np.ndarray, int], np.ndarray]
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
 CHUNK = 50_000
+#: Candidate pairs verified at a time: the shingle sets of at most twice as many documents are
+#: in memory at once (a few KB each).
+VERIFY_BLOCK = 16_384
 #: Anchors are matched in 2**ANCHOR_BITS parts, by their top bits (bounds the sorting arrays).
 ANCHOR_BITS = 3
 ANCHOR_PARTS = 1 << ANCHOR_BITS
@@ -235,22 +239,33 @@ class _Edge:
     strength: float
 
 
-def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: SimilaritySettings,
-           sets: dict[int, np.ndarray]) -> list[_Edge]:
-    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
+def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair of documents, the size of the intersection of their shingle sets and the two
+    sets' sizes.
 
-    The intersections are counted by a compiled merge over all pairs at once: a bucket of
-    thousands of copies gives hundreds of thousands of candidates.
+    Counted by a compiled merge, a block of pairs at a time: only the sets one block needs are
+    in memory at once (`sets` may be on disk, a :class:`audit.spool.Shelf`), and a bucket of
+    thousands of copies, which gives hundreds of thousands of pairs, costs one call a block.
     """
+    inter, size_a, size_b = (np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
+    for at in range(0, len(pairs), VERIFY_BLOCK):
+        block = pairs[at:at + VERIFY_BLOCK]
+        docs = np.unique(block)
+        found = [sets[d] for d in docs.tolist()]
+        sizes = np.array([len(f) for f in found], dtype=np.int64)
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        values = np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
+        left, right = np.searchsorted(docs, block[:, 0]), np.searchsorted(docs, block[:, 1])
+        inter[at:at + len(block)] = kernels.intersection_sizes(values, bounds, left, right)
+        size_a[at:at + len(block)], size_b[at:at + len(block)] = sizes[left], sizes[right]
+    return inter, size_a, size_b
+
+
+def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: SimilaritySettings,
+           sets: Mapping[int, np.ndarray]) -> list[_Edge]:
+    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other."""
     pairs = unique_pairs(candidates)
-    slot = {doc: k for k, doc in enumerate(sets)}
-    sizes = np.array([len(s) for s in sets.values()], dtype=np.int64)
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
-    values = np.concatenate(list(sets.values())) if sets else np.zeros(0, dtype=np.uint64)
-    left = np.array([slot[i] for i in pairs[:, 0].tolist()], dtype=np.int64)
-    right = np.array([slot[j] for j in pairs[:, 1].tolist()], dtype=np.int64)
-    inter = kernels.intersection_sizes(values, bounds, left, right)
-    size_a, size_b = sizes[left], sizes[right]
+    inter, size_a, size_b = intersections(pairs, sets)
     # A loose first cut in bulk (the exact, rounded test follows): most candidates of a big
     # bucket fail or pass by far.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -335,8 +350,7 @@ def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
 
 
 def _flagged_share(s: DocumentSummary) -> float:
-    lines = {f.line for f in s.findings if f.kind in ("boilerplate", "encoding")}
-    return len(lines) / s.text_lines if s.text_lines else 1.0
+    return s.flagged_lines / s.text_lines if s.text_lines else 1.0
 
 
 def keep(members: list[int], summaries: list[DocumentSummary], policy: str, containers: frozenset[int] = frozenset()) -> tuple[int, str]:
@@ -388,14 +402,15 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     passage_pairs = passage_candidates(summaries, settings, pairer, passage_keys)
     passage_docs = {k[0] for pair in passage_pairs for k in pair}
     needed = set(doc_pairs.ravel().tolist()) | passage_docs
-    sets: dict[int, np.ndarray] = {}
-    bodies: dict[int, list[str]] = {}
-    for i, lines, shingles in load_sets(load, needed, settings.shingle_size) if needed else ():
-        sets[i] = shingles
-        if i in passage_docs:
-            bodies[i] = lines
-    edges = verify(doc_pairs, summaries, settings, sets)
-    del sets
+    # The re-read documents' shingle sets and lines wait on disk: at a million documents, the
+    # documents in some candidate pair are a few hundred thousand, and their sets gigabytes.
+    with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
+        for i, lines, shingles in load_sets(load, needed, settings.shingle_size) if needed else ():
+            sets[i] = shingles
+            if i in passage_docs:
+                bodies[i] = lines
+        edges = verify(doc_pairs, summaries, settings, sets)
+        passages = shared_passages(passage_pairs, summaries, settings, bodies)
     groups = cluster(edges, settings.min_link_share)
     root_of = {m: root for root, members in groups.items() for m in members}
     inner: dict[int, list[_Edge]] = defaultdict(list)
@@ -415,8 +430,7 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     # rule) stay listed, since they show why two similar documents were not joined.
     ties = {id(p) for c in clusters for p in c.pairs}
     listed = [e.pair for e in edges if id(e.pair) in ties or root_of.get(e.i, -1) != root_of.get(e.j, -2)]
-    return Duplicates(listed, clusters, shared_passages(passage_pairs, summaries, settings, bodies),
-                      [e.pair for e in edges])
+    return Duplicates(listed, clusters, passages, [e.pair for e in edges])
 
 
 def with_ties_only(cluster: Cluster) -> Cluster:
@@ -430,7 +444,7 @@ def with_ties_only(cluster: Cluster) -> Cluster:
 
 
 def shared_passages(candidates: list[tuple[tuple[int, int], tuple[int, int]]], summaries: list[DocumentSummary],
-                    settings: SimilaritySettings, bodies: dict[int, list[str]]) -> list[PassagePair]:
+                    settings: SimilaritySettings, bodies: Mapping[int, list[str]]) -> list[PassagePair]:
     """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
     merged: dict[tuple[int, int, int, int], list] = {}
     for (i, pi), (j, pj) in candidates:

@@ -2,33 +2,52 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from audit.records import ScanResult
 
 
 def summarize(result: ScanResult) -> dict[str, Any]:
-    """The figures of a scan, keyed as in the JSON contract's ``summary``."""
-    docs = result.documents
-    n = len(docs)
-    boilerplate = [f for f in result.findings if f.kind == "boilerplate"]
-    repaired = {f.document for f in result.findings if f.kind == "encoding"}
+    """The figures of a scan, keyed as in the JSON contract's ``summary``.
+
+    One pass over the documents and one over the findings: a scan reads both back from disk.
+    """
+    n = lines = text_lines = words = graded = 0
+    grade_sum = 0.0
+    sources: set[str] = set()
+    for d in result.documents:
+        n += 1
+        sources.add(d.source)
+        lines += d.lines
+        text_lines += d.text_lines
+        words += d.words
+        if d.readability:
+            graded += 1
+            grade_sum += d.readability.grade
+    kinds: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    repaired: set[str] = set()
+    for f in result.findings:
+        kinds[f.kind] += 1
+        if f.rule in ("lines.template", "lines.page-dump"):
+            rules[f.rule] += 1
+        if f.kind == "encoding":
+            repaired.add(f.document)
     in_clusters = sum(len(c.members) - 1 for c in result.clusters)
-    lines = sum(d.text_lines for d in docs)
-    grades = [d.readability.grade for d in docs if d.readability]
     return {
         "documents": n,
         "records": result.records,
-        "sources": len({d.source for d in docs}),
-        "lines": sum(d.lines for d in docs),
-        "text_lines": lines,
-        "words": sum(d.words for d in docs),
-        "boilerplate_lines": len(boilerplate),
-        "boilerplate_share": round(len(boilerplate) / lines, 4) if lines else 0.0,
-        "template_lines": sum(1 for f in boilerplate if f.rule == "lines.template"),
-        "page_dumps": sum(1 for f in result.findings if f.rule == "lines.page-dump"),
-        "quality_findings": sum(1 for f in result.findings if f.kind == "quality"),
-        "encoding_repairs": sum(1 for f in result.findings if f.kind == "encoding"),
+        "sources": len(sources),
+        "lines": lines,
+        "text_lines": text_lines,
+        "words": words,
+        "boilerplate_lines": kinds["boilerplate"],
+        "boilerplate_share": round(kinds["boilerplate"] / text_lines, 4) if text_lines else 0.0,
+        "template_lines": rules["lines.template"],
+        "page_dumps": rules["lines.page-dump"],
+        "quality_findings": kinds["quality"],
+        "encoding_repairs": kinds["encoding"],
         "documents_repaired": len(repaired),
         "repair_share": round(len(repaired) / n, 4) if n else 0.0,
         "duplicate_pairs": len(result.duplicate_pairs),
@@ -38,5 +57,5 @@ def summarize(result: ScanResult) -> dict[str, Any]:
         "passage_pairs": len(result.passage_pairs),
         "input_errors": result.input_errors,
         # None when readability is off or no document has a score: nothing to judge.
-        "mean_grade": round(sum(grades) / len(grades), 2) if grades else None,
+        "mean_grade": round(grade_sum / graded, 2) if graded else None,
     }

@@ -41,15 +41,15 @@ def _fail_on(result: ScanResult, severity: str | None) -> Check:
     if severity is None:
         return Check("fail-on", None, None, True, "–", "off")
     floor = SEVERITIES.index(severity)
-    hits = [f for f in result.findings if SEVERITIES.index(f.severity) >= floor]
-    shown = f"{len(hits)} finding{'s' * (len(hits) != 1)}"
+    rules = Counter(f.rule for f in result.findings if SEVERITIES.index(f.severity) >= floor)
+    hits = sum(rules.values())
+    shown = f"{hits} finding{'s' * (hits != 1)}"
     if not hits:
         return Check("fail-on", 0, severity, True, shown, severity)
-    rules = Counter(f.rule for f in hits)
     top = ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
     more = f", {len(rules) - 5} more rules" if len(rules) > 5 else ""
     reason = f"{shown} at severity {severity} or above ({top}{more})"
-    return Check("fail-on", len(hits), severity, False, shown, severity, reason)
+    return Check("fail-on", hits, severity, False, shown, severity, reason)
 
 
 def evaluate(result: ScanResult, thresholds: Thresholds) -> list[Check]:

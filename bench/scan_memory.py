@@ -46,9 +46,10 @@ from audit.analyze import Analyzer, prepare  # noqa: E402
 from audit.lines import SIGNALS  # noqa: E402
 from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.rules import load_rules  # noqa: E402
-from audit.scan import add_template_findings, share_strings  # noqa: E402
+from audit.scan import with_template_findings  # noqa: E402
 from audit.settings import ScanSettings  # noqa: E402
 from audit.similarity import PassageKeys, find_duplicates  # noqa: E402
+from audit.spool import Spool  # noqa: E402
 
 SOURCES = 5
 QUOTE_EVERY = 20
@@ -140,11 +141,12 @@ def breakdown(args: argparse.Namespace) -> None:
     tracemalloc.start()
     summaries = _summaries(docs, analyzer)
     del docs
-    # As the scan keeps them: passage keys on disk, repeated strings shared.
+    # As the scan keeps them: passage keys and the report's content (details) on disk, sources shared.
     seen: dict[str, str] = {}
     for s in summaries:
         s.passage_keys = None
-        share_strings(s, seen)
+        s.without_details()
+        s.source = seen.setdefault(s.source, s.source)
     gc.collect()
     before = tracemalloc.get_traced_memory()[0]
     total = 0.0
@@ -187,21 +189,23 @@ def corpus_stage(args: argparse.Namespace) -> None:
     seen: dict[str, str] = {}
     summaries: list[DocumentSummary] = []
     started = time.perf_counter()
-    with PassageKeys(settings.similarity.passage_bands) as keys:
+    with PassageKeys(settings.similarity.passage_bands) as keys, Spool() as details:
         for i in range(args.docs):
             s = sample[i % args.sample]
             if i % args.sample == 0:
                 mask = int(rng.integers(1, 2 ** 63))
             keys.add(i, _masked(s.passage_keys, mask))
-            # Fresh objects (strings included), as each document's analysis makes its own; then
-            # shared as the scan shares them.
-            source, findings, readability, tone = pickle.loads(pickle.dumps((s.source, s.findings, s.readability, s.tone)))
-            summaries.append(DocumentSummary(
-                f"doc-{i:07d}", source, Origin("corpus.jsonl", i + 1), s.lines, s.text_lines, s.words, s.chars,
-                findings, readability, tone, _masked(s.signature, mask), s.passages.copy(), None, s.date,
-                np.sort(_masked(s.anchors, mask)), _masked(s.line_keys, mask),
-                None if s.prose_keys is None else np.sort(_masked(s.prose_keys, mask))))
-            share_strings(summaries[-1], seen)
+            # Fresh objects, as each document's analysis makes its own; then kept as the scan
+            # keeps them (details on disk, sources shared).
+            source = pickle.loads(pickle.dumps(s.source))
+            summary = DocumentSummary(
+                f"doc-{i:07d}", seen.setdefault(source, source), Origin("corpus.jsonl", i + 1), s.lines,
+                s.text_lines, s.words, s.chars, s.findings, s.readability, s.tone, _masked(s.signature, mask),
+                s.passages.copy(), None, s.date, np.sort(_masked(s.anchors, mask)), _masked(s.line_keys, mask),
+                None if s.prose_keys is None else np.sort(_masked(s.prose_keys, mask)), s.flagged_lines)
+            details.append(summary.details())
+            summary.without_details()
+            summaries.append(summary)
         built = time.perf_counter()
         print(f"{args.docs:,} summaries ({args.docs // args.sample:,} replicas of {args.sample:,} analyzed) "
               f"in {built - started:.0f} s; peak so far {peak():,.0f} MiB", flush=True)
@@ -211,11 +215,12 @@ def corpus_stage(args: argparse.Namespace) -> None:
                 yield i, bodies[i % args.sample]
 
         found = find_duplicates(summaries, settings.similarity, load, passage_keys=keys)
-    add_template_findings(summaries, found.clusters, settings, load)
+        templates = sum(1 for d in with_template_findings(summaries, details, found.clusters, settings, load)
+                        for f in d.findings if f.rule == "lines.template")
     done = time.perf_counter()
     print(f"corpus stage (candidates, verification, clusters, shared passages, template lines) in "
           f"{done - built:.0f} s: {len(found.pairs):,} pairs, {len(found.clusters):,} clusters, "
-          f"{len(found.passage_pairs):,} shared passages")
+          f"{len(found.passage_pairs):,} shared passages, {templates:,} template lines")
     print(f"peak RSS of this process: {peak():,.0f} MiB")
 
 

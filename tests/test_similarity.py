@@ -128,7 +128,8 @@ def test_keep_policies():
 
     def summary(i, words, flagged):
         findings = [Finding(str(i), "boilerplate", "x.y", "warning", "", line=n + 1) for n in range(flagged)]
-        return DocumentSummary(str(i), "s", Origin("p"), 10, 10, words, words * 6, findings, None, None, None, None, [], None)
+        return DocumentSummary(str(i), "s", Origin("p"), 10, 10, words, words * 6, findings, None, None, None, None, [], None,
+                               flagged_lines=flagged)
 
     summaries = [summary(0, 300, 2), summary(1, 900, 4), summary(2, 320, 0), summary(3, 20, 0)]
     members = [0, 1, 2, 3]

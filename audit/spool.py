@@ -1,0 +1,151 @@
+"""Records kept on disk while a corpus is scanned: appended once, read back as often as needed.
+
+A scan holds every document's summary at once for the corpus pass, but the report's own content
+(findings with their line text, readability, tone's loaded sentences) is not needed until the
+report is written, and on real pages it is most of a summary's bytes. It is pickled to an
+anonymous temporary file as each document is analyzed, and read back one record at a time.
+
+The file is unlinked as soon as it is made (``tempfile.TemporaryFile``), so nothing is left
+behind by a run that is interrupted or killed; records are read with ``os.pread`` at their
+offsets, so several readers (and a writer) can use one spool at once.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Generic, TypeVar, overload
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+class Spool(Sequence[T], Generic[T]):
+    """A sequence of picklable records in a temporary file.
+
+    >>> with Spool() as s:
+    ...     s.extend([{"a": 1}, [2, 3], "four"])
+    ...     len(s), s[1], list(s), s[-1]
+    (3, [2, 3], [{'a': 1}, [2, 3], 'four'], 'four')
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="corpus-audit-")
+        # Offsets of the records' ends, grown by doubling: one int64 per record.
+        self._ends = np.zeros(1024, dtype=np.int64)
+        self._count = 0
+        self._size = 0
+        self._dirty = False
+
+    def append(self, record: T) -> None:
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(data)
+        self._size += len(data)
+        if self._count == len(self._ends):
+            self._ends = np.resize(self._ends, 2 * len(self._ends))
+        self._ends[self._count] = self._size
+        self._count += 1
+        self._dirty = True
+
+    def extend(self, records: Iterable[T]) -> None:
+        for record in records:
+            self.append(record)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _read(self, i: int) -> T:
+        if self._dirty:
+            self._file.flush()
+            self._dirty = False
+        start = int(self._ends[i - 1]) if i else 0
+        return pickle.loads(os.pread(self._file.fileno(), int(self._ends[i]) - start, start))
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self._read(j) for j in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("spool index out of range")
+        return self._read(i)
+
+    def __iter__(self) -> Iterator[T]:
+        # The count at the start: records appended meanwhile are not read by this pass.
+        for i in range(self._count):
+            yield self._read(i)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes on disk."""
+        return self._size
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Spool[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Shelf(Mapping[int, T], Generic[T]):
+    """Records by integer key, kept in a :class:`Spool`, the last few read kept in memory: for
+    what a pass looks up again and again (the shingle sets and lines of re-read documents).
+
+    >>> with Shelf(cache=1) as shelf:
+    ...     shelf[7] = "seven"; shelf[3] = "three"
+    ...     shelf[7], shelf[3], shelf[7], sorted(shelf), 5 in shelf
+    ('seven', 'three', 'seven', [3, 7], False)
+    """
+
+    def __init__(self, cache: int = 256) -> None:
+        self._spool: Spool[T] = Spool()
+        self._slot: dict[int, int] = {}
+        self._cache: OrderedDict[int, T] = OrderedDict()
+        self._size = cache
+
+    def __setitem__(self, key: int, record: T) -> None:
+        if key in self._slot:
+            raise KeyError(f"{key} is already on the shelf")
+        self._slot[key] = len(self._spool)
+        self._spool.append(record)
+
+    def __getitem__(self, key: int) -> T:
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        record = self._spool[self._slot[key]]
+        self._cache[key] = record
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return record
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._slot
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._slot)
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __enter__(self) -> Shelf[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

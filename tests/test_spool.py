@@ -1,0 +1,105 @@
+import os
+
+import pytest
+
+from audit import report
+from audit.records import Details, DocumentSummary, Finding, Origin
+from audit.report import render_markdown, to_json
+from audit.scan import scan
+from audit.settings import ScanSettings
+from audit.spool import Spool
+from audit.spooled import SpooledDocuments, SpooledFindings, summaries
+
+
+def test_spool_reads_back_what_was_appended_in_order_and_at_random():
+    with Spool() as spool:
+        items = [{"n": i, "text": "é" * i} for i in range(3000)]
+        spool.extend(items[:10])
+        reader = iter(spool)
+        assert next(reader) == items[0]
+        spool.extend(items[10:])  # appended while a reader is open: the reader ends where it began
+        assert len(list(reader)) == 9
+        assert list(spool) == items
+        assert spool[0] == items[0] and spool[2999] == items[2999] and spool[-1] == items[-1]
+        assert spool[5:8] == items[5:8] and spool[::1000] == items[::1000]
+        with pytest.raises(IndexError):
+            spool[3000]
+        assert len(spool) == 3000 and spool.nbytes > 0
+
+
+def test_spool_leaves_no_file_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    spool = Spool()
+    spool.append("x")
+    assert list(tmp_path.iterdir()) == []  # unlinked at once: an interrupted run leaves nothing
+    assert spool[0] == "x"
+    spool.close()
+
+
+def _summary(doc_id: str, findings: list[Finding]) -> DocumentSummary:
+    return DocumentSummary(doc_id, "s", Origin("f"), 1, 1, 1, 1, findings, None, None, None, None, None)
+
+
+def test_spooled_views_equal_the_lists_they_stand_for():
+    per_doc = {"a": 2, "b": 0, "c": 3, "d": 0}
+    docs = [_summary(d, [Finding(d, "boilerplate", "r", "info", f"{d}{k}", line=k) for k in range(n)])
+            for d, n in per_doc.items()]
+    extra = [Finding("x", "input-error", "input.unreadable", "error", "bad")]
+    expected = [f for d in docs for f in d.findings] + extra
+    with Spool() as details:
+        for d in docs:
+            details.append(d.details())
+        light = [_summary(d.id, []) for d in docs]
+        findings = SpooledFindings(details, [len(d.findings) for d in docs], extra)
+        assert len(findings) == 6 and list(findings) == expected
+        assert [findings[i] for i in range(-6, 6)] == expected + expected
+        assert findings[1:4] == expected[1:4]
+        with pytest.raises(IndexError):
+            findings[6]
+        documents = SpooledDocuments(light, details)
+        back = [(d.id, d.findings) for d in documents]
+        assert back == [(d.id, d.findings) for d in docs] and documents[2].findings == docs[2].findings
+        assert len(documents) == 4
+        assert summaries(documents) is light and summaries(docs) is docs
+        with pytest.raises(ValueError):
+            SpooledDocuments(light[:3], details)
+
+
+def test_a_scan_keeps_report_content_on_disk_and_gives_it_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    page = "By Jane Doe\n\nThe council met on Monday to discuss the bridge and its long delayed repairs.\n\nShare this Article\n"
+    rows = [f'{{"id": "d{i}", "source": "s{i % 2}", "text": {page.replace("Monday", f"day {i}")!r}}}'.replace("'", '"')
+            for i in range(5)]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(rows) + "\nnot json\n")
+    result = scan([str(path)], ScanSettings(jobs=1))
+    held = summaries(result.documents)
+    assert all(s.findings == [] and s.tone is None and s.readability is None for s in held)
+    docs = list(result.documents)
+    assert all(d.readability and d.tone and d.findings for d in docs)
+    # What "cleanest" compares stays in memory: the lines with leftovers (byline, share prompt).
+    assert [s.flagged_lines for s in held] == [len({f.line for f in d.findings if f.kind in ("boilerplate", "encoding")})
+                                               for d in docs] == [2] * 5
+    own = [f for d in docs for f in d.findings]
+    everything = list(result.findings)
+    assert everything[:len(own)] == own and len(everything) == len(result.findings)
+    assert [f.kind for f in everything[len(own):]] == ["duplicate"] * 4 + ["input-error"]
+    assert to_json(result)["summary"]["boilerplate_lines"] == sum(f.kind == "boilerplate" for d in docs for f in d.findings)
+
+
+def test_markdown_tables_past_their_rows_count_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(report, "MAX_ROWS", 2)
+    rows = [f'{{"id": "d{i}", "text": "Share this Article\\n\\nA text number {i} that is wholly wicked and shameful, '
+            f'{" a truly awful scandal" * (i % 3)} about the town."}}' for i in range(7)]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    result = scan([str(path)], ScanSettings(jobs=1))
+    md = render_markdown(result, "t")
+    assert "… and 5 more rows" in md  # 7 "Share this Article" lines, 7 readability rows, 7 tones
+    tone = md[md.index("## Tone"):]
+    ranked = sorted(result.documents, key=lambda d: (-d.tone.score, d.id))
+    assert tone.index(f"| {ranked[0].id} |") < tone.index(f"| {ranked[1].id} |")
+    assert f"| {ranked[2].id} |" not in tone.split("Most loaded sentences")[0]
