@@ -31,6 +31,9 @@ EMPTY = np.uint64(0)
 #: those documents are copies of each other (it is a template candidate itself; and the pairs of
 #: a long list would cost quadratic time).
 MAX_COPY_EVIDENCE = 100
+#: Documents whose rows are gathered into one block, and the bits of a key that choose its part.
+BLOCK = 4096
+TEMPLATE_BITS = 3
 
 
 def line_key(source: str, line: str) -> int:
@@ -122,27 +125,41 @@ class Templates:
 def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) -> Templates:
     """Template keys from rows of (a document's line keys, the document's group).
 
+    The (key, group) rows are gathered in blocks of documents, then counted in
+    2**TEMPLATE_BITS parts by the keys' top bits, so that the sort holds one part at a time: a
+    million pages give tens of millions of rows.
+
     >>> a, b, c = (np.array(k, dtype=np.uint64) for k in ([5, 7, 0], [5, 8], [5, 7, 9]))
     >>> count_templates([(a, 0), (b, 1), (c, 0)], 2).counts
     {5: 2}
     >>> count_templates([(a, 0), (b, 1), (c, 2)], 2).counts
     {5: 3, 7: 2}
     """
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
     keys: list[np.ndarray] = []
     groups: list[np.ndarray] = []
     for doc_keys, group in rows:
         present = np.unique(doc_keys[doc_keys != EMPTY])
         keys.append(present)
         groups.append(np.full(len(present), group, dtype=np.int64))
-    if not keys:
-        return Templates({})
-    all_keys = np.concatenate(keys)
-    all_groups = np.concatenate(groups)
-    # One row per (key, group): sort by key then group and drop repeats.
-    order = np.lexsort((all_groups, all_keys))
-    all_keys, all_groups = all_keys[order], all_groups[order]
-    fresh = np.ones(len(all_keys), dtype=bool)
-    fresh[1:] = (all_keys[1:] != all_keys[:-1]) | (all_groups[1:] != all_groups[:-1])
-    unique_keys, counts = np.unique(all_keys[fresh], return_counts=True)
-    found = counts >= min_documents
-    return Templates({int(k): int(n) for k, n in zip(unique_keys[found], counts[found])})
+        if len(keys) == BLOCK:
+            blocks.append((np.concatenate(keys), np.concatenate(groups)))
+            keys, groups = [], []
+    if keys:
+        blocks.append((np.concatenate(keys), np.concatenate(groups)))
+    counts: dict[int, int] = {}
+    shift = np.uint64(64 - TEMPLATE_BITS)
+    # Parts in ascending order of their top bits: the keys come out sorted, as one sort would give.
+    for part in range(1 << TEMPLATE_BITS):
+        chosen = [(k >> shift) == part for k, _ in blocks]
+        part_keys = np.concatenate([k[c] for (k, _), c in zip(blocks, chosen)] or [np.zeros(0, dtype=np.uint64)])
+        part_groups = np.concatenate([g[c] for (_, g), c in zip(blocks, chosen)] or [np.zeros(0, dtype=np.int64)])
+        # One row per (key, group): sort by key then group and drop repeats.
+        order = np.lexsort((part_groups, part_keys))
+        part_keys, part_groups = part_keys[order], part_groups[order]
+        fresh = np.ones(len(part_keys), dtype=bool)
+        fresh[1:] = (part_keys[1:] != part_keys[:-1]) | (part_groups[1:] != part_groups[:-1])
+        unique_keys, n = np.unique(part_keys[fresh], return_counts=True)
+        found = n >= min_documents
+        counts.update(zip(unique_keys[found].tolist(), n[found].tolist()))
+    return Templates(counts)
