@@ -89,16 +89,25 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
     # The analyzer (settings, compiled rules, lexicon, permutations) goes to each worker once.
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer,))
     try:
-        pending: list[Future[list[DocumentSummary]]] = []
+        pending: list[tuple[list[Document], Future[list[DocumentSummary]]]] = []
         for batch in chain(head, batches):
-            pending.append(pool.submit(_analyze_in_worker, batch))
+            pending.append((batch, pool.submit(_analyze_in_worker, batch)))
             if len(pending) >= 2 * workers:
-                yield from pending.pop(0).result()
-        for future in pending:
-            yield from future.result()
+                yield from _returned(*pending.pop(0))
+        for batch, future in pending:
+            yield from _returned(batch, future)
     finally:
         # On an interruption, queued batches are dropped rather than waited for.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _returned(batch: list[Document], future: Future[list[DocumentSummary]]) -> Iterator[DocumentSummary]:
+    """A worker's summaries, holding this process's id and origin objects instead of the copies
+    they came back with: the duplicate-id check already holds these, and a million summaries
+    would hold a second copy of each."""
+    for doc, summary in zip(batch, future.result()):
+        summary.id, summary.origin = doc.id, doc.origin
+        yield summary
 
 
 #: In a worker process only: the analyzer its pool started it with (set once, then only read).
