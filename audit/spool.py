@@ -24,7 +24,46 @@ import numpy as np
 T = TypeVar("T")
 
 
-class Spool(Sequence[T], Generic[T]):
+class Indexed(Sequence[T], Generic[T]):
+    """A sequence given by its length and its i-th item (``_item``): negative indexes, slices
+    and IndexError as a list has them."""
+
+    def _item(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self._item(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} items")
+        return self._item(i)
+
+
+C = TypeVar("C", bound="Closing")
+
+
+class Closing:
+    """A context manager that calls ``close`` on leaving."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Spool(Indexed[T], Closing):
     """A sequence of picklable records in a temporary file.
 
     >>> with Spool() as s:
@@ -58,32 +97,17 @@ class Spool(Sequence[T], Generic[T]):
     def __len__(self) -> int:
         return self._count
 
-    def _read(self, i: int) -> T:
+    def _item(self, i: int) -> T:
         if self._dirty:
             self._file.flush()
             self._dirty = False
         start = int(self._ends[i - 1]) if i else 0
         return pickle.loads(os.pread(self._file.fileno(), int(self._ends[i]) - start, start))
 
-    @overload
-    def __getitem__(self, i: int) -> T: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[T]: ...
-
-    def __getitem__(self, i: int | slice) -> T | list[T]:
-        if isinstance(i, slice):
-            return [self._read(j) for j in range(*i.indices(self._count))]
-        if i < 0:
-            i += self._count
-        if not 0 <= i < self._count:
-            raise IndexError("spool index out of range")
-        return self._read(i)
-
     def __iter__(self) -> Iterator[T]:
         # The count at the start: records appended meanwhile are not read by this pass.
         for i in range(self._count):
-            yield self._read(i)
+            yield self._item(i)
 
     @property
     def nbytes(self) -> int:
@@ -93,14 +117,8 @@ class Spool(Sequence[T], Generic[T]):
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> Spool[T]:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Shelf(Mapping[int, T], Generic[T]):
+class Shelf(Mapping[int, T], Closing, Generic[T]):
     """Records by integer key, kept in a :class:`Spool`, the last few read kept in memory: for
     what a pass looks up again and again (the shingle sets and lines of re-read documents).
 
@@ -143,9 +161,3 @@ class Shelf(Mapping[int, T], Generic[T]):
 
     def close(self) -> None:
         self._spool.close()
-
-    def __enter__(self) -> Shelf[T]:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

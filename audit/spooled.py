@@ -8,15 +8,14 @@ often as they need to. Each looks like the list it stands for (``len``, indexing
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import overload
 
 import numpy as np
 
 from audit.records import Details, DocumentSummary, Finding
-from audit.spool import Spool
+from audit.spool import Indexed, Spool
 
 
-class SpooledDocuments(Sequence[DocumentSummary]):
+class SpooledDocuments(Indexed[DocumentSummary]):
     """The summaries with their details put back; ``summaries[i]`` goes with ``details[i]``."""
 
     def __init__(self, summaries: list[DocumentSummary], details: Spool[Details]) -> None:
@@ -28,15 +27,7 @@ class SpooledDocuments(Sequence[DocumentSummary]):
     def __len__(self) -> int:
         return len(self.summaries)
 
-    @overload
-    def __getitem__(self, i: int) -> DocumentSummary: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[DocumentSummary]: ...
-
-    def __getitem__(self, i: int | slice) -> DocumentSummary | list[DocumentSummary]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _item(self, i: int) -> DocumentSummary:
         return self.summaries[i].with_details(self.details[i])
 
     def __iter__(self) -> Iterator[DocumentSummary]:
@@ -44,7 +35,7 @@ class SpooledDocuments(Sequence[DocumentSummary]):
             yield summary.with_details(details)
 
 
-class SpooledFindings(Sequence[Finding]):
+class SpooledFindings(Indexed[Finding]):
     """Every document's findings in document order, then the corpus's own (`extra`); `counts`
     are the number of findings of each document's details."""
 
@@ -60,19 +51,7 @@ class SpooledFindings(Sequence[Finding]):
     def __len__(self) -> int:
         return self._spooled + len(self.extra)
 
-    @overload
-    def __getitem__(self, i: int) -> Finding: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Finding]: ...
-
-    def __getitem__(self, i: int | slice) -> Finding | list[Finding]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("finding index out of range")
+    def _item(self, i: int) -> Finding:
         if i >= self._spooled:
             return self.extra[i - self._spooled]
         doc = int(np.searchsorted(self._ends, i, side="right"))
