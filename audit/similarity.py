@@ -39,6 +39,8 @@ CHUNK = 50_000
 #: Candidate pairs verified at a time: the shingle sets of at most twice as many documents are
 #: in memory at once (a few KB each).
 VERIFY_BLOCK = 16_384
+#: Passage rows paired at a time, at most (about 30 a document; see :func:`passage_candidates`).
+PART_ROWS = 4_000_000
 #: Anchors are matched in 2**ANCHOR_BITS parts, by their top bits (bounds the sorting arrays).
 ANCHOR_BITS = 3
 ANCHOR_PARTS = 1 << ANCHOR_BITS
@@ -106,15 +108,17 @@ def containment_candidates(summaries: list[DocumentSummary], settings: Similarit
     found_keys, found_counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for part in range(ANCHOR_PARTS):
         owners, anchors = [], []
-        for k, i in enumerate(eligible.tolist()):
-            mine = summaries[i].anchors
-            mine = mine[(mine >> np.uint64(64 - ANCHOR_BITS)) == part]
-            if len(mine):
-                anchors.append(mine)
-                owners.append(np.full(len(mine), k, dtype=np.int32))
-        if not anchors:
-            continue
+        # A block of documents at a time, so that the part's anchors are a few arrays, not two
+        # small ones per document.
+        for at in range(0, len(eligible), CHUNK):
+            block = np.concatenate([summaries[i].anchors for i in eligible[at:at + CHUNK].tolist()])
+            owner = np.repeat(np.arange(at, at + len(counts[at:at + CHUNK]), dtype=np.int32), counts[at:at + CHUNK])
+            mine = (block >> np.uint64(64 - ANCHOR_BITS)) == part
+            anchors.append(block[mine])
+            owners.append(owner[mine])
         owner = np.concatenate(owners)
+        if not len(owner):
+            continue
         order, starts, ends = runs(np.concatenate(anchors), settings.max_anchor_documents)
         pairs = _all_pairs(owner[order].astype(np.int64), starts, ends)
         keys, n = np.unique(pairs[:, 0] * len(eligible) + pairs[:, 1], return_counts=True)
@@ -149,7 +153,7 @@ class PassageKeys:
 
     def __init__(self, bands: int) -> None:
         self.bands = bands
-        self.rows = 0
+        self._rows = 0
         self._dir = tempfile.TemporaryDirectory(prefix="corpus-audit-passages-")
         # Columns 0..bands-1 hold the keys; then the document index and the passage index.
         self._paths = [Path(self._dir.name) / f"{c}.bin" for c in range(bands + 2)]
@@ -189,42 +193,61 @@ class PassageKeys:
         for c, column in enumerate([keys[:, b] for b in range(self.bands)] + [document, passage]):
             with open(self._paths[c], "ab") as out:
                 np.ascontiguousarray(column).tofile(out)
-        self.rows += len(keys)
+        self._rows += len(keys)
         self._pending, self._pending_rows = [], 0
 
-    def _column(self, c: int, dtype: type) -> np.ndarray:
+    @property
+    def rows(self) -> int:
+        """Passage rows added so far."""
         self._flush()
-        return np.fromfile(self._paths[c], dtype=dtype) if self._paths[c].exists() else np.zeros(0, dtype=dtype)
+        return self._rows
+
+    def _column(self, c: int, dtype: type) -> np.ndarray:
+        # Mapped, not read: a million documents have tens of millions of rows, and the callers
+        # read a part of a column at a time.
+        self._flush()
+        return np.memmap(self._paths[c], dtype=dtype, mode="r") if self.rows else np.zeros(0, dtype=dtype)
 
     def band(self, b: int) -> np.ndarray:
-        """The keys of band `b`, one per passage row."""
+        """The keys of band `b`, one per passage row (mapped from its file)."""
         return self._column(b, np.uint64)
 
-    def owners(self) -> np.ndarray:
-        """(document index, passage index) of each row, as an (rows, 2) array."""
-        return np.stack([self._column(self.bands, np.int64), self._column(self.bands + 1, np.int64)], axis=1)
+    def owners(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """(document index, passage index) of the given rows (all by default), as an (n, 2) array."""
+        document, passage = self._column(self.bands, np.int64), self._column(self.bands + 1, np.int64)
+        if rows is None:
+            return np.stack([document, passage], axis=1)
+        return np.stack([document[rows], passage[rows]], axis=1)
 
 
 def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
                        pairer: Pairer = local_pairs, keys: PassageKeys | None = None) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Pairs of passages ((document, passage), (document, passage)) from different sources.
 
-    `keys` are the passages' band keys (by default those the summaries hold); the pairs of each
-    band are found apart, so only one band of keys is in memory at a time.
+    `keys` are the passages' band keys (by default those the summaries hold). The pairs of each
+    band are found apart, and past ``PART_ROWS`` rows in parts by the keys' top bits (equal keys
+    share a part, so the pairs are the same): only a part of one band is in memory at a time.
     """
     if keys is None:
         with PassageKeys.of(summaries, settings.passage_bands) as held:
             return passage_candidates(summaries, settings, pairer, held)
-    owners = keys.owners()
-    if not len(owners):
+    if not keys.rows:
         return []
-    found = [np.zeros((0, 2), dtype=np.int64)]
+    bits = max(0, int(np.ceil(np.log2(keys.rows / PART_ROWS)))) if keys.rows > PART_ROWS else 0
+    pairs = np.zeros((0, 2), dtype=np.int64)
     for b in range(keys.bands):
-        found.append(pairer(keys.band(b)[:, None], MAX_PAIRS_PER_KEY))
-    pairs = unique_pairs(np.concatenate(found))
+        band = keys.band(b)
+        part = np.zeros(len(band), dtype=np.uint8)
+        if bits:
+            for at in range(0, len(band), PART_ROWS):
+                part[at:at + PART_ROWS] = band[at:at + PART_ROWS] >> np.uint64(64 - bits)
+        for p in range(1 << bits):
+            rows = np.flatnonzero(part == p) if bits else np.arange(len(band))
+            found = rows[pairer(np.asarray(band[rows])[:, None], MAX_PAIRS_PER_KEY)]
+            pairs = unique_pairs(np.concatenate([pairs, found.reshape(-1, 2)]))
     names: dict[str, int] = {}
     source = np.array([names.setdefault(s.source, len(names)) for s in summaries], dtype=np.int64)
-    a, b = owners[pairs[:, 0]], owners[pairs[:, 1]]
+    a, b = keys.owners(pairs[:, 0]), keys.owners(pairs[:, 1])
     apart = (a[:, 0] != b[:, 0]) & (source[a[:, 0]] != source[b[:, 0]])
     out = [(min(x, y), max(x, y)) for x, y in zip(map(tuple, a[apart].tolist()), map(tuple, b[apart].tolist()))]
     return sorted(out)

@@ -188,6 +188,7 @@ def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monk
     from audit.lsh import local_pairs
     from audit.records import Document, Origin
     from audit.rules import load_rules
+    from audit import similarity
     from audit.similarity import MAX_PAIRS_PER_KEY, PassageKeys, passage_candidates
 
     settings = quick()
@@ -206,4 +207,6 @@ def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monk
     with PassageKeys.of(summaries, sim.passage_bands) as keys:
         assert keys.owners().tolist() == [list(o) for o in owners] and keys.rows == len(owners)
         found = passage_candidates(summaries, sim, keys=keys)
-    assert found and found == expected == passage_candidates(summaries, sim)
+        monkeypatch.setattr(similarity, "PART_ROWS", 5)  # in parts by the keys' top bits
+        parted = passage_candidates(summaries, sim, keys=keys)
+    assert found and found == expected == passage_candidates(summaries, sim) == parted
