@@ -6,9 +6,9 @@ that says when the report was generated (``SOURCE_DATE_EPOCH`` fixes that too).
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
-import heapq
 import statistics
 from array import array
 from collections import Counter, defaultdict

@@ -14,7 +14,6 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from audit.minhash import shingle_sets, shingles
 from audit.normalize import words
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
-from audit.spool import Shelf
+from audit.spool import Closing, Shelf
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
@@ -139,13 +138,14 @@ def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-class PassageKeys:
+class PassageKeys(Closing):
     """The band keys of every passage of the corpus and whose they are, on disk: one file a column.
 
     A million news articles have some twenty million passages, whose keys (25 bands of 8 bytes)
     would outweigh every other part of the summaries together; candidates are found one band at
     a time, so only one column is ever read back. Rows are added document by document, buffered
-    and appended to the files in blocks; use it as a context manager (the files are temporary).
+    and appended to the files in blocks; use it as a context manager. The files are anonymous
+    (unlinked as they are made), so even a killed run leaves none behind.
     """
 
     #: Rows buffered before they are appended to the files.
@@ -154,17 +154,14 @@ class PassageKeys:
     def __init__(self, bands: int) -> None:
         self.bands = bands
         self._rows = 0
-        self._dir = tempfile.TemporaryDirectory(prefix="corpus-audit-passages-")
         # Columns 0..bands-1 hold the keys; then the document index and the passage index.
-        self._paths = [Path(self._dir.name) / f"{c}.bin" for c in range(bands + 2)]
+        self._files = [tempfile.TemporaryFile(prefix="corpus-audit-passages-") for _ in range(bands + 2)]
         self._pending: list[tuple[int, np.ndarray]] = []
         self._pending_rows = 0
 
-    def __enter__(self) -> PassageKeys:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._dir.cleanup()
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
 
     @classmethod
     def of(cls, summaries: list[DocumentSummary], bands: int) -> PassageKeys:
@@ -191,8 +188,7 @@ class PassageKeys:
         document = np.concatenate([np.full(len(k), d, dtype=np.int64) for d, k in self._pending])
         passage = np.concatenate([np.arange(len(k), dtype=np.int64) for _, k in self._pending])
         for c, column in enumerate([keys[:, b] for b in range(self.bands)] + [document, passage]):
-            with open(self._paths[c], "ab") as out:
-                np.ascontiguousarray(column).tofile(out)
+            self._files[c].write(np.ascontiguousarray(column).tobytes())
         self._rows += len(keys)
         self._pending, self._pending_rows = [], 0
 
@@ -205,8 +201,10 @@ class PassageKeys:
     def _column(self, c: int, dtype: type) -> np.ndarray:
         # Mapped, not read: a million documents have tens of millions of rows, and the callers
         # read a part of a column at a time.
-        self._flush()
-        return np.memmap(self._paths[c], dtype=dtype, mode="r") if self.rows else np.zeros(0, dtype=dtype)
+        if not self.rows:
+            return np.zeros(0, dtype=dtype)
+        self._files[c].flush()
+        return np.memmap(self._files[c], dtype=dtype, mode="r")
 
     def band(self, b: int) -> np.ndarray:
         """The keys of band `b`, one per passage row (mapped from its file)."""

@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 
 from audit import report
@@ -7,6 +8,7 @@ from audit.records import Details, DocumentSummary, Finding, Origin
 from audit.report import render_markdown, to_json
 from audit.scan import scan
 from audit.settings import ScanSettings
+from audit.similarity import PassageKeys
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings, summaries
 
@@ -33,9 +35,13 @@ def test_spool_leaves_no_file_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", None)
     spool = Spool()
     spool.append("x")
-    assert list(tmp_path.iterdir()) == []  # unlinked at once: an interrupted run leaves nothing
+    keys = PassageKeys(2)
+    keys.add(0, np.array([[1, 2], [3, 4]], dtype=np.uint64))
+    assert keys.rows == 2 and keys.band(1).tolist() == [2, 4]
+    assert list(tmp_path.iterdir()) == []  # unlinked at once: even a killed run leaves nothing
     assert spool[0] == "x"
     spool.close()
+    keys.close()
 
 
 def _summary(doc_id: str, findings: list[Finding]) -> DocumentSummary:
