@@ -14,7 +14,7 @@ import signal
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
@@ -235,15 +235,16 @@ def with_template_findings(summaries: list[DocumentSummary], details: Sequence[D
     waiting: dict[int, list[str]] = {}
     for i, d in enumerate(details):
         if i in found:
-            while i not in waiting:
-                j, lines = next(loaded)
+            while i not in waiting and (item := next(loaded, None)) is not None:
+                j, lines = item
                 waiting[j] = [lines[line - 1] for line, _ in found[j]]
+            # A document the loader no longer finds (its file changed meanwhile) keeps what it had.
             s = summaries[i]
-            d.findings += [Finding(s.id, signal.kind, signal.id, signal.severity,
-                                   f"{signal.message} ({n} documents of {s.source})", line=line,
-                                   text=text, detail={"action": settings.lines.action, "documents": n})
-                           for (line, n), text in zip(found[i], waiting.pop(i))]
-            d.findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
+            added = [Finding(s.id, signal.kind, signal.id, signal.severity,
+                             f"{signal.message} ({n} documents of {s.source})", line=line,
+                             text=text, detail={"action": settings.lines.action, "documents": n})
+                     for (line, n), text in zip(found[i], waiting.pop(i, []))]
+            d = replace(d, findings=sorted(d.findings + added, key=lambda f: (f.line or 0, f.kind != "encoding")))
         yield d
 
 

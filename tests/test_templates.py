@@ -72,3 +72,33 @@ def test_template_threshold_and_switches(tmp_path):
     assert not [f for f in scan([str(path)], strict).findings if f.rule == "lines.template"]
     off = ScanSettings(jobs=1, readability=False, tone=False, disabled_rules=("lines.template",))
     assert not [f for f in scan([str(path)], off).findings if f.rule == "lines.template"]
+
+
+def test_template_findings_whatever_order_the_loader_reads_in(tmp_path):
+    from audit.analyze import Analyzer, prepare
+    from audit.lines import SIGNALS
+    from audit.readers import Corpus
+    from audit.records import Document
+    from audit.rules import load_rules
+    from audit.scan import with_template_findings
+
+    path = tmp_path / "feed.jsonl"
+    write_corpus(path)
+    settings = ScanSettings(jobs=1, readability=False, tone=False)
+    rules = load_rules(settings.rule_dirs, known=SIGNALS)
+    with Corpus([str(path)]) as corpus:
+        docs = [d for d in corpus if isinstance(d, Document)]
+    summaries = Analyzer(settings, rules).batch(docs)
+    lines = [prepare(d, rules, settings.lines, frozenset()).compared for d in docs]
+
+    def found(order):
+        details = [s.details() for s in summaries]
+        load = lambda needed: [(i, lines[i]) for i in order if i in needed]  # noqa: E731
+        return [[(f.line, f.text) for f in d.findings if f.rule == "lines.template"]
+                for d in with_template_findings(summaries, details, [], settings, load)]
+
+    in_order = found(range(len(docs)))
+    assert sum(map(len, in_order)) == 4
+    assert found(reversed(range(len(docs)))) == in_order
+    # A document the loader no longer finds keeps its findings, without template lines.
+    assert found([i for i in range(len(docs)) if i != 2]) == [f if i != 2 else [] for i, f in enumerate(in_order)]
