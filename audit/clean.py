@@ -26,7 +26,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +36,9 @@ from audit.errors import AuditError, InputError
 from audit.locations import has_glob, is_url, locate
 from audit.normalize import repair
 from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
-from audit.records import Document, Finding, InputProblem
+from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.scan import checked, scan_corpus
+from audit.spooled import SpooledDocuments
 from audit.settings import ScanSettings
 
 #: The rule id logged for a record that could not be read (as in a scan's findings).
@@ -100,11 +101,52 @@ class Plan:
     """What to remove, decided from a scan's findings: for each document, its lines to strip; and
     the documents to leave out, each with the finding that names the member its cluster keeps."""
 
-    lines: dict[str, dict[int, Finding]]
+    lines: Mapping[str, dict[int, Finding]]
     documents: dict[str, Finding] = field(default_factory=dict)
 
 
-def plan(findings: list[Finding], drop_duplicates: bool = True) -> Plan:
+def _strips(f: Finding) -> bool:
+    """Whether a finding claims its line for removal."""
+    return f.kind == "boilerplate" and f.line is not None and f.detail.get("action") == "strip"
+
+
+class SpooledStrips(Mapping[str, dict[int, Finding]]):
+    """The lines to strip of each document, read back from a scan's spool when asked for: a
+    million pages' findings (their line text included) are never in memory at once. `clean`
+    asks in reading order, the spool's order."""
+
+    def __init__(self, documents: SpooledDocuments) -> None:
+        self._details = documents.details
+        self._index = {s.id: i for i, s in enumerate(documents.summaries)}
+
+    def __getitem__(self, document: str) -> dict[int, Finding]:
+        lines: dict[int, Finding] = {}
+        for f in self._details[self._index[document]].findings:
+            if _strips(f):
+                lines.setdefault(f.line, f)  # type: ignore[arg-type]
+        if not lines:
+            raise KeyError(document)
+        return lines
+
+    def __iter__(self) -> Iterator[str]:
+        for document, i in self._index.items():
+            if any(_strips(f) for f in self._details[i].findings):
+                yield document
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def plan_for(result: ScanResult, drop_duplicates: bool = True) -> Plan:
+    """:func:`plan` of a scan; where the scan keeps its documents' findings on disk, the lines to
+    strip stay there (:class:`SpooledStrips`) and only the duplicates are gathered."""
+    if not isinstance(result.documents, SpooledDocuments):
+        return plan(result.findings, drop_duplicates)
+    duplicates = plan((f for f in result.findings if f.kind == "duplicate"), drop_duplicates)
+    return Plan(SpooledStrips(result.documents), duplicates.documents)
+
+
+def plan(findings: Iterable[Finding], drop_duplicates: bool = True) -> Plan:
     """What to remove, from a scan's findings: the lines a finding of kind boilerplate with action
     ``strip`` claims, and (with `drop_duplicates`) the documents a duplicate finding names.
 
@@ -120,8 +162,8 @@ def plan(findings: list[Finding], drop_duplicates: bool = True) -> Plan:
     lines: dict[str, dict[int, Finding]] = {}
     documents: dict[str, Finding] = {}
     for f in findings:
-        if f.kind == "boilerplate" and f.line is not None and f.detail.get("action") == "strip":
-            lines.setdefault(f.document, {}).setdefault(f.line, f)
+        if _strips(f):
+            lines.setdefault(f.document, {}).setdefault(f.line, f)  # type: ignore[arg-type]
         elif f.kind == "duplicate" and drop_duplicates and f.detail.get("duplicate_of"):
             documents.setdefault(f.document, f)
     return Plan(lines, documents)
@@ -165,7 +207,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
             raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
     log = log or default_log(out)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
-        decided = plan(scan_corpus(corpus, settings, progress).findings, drop_duplicates=not keep_duplicates)
+        decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
         if dry_run:
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
             summary.check()

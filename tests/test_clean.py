@@ -241,3 +241,16 @@ def test_a_glob_is_cleaned_as_its_matches_and_a_remote_folder_is_refused(tmp_pat
         clean(["memory://remote"], str(tmp_path / "out2"), ScanSettings(jobs=1))
     summary = clean(["memory://remote/x.jsonl"], str(tmp_path / "x.jsonl"), ScanSettings(jobs=1))
     assert summary.documents == 1 and json.loads((tmp_path / "x.jsonl").read_text())["id"] == "x"
+
+
+def test_the_plan_reads_lines_to_strip_back_from_the_scan_as_asked(seeds, tmp_path):
+    from audit.clean import SpooledStrips, plan, plan_for
+    from audit.scan import scan
+
+    feed = duplicated_feed(tmp_path / "feed.jsonl")
+    result = scan([str(seeds), str(feed)], ScanSettings(jobs=1))
+    lazy, eager = plan_for(result), plan(list(result.findings))
+    assert isinstance(lazy.lines, SpooledStrips)
+    assert dict(lazy.lines) == eager.lines and len(lazy.lines) == len(eager.lines) >= 2
+    assert lazy.documents == eager.documents and lazy.documents
+    assert lazy.lines.get("bakery") is None and "bakery" not in lazy.lines
