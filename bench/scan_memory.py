@@ -18,6 +18,7 @@ Three measurements, each named in its output:
     python bench/scan_memory.py end-to-end --docs 100000
     python bench/scan_memory.py breakdown --docs 2000
     python bench/scan_memory.py corpus-stage --docs 1000000 --sample 2000
+    python bench/scan_memory.py corpus-stage --docs 100000 --sample 1000 --stages
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,7 @@ from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.rules import load_rules  # noqa: E402
 from audit.scan import with_template_findings  # noqa: E402
 from audit.settings import ScanSettings  # noqa: E402
+from audit import similarity  # noqa: E402
 from audit.similarity import PassageKeys, find_duplicates  # noqa: E402
 from audit.spool import Spool  # noqa: E402
 
@@ -214,6 +217,9 @@ def corpus_stage(args: argparse.Namespace) -> None:
             for i in sorted(needed):
                 yield i, bodies[i % args.sample]
 
+        if args.stages:
+            stages(summaries, details, keys, settings, load)
+            return
         found = find_duplicates(summaries, settings.similarity, load, passage_keys=keys)
         templates = sum(1 for d in with_template_findings(summaries, details, found.clusters, settings, load)
                         for f in d.findings if f.rule == "lines.template")
@@ -222,6 +228,31 @@ def corpus_stage(args: argparse.Namespace) -> None:
           f"{done - built:.0f} s: {len(found.pairs):,} pairs, {len(found.clusters):,} clusters, "
           f"{len(found.passage_pairs):,} shared passages, {templates:,} template lines")
     print(f"peak RSS of this process: {peak():,.0f} MiB")
+
+
+def stages(summaries: list[DocumentSummary], details: Spool, keys: PassageKeys, settings: ScanSettings,
+           load: Callable[[set[int]], Iterator[tuple[int, list[str]]]]) -> None:
+    """The corpus pass's steps one by one, each with the most memory it took above what was held
+    before it (tracemalloc, which sees NumPy's allocations but not mapped files) and its time."""
+    sim = settings.similarity
+    tracemalloc.start()
+
+    def stage(name: str, step: Callable[[], Any]) -> Any:
+        tracemalloc.reset_peak()
+        before, started = tracemalloc.get_traced_memory()[0], time.perf_counter()
+        out = step()
+        held, most = tracemalloc.get_traced_memory()
+        print(f"  {name:24s} peak +{(most - before) / 2 ** 20:7.1f} MiB, kept +{(held - before) / 2 ** 20:6.1f} MiB, "
+              f"{time.perf_counter() - started:6.1f} s", flush=True)
+        return out
+
+    print("corpus pass, step by step (tracemalloc):")
+    stage("document candidates", lambda: similarity.document_candidates(summaries, sim))
+    stage("containment candidates", lambda: similarity.containment_candidates(summaries, sim))
+    stage("passage candidates", lambda: similarity.passage_candidates(summaries, sim, keys=keys))
+    found = stage("find_duplicates (all)", lambda: find_duplicates(summaries, sim, load, passage_keys=keys))
+    stage("template lines", lambda: sum(1 for _ in with_template_findings(summaries, details, found.clusters,
+                                                                           settings, load)))
 
 
 def peak() -> float:
@@ -233,6 +264,7 @@ def main() -> None:
     parser.add_argument("what", choices=["end-to-end", "breakdown", "corpus-stage"])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2000, help="corpus-stage: documents analyzed")
+    parser.add_argument("--stages", action="store_true", help="corpus-stage: each step's memory apart (tracemalloc)")
     parser.add_argument("--jobs", type=int, default=0, help="end-to-end: worker processes (0: one per core)")
     parser.add_argument("--tmp", default=os.environ.get("TMPDIR"), help="where the corpus file is written")
     args = parser.parse_args()
