@@ -1,10 +1,8 @@
-import os
-
 import numpy as np
 import pytest
 
 from audit import report
-from audit.records import Details, DocumentSummary, Finding, Origin
+from audit.records import DocumentSummary, Finding, Origin
 from audit.report import render_markdown, to_json
 from audit.scan import scan
 from audit.settings import ScanSettings
