@@ -12,9 +12,10 @@ functions (nothing is re-implemented here):
 - corpus pass: LSH candidates and verification (``find_duplicates``), then template lines;
 - report: the JSON report rendered.
 
-Weighed for the Dask runs: the summaries the client receives, the band keys it sends out, the
-shuffle rows the workers exchange, the pairs that come back, and the bodies re-read for
-verification, per document; and each worker process's peak resident memory.
+Weighed in one more Dask run after the timed ones (pickling every summary to weigh it costs the
+client CPU, so no timed run does it): the summaries the client receives, the band keys it sends
+out, the shuffle rows the workers exchange, the pairs that come back, and the bodies re-read for
+verification, per document. Each run records each worker process's peak resident memory.
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
 """
@@ -56,8 +57,8 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def one_run(config: str, path: str, blocksize: int) -> dict[str, Any]:
-    """One scan in this process; returns its stage times, weights and peak memory."""
+def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict[str, Any]:
+    """One scan in this process; returns its stage times, peak memory and (if asked) weights."""
     from audit.formats import render
     from audit.settings import ScanSettings
 
@@ -76,7 +77,8 @@ def one_run(config: str, path: str, blocksize: int) -> dict[str, Any]:
         client = Client(cluster)
         out["startup_s"] = time.perf_counter() - t0
         settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
-        _weigh(out)
+        if weigh:
+            _weigh(out)
     else:
         out["startup_s"] = 0.0
         settings = ScanSettings(jobs=workers)
@@ -169,10 +171,11 @@ def main() -> None:
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--weigh", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", help="Also write every run's figures to this file.")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.one, args.path, args.blocksize)))
+        print(json.dumps(one_run(args.one, args.path, args.blocksize, args.weigh)))
         return
     configs = args.configs.split(",")
     runs: list[dict[str, Any]] = []
@@ -183,16 +186,18 @@ def main() -> None:
         print(f"corpus: {args.docs:,} documents, {path.stat().st_size / 2**20:.1f} MiB, written in "
               f"{time.perf_counter() - t:.0f} s; blocksize {args.blocksize:,} bytes; load {os.getloadavg()}",
               flush=True)
-        for r in range(args.rounds):
-            for config in configs:
-                done = subprocess.run([sys.executable, __file__, "--one", config, "--path", str(path),
-                                       "--blocksize", str(args.blocksize)], capture_output=True, text=True)
-                if done.returncode:
-                    sys.exit(f"{config} failed:\n{done.stderr[-3000:]}")
-                run = json.loads(done.stdout.strip().splitlines()[-1])
-                run["round"], run["load"] = r, os.getloadavg()[0]
-                runs.append(run)
-                print(json.dumps(run), flush=True)
+        plan = [(r, config, False) for r in range(args.rounds) for config in configs]
+        dask = [c for c in configs if c.startswith("dask")]
+        for r, config, weigh in plan + ([(args.rounds, dask[-1], True)] if dask else []):
+            done = subprocess.run([sys.executable, __file__, "--one", config, "--path", str(path),
+                                   "--blocksize", str(args.blocksize)] + ["--weigh"] * weigh,
+                                  capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"{config} failed:\n{done.stderr[-3000:]}")
+            run = json.loads(done.stdout.strip().splitlines()[-1])
+            run["round"], run["load"], run["weighed"] = r, os.getloadavg()[0], weigh
+            runs.append(run)
+            print(json.dumps(run), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1))
     summarize(runs, configs, args.docs)
@@ -204,7 +209,7 @@ def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None
     print("|---|---|---|---|---|---|---|---|---|")
     medians: dict[str, float] = {}
     for config in configs:
-        mine = [r for r in runs if r["config"] == config]
+        mine = [r for r in runs if r["config"] == config and not r["weighed"]]
         med = {s: statistics.median(r[s] for r in mine) for s in stages}
         total = statistics.median(sum(r[s] for s in stages[1:]) + r["rest_s"] for r in mine)
         medians[config] = total
@@ -214,14 +219,18 @@ def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None
     if "serial" in medians:
         print("\nspeedup over serial (median totals, start-up excluded): " +
               ", ".join(f"{c} {medians['serial'] / medians[c]:.2f}x" for c in configs if c != "serial"))
-    weighed = [r for r in runs if "weights" in r]
+    if {"dask-1", "dask-2"} <= medians.keys():
+        print(f"Dask, 2 workers over 1: {medians['dask-1'] / medians['dask-2']:.2f}x")
+    weighed = [r for r in runs if r["weighed"]]
     if weighed:
         w = weighed[-1]["weights"]
         n = max(1, w["documents"])
-        print("\nbytes per document (last Dask run): " + ", ".join(f"{k} {v / n:,.0f}" for k, v in w.items() if k != "documents"))
-        for r in weighed:
-            print(f"{r['config']} round {r['round']}: worker-to-worker transfer {r['worker_transfer_bytes'] / docs:,.0f} B/doc, "
-                  f"worker CPU {r['worker_cpu_s']}, client CPU {r['cpu_s_client']:.1f} s")
+        print(f"\nbytes per document (the untimed {weighed[-1]['config']} run): " +
+              ", ".join(f"{k} {v / n:,.0f}" for k, v in w.items() if k != "documents"))
+    for r in runs:
+        moved = f"worker-to-worker transfer {r['worker_transfer_bytes'] / docs:,.0f} B/doc, " if "worker_transfer_bytes" in r else ""
+        print(f"{r['config']} round {r['round']} (load {r['load']:.1f}): {moved}"
+              f"worker CPU {r['worker_cpu_s']}, client CPU {r['cpu_s_client']:.1f} s")
 
 
 if __name__ == "__main__":
