@@ -6,15 +6,20 @@ function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the sum
 report needs, never the texts. LSH band keys become rows (band, key, row id) hashed into
 shuffle partitions by key, and each partition pairs its runs with the same code as the local
 engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list and the
-pairs do not depend on how the rows were split. Documents that verification needs are re-read
-and prepared on the workers, part by part. Only this module imports Dask (``corpus-audit[dask]``).
+pairs do not depend on how the rows were split. Verification runs where the documents are:
+each part's task re-reads and hashes the shingles of its documents that some candidate pair
+names, and keeps them on its worker; the pairs, grouped by the two parts their documents are in,
+go to tasks that join in those two parts' sets and count what each pair shares, so the client
+receives three numbers a pair (and the lines of the documents whose shared passages the report
+quotes). Only this module imports Dask (``corpus-audit[dask]``).
 """
 
 from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -31,16 +36,19 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import AuditError, ConfigError
-from audit.lsh import key_pairs, unique_pairs
+from audit.lsh import key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
 from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings
-from audit.similarity import Loader
+from audit.spool import Shelf
+from audit.similarity import VERIFY_BLOCK, Comparer, Loader, intersections, load_sets
 
 #: Band-key rows per shuffle input chunk.
 SHUFFLE_CHUNK = 200_000
+#: Documents' shingle sets joined into one group for verification, at most (a few KB each).
+GROUP_DOCS = 20_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
@@ -53,12 +61,66 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int
     return [r if isinstance(r, InputProblem) else next(summaries) for r in records]
 
 
+Where = tuple[str, int | None]
+#: A part's shingle sets, by document index.
+Sets = dict[int, np.ndarray]
+
+
 def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
-               disabled: frozenset[str], wanted: frozenset[tuple[str, int | None]]) -> list[tuple[tuple[str, int | None], list[str]]]:
+               disabled: frozenset[str], wanted: Container[Where]) -> list[tuple[Where, list[str]]]:
     """One task: the prepared body lines of the wanted documents (by origin) of a part."""
     return [((r.origin.path, r.origin.line), prepare(r, rules, lines, disabled).compared)
             for r in read_part(part, fields, max_bytes)
             if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted]
+
+
+def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings, disabled: frozenset[str],
+               wanted: Mapping[Where, int], quoted: Container[int], size: int) -> tuple[Sets, list[tuple[int, list[str]]]]:
+    """One task: the shingle sets of a part's wanted documents (by index), and the body lines of
+    those whose passages may be quoted."""
+    loaded = ((wanted[origin], body) for origin, body in _load_part(part, fields, max_bytes, rules, lines, disabled, wanted))
+    sets: Sets = {}
+    bodies = []
+    for i, body, shingles in load_sets(loaded, size):
+        sets[i] = shingles
+        if i in quoted:
+            bodies.append((i, body))
+    return sets, bodies
+
+
+def _found(loaded: tuple[Sets, list[tuple[int, list[str]]]]) -> tuple[np.ndarray, list[tuple[int, list[str]]]]:
+    """What the client needs of a part's sets: which documents it holds, and the quoted lines."""
+    return np.fromiter(loaded[0], dtype=np.int64, count=len(loaded[0])), loaded[1]
+
+
+def _merged(*loaded: tuple[Sets, list[tuple[int, list[str]]]]) -> Sets:
+    """One task: the sets of a group of parts, in one mapping."""
+    return dict(ChainMap(*(sets for sets, _ in loaded)))
+
+
+def _grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
+    """Consecutive parts joined into groups of at most `most` documents (a bigger part is a group
+    alone): each part's group, and each group's parts.
+
+    >>> _grouped([3, 3, 5, 0, 9, 1], 6)
+    ([0, 0, 1, 1, 2, 3], [[0, 1], [2, 3], [4], [5]])
+    """
+    group_of: list[int] = []
+    members: list[list[int]] = []
+    filled = 0
+    for k, size in enumerate(sizes):
+        if not members or filled + size > most:
+            members.append([])
+            filled = 0
+        members[-1].append(k)
+        group_of.append(len(members) - 1)
+        filled += size
+    return group_of, members
+
+
+def _intersect(pairs: np.ndarray, *groups: Sets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One task: the pairs' shared shingles and set sizes, from the sets of the groups they are in."""
+    return intersections(pairs, ChainMap(*groups))
 
 
 def _split(keys: np.ndarray, first_row: int, partitions: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -158,6 +220,55 @@ class DaskEngine:
                 for origin, body in future.result():
                     yield index[origin], body
         return load
+
+    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
+        def compare(pairs: np.ndarray, quoted: set[int], size: int,
+                    bodies: Shelf[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
+            needed = set(pairs.ravel().tolist()) | quoted
+            if not needed:
+                return counts
+            wanted = {(summaries[i].origin.path, summaries[i].origin.line): i for i in needed}
+            parts = [p for p in self.parts if p.display in {path for path, _ in wanted}]
+            shared_wanted, shared_quoted = self.client.scatter([wanted, frozenset(quoted)], hash=False)
+            loaded = self.client.map(_sets_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
+                                     lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
+                                     wanted=shared_wanted, quoted=shared_quoted, size=size, pure=False)
+            # The sets stay on the workers; the client learns only which part holds which document.
+            part_of = np.full(len(summaries), -1, dtype=np.int64)
+            sizes = []
+            for k, (held, quoted_lines) in enumerate(gathered(self.client.map(_found, loaded, pure=False), "verification")):
+                part_of[held] = k
+                sizes.append(len(held))
+                for i, lines in quoted_lines:
+                    bodies[i] = lines
+            # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
+            # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
+            workers = max(1, len(self.client.scheduler_info()["workers"]))
+            group_of, members = _grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
+            sets = [self.client.submit(_merged, *[loaded[k] for k in mine], pure=False) for mine in members]
+            del loaded
+            # -1 (held by no part) indexes the -1 appended.
+            group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
+            a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
+            # A document no part holds any more (its file changed meanwhile) shares nothing.
+            held = np.flatnonzero((a >= 0) & (b >= 0))
+            group = np.minimum(a, b)[held] * len(sets) + np.maximum(a, b)[held]
+            order, starts, ends = runs(group, min_size=1)
+            held, group = held[order], group[order]
+            tasks = []
+            for start, end in zip(starts.tolist(), ends.tolist()):
+                first, second = divmod(int(group[start]), len(sets))
+                joined = [sets[first]] if first == second else [sets[first], sets[second]]
+                for at in range(start, end, VERIFY_BLOCK):
+                    rows = held[at:min(end, at + VERIFY_BLOCK)]
+                    tasks.append((rows, self.client.submit(_intersect, pairs[rows], *joined, pure=False)))
+            for rows, future in tasks:
+                for column, found in zip(counts, _result(future, "verification")):
+                    column[rows] = found
+                future.release()
+            return counts
+        return compare
 
     def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
         if not len(keys):

@@ -89,8 +89,8 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray, window: int) -> np.ndarray:
     return kernels.pairs_in_runs(rows[by_row][order].astype(np.int64), starts, ends, window)
 
 
-def runs(keys: np.ndarray, max_size: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows sorted by key, and the bounds of each run of two or more (and at most `max_size`) equal keys.
+def runs(keys: np.ndarray, max_size: int | None = None, min_size: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key, and the bounds of each run of `min_size` or more (and at most `max_size`) equal keys.
 
     >>> order, starts, ends = runs(np.array([5, 3, 5, 9, 3, 5], dtype=np.uint64))
     >>> [order[s:e].tolist() for s, e in zip(starts, ends)]
@@ -102,5 +102,5 @@ def runs(keys: np.ndarray, max_size: int | None = None) -> tuple[np.ndarray, np.
     starts = np.concatenate(([0], edges))
     ends = np.concatenate((edges, [len(keys)]))
     sizes = ends - starts
-    keep = (sizes >= 2) if max_size is None else (sizes >= 2) & (sizes <= max_size)
+    keep = (sizes >= min_size) if max_size is None else (sizes >= min_size) & (sizes <= max_size)
     return order, starts[keep], ends[keep]

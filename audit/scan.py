@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
@@ -28,7 +29,7 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Details, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings
-from audit.similarity import Loader, PassageKeys, find_duplicates
+from audit.similarity import Comparer, Loader, PassageKeys, compare_loaded, find_duplicates
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings
 from audit.templates import copy_groups, count_templates
@@ -148,6 +149,9 @@ class Engine(Protocol):
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
         """Re-reads the documents that verification needs."""
 
+    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
+        """Counts the shingles candidate pairs share, where the documents are re-read."""
+
     def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
         """The rows that collide in some band (see :data:`audit.similarity.Pairer`)."""
 
@@ -166,6 +170,9 @@ class LocalEngine:
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
         return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)}, self.settings)
+
+    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
+        return partial(compare_loaded, load)
 
     def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
         return local_pairs(keys, window)
@@ -287,7 +294,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 if progress is not None:
                     progress(len(summaries))
             load = engine.loader(corpus, rules, summaries)
-            duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys)
+            duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys,
+                                         engine.comparer(load, corpus, rules, summaries))
             counts = array("q")
             for d in with_template_findings(summaries, details, duplicates.clusters, settings, load):
                 final.append(d)

@@ -14,6 +14,7 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -31,6 +32,11 @@ Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 #: Given a (rows, bands) array of LSH band keys and a window, the colliding pairs of rows
 #: (:func:`audit.lsh.local_pairs` here; a cluster shuffles the keys instead).
 Pairer = Callable[[np.ndarray, int], np.ndarray]
+#: Given unique pairs of document indexes (an (m, 2) array), the documents whose body lines are
+#: wanted (for shared passages), the shingle size, and a shelf to put those lines on: for each
+#: pair, the size of the intersection of the two documents' shingle sets and the two sets' sizes
+#: (:func:`compare_loaded` here; a cluster compares where it re-reads the documents).
+Comparer = Callable[[np.ndarray, set[int], int, Shelf[list[str]]], tuple[np.ndarray, np.ndarray, np.ndarray]]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
@@ -282,11 +288,13 @@ def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np
     return inter, size_a, size_b
 
 
-def verify(candidates: np.ndarray, summaries: list[DocumentSummary], settings: SimilaritySettings,
-           sets: Mapping[int, np.ndarray]) -> list[_Edge]:
-    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other."""
-    pairs = unique_pairs(candidates)
-    inter, size_a, size_b = intersections(pairs, sets)
+def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray], summaries: list[DocumentSummary],
+           settings: SimilaritySettings) -> list[_Edge]:
+    """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
+
+    `counts` are each pair's shingle intersection and set sizes (see :data:`Comparer`).
+    """
+    inter, size_a, size_b = counts
     # A loose first cut in bulk (the exact, rounded test follows): most candidates of a big
     # bucket fail or pass by far.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -392,10 +400,10 @@ def keep(members: list[int], summaries: list[DocumentSummary], policy: str, cont
     return min(members, key=lambda i: (-summaries[i].words, i)), "longest"
 
 
-def load_sets(load: Loader, needed: set[int], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
-    """(index, body lines, shingle hashes) of the needed documents, re-read in batches."""
+def load_sets(loaded: Iterable[tuple[int, list[str]]], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
+    """(index, body lines, shingle hashes) of re-read documents, hashed in batches."""
     batch: list[tuple[int, list[str]]] = []
-    for item in load(needed):
+    for item in loaded:
         batch.append(item)
         if len(batch) == 256:
             yield from _with_sets(batch, size)
@@ -409,11 +417,27 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
         yield i, lines, s
 
 
+def compare_loaded(load: Loader, pairs: np.ndarray, passage_docs: set[int], size: int,
+                   bodies: Shelf[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
+    needed = set(pairs.ravel().tolist()) | passage_docs
+    # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
+    # some candidate pair are a few hundred thousand, and their sets gigabytes.
+    with Shelf[np.ndarray]() as sets:
+        for i, lines, shingles in load_sets(load(needed), size) if needed else ():
+            sets[i] = shingles
+            if i in passage_docs:
+                bodies[i] = lines
+        return intersections(pairs, sets)
+
+
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
-                    pairer: Pairer = local_pairs, passage_keys: PassageKeys | None = None) -> Duplicates:
+                    pairer: Pairer = local_pairs, passage_keys: PassageKeys | None = None,
+                    compare: Comparer | None = None) -> Duplicates:
     """Near-duplicate and contained documents, their clusters, and passages shared between sources.
 
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
+    `compare` counts the candidates' shared shingles (by default here, re-reading through `load`).
 
     Clusters are joined by union-find here, over the verified pairs: the edge list must fit in
     this process (each pair costs a few hundred bytes, so about ten million pairs per few GB).
@@ -422,15 +446,11 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
                                 containment_candidates(summaries, settings)])
     passage_pairs = passage_candidates(summaries, settings, pairer, passage_keys)
     passage_docs = {k[0] for pair in passage_pairs for k in pair}
-    needed = set(doc_pairs.ravel().tolist()) | passage_docs
-    # The re-read documents' shingle sets and lines wait on disk: at a million documents, the
-    # documents in some candidate pair are a few hundred thousand, and their sets gigabytes.
-    with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
-        for i, lines, shingles in load_sets(load, needed, settings.shingle_size) if needed else ():
-            sets[i] = shingles
-            if i in passage_docs:
-                bodies[i] = lines
-        edges = verify(doc_pairs, summaries, settings, sets)
+    pairs = unique_pairs(doc_pairs)
+    compare = compare or partial(compare_loaded, load)
+    # The passages' documents' lines wait on disk too.
+    with Shelf[list[str]]() as bodies:
+        edges = verify(pairs, compare(pairs, passage_docs, settings.shingle_size, bodies), summaries, settings)
         passages = shared_passages(passage_pairs, summaries, settings, bodies)
     groups = cluster(edges, settings.min_link_share)
     root_of = {m: root for root, members in groups.items() for m in members}

@@ -96,16 +96,25 @@ def cluster():
         yield c
 
 
+def _not_on_the_client(*args, **kwargs):
+    raise AssertionError("verification hashed or compared shingles on the client")
+
+
 @pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
-def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize):
+def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, monkeypatch):
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+    # In this process only: the workers import their own, unpatched, modules.
+    monkeypatch.setattr("audit.similarity.shingle_sets", _not_on_the_client)
+    monkeypatch.setattr("audit.dask_engine.intersections", _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         report = _json(corpus, settings)
         pids = set(client.run(os.getpid).values())
     assert report == local_report
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
-    assert analyzed and shuffled
+    hashed = [t for t in stream.data if key_split(t["key"]) == "sets_part"]
+    compared = [t for t in stream.data if key_split(t["key"]) == "intersect"]
+    assert analyzed and shuffled and hashed and compared
     assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
     assert os.getpid() not in pids and len(pids) == 2
     if blocksize == 1500:
