@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -327,3 +328,42 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
         engine.close()
     assert sorted(bodies) == list(range(0, 4000, 2)) + [3999]
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
+
+
+def test_verification_on_workers_counts_as_the_local_comparer(tmp_path, cluster, make_doc):
+    from audit.dask_engine import DaskEngine
+    from audit.readers import Corpus, count_lines, numbered
+    from audit.rules import load_rules
+    from audit.scan import LocalEngine
+    from audit.spool import Shelf
+
+    rng = random.Random(3)
+    stories = [_story(rng, 9) for _ in range(30)]
+    texts = [stories[i // 2] if i % 2 else _edit(rng, stories[i // 2]) for i in range(60)]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1) for i in range(60)]
+    # The last "document" names a line the file does not have (as if the file changed meanwhile).
+    summaries.append(make_doc("gone", "feed", path=str(path), line=999))
+    pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60]], dtype=np.int64)
+    quoted = {7, 41}
+    corpus, rules = Corpus([str(path)]), load_rules()
+    engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    try:
+        parts = corpus.parts(3000)
+        engine.parts = numbered(parts, [count_lines(p) for p in parts])
+        assert len(engine.parts) > 4
+        with Shelf() as bodies:
+            counts = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(pairs, quoted, 5, bodies)
+            quoted_lines = {i: bodies[i] for i in bodies}
+    finally:
+        engine.close()
+    local = LocalEngine(ScanSettings())
+    with Shelf() as local_bodies:
+        expected = local.comparer(local.loader(corpus, rules, summaries[:60]), corpus, rules, summaries[:60])(
+            pairs[:-1], quoted, 5, local_bodies)
+        assert quoted_lines == {i: local_bodies[i] for i in local_bodies} and sorted(quoted_lines) == [7, 41]
+    for got, want in zip(counts, expected):
+        assert got[:-1].tolist() == want.tolist() and got[-1] == 0
+    inter, size_a, size_b = counts
+    assert (size_a[:29] > 0).all() and (inter[:29] > 0).all() and (inter[:29] <= np.minimum(size_a, size_b)[:29]).all()
