@@ -210,6 +210,8 @@ def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None
     medians: dict[str, float] = {}
     for config in configs:
         mine = [r for r in runs if r["config"] == config and not r["weighed"]]
+        if not mine:
+            continue
         med = {s: statistics.median(r[s] for r in mine) for s in stages}
         total = statistics.median(sum(r[s] for s in stages[1:]) + r["rest_s"] for r in mine)
         medians[config] = total
