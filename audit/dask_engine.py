@@ -8,9 +8,9 @@ shuffle partitions by key, and each partition pairs its runs with the same code 
 engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list and the
 pairs do not depend on how the rows were split. Verification runs where the documents are:
 each part's task re-reads and hashes the shingles of its documents that some candidate pair
-names, and keeps them on its worker; the pairs, grouped by the two parts their documents are in,
-go to tasks that join in those two parts' sets and count what each pair shares, so the client
-receives three numbers a pair (and the lines of the documents whose shared passages the report
+names, and keeps them on its worker; the parts are joined into a few groups, and the pairs go to
+one task per pair of groups, which joins in those groups' sets and counts what each pair shares,
+so the client receives three numbers a pair (and the lines of the documents whose shared passages the report
 quotes). Only this module imports Dask (``corpus-audit[dask]``).
 """
 
@@ -42,8 +42,8 @@ from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings
-from audit.spool import Shelf
 from audit.similarity import VERIFY_BLOCK, Comparer, Loader, intersections, load_sets
+from audit.spool import Shelf
 
 #: Band-key rows per shuffle input chunk.
 SHUFFLE_CHUNK = 200_000
@@ -61,6 +61,7 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int
     return [r if isinstance(r, InputProblem) else next(summaries) for r in records]
 
 
+#: Where a document is read from: its file and line.
 Where = tuple[str, int | None]
 #: A part's shingle sets, by document index.
 Sets = dict[int, np.ndarray]
