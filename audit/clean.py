@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
-import json
 import os
 import secrets
 import shutil
@@ -35,6 +34,7 @@ from typing import IO, Any
 from audit.errors import AuditError, InputError
 from audit.locations import has_glob, is_url, locate
 from audit.normalize import repair
+from audit.output import json_line
 from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
 from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.scan import checked, scan_corpus
@@ -238,7 +238,7 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanS
     serves the local run and each part on a cluster."""
 
     def record_removal(removal: Removal) -> None:
-        log.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
+        log.write(json_line(removal.to_json()))
         summary.logged += 1
 
     if isinstance(record, InputProblem):
@@ -424,7 +424,7 @@ class _Writer:
     def _json_line(self, doc: Document, text: str) -> str:
         record = dict(doc.fields)
         record[self.fields.text] = text
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        return json_line(record)
 
     def _file(self, target: Path, origin_path: str) -> IO[str]:
         """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""

@@ -29,7 +29,7 @@ from typing import IO, Any
 from audit.clean import CleanSummary, Plan, check_targets, clean_record, default_log, plan
 from audit.dask_engine import DaskEngine, gathered
 from audit.errors import InputError
-from audit.output import write_atomic
+from audit.output import json_line, write_atomic
 from audit.readers import Corpus, Fields, Part, read_part
 from audit.records import Document, InputProblem
 from audit.scan import scan_corpus
@@ -71,7 +71,7 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
         else:
             fields_out = dict(record.fields)
             fields_out[fields.text] = text
-            written.append(json.dumps(fields_out, ensure_ascii=False) + "\n")
+            written.append(json_line(fields_out))
     if part.kind != "text":
         output = PART_NAME.format(index)
         if out is not None:

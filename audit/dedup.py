@@ -27,6 +27,7 @@ from audit.errors import ConfigError, InputError
 from audit.index import FeedIndex, IndexParams, IndexStats, Item, format_window, open_index
 from audit.minhash import Signer
 from audit.normalize import words
+from audit.output import json_line
 from audit.readers import Corpus, Fields
 from audit.records import Document, InputProblem
 from audit.rules import RuleSet
@@ -90,7 +91,7 @@ class Signing:
     def items(self, docs: list[Document], fields: Fields) -> list[Item]:
         """The items for documents: id, signature (all signed at once) and output line."""
         signatures = self.signer.sign_texts([self.body(d) for d in docs], self.shingle_size).signatures
-        return [Item(d.id, sig, json.dumps(record(d, fields), ensure_ascii=False).encode("utf-8") + b"\n")
+        return [Item(d.id, sig, json_line(record(d, fields)).encode("utf-8"))
                 for d, sig in zip(docs, signatures)]
 
 

@@ -5,11 +5,26 @@ An interrupted run leaves either the complete new file or the previous one, neve
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+
+#: Characters JSON leaves raw that ``str.splitlines`` (and JavaScript) take for line ends.
+_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: object) -> str:
+    """One JSON Lines record: UTF-8 text as it is, and nothing a reader could take for a line end.
+
+    >>> json_line({"text": "caf\u00e9\u2028next"})
+    '{"text": "caf\u00e9\\\\u2028next"}\\n'
+    """
+    # A raw U+2028 is valid JSON, but `for line in text.splitlines()` cuts the record in two.
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_ENDS) + "\n"
 
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
