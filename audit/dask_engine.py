@@ -3,10 +3,12 @@
 The corpus is cut into parts (:meth:`audit.readers.Corpus.parts`: byte ranges of JSON Lines,
 each compressed or text file whole); one task per part reads it and runs the same per-document
 function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the summaries the
-report needs, never the texts. LSH band keys become rows (band, key, row id) hashed into
-shuffle partitions by key, and each partition pairs its runs with the same code as the local
-engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list and the
-pairs do not depend on how the rows were split. Verification runs where the documents are:
+report needs, never the texts. What LSH is made of (the signatures, and the passages' band
+keys, most of a summary's bytes) stays on the worker too: for each part the client sends back
+only its documents' row numbers, and the part's task turns its keys into rows (band, key, row)
+hashed into shuffle partitions by key; each partition pairs its runs with the same code as the
+local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list
+and the pairs do not depend on how the rows were split. Verification runs where the documents are:
 each part's task re-reads and hashes the shingles of its documents that some candidate pair
 names, and keeps them on its worker; the parts are joined into a few groups, and the pairs go to
 one task per pair of groups, which joins in those groups' sets and counts what each pair shares,
@@ -36,29 +38,64 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 from audit.analyze import Analyzer, prepare
 from audit.errors import AuditError, ConfigError
-from audit.lsh import key_pairs, runs, unique_pairs
+from audit.lsh import band_keys, key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
 from audit.records import DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
-from audit.settings import LineSettings, ScanSettings
-from audit.similarity import VERIFY_BLOCK, Comparer, Loader, intersections, load_sets
+from audit.settings import LineSettings, ScanSettings, SimilaritySettings
+from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Loader, PassageCandidate, PassageKeys, apart,
+                              intersections, load_sets)
 from audit.spool import Shelf
 
-#: Band-key rows per shuffle input chunk.
-SHUFFLE_CHUNK = 200_000
+#: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies).
+SHUFFLE_ROWS = 4_000_000
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
 GROUP_DOCS = 20_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
 
-def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields, max_bytes: int) -> list[DocumentSummary | InputProblem]:
-    """One task: the summaries and problems of a part, in order."""
+@dataclass
+class PartKeys:
+    """What a part's LSH rows are made of, kept on its worker: the signatures of its signed
+    documents and its passages' band keys, each row with its document's position in the part."""
+
+    signed: np.ndarray
+    #: One row of uint32 per signed document.
+    signatures: np.ndarray
+    passage_owner: np.ndarray
+    #: Each passage row's index among its document's passages.
+    passage_index: np.ndarray
+    #: One row of uint64 band keys per passage.
+    passage_keys: np.ndarray
+
+
+def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
+    """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys)."""
+    sim = settings.similarity
+    signed = [p for p, r in enumerate(records) if isinstance(r, DocumentSummary) and r.signature is not None]
+    owner, index, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros((0, sim.passage_bands), dtype=np.uint64)]
+    for p, r in enumerate(records):
+        if isinstance(r, DocumentSummary) and r.passage_keys is not None:
+            owner.append(np.full(len(r.passage_keys), p, dtype=np.int64))
+            index.append(np.arange(len(r.passage_keys), dtype=np.int64))
+            keys.append(r.passage_keys)
+            r.passage_keys = None
+    signatures = [records[p].signature for p in signed]  # type: ignore[union-attr]
+    return PartKeys(np.asarray(signed, dtype=np.int64),
+                    np.stack(signatures) if signatures else np.zeros((0, sim.num_perm), dtype=np.uint32),
+                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys))
+
+
+def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
+                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys]:
+    """One task: the summaries and problems of a part, in order, and its LSH keys apart."""
     records: list[Record] = list(read_part(part, fields, max_bytes))
     docs = [r for r in records if not isinstance(r, InputProblem)]
     summaries = iter(analyzer.batch(docs)) if docs else iter(())
-    return [r if isinstance(r, InputProblem) else next(summaries) for r in records]
+    out = [r if isinstance(r, InputProblem) else next(summaries) for r in records]
+    return out, _part_keys(out, analyzer.settings)
 
 
 #: Where a document is read from: its file and line.
@@ -124,18 +161,39 @@ def _intersect(pairs: np.ndarray, *groups: Sets) -> tuple[np.ndarray, np.ndarray
     return intersections(pairs, ChainMap(*groups))
 
 
-def _split(keys: np.ndarray, first_row: int, partitions: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Shuffle's map side: a chunk of band keys as (band, key, row) columns, one set per partition."""
+#: Shuffle rows: band, key and row id columns.
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[Columns]:
+    """Shuffle's map side: band keys (one row of bands per id) as (band, key, row) columns, one
+    set per partition."""
     rows, bands = keys.shape
-    band = np.repeat(np.arange(bands, dtype=np.int64)[None, :], rows, axis=0).ravel()
-    row = np.repeat(np.arange(first_row, first_row + rows, dtype=np.int64), bands)
+    band = np.tile(np.arange(bands, dtype=np.int64), rows)
+    row = np.repeat(ids.astype(np.int64), bands)
     key = keys.ravel()
     # A run is one (band, key): the band is mixed in so equal keys of different bands may part.
     target = ((key ^ (band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)).astype(np.int64)
     return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
 
 
-def _pair_partition(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], window: int) -> np.ndarray:
+def _document_rows(keys: PartKeys, rows: np.ndarray, bands: int, per_band: int, partitions: int) -> list[Columns]:
+    """Shuffle's map side for documents: a part's band keys, each row its document's index among
+    the scan's summaries (`rows`, by position in the part: -1 for a record the scan left out)."""
+    held = rows[keys.signed]
+    mine = held >= 0
+    return _split(band_keys(keys.signatures[mine], bands, per_band), held[mine], partitions)
+
+
+def _passage_rows(keys: PartKeys, rows: np.ndarray, stride: int, partitions: int) -> list[Columns]:
+    """Shuffle's map side for passages: each row is its document's index times `stride` plus the
+    passage's index, so rows are in the order of the local engine's passage rows."""
+    held = rows[keys.passage_owner]
+    mine = held >= 0
+    return _split(keys.passage_keys[mine], held[mine] * stride + keys.passage_index[mine], partitions)
+
+
+def _pair_partition(pieces: list[Columns], window: int) -> np.ndarray:
     """Shuffle's reduce side: the colliding pairs among the rows of one partition, band by band."""
     band = np.concatenate([p[0] for p in pieces])
     key = np.concatenate([p[1] for p in pieces])
@@ -161,11 +219,6 @@ def gathered(futures: list[Future], what: str) -> list[Any]:
     return [_result(future, what) for future in futures]
 
 
-def _in_order(futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
-    """The results of the part tasks in reading order, each let go once read."""
-    for future in futures:
-        yield from _result(future, "scan")
-        future.release()
 
 
 @dataclass
@@ -177,6 +230,10 @@ class DaskEngine:
     def __post_init__(self) -> None:
         self.cluster: LocalCluster | None = None
         self.parts: list[Part] = []
+        # Per part, on the workers: its LSH keys; here: each record's row among the summaries.
+        self.keys: list[Future] = []
+        self.rows: list[np.ndarray] = []
+        self._last: tuple[int, Record] | None = None
         if self.settings.scheduler:
             try:
                 self.client = Client(self.settings.scheduler, timeout=CONNECT_TIMEOUT)
@@ -199,9 +256,32 @@ class DaskEngine:
         parts = numbered(parts, counts)
         self.parts = parts
         shared = self.client.scatter(analyzer, broadcast=True)
-        futures = self.client.map(_analyze_part, parts, analyzer=shared, fields=corpus.fields,
-                                  max_bytes=corpus.max_bytes, pure=False)
-        return documents(_in_order(futures), self.settings.strict, problems)
+        analyzed = self.client.map(_analyze_part, parts, analyzer=shared, fields=corpus.fields,
+                                   max_bytes=corpus.max_bytes, pure=False)
+        records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
+        self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
+        self.rows = []
+        return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
+
+    def _in_order(self, futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
+        """The records of the parts in reading order, each part let go once read; the last one
+        read and its position are noted for :meth:`_numbered`."""
+        for future in futures:
+            part = _result(future, "scan")
+            future.release()
+            self.rows.append(np.full(len(part), -1, dtype=np.int64))
+            for position, record in enumerate(part):
+                self._last = (position, record)
+                yield record
+
+    def _numbered(self, summaries: Iterator[DocumentSummary]) -> Iterator[DocumentSummary]:
+        """The summaries, each one's index among them noted at its position in its part: the
+        LSH rows are made where the keys are, and a record the scan left out makes none."""
+        for index, summary in enumerate(summaries):
+            # documents() passes the records through one at a time: the last one read is this one.
+            assert self._last is not None and self._last[1] is summary
+            self.rows[-1][self._last[0]] = index
+            yield summary
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
         index = {(s.origin.path, s.origin.line): i for i, s in enumerate(summaries)}
@@ -271,17 +351,34 @@ class DaskEngine:
             return counts
         return compare
 
-    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
-        if not len(keys):
+    def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+        # The keys never came here (`passage_keys` holds none): each part's task makes its rows.
+        rows = self.client.scatter(self.rows, hash=False)
+        partitions = self._partitions(sum(s.signature is not None for s in summaries) * settings.document_bands)
+        mapped = self.client.map(_document_rows, self.keys, rows, bands=settings.document_bands,
+                                 per_band=settings.document_rows, partitions=partitions, pure=False)
+        documents = self._shuffled(mapped, partitions)
+        passages = [len(s.passages) for s in summaries]
+        stride = max(passages, default=0) + 1
+        partitions = self._partitions(sum(passages) * settings.passage_bands)
+        mapped = self.client.map(_passage_rows, self.keys, rows, stride=stride, partitions=partitions, pure=False)
+        found = self._shuffled(mapped, partitions)
+        self.keys = []
+        return documents, apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
+                                np.stack(np.divmod(found[:, 1], stride), axis=1))
+
+    def _partitions(self, rows: int) -> int:
+        """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
+        return max(1, len(self.client.scheduler_info()["workers"]), -(-rows // SHUFFLE_ROWS))
+
+    def _shuffled(self, mapped: list[Future], partitions: int) -> np.ndarray:
+        """Shuffle's reduce side: the distinct colliding pairs of rows, from the parts' split rows."""
+        if not mapped:
             return np.zeros((0, 2), dtype=np.int64)
-        partitions = max(1, len(self.client.scheduler_info()["workers"]))
-        step = max(1, SHUFFLE_CHUNK // max(1, keys.shape[1]))
-        mapped = [self.client.submit(_split, keys[at:at + step], at, partitions, pure=False)
-                  for at in range(0, len(keys), step)]
         pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
-        reduced = [self.client.submit(_pair_partition, mine, window, pure=False) for mine in pieces]
-        pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + self.client.gather(reduced))
-        return unique_pairs(pairs)
+        reduced = [self.client.submit(_pair_partition, mine, MAX_PAIRS_PER_KEY, pure=False) for mine in pieces]
+        return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64)] + gathered(reduced, "LSH")))
 
     def close(self) -> None:
         self.client.close()

@@ -24,12 +24,11 @@ import numpy as np
 from audit.analyze import Analyzer, prepare
 from audit.errors import InputError
 from audit.lines import SIGNALS
-from audit.lsh import local_pairs
 from audit.readers import Corpus, Fields
 from audit.records import Cluster, Details, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
-from audit.settings import ScanSettings
-from audit.similarity import Comparer, Loader, PassageKeys, compare_loaded, find_duplicates
+from audit.settings import ScanSettings, SimilaritySettings
+from audit.similarity import Comparer, Loader, PassageCandidate, PassageKeys, compare_loaded, find_duplicates, lsh_candidates
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings
 from audit.templates import copy_groups, count_templates
@@ -141,7 +140,7 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int], settings: Sca
 
 
 class Engine(Protocol):
-    """Where a scan's work runs: per-document analysis, re-reading for verification, LSH pairing."""
+    """Where a scan's work runs: per-document analysis, LSH candidates, re-reading for verification."""
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         """The summaries of the readable documents with unique ids, in reading order."""
@@ -152,8 +151,9 @@ class Engine(Protocol):
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
         """Counts the shingles candidate pairs share, where the documents are re-read."""
 
-    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
-        """The rows that collide in some band (see :data:`audit.similarity.Pairer`)."""
+    def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+        """The documents and passages whose band keys collide (see :data:`audit.similarity.Candidates`)."""
 
     def close(self) -> None:
         """Give back what the engine holds (processes, a cluster connection)."""
@@ -174,8 +174,9 @@ class LocalEngine:
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
         return partial(compare_loaded, load)
 
-    def pairs(self, keys: np.ndarray, window: int) -> np.ndarray:
-        return local_pairs(keys, window)
+    def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+        return lsh_candidates(summaries, settings, passage_keys)
 
     def close(self) -> None:
         pass
@@ -285,8 +286,10 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             for summary in engine.summaries(corpus, analyzer, problems):
                 # What only the report needs goes to disk, and the passages' keys too: they are
                 # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
-                passage_keys.add(len(summaries), summary.passage_keys)
-                summary.passage_keys = None
+                # (An engine that keeps them where the summary was made sends none.)
+                if summary.passage_keys is not None:
+                    passage_keys.add(len(summaries), summary.passage_keys)
+                    summary.passage_keys = None
                 details.append(summary.details())
                 summary.without_details()
                 summary.source = sources.setdefault(summary.source, summary.source)
@@ -294,8 +297,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 if progress is not None:
                     progress(len(summaries))
             load = engine.loader(corpus, rules, summaries)
-            duplicates = find_duplicates(summaries, settings.similarity, load, engine.pairs, passage_keys,
-                                         engine.comparer(load, corpus, rules, summaries))
+            duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
+                                         engine.comparer(load, corpus, rules, summaries), engine.candidates)
             counts = array("q")
             for d in with_template_findings(summaries, details, duplicates.clusters, settings, load):
                 final.append(d)

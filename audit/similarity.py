@@ -29,9 +29,8 @@ from audit.spool import Closing, Shelf
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
-#: Given a (rows, bands) array of LSH band keys and a window, the colliding pairs of rows
-#: (:func:`audit.lsh.local_pairs` here; a cluster shuffles the keys instead).
-Pairer = Callable[[np.ndarray, int], np.ndarray]
+#: A candidate pair of passages: ((document, passage), (document, passage)), the smaller first.
+PassageCandidate = tuple[tuple[int, int], tuple[int, int]]
 #: Given unique pairs of document indexes (an (m, 2) array), the documents whose body lines are
 #: wanted (for shared passages), the shingle size, and a shelf to put those lines on: for each
 #: pair, the size of the intersection of the two documents' shingle sets and the two sets' sizes
@@ -87,13 +86,12 @@ def _keys(signatures: Iterable[np.ndarray], count: int, num_perm: int, bands: in
     return keys
 
 
-def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                        pairer: Pairer = local_pairs) -> np.ndarray:
+def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
     """Pairs of document indexes whose signatures agree on some LSH band, as an (m, 2) array."""
     signed = np.array([i for i, s in enumerate(summaries) if s.signature is not None], dtype=np.int64)
     keys = _keys((summaries[i].signature for i in signed), len(signed), settings.num_perm,
                  settings.document_bands, settings.document_rows)
-    return signed[pairer(keys, MAX_PAIRS_PER_KEY)]
+    return signed[local_pairs(keys, MAX_PAIRS_PER_KEY)]
 
 
 def containment_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
@@ -225,7 +223,7 @@ class PassageKeys(Closing):
 
 
 def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                       pairer: Pairer = local_pairs, keys: PassageKeys | None = None) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+                       keys: PassageKeys | None = None) -> list[PassageCandidate]:
     """Pairs of passages ((document, passage), (document, passage)) from different sources.
 
     `keys` are the passages' band keys (by default those the summaries hold). The pairs of each
@@ -234,7 +232,7 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
     """
     if keys is None:
         with PassageKeys.of(summaries, settings.passage_bands) as held:
-            return passage_candidates(summaries, settings, pairer, held)
+            return passage_candidates(summaries, settings, held)
     if not keys.rows:
         return []
     bits = max(0, int(np.ceil(np.log2(keys.rows / PART_ROWS)))) if keys.rows > PART_ROWS else 0
@@ -247,14 +245,41 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
                 part[at:at + PART_ROWS] = band[at:at + PART_ROWS] >> np.uint64(64 - bits)
         for p in range(1 << bits):
             rows = np.flatnonzero(part == p) if bits else np.arange(len(band))
-            found = rows[pairer(np.asarray(band[rows])[:, None], MAX_PAIRS_PER_KEY)]
+            found = rows[local_pairs(np.asarray(band[rows])[:, None], MAX_PAIRS_PER_KEY)]
             pairs = unique_pairs(np.concatenate([pairs, found.reshape(-1, 2)]))
+    return apart(summaries, keys.owners(pairs[:, 0]), keys.owners(pairs[:, 1]))
+
+
+def apart(summaries: list[DocumentSummary], a: np.ndarray, b: np.ndarray) -> list[PassageCandidate]:
+    """The pairs of passages whose documents differ and come from different sources, each the
+    smaller first, sorted; `a` and `b` are their (document index, passage index) rows.
+
+    >>> from audit.records import DocumentSummary
+    >>> docs = [DocumentSummary.__new__(DocumentSummary) for _ in range(3)]
+    >>> for d, source in zip(docs, ["x", "y", "x"]):
+    ...     d.source = source
+    >>> apart(docs, np.array([[1, 4], [0, 0], [0, 1]]), np.array([[0, 2], [2, 3], [0, 5]]))
+    [((0, 2), (1, 4))]
+    """
     names: dict[str, int] = {}
     source = np.array([names.setdefault(s.source, len(names)) for s in summaries], dtype=np.int64)
-    a, b = keys.owners(pairs[:, 0]), keys.owners(pairs[:, 1])
-    apart = (a[:, 0] != b[:, 0]) & (source[a[:, 0]] != source[b[:, 0]])
-    out = [(min(x, y), max(x, y)) for x, y in zip(map(tuple, a[apart].tolist()), map(tuple, b[apart].tolist()))]
+    kept = (a[:, 0] != b[:, 0]) & (source[a[:, 0]] != source[b[:, 0]])
+    out = [(min(x, y), max(x, y)) for x, y in zip(map(tuple, a[kept].tolist()), map(tuple, b[kept].tolist()))]
     return sorted(out)
+
+
+#: Given the summaries, the similarity settings and the passages' band keys (where the caller
+#: moved them out of the summaries): the pairs of documents whose signatures agree on some LSH
+#: band (an (m, 2) array) and the candidate passage pairs (:func:`lsh_candidates` here; a
+#: cluster makes and shuffles the band keys where the summaries were made).
+Candidates = Callable[[list[DocumentSummary], SimilaritySettings, "PassageKeys | None"],
+                      tuple[np.ndarray, list[PassageCandidate]]]
+
+
+def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, list[PassageCandidate]]:
+    """The :data:`Candidates` of this process: band keys made and paired here."""
+    return document_candidates(summaries, settings), passage_candidates(summaries, settings, passage_keys)
 
 
 @dataclass
@@ -432,19 +457,20 @@ def compare_loaded(load: Loader, pairs: np.ndarray, passage_docs: set[int], size
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
-                    pairer: Pairer = local_pairs, passage_keys: PassageKeys | None = None,
-                    compare: Comparer | None = None) -> Duplicates:
+                    passage_keys: PassageKeys | None = None, compare: Comparer | None = None,
+                    candidates: Candidates = lsh_candidates) -> Duplicates:
     """Near-duplicate and contained documents, their clusters, and passages shared between sources.
 
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
-    `compare` counts the candidates' shared shingles (by default here, re-reading through `load`).
+    `candidates` finds the LSH candidates (by default here, from the summaries' signatures and
+    `passage_keys`); `compare` counts the candidates' shared shingles (by default here,
+    re-reading through `load`).
 
     Clusters are joined by union-find here, over the verified pairs: the edge list must fit in
     this process (each pair costs a few hundred bytes, so about ten million pairs per few GB).
     """
-    doc_pairs = np.concatenate([document_candidates(summaries, settings, pairer),
-                                containment_candidates(summaries, settings)])
-    passage_pairs = passage_candidates(summaries, settings, pairer, passage_keys)
+    banded, passage_pairs = candidates(summaries, settings, passage_keys)
+    doc_pairs = np.concatenate([banded, containment_candidates(summaries, settings)])
     passage_docs = {k[0] for pair in passage_pairs for k in pair}
     pairs = unique_pairs(doc_pairs)
     compare = compare or partial(compare_loaded, load)
@@ -484,7 +510,7 @@ def with_ties_only(cluster: Cluster) -> Cluster:
     return replace(cluster, pairs=[p for p in cluster.pairs if id(p) in ties])
 
 
-def shared_passages(candidates: list[tuple[tuple[int, int], tuple[int, int]]], summaries: list[DocumentSummary],
+def shared_passages(candidates: list[PassageCandidate], summaries: list[DocumentSummary],
                     settings: SimilaritySettings, bodies: Mapping[int, list[str]]) -> list[PassagePair]:
     """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
     merged: dict[tuple[int, int, int, int], list] = {}

@@ -13,9 +13,10 @@ functions (nothing is re-implemented here):
 - report: the JSON report rendered.
 
 Weighed in one more Dask run after the timed ones (pickling every summary to weigh it costs the
-client CPU, so no timed run does it): the summaries the client receives, the band keys it sends
-out, the shuffle rows the workers exchange, the pairs that come back, and the bodies re-read for
-verification, per document. Each run records each worker process's peak resident memory.
+client CPU, so no timed run does it): the summaries the client receives, the row numbers it sends
+back (the band keys stay on the workers), the shuffle rows the workers exchange, the candidate
+pairs that come back, and the bodies re-read for template lines, per document. Each run records
+each worker process's peak resident memory.
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
 """
@@ -130,26 +131,29 @@ def _transferred(dask_worker: Any = None) -> int:
 
 
 def _weigh(out: dict[str, Any]) -> None:
-    """Record what the Dask engine sends between client and workers, by wrapping its functions."""
+    """Record what the Dask engine sends between client and workers, by wrapping its methods."""
     import audit.dask_engine as de
 
-    weights = out.setdefault("weights", {"summaries": 0, "band_keys": 0, "shuffle_rows": 0, "pairs": 0,
+    weights = out.setdefault("weights", {"summaries": 0, "row_numbers": 0, "shuffle_rows": 0, "pairs": 0,
                                          "bodies": 0, "documents": 0})
-    in_order, pairs, loader = de._in_order, de.DaskEngine.pairs, de.DaskEngine.loader
+    in_order, candidates, loader = de.DaskEngine._in_order, de.DaskEngine.candidates, de.DaskEngine.loader
 
-    def weighed_in_order(futures: list) -> Any:
-        for record in in_order(futures):
+    def weighed_in_order(self: Any, futures: list) -> Any:
+        for record in in_order(self, futures):
             weights["summaries"] += len(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
             weights["documents"] += 1
             yield record
 
-    def weighed_pairs(self: Any, keys: Any, window: int) -> Any:
-        found = pairs(self, keys, window)
-        weights["band_keys"] += int(keys.nbytes)
-        # _split's rows: band, key and row id, 8 bytes each, one row per band per document.
-        weights["shuffle_rows"] += int(keys.size) * 24
-        weights["pairs"] += int(found.nbytes)
-        return found
+    def weighed_candidates(self: Any, summaries: list, settings: Any, keys: Any) -> Any:
+        # The client sends each part its records' row numbers; the parts' tasks make the rows.
+        weights["row_numbers"] += sum(int(r.nbytes) for r in self.rows)
+        documents, passages = candidates(self, summaries, settings, keys)
+        # _split's rows: band, key and row id, 8 bytes each, one row per band per document or passage.
+        signed = sum(s.signature is not None for s in summaries)
+        weights["shuffle_rows"] += 24 * (signed * settings.document_bands +
+                                         sum(len(s.passages) for s in summaries) * settings.passage_bands)
+        weights["pairs"] += int(documents.nbytes) + 32 * len(passages)
+        return documents, passages
 
     def weighed_loader(self: Any, *a: Any) -> Any:
         load = loader(self, *a)
@@ -160,7 +164,7 @@ def _weigh(out: dict[str, Any]) -> None:
                 yield i, body
         return counted
 
-    de._in_order, de.DaskEngine.pairs, de.DaskEngine.loader = weighed_in_order, weighed_pairs, weighed_loader
+    de.DaskEngine._in_order, de.DaskEngine.candidates, de.DaskEngine.loader = weighed_in_order, weighed_candidates, weighed_loader
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ def local_report(corpus: Path) -> dict:
     # The corpus holds what the test is about: the copies cluster, and ids come from line numbers.
     assert any(len(c["members"]) == 200 for c in report["clusters"])
     assert any(d["id"].startswith("a:") for d in report["documents"])
-    assert report["passage_pairs"] or report["duplicate_pairs"]
+    assert report["passage_pairs"] and report["duplicate_pairs"]
     return report
 
 
@@ -98,24 +98,26 @@ def cluster():
 
 
 def _not_on_the_client(*args, **kwargs):
-    raise AssertionError("verification hashed or compared shingles on the client")
+    raise AssertionError("LSH or verification work ran on the client")
 
 
 @pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
 def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, monkeypatch):
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
     # In this process only: the workers import their own, unpatched, modules.
-    monkeypatch.setattr("audit.similarity.shingle_sets", _not_on_the_client)
-    monkeypatch.setattr("audit.dask_engine.intersections", _not_on_the_client)
+    for name in ("similarity.shingle_sets", "dask_engine.intersections", "similarity.band_keys", "dask_engine.band_keys",
+                 "similarity.local_pairs", "dask_engine.key_pairs", "similarity.PassageKeys.add"):
+        monkeypatch.setattr(f"audit.{name}", _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         report = _json(corpus, settings)
         pids = set(client.run(os.getpid).values())
     assert report == local_report
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
+    keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows"}
     hashed = [t for t in stream.data if key_split(t["key"]) == "sets_part"]
     compared = [t for t in stream.data if key_split(t["key"]) == "intersect"]
-    assert analyzed and shuffled and hashed and compared
+    assert analyzed and shuffled and hashed and compared and keyed == {"document_rows", "passage_rows"}
     assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
     assert os.getpid() not in pids and len(pids) == 2
     if blocksize == 1500:
@@ -367,3 +369,47 @@ def test_verification_on_workers_counts_as_the_local_comparer(tmp_path, cluster,
         assert got[:-1].tolist() == want.tolist() and got[-1] == 0
     inter, size_a, size_b = counts
     assert (size_a[:29] > 0).all() and (inter[:29] > 0).all() and (inter[:29] <= np.minimum(size_a, size_b)[:29]).all()
+
+
+def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_path, cluster):
+    # A bucket of more copies than one document is paired with, cut into many parts, with a
+    # broken line and a repeated id among them: the rows the parts number themselves must be
+    # ordered as the local engine's, or the window would pair other documents.
+    from audit.analyze import Analyzer
+    from audit.dask_engine import DaskEngine
+    from audit.readers import Corpus
+    from audit.rules import load_rules
+    from audit.scan import LocalEngine
+    from audit.similarity import MAX_PAIRS_PER_KEY, lsh_candidates
+
+    rng = random.Random(5)
+    copied = _story(rng, 9)
+    lines = [json.dumps({"id": f"c{i}", "source": f"s{i % 3}", "text": _edit(rng, copied) if i % 5 == 0 else copied})
+             for i in range(MAX_PAIRS_PER_KEY + 100)]
+    lines.insert(50, "{not json")
+    lines.insert(120, json.dumps({"id": "c7", "text": "A repeated id takes no row."}))
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rules = load_rules()
+    local_settings = ScanSettings()
+    with Corpus([str(path)]) as corpus:
+        problems: list = []
+        summaries = list(LocalEngine(local_settings).summaries(corpus, Analyzer(local_settings, rules), problems))
+    expected_documents, expected_passages = lsh_candidates(summaries, local_settings.similarity)
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=4000)
+    engine = DaskEngine(settings)
+    try:
+        with Corpus([str(path)]) as corpus:
+            on_workers: list = []
+            summaries = list(engine.summaries(corpus, Analyzer(settings, rules), on_workers))
+            assert len(engine.parts) > 10 and len(on_workers) == len(problems) == 2
+            # The passages' band keys stayed on the workers.
+            assert all(s.passage_keys is None for s in summaries)
+            documents, passages = engine.candidates(summaries, settings.similarity, None)
+    finally:
+        engine.close()
+    signed = sum(s.signature is not None for s in summaries)
+    assert signed > MAX_PAIRS_PER_KEY + 50
+    assert 0 < len(expected_documents) < signed * (signed - 1) // 2  # the window cut the buckets
+    assert documents.tolist() == expected_documents.tolist()
+    assert expected_passages and passages == expected_passages
