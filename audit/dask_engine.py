@@ -3,17 +3,21 @@
 The corpus is cut into parts (:meth:`audit.readers.Corpus.parts`: byte ranges of JSON Lines,
 each compressed or text file whole); one task per part reads it and runs the same per-document
 function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the summaries the
-report needs, never the texts. What LSH is made of (the signatures, and the passages' band
-keys, most of a summary's bytes) stays on the worker too: for each part the client sends back
-only its documents' row numbers, and the part's task turns its keys into rows (band, key, row)
+report needs, never the texts. What LSH is made of stays on the worker too (the signatures, of
+which the client gets a copy for the report's estimates, and the passages' band keys, most of a
+summary's bytes, which never leave): for each part the client sends back only its documents' row
+numbers, and the part's task turns its keys into rows (band, key, row)
 hashed into shuffle partitions by key; each partition pairs its runs with the same code as the
 local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list
 and the pairs do not depend on how the rows were split. Verification runs where the documents are:
 each part's task re-reads and hashes the shingles of its documents that some candidate pair
 names, and keeps them on its worker; the parts are joined into a few groups, and the pairs go to
 one task per pair of groups, which joins in those groups' sets and counts what each pair shares,
-so the client receives three numbers a pair (and the lines of the documents whose shared passages the report
-quotes). Only this module imports Dask (``corpus-audit[dask]``).
+so the client receives three numbers a pair (and the lines of the documents whose shared
+passages the report quotes). Template lines are counted the same way: each part's task keeps its documents' distinct
+line keys, the client sends each part its documents' copy groups, and the (key, group) rows are
+shuffled by key and counted where they land; the client receives the template keys and their
+counts. Only this module imports Dask (``corpus-audit[dask]``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import operator
 import os
 from collections import ChainMap
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -40,13 +44,14 @@ from audit.analyze import Analyzer, prepare
 from audit.errors import AuditError, ConfigError
 from audit.lsh import band_keys, key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
-from audit.records import DocumentSummary, Finding, InputProblem
+from audit.records import Details, DocumentSummary, Finding, InputProblem
 from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Loader, PassageCandidate, PassageKeys, apart,
                               intersections, load_sets)
 from audit.spool import Shelf
+from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies).
 SHUFFLE_ROWS = 4_000_000
@@ -71,6 +76,25 @@ class PartKeys:
     passage_keys: np.ndarray
 
 
+@dataclass
+class PartLines:
+    """What a part's template-line rows are made of, kept on its worker: the distinct line keys of
+    each document (:func:`audit.templates.present`), each with the document's position in the part."""
+
+    owner: np.ndarray
+    keys: np.ndarray
+
+
+def _part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
+    """The part's :class:`PartLines` (the summaries keep their line keys: the report locates lines by them)."""
+    owner, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
+    for p, r in enumerate(records):
+        if isinstance(r, DocumentSummary) and r.line_keys is not None:
+            keys.append(present(r.line_keys))
+            owner.append(np.full(len(keys[-1]), p, dtype=np.int64))
+    return PartLines(np.concatenate(owner), np.concatenate(keys))
+
+
 def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
     """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys)."""
     sim = settings.similarity
@@ -89,13 +113,13 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
 
 
 def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
-                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys]:
-    """One task: the summaries and problems of a part, in order, and its LSH keys apart."""
+                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines]:
+    """One task: the summaries and problems of a part, in order, and its LSH keys and line keys apart."""
     records: list[Record] = list(read_part(part, fields, max_bytes))
     docs = [r for r in records if not isinstance(r, InputProblem)]
     summaries = iter(analyzer.batch(docs)) if docs else iter(())
     out = [r if isinstance(r, InputProblem) else next(summaries) for r in records]
-    return out, _part_keys(out, analyzer.settings)
+    return out, _part_keys(out, analyzer.settings), _part_lines(out)
 
 
 #: Where a document is read from: its file and line.
@@ -193,6 +217,22 @@ def _passage_rows(keys: PartKeys, rows: np.ndarray, stride: int, partitions: int
     return _split(keys.passage_keys[mine], held[mine] * stride + keys.passage_index[mine], partitions)
 
 
+def _template_rows(lines: PartLines, groups: np.ndarray, partitions: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffle's map side for template lines: a part's (line key, copy group) rows, by key; the
+    groups are by position in the part (-1 for a record the scan left out)."""
+    group = groups[lines.owner]
+    mine = group >= 0
+    key, group = lines.keys[mine], group[mine]
+    # Line keys are hashes already.
+    target = (key % np.uint64(partitions)).astype(np.int64)
+    return [(key[target == p], group[target == p]) for p in range(partitions)]
+
+
+def _count_partition(pieces: list[tuple[np.ndarray, np.ndarray]], minimum: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle's reduce side for template lines: the keys of one partition found in `minimum` groups or more."""
+    return counted(np.concatenate([k for k, _ in pieces]), np.concatenate([g for _, g in pieces]), minimum)
+
+
 def _pair_partition(pieces: list[Columns], window: int) -> np.ndarray:
     """Shuffle's reduce side: the colliding pairs among the rows of one partition, band by band."""
     band = np.concatenate([p[0] for p in pieces])
@@ -230,8 +270,9 @@ class DaskEngine:
     def __post_init__(self) -> None:
         self.cluster: LocalCluster | None = None
         self.parts: list[Part] = []
-        # Per part, on the workers: its LSH keys; here: each record's row among the summaries.
+        # Per part, on the workers: its LSH keys and line keys; here: each record's row among the summaries.
         self.keys: list[Future] = []
+        self.lines: list[Future] = []
         self.rows: list[np.ndarray] = []
         self._last: tuple[int, Record] | None = None
         if self.settings.scheduler:
@@ -260,6 +301,7 @@ class DaskEngine:
                                    max_bytes=corpus.max_bytes, pure=False)
         records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
         self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
+        self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
         self.rows = []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
 
@@ -358,12 +400,12 @@ class DaskEngine:
         partitions = self._partitions(sum(s.signature is not None for s in summaries) * settings.document_bands)
         mapped = self.client.map(_document_rows, self.keys, rows, bands=settings.document_bands,
                                  per_band=settings.document_rows, partitions=partitions, pure=False)
-        documents = self._shuffled(mapped, partitions)
+        documents = self._pairs(mapped, partitions)
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
         partitions = self._partitions(sum(passages) * settings.passage_bands)
         mapped = self.client.map(_passage_rows, self.keys, rows, stride=stride, partitions=partitions, pure=False)
-        found = self._shuffled(mapped, partitions)
+        found = self._pairs(mapped, partitions)
         self.keys = []
         return documents, apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
                                 np.stack(np.divmod(found[:, 1], stride), axis=1))
@@ -372,13 +414,31 @@ class DaskEngine:
         """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
         return max(1, len(self.client.scheduler_info()["workers"]), -(-rows // SHUFFLE_ROWS))
 
-    def _shuffled(self, mapped: list[Future], partitions: int) -> np.ndarray:
-        """Shuffle's reduce side: the distinct colliding pairs of rows, from the parts' split rows."""
+    def _pairs(self, mapped: list[Future], partitions: int) -> np.ndarray:
+        """The distinct colliding pairs of rows, from the parts' split rows."""
+        found = self._reduced(mapped, partitions, _pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
+        return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found))
+
+    def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
+        """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
         if not mapped:
-            return np.zeros((0, 2), dtype=np.int64)
+            return []
         pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
-        reduced = [self.client.submit(_pair_partition, mine, MAX_PAIRS_PER_KEY, pure=False) for mine in pieces]
-        return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64)] + gathered(reduced, "LSH")))
+        return gathered([self.client.submit(reduce, mine, *args, pure=False) for mine in pieces], what)
+
+    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                  minimum: int) -> Templates:
+        # The line keys were counted where they were made (`details` hold them too, for the report).
+        group = np.asarray(groups + [-1], dtype=np.int64)
+        # -1 (no summary) indexes the -1 appended.
+        scattered = self.client.scatter([group[rows] for rows in self.rows], hash=False)
+        partitions = self._partitions(sum(s.text_lines for s in summaries))
+        mapped = self.client.map(_template_rows, self.lines, scattered, partitions=partitions, pure=False)
+        counts: dict[int, int] = {}
+        for keys, n in self._reduced(mapped, partitions, _count_partition, minimum, what="template count"):
+            counts.update(zip(keys.tolist(), n.tolist()))
+        self.lines = []
+        return Templates(counts)
 
     def close(self) -> None:
         self.client.close()

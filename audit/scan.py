@@ -31,7 +31,7 @@ from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity import Comparer, Loader, PassageCandidate, PassageKeys, compare_loaded, find_duplicates, lsh_candidates
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings
-from audit.templates import copy_groups, count_templates
+from audit.templates import Templates, copy_groups, count_templates
 from audit.thresholds import decide
 
 #: Documents sent to a worker process at a time.
@@ -155,6 +155,10 @@ class Engine(Protocol):
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
         """The documents and passages whose band keys collide (see :data:`audit.similarity.Candidates`)."""
 
+    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                  minimum: int) -> Templates:
+        """The template lines, counted over the documents' line keys by copy group (see :data:`TemplateCounter`)."""
+
     def close(self) -> None:
         """Give back what the engine holds (processes, a cluster connection)."""
 
@@ -177,6 +181,10 @@ class LocalEngine:
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
         return lsh_candidates(summaries, settings, passage_keys)
+
+    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                  minimum: int) -> Templates:
+        return local_templates(summaries, details, groups, minimum)
 
     def close(self) -> None:
         pass
@@ -212,13 +220,26 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
+#: Given the summaries, their details, each document's copy group and the least number of groups:
+#: the corpus's template lines (:func:`local_templates` here; a cluster counts where the keys are).
+TemplateCounter = Callable[[list[DocumentSummary], Iterable[Details], list[int], int], Templates]
+
+
+def local_templates(summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                    minimum: int) -> Templates:
+    """The :data:`TemplateCounter` of this process: the details' line keys, counted here."""
+    return count_templates(((d.line_keys, groups[i]) for i, d in enumerate(details)), minimum)
+
+
 def with_template_findings(summaries: list[DocumentSummary], details: Sequence[Details], clusters: list[Cluster],
-                           settings: ScanSettings, load: Loader) -> Iterator[Details]:
+                           settings: ScanSettings, load: Loader,
+                           count: TemplateCounter = local_templates) -> Iterator[Details]:
     """Each document's details, in order, with a finding added for each of its template lines that
     no rule or statistic claimed (in line order).
 
     Template lines are counted over the corpus (see :mod:`audit.templates`); `details` are read
-    three times (count, find, add), one document at a time. `load` gives the lines of the
+    up to three times (count, find, add), one document at a time; `count` counts the lines
+    (where the engine keeps their keys). `load` gives the lines of the
     documents that have template lines: a template line is one no rule or statistic claimed, so
     it is never blanked there, and its text is read from there.
     """
@@ -231,7 +252,7 @@ def with_template_findings(summaries: list[DocumentSummary], details: Sequence[D
     group = copy_groups([s.prose_keys for s in summaries], settings.lines.min_copy_share,
                         ([index[m] for m in c.members] for c in clusters))
     del index
-    templates = count_templates(((d.line_keys, group[i]) for i, d in enumerate(details)), minimum)
+    templates = count(summaries, details, group, minimum)
     found: dict[int, list[tuple[int, int]]] = {}
     for i, d in enumerate(details):
         claimed = {f.line for f in d.findings if f.kind == "boilerplate"}
@@ -300,7 +321,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
                                          engine.comparer(load, corpus, rules, summaries), engine.candidates)
             counts = array("q")
-            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load):
+            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates):
                 final.append(d)
                 counts.append(len(d.findings))
     except BaseException:

@@ -139,9 +139,9 @@ def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) 
     keys: list[np.ndarray] = []
     groups: list[np.ndarray] = []
     for doc_keys, group in rows:
-        present = np.unique(doc_keys[doc_keys != EMPTY])
-        keys.append(present)
-        groups.append(np.full(len(present), group, dtype=np.int64))
+        mine = present(doc_keys)
+        keys.append(mine)
+        groups.append(np.full(len(mine), group, dtype=np.int64))
         if len(keys) == BLOCK:
             blocks.append((np.concatenate(keys), np.concatenate(groups)))
             keys, groups = [], []
@@ -154,12 +154,28 @@ def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) 
         chosen = [(k >> shift) == part for k, _ in blocks]
         part_keys = np.concatenate([k[c] for (k, _), c in zip(blocks, chosen)] or [np.zeros(0, dtype=np.uint64)])
         part_groups = np.concatenate([g[c] for (_, g), c in zip(blocks, chosen)] or [np.zeros(0, dtype=np.int64)])
-        # One row per (key, group): sort by key then group and drop repeats.
-        order = np.lexsort((part_groups, part_keys))
-        part_keys, part_groups = part_keys[order], part_groups[order]
-        fresh = np.ones(len(part_keys), dtype=bool)
-        fresh[1:] = (part_keys[1:] != part_keys[:-1]) | (part_groups[1:] != part_groups[:-1])
-        unique_keys, n = np.unique(part_keys[fresh], return_counts=True)
-        found = n >= min_documents
-        counts.update(zip(unique_keys[found].tolist(), n[found].tolist()))
+        found, n = counted(part_keys, part_groups, min_documents)
+        counts.update(zip(found.tolist(), n.tolist()))
     return Templates(counts)
+
+
+def present(keys: np.ndarray) -> np.ndarray:
+    """The distinct keys of one document's lines, blank ones aside: a document counts a line once."""
+    return np.unique(keys[keys != EMPTY])
+
+
+def counted(keys: np.ndarray, groups: np.ndarray, min_documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """From (key, group) rows holding every row of their keys: the keys found in at least
+    `min_documents` distinct groups (sorted), and the number of groups of each.
+
+    >>> counted(np.array([4, 2, 4, 4], dtype=np.uint64), np.array([1, 1, 2, 1]), 2)
+    (array([4], dtype=uint64), array([2]))
+    """
+    order = np.lexsort((groups, keys))
+    keys, groups = keys[order], groups[order]
+    # One row per (key, group): sorted by key then group, repeats dropped.
+    fresh = np.ones(len(keys), dtype=bool)
+    fresh[1:] = (keys[1:] != keys[:-1]) | (groups[1:] != groups[:-1])
+    unique_keys, n = np.unique(keys[fresh], return_counts=True)
+    found = n >= min_documents
+    return unique_keys[found], n[found]

@@ -55,7 +55,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for i, text in enumerate(stories):
         a.append({"id": f"a{i}", "source": "alpha", "text": text})
         if i % 3 == 0:
-            b.append({"id": f"b{i}", "source": "beta", "text": _edit(rng, text)})
+            # beta's pages end on a template line, which only the corpus count finds
+            b.append({"id": f"b{i}", "source": "beta",
+                      "text": _edit(rng, text) + "\nPrinted in the weekly valley edition of the beta paper"})
     for k in range(200):
         a.insert(rng.randrange(len(a) + 1), {"id": f"copy{k}", "source": "gamma", "text": copied})
     a += [{"id": "short", "text": "Too short."}, {"id": "empty", "text": ""},
@@ -87,6 +89,7 @@ def local_report(corpus: Path) -> dict:
     assert any(len(c["members"]) == 200 for c in report["clusters"])
     assert any(d["id"].startswith("a:") for d in report["documents"])
     assert report["passage_pairs"] and report["duplicate_pairs"]
+    assert any(f["rule"] == "lines.template" for f in report["findings"])
     return report
 
 
@@ -98,26 +101,30 @@ def cluster():
 
 
 def _not_on_the_client(*args, **kwargs):
-    raise AssertionError("LSH or verification work ran on the client")
+    raise AssertionError("LSH, verification or template counting ran on the client")
 
 
 @pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
 def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, monkeypatch):
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
     # In this process only: the workers import their own, unpatched, modules.
-    for name in ("similarity.shingle_sets", "dask_engine.intersections", "similarity.band_keys", "dask_engine.band_keys",
-                 "similarity.local_pairs", "dask_engine.key_pairs", "similarity.PassageKeys.add"):
-        monkeypatch.setattr(f"audit.{name}", _not_on_the_client)
+    from audit import dask_engine, similarity
+
+    scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
+    for owner, name in [(similarity, "shingle_sets"), (dask_engine, "intersections"), (similarity, "band_keys"),
+                        (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
+                        (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted")]:
+        monkeypatch.setattr(owner, name, _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         report = _json(corpus, settings)
         pids = set(client.run(os.getpid).values())
     assert report == local_report
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
-    keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows"}
+    keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
     hashed = [t for t in stream.data if key_split(t["key"]) == "sets_part"]
     compared = [t for t in stream.data if key_split(t["key"]) == "intersect"]
-    assert analyzed and shuffled and hashed and compared and keyed == {"document_rows", "passage_rows"}
+    assert analyzed and shuffled and hashed and compared and len(keyed) == 4
     assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
     assert os.getpid() not in pids and len(pids) == 2
     if blocksize == 1500:
