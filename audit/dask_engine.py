@@ -53,7 +53,8 @@ from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Loader,
 from audit.spool import Shelf
 from audit.templates import Templates, counted, present
 
-#: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies).
+#: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
+#: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
 SHUFFLE_ROWS = 4_000_000
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
 GROUP_DOCS = 20_000
@@ -201,20 +202,24 @@ def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[Columns]:
     return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
 
 
-def _document_rows(keys: PartKeys, rows: np.ndarray, bands: int, per_band: int, partitions: int) -> list[Columns]:
-    """Shuffle's map side for documents: a part's band keys, each row its document's index among
-    the scan's summaries (`rows`, by position in the part: -1 for a record the scan left out)."""
+def _document_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[Columns]:
+    """Shuffle's map side for documents: a part's keys of bands `first` to `last` (`bands`), each
+    row its document's index among the scan's summaries (`rows`, by position in the part: -1 for
+    a record the scan left out)."""
+    first, last = bands
     held = rows[keys.signed]
     mine = held >= 0
-    return _split(band_keys(keys.signatures[mine], bands, per_band), held[mine], partitions)
+    signatures = keys.signatures[mine][:, first * per_band:last * per_band]
+    return _split(band_keys(signatures, last - first, per_band), held[mine], partitions)
 
 
-def _passage_rows(keys: PartKeys, rows: np.ndarray, stride: int, partitions: int) -> list[Columns]:
-    """Shuffle's map side for passages: each row is its document's index times `stride` plus the
-    passage's index, so rows are in the order of the local engine's passage rows."""
+def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, stride: int) -> list[Columns]:
+    """Shuffle's map side for passages: as :func:`_document_rows`, each row its document's index
+    times `stride` plus the passage's index, so rows are in the order of the local engine's."""
+    first, last = bands
     held = rows[keys.passage_owner]
     mine = held >= 0
-    return _split(keys.passage_keys[mine], held[mine] * stride + keys.passage_index[mine], partitions)
+    return _split(keys.passage_keys[mine][:, first:last], held[mine] * stride + keys.passage_index[mine], partitions)
 
 
 def _template_rows(lines: PartLines, groups: np.ndarray, partitions: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -367,7 +372,7 @@ class DaskEngine:
                     bodies[i] = lines
             # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
             # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
-            workers = max(1, len(self.client.scheduler_info()["workers"]))
+            workers = self._workers()
             group_of, members = _grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
             sets = [self.client.submit(_merged, *[loaded[k] for k in mine], pure=False) for mine in members]
             del loaded
@@ -397,22 +402,35 @@ class DaskEngine:
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
         # The keys never came here (`passage_keys` holds none): each part's task makes its rows.
         rows = self.client.scatter(self.rows, hash=False)
-        partitions = self._partitions(sum(s.signature is not None for s in summaries) * settings.document_bands)
-        mapped = self.client.map(_document_rows, self.keys, rows, bands=settings.document_bands,
-                                 per_band=settings.document_rows, partitions=partitions, pure=False)
-        documents = self._pairs(mapped, partitions)
+        documents = self._banded(_document_rows, rows, sum(s.signature is not None for s in summaries),
+                                 settings.document_bands, per_band=settings.document_rows)
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
-        partitions = self._partitions(sum(passages) * settings.passage_bands)
-        mapped = self.client.map(_passage_rows, self.keys, rows, stride=stride, partitions=partitions, pure=False)
-        found = self._pairs(mapped, partitions)
+        found = self._banded(_passage_rows, rows, sum(passages), settings.passage_bands, stride=stride)
         self.keys = []
         return documents, apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
                                 np.stack(np.divmod(found[:, 1], stride), axis=1))
 
+    def _banded(self, make: Callable[..., list[Columns]], rows: list[Future], items: int, bands: int,
+                **given: int) -> np.ndarray:
+        """The distinct pairs of rows (`items` documents or passages) colliding in some band: a
+        shuffle of the rows `make` makes from each part, a few bands at a time, since all the
+        parts' rows of a round wait in the workers' memory for its reduce side."""
+        workers = self._workers()
+        step = max(1, SHUFFLE_ROWS * workers // max(1, items))
+        pairs = np.zeros((0, 2), dtype=np.int64)
+        for first in range(0, bands, step):
+            mapped = self.client.map(make, self.keys, rows, bands=(first, min(bands, first + step)),
+                                     partitions=workers, pure=False, **given)
+            pairs = unique_pairs(np.concatenate([pairs, self._pairs(mapped, workers)]))
+        return pairs
+
+    def _workers(self) -> int:
+        return max(1, len(self.client.scheduler_info()["workers"]))
+
     def _partitions(self, rows: int) -> int:
         """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
-        return max(1, len(self.client.scheduler_info()["workers"]), -(-rows // SHUFFLE_ROWS))
+        return max(self._workers(), -(-rows // SHUFFLE_ROWS))
 
     def _pairs(self, mapped: list[Future], partitions: int) -> np.ndarray:
         """The distinct colliding pairs of rows, from the parts' split rows."""

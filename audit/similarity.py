@@ -453,7 +453,14 @@ def compare_loaded(load: Loader, pairs: np.ndarray, passage_docs: set[int], size
             sets[i] = shingles
             if i in passage_docs:
                 bodies[i] = lines
-        return intersections(pairs, sets)
+        # A document the loader no longer finds (its file changed meanwhile) shares nothing, as
+        # on a cluster (:mod:`audit.dask_engine`).
+        loaded = np.fromiter(sets, dtype=np.int64, count=len(sets))
+        held = np.flatnonzero(np.isin(pairs[:, 0], loaded) & np.isin(pairs[:, 1], loaded))
+        counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
+        for column, found in zip(counts, intersections(pairs[held], sets)):
+            column[held] = found
+        return counts
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
@@ -515,6 +522,8 @@ def shared_passages(candidates: list[PassageCandidate], summaries: list[Document
     """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
     merged: dict[tuple[int, int, int, int], list] = {}
     for (i, pi), (j, pj) in candidates:
+        if i not in bodies or j not in bodies:
+            continue  # not found again (its file changed meanwhile): nothing to quote
         (line_a, start_a, end_a), (line_b, start_b, end_b) = summaries[i].passages[pi].tolist(), summaries[j].passages[pj].tolist()
         text_a, text_b = bodies[i][line_a - 1][start_a:end_a], bodies[j][line_b - 1][start_b:end_b]
         similarity = exact_jaccard(set(shingles(words(text_a), settings.passage_shingle_size)),

@@ -52,6 +52,25 @@ def test_shared_passage_between_sources_with_locations(tmp_path):
     assert 0.5 <= pair.similarity < 1
 
 
+def test_a_document_gone_when_re_read_shares_nothing(tmp_path):
+    base = STORY * 3 + "\n" + QUOTE
+    rows = [{"id": "a", "source": "one", "text": base},
+            {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
+            {"id": "c", "source": "three", "text": OTHER * 3}]
+    path = write_jsonl(tmp_path / "docs.jsonl", rows)
+    found = scan([path], quick())
+    assert found.duplicate_pairs and found.passage_pairs
+
+    def rewrite(analyzed: int) -> None:
+        # The file changes after every document was analyzed, before verification re-reads it.
+        if analyzed == len(rows):
+            write_jsonl(tmp_path / "docs.jsonl", [rows[0], rows[2]])
+
+    result = scan([path], quick(), progress=rewrite)
+    assert len(result.documents) == 3
+    assert result.duplicate_pairs == [] and result.clusters == [] and result.passage_pairs == []
+
+
 def test_candidates_below_threshold_are_rejected(tmp_path):
     rows = [{"id": "a", "source": "one", "text": STORY}, {"id": "b", "source": "two", "text": OTHER}]
     result = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
