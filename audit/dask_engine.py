@@ -55,7 +55,7 @@ from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
-SHUFFLE_ROWS = 4_000_000
+SHUFFLE_ROWS = 1_000_000
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
 GROUP_DOCS = 20_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
