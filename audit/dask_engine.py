@@ -6,18 +6,18 @@ function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the sum
 report needs, never the texts. What LSH is made of stays on the worker too (the signatures, of
 which the client gets a copy for the report's estimates, and the passages' band keys, most of a
 summary's bytes, which never leave): for each part the client sends back only its documents' row
-numbers, and the part's task turns its keys into rows (band, key, row)
-hashed into shuffle partitions by key; each partition pairs its runs with the same code as the
-local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python list
-and the pairs do not depend on how the rows were split. Verification runs where the documents are:
-each part's task re-reads and hashes the shingles of its documents that some candidate pair
-names, and keeps them on its worker; the parts are joined into a few groups, and the pairs go to
-one task per pair of groups, which joins in those groups' sets and counts what each pair shares,
-so the client receives three numbers a pair (and the lines of the documents whose shared
-passages the report quotes). Template lines are counted the same way: each part's task keeps its documents' distinct
-line keys, the client sends each part its documents' copy groups, and the (key, group) rows are
-shuffled by key and counted where they land; the client receives the template keys and their
-counts. Only this module imports Dask (``corpus-audit[dask]``).
+numbers, and the part's task turns its keys into rows (band, key, row) hashed into shuffle
+partitions by key, a few bands at a time; each partition pairs its runs with the same code as
+the local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python
+list and the pairs do not depend on how the rows were split. Verification runs where the
+documents are: each part's task re-reads and hashes the shingles of its documents that some
+candidate pair names, and keeps them on its worker; the parts are joined into a few groups, and
+the pairs go to one task per pair of groups, which joins in those groups' sets and counts what
+each pair shares, so the client receives three numbers a pair (and the lines of the documents
+whose shared passages the report quotes). Template lines are counted the same way: each part's
+task keeps its documents' distinct line keys, the client sends each part its documents' copy
+groups, and the (key, group) rows are shuffled by key and counted where they land; the client
+receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
     """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys)."""
     sim = settings.similarity
     signed = [p for p, r in enumerate(records) if isinstance(r, DocumentSummary) and r.signature is not None]
-    owner, index, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros((0, sim.passage_bands), dtype=np.uint64)]
+    owner, index = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    keys = [np.zeros((0, sim.passage_bands), dtype=np.uint64)]
     for p, r in enumerate(records):
         if isinstance(r, DocumentSummary) and r.passage_keys is not None:
             owner.append(np.full(len(r.passage_keys), p, dtype=np.int64))
