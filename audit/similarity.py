@@ -4,8 +4,10 @@ Candidates come from two sketches in the summaries: LSH bands of the MinHash sig
 documents similar as wholes, and shared anchors (a content-defined sample of shingles) find a
 document contained in a longer one, where Jaccard similarity is low. Every candidate is then
 verified on the shingle hashes of the documents involved, which the caller re-reads (no text is
-held for the rest). Verified pairs join into clusters by union-find, with a linkage rule that
-keeps one shared page template from chaining two stories together.
+held for the rest). Verified pairs are held as columns (:class:`Edges`), split into connected
+components by min-label propagation over whole arrays, and joined into clusters a batch of
+components at a time by union-find, with a linkage rule that keeps one shared page template from
+chaining two stories together.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -43,6 +45,8 @@ CHUNK = 50_000
 #: Candidate pairs verified at a time: the shingle sets of at most twice as many documents are
 #: in memory at once (a few KB each).
 VERIFY_BLOCK = 16_384
+#: Verified pairs clustered at a time, about (the linkage's state costs a few hundred bytes a pair).
+CLUSTER_PAIRS = 100_000
 #: Passage rows paired at a time, at most (about 30 a document; see :func:`passage_candidates`).
 PART_ROWS = 4_000_000
 #: Anchors are matched in 2**ANCHOR_BITS parts, by their top bits (bounds the sorting arrays).
@@ -58,7 +62,7 @@ class Duplicates:
     pairs: list[DuplicatePair]
     clusters: list[Cluster]
     passage_pairs: list[PassagePair]
-    verified: list[DuplicatePair] = field(default_factory=list)
+    verified: Edges
 
 
 def exact_jaccard(a: set[str], b: set[str]) -> float:
@@ -283,12 +287,37 @@ def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySetting
 
 
 @dataclass
-class _Edge:
-    i: int
-    j: int
-    pair: DuplicatePair
-    #: What orders the merges: containment for a contained pair, Jaccard otherwise.
-    strength: float
+class Edges:
+    """The verified pairs as columns, in the order of the candidate pairs: about 60 bytes a pair,
+    where a pair as Python objects costs hundreds. :class:`DuplicatePair` records are made only
+    for the pairs a report shows (:meth:`pair`)."""
+
+    i: np.ndarray
+    j: np.ndarray
+    #: The pair's first document: the contained one of a "contained" pair, else `i`.
+    first: np.ndarray
+    estimated: np.ndarray
+    similarity: np.ndarray
+    containment: np.ndarray
+    contained: np.ndarray
+    #: What orders the merges: containment for a contained pair, Jaccard otherwise (or the
+    #: containment, where it counts and is higher).
+    strength: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def take(self, rows: np.ndarray) -> Edges:
+        """The pairs at `rows` (an index array), copied."""
+        return Edges(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    def pair(self, k: int, summaries: list[DocumentSummary]) -> DuplicatePair:
+        """Verified pair `k` as a record."""
+        first = int(self.first[k])
+        second = int(self.i[k]) + int(self.j[k]) - first
+        return DuplicatePair(summaries[first].id, summaries[second].id, float(self.estimated[k]),
+                             float(self.similarity[k]), float(self.containment[k]),
+                             "contained" if self.contained[k] else "near-duplicate")
 
 
 def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -314,7 +343,7 @@ def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np
 
 
 def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray], summaries: list[DocumentSummary],
-           settings: SimilaritySettings) -> list[_Edge]:
+           settings: SimilaritySettings) -> Edges:
     """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
 
     `counts` are each pair's shingle intersection and set sizes (see :data:`Comparer`).
@@ -327,24 +356,32 @@ def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
                  | (inter / np.minimum(size_a, size_b) >= settings.min_containment - 1e-3))
     passing = np.flatnonzero((size_a > 0) & (size_b > 0) & loose)
     estimates = _estimates(summaries, pairs[passing])
-    edges = []
-    for k, estimate in zip(passing.tolist(), estimates.tolist()):
+    # Columns filled in place, not lists of Python floats: a big bucket passes millions of pairs.
+    edges = Edges(np.zeros(len(passing), dtype=np.int64), np.zeros(len(passing), dtype=np.int64),
+                  np.zeros(len(passing), dtype=np.int64), *(np.zeros(len(passing)) for _ in range(3)),
+                  np.zeros(len(passing), dtype=bool), np.zeros(len(passing)))
+    n_kept = 0
+    # Python numbers a block at a time: a list of millions of them costs 30 bytes each.
+    blocks = ((passing[at:at + CHUNK].tolist(), estimates[at:at + CHUNK].tolist()) for at in range(0, len(passing), CHUNK))
+    for k, estimate in ((k, e) for ks, es in blocks for k, e in zip(ks, es)):
         i, j, n, la, lb = int(pairs[k, 0]), int(pairs[k, 1]), int(inter[k]), int(size_a[k]), int(size_b[k])
+        # Python's round, not NumPy's: the scores in the report are the decimals it gives.
         similarity = round(n / (la + lb - n), 4)
         # The smaller document (fewer shingles; earlier on a tie) is the one that may be inside.
-        small, large = (i, j) if (la, i) <= (lb, j) else (j, i)
+        small = i if (la, i) <= (lb, j) else j
         containment = round(n / min(la, lb), 4)
         contained = containment >= settings.min_containment and summaries[small].words >= settings.min_containment_words
         if similarity >= settings.min_document_similarity:
-            relation, strength = "near-duplicate", max(similarity, containment if contained else 0.0)
+            is_contained, strength = False, max(similarity, containment if contained else 0.0)
         elif contained:
-            relation, strength = "contained", containment
+            is_contained, strength = True, containment
         else:
             continue
-        first, second = (small, large) if relation == "contained" else (i, j)
-        edges.append(_Edge(i, j, DuplicatePair(summaries[first].id, summaries[second].id, round(estimate, 4),
-                                               similarity, containment, relation), strength))
-    return edges
+        edges.i[n_kept], edges.j[n_kept], edges.first[n_kept] = i, j, small if is_contained else i
+        edges.estimated[n_kept], edges.similarity[n_kept] = round(estimate, 4), similarity
+        edges.containment[n_kept], edges.contained[n_kept], edges.strength[n_kept] = containment, is_contained, strength
+        n_kept += 1
+    return edges if n_kept == len(passing) else edges.take(np.arange(n_kept))
 
 
 def _estimates(summaries: list[DocumentSummary], pairs: np.ndarray) -> np.ndarray:
@@ -358,22 +395,68 @@ def _estimates(summaries: list[DocumentSummary], pairs: np.ndarray) -> np.ndarra
     return out
 
 
-def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
+def min_labels(a: np.ndarray, b: np.ndarray, nodes: int) -> np.ndarray:
+    """Connected components of the graph on nodes 0..nodes-1 with edges (a, b): each node's label
+    is the smallest node of its component.
+
+    Min-label propagation with pointer jumping, in bulk: each round hooks every edge's two
+    labels to the smaller of them, then shortens the chains, until no edge joins two labels.
+    The rounds grow with the logarithm of a component's size, not with its diameter.
+
+    >>> min_labels(np.array([3, 1, 4]), np.array([4, 2, 0]), 6).tolist()
+    [0, 1, 1, 0, 0, 5]
+    """
+    labels = np.arange(nodes, dtype=np.int64)
+    while True:
+        la, lb = labels[a], labels[b]
+        low = np.minimum(la, lb)
+        hooked = labels.copy()
+        for ends in (a, b, la, lb):
+            np.minimum.at(hooked, ends, low)
+        while not np.array_equal(jumped := hooked[hooked], hooked):
+            hooked = jumped
+        if np.array_equal(hooked, labels):
+            return labels
+        labels = hooked
+
+
+def components(i: np.ndarray, j: np.ndarray, batch: int = CLUSTER_PAIRS) -> Iterator[np.ndarray]:
+    """The pairs (i, j) in batches of whole connected components, `batch` pairs or so a batch
+    (a bigger component alone): index arrays into the pairs, by component, each component's
+    ascending."""
+    if not len(i):
+        return
+    nodes, ends = np.unique(np.concatenate([i, j]), return_inverse=True)
+    label = min_labels(ends[:len(i)], ends[len(i):], len(nodes))[ends[:len(i)]]
+    order = np.argsort(label, kind="stable")
+    starts = np.flatnonzero(np.concatenate(([True], np.diff(label[order]) != 0)))
+    # A batch starts at the first component to start past each multiple of `batch`.
+    cuts = starts[np.concatenate(([True], np.diff(starts // batch) > 0))]
+    for start, end in zip(cuts.tolist(), [*cuts[1:].tolist(), len(i)]):
+        yield order[start:end]
+
+
+def cluster(i: np.ndarray, j: np.ndarray, strength: np.ndarray, min_link_share: float) -> list[list[int]]:
     """Join documents into clusters (union-find), strongest pairs first.
 
+    The pairs are (i, j), their strengths `strength` (what orders the merges; see :class:`Edges`).
     Two groups join only when the verified pairs between them reach `min_link_share` of all
     the pairs between them (average linkage): a document joins a group it matches well, but
     two groups joined by one pair of page dumps that share their site's template stay apart.
-    Returns the members of each cluster of two or more, by root.
+    Returns the members of each cluster of two or more, each sorted.
+
+    Its state costs a few hundred bytes a pair, so :func:`clustered` calls it for a batch of
+    connected components at a time (no merge ever crosses one).
     """
+    firsts, seconds = i.tolist(), j.tolist()
     # Only documents in some pair take part: dicts, not lists over the whole corpus.
-    nodes = {v for e in edges for v in (e.i, e.j)}
+    nodes = set(firsts) | set(seconds)
     parent = {x: x for x in nodes}
     size = dict.fromkeys(nodes, 1)
     links: dict[int, Counter[int]] = {x: Counter() for x in nodes}
-    for e in edges:
-        links[e.i][e.j] += 1
-        links[e.j][e.i] += 1
+    for x, y in zip(firsts, seconds):
+        links[x][y] += 1
+        links[y][x] += 1
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -381,8 +464,8 @@ def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
             x = parent[x]
         return x
 
-    for e in sorted(edges, key=lambda e: (-e.strength, e.i, e.j)):
-        a, b = find(e.i), find(e.j)
+    for k in np.lexsort((j, i, -strength)).tolist():
+        a, b = find(firsts[k]), find(seconds[k])
         if a == b or links[a][b] < min_link_share * size[a] * size[b]:
             continue
         if size[a] < size[b]:
@@ -400,7 +483,53 @@ def cluster(edges: list[_Edge], min_link_share: float) -> dict[int, list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for x in nodes:
         groups[find(x)].append(x)
-    return {root: sorted(m) for root, m in groups.items() if len(m) > 1}
+    return [sorted(m) for m in groups.values() if len(m) > 1]
+
+
+def clustered(edges: Edges, summaries: list[DocumentSummary], settings: SimilaritySettings) -> tuple[list[Cluster], list[DuplicatePair]]:
+    """The clusters of the verified pairs, and the pairs to report: the clusters' ties and the
+    pairs the linkage rule kept apart (they show why two similar documents were not joined),
+    in the order of `edges`.
+
+    A batch of connected components at a time (:func:`components`): only a batch's pairs are
+    ever Python objects.
+    """
+    found: list[tuple[list[int], Cluster]] = []
+    inner_rows: list[np.ndarray] = []
+    ties: dict[int, DuplicatePair] = {}
+    for rows in components(edges.i, edges.j):
+        part = edges.take(rows)
+        groups = cluster(part.i, part.j, part.strength, settings.min_link_share)
+        group_of = {m: g for g, members in enumerate(groups) for m in members}
+        gi = np.array([group_of.get(x, -1) for x in part.i.tolist()], dtype=np.int64)
+        gj = np.array([group_of.get(x, -2) for x in part.j.tolist()], dtype=np.int64)
+        inside = np.flatnonzero(gi == gj)
+        inner_rows.append(rows[inside])
+        by_group = inside[np.argsort(gi[inside], kind="stable")]
+        # Every cluster has a pair inside: its runs of `by_group` start at these.
+        starts = np.searchsorted(gi[by_group], np.arange(len(groups)))
+        weakest = np.minimum.reduceat(part.strength[by_group], starts).tolist() if len(groups) else []
+        least_contained = np.minimum.reduceat(np.where(part.contained, part.containment, np.inf)[by_group],
+                                              starts).tolist() if len(groups) else []
+        inner, bounds = by_group.tolist(), [*starts.tolist(), len(by_group)]
+        contained, firsts, row = part.contained.tolist(), part.first.tolist(), rows.tolist()
+        for g, members in enumerate(groups):
+            mine = inner[bounds[g]:bounds[g + 1]]
+            pairs = [part.pair(k, summaries) for k in mine]
+            row_of = {id(p): row[k] for p, k in zip(pairs, mine)}
+            containers = frozenset(int(part.i[k] + part.j[k]) - firsts[k] for k in mine if contained[k])
+            kept, reason = keep(members, summaries, settings.keep, containers)
+            tied = with_ties_only(Cluster([summaries[m].id for m in members], summaries[kept].id, reason, weakest[g], pairs,
+                                          least_contained[g] if least_contained[g] != np.inf else None))
+            ties.update((row_of[id(p)], p) for p in tied.pairs)
+            found.append((members, tied))
+    # Pairs inside a cluster are stood for by its ties; the others stay listed.
+    hidden = np.zeros(len(edges), dtype=bool)
+    if inner_rows:
+        hidden[np.concatenate(inner_rows)] = True
+    hidden[np.fromiter(ties, dtype=np.int64, count=len(ties))] = False
+    listed = [ties.get(k) or edges.pair(k, summaries) for k in np.flatnonzero(~hidden).tolist()]
+    return [c for _, c in sorted(found, key=lambda mc: mc[0])], listed
 
 
 def _flagged_share(s: DocumentSummary) -> float:
@@ -473,8 +602,9 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     `passage_keys`); `compare` counts the candidates' shared shingles (by default here,
     re-reading through `load`).
 
-    Clusters are joined by union-find here, over the verified pairs: the edge list must fit in
-    this process (each pair costs a few hundred bytes, so about ten million pairs per few GB).
+    Clusters are joined here (:func:`clustered`), over the verified pairs, which must fit in this
+    process: about 60 bytes a pair as columns, plus a few hundred bytes for each pair the report
+    lists (the clusters' ties and the pairs kept apart).
     """
     banded, passage_pairs = candidates(summaries, settings, passage_keys)
     doc_pairs = np.concatenate([banded, containment_candidates(summaries, settings)])
@@ -485,26 +615,8 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     with Shelf[list[str]]() as bodies:
         edges = verify(pairs, compare(pairs, passage_docs, settings.shingle_size, bodies), summaries, settings)
         passages = shared_passages(passage_pairs, summaries, settings, bodies)
-    groups = cluster(edges, settings.min_link_share)
-    root_of = {m: root for root, members in groups.items() for m in members}
-    inner: dict[int, list[_Edge]] = defaultdict(list)
-    for e in edges:
-        if e.i in root_of and root_of[e.i] == root_of.get(e.j):
-            inner[root_of[e.i]].append(e)
-    clusters = []
-    for root, members in sorted(groups.items(), key=lambda kv: kv[1]):
-        mine = inner[root]
-        containers = frozenset(e.j if summaries[e.i].id == e.pair.a else e.i for e in mine if e.pair.relation == "contained")
-        kept, reason = keep(members, summaries, settings.keep, containers)
-        contained = [e.pair.containment for e in mine if e.pair.relation == "contained"]
-        found = Cluster([summaries[m].id for m in members], summaries[kept].id, reason, min(e.strength for e in mine),
-                        [e.pair for e in mine], min(contained) if contained else None)
-        clusters.append(with_ties_only(found))
-    # Pairs inside a cluster are stood for by its ties; the others (kept apart by the linkage
-    # rule) stay listed, since they show why two similar documents were not joined.
-    ties = {id(p) for c in clusters for p in c.pairs}
-    listed = [e.pair for e in edges if id(e.pair) in ties or root_of.get(e.i, -1) != root_of.get(e.j, -2)]
-    return Duplicates(listed, clusters, passages, [e.pair for e in edges])
+    clusters, listed = clustered(edges, summaries, settings)
+    return Duplicates(listed, clusters, passages, edges)
 
 
 def with_ties_only(cluster: Cluster) -> Cluster:

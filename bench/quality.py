@@ -68,7 +68,8 @@ class Run:
     def pairs(self, similarity: SimilaritySettings) -> tuple[set, set]:
         """(verified pairs, pairs within clusters) as sets of index pairs."""
         found = find_duplicates(self.summaries, similarity, self.load)
-        direct = {tuple(sorted((self.index[p.a], self.index[p.b]))) for p in found.verified}
+        verified = (found.verified.pair(k, self.summaries) for k in range(len(found.verified)))
+        direct = {tuple(sorted((self.index[p.a], self.index[p.b]))) for p in verified}
         within = {tuple(sorted(x)) for c in found.clusters for x in combinations([self.index[m] for m in c.members], 2)}
         return direct, within
 

@@ -1,6 +1,8 @@
 import json
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.scan import scan
 from audit.settings import ScanSettings
@@ -125,20 +127,16 @@ def test_short_texts_do_not_count_as_contained(tmp_path):
     assert result.duplicate_pairs == [] and result.clusters == []
 
 
-def edge(i, j, strength):
-    from audit.records import DuplicatePair
-    from audit.similarity import _Edge
-    return _Edge(i, j, DuplicatePair(str(i), str(j), strength, strength, strength, "near-duplicate"), strength)
-
-
 def test_one_strong_pair_does_not_chain_two_groups_together():
+    import numpy as np
+
     from audit.similarity import cluster
-    group_a = [edge(i, j, 0.9) for i in range(4) for j in range(i + 1, 4)]
-    group_b = [edge(i, j, 0.9) for i in range(4, 8) for j in range(i + 1, 8)]
-    bridge = edge(3, 4, 0.5)  # two page dumps sharing their site's template
-    clusters = cluster(group_a + group_b + [bridge], 0.2)
-    assert sorted(clusters.values()) == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    assert sorted(cluster(group_a + group_b + [bridge], 0.0).values()) == [list(range(8))]
+    pairs = ([(i, j, 0.9) for i in range(4) for j in range(i + 1, 4)]
+             + [(i, j, 0.9) for i in range(4, 8) for j in range(i + 1, 8)]
+             + [(3, 4, 0.5)])  # the bridge: two page dumps sharing their site's template
+    i, j, strength = (np.array(column) for column in zip(*pairs))
+    assert sorted(cluster(i, j, strength, 0.2)) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert cluster(i, j, strength, 0.0) == [list(range(8))]
 
 
 def test_keep_policies():
@@ -229,3 +227,55 @@ def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monk
         monkeypatch.setattr(similarity, "PART_ROWS", 5)  # in parts by the keys' top bits
         parted = passage_candidates(summaries, sim, keys=keys)
     assert found and found == expected == passage_candidates(summaries, sim) == parted
+
+
+def random_pairs(draw_pairs):
+    """Unique pairs (i < j) and strengths from a few values, so that ties in the merge order occur."""
+    import numpy as np
+
+    pairs = sorted({(min(a, b), max(a, b)): s for a, b, s in draw_pairs if a != b}.items())
+    i = np.array([a for (a, _), _ in pairs], dtype=np.int64)
+    j = np.array([b for (_, b), _ in pairs], dtype=np.int64)
+    return i, j, np.array([s for _, s in pairs], dtype=np.float64)
+
+
+PAIRS = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.sampled_from([0.5, 0.7, 0.9, 1.0])), max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PAIRS)
+def test_min_labels_label_each_component_by_its_smallest_node(drawn):
+    import numpy as np
+
+    from audit.similarity import min_labels
+    i, j, _ = random_pairs(drawn)
+    parent = list(range(41))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in zip(i.tolist(), j.tolist()):
+        parent[max(find(a), find(b))] = min(find(a), find(b))
+    assert min_labels(i, j, 41).tolist() == [find(x) for x in range(41)]
+    assert np.array_equal(min_labels(i, j, 41), min_labels(j, i, 41))
+
+
+@settings(max_examples=200, deadline=None)
+@given(PAIRS, st.sampled_from([1, 3, 1000]))
+def test_clusters_made_a_batch_of_components_at_a_time_are_those_made_at_once(drawn, batch):
+    import numpy as np
+
+    from audit.similarity import cluster, components
+    i, j, strength = random_pairs(drawn)
+    batches = list(components(i, j, batch))
+    rows = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
+    assert sorted(rows.tolist()) == list(range(len(i)))
+    # Whole components: no document is in two batches.
+    documents = [set(i[b].tolist()) | set(j[b].tolist()) for b in batches]
+    assert sum(map(len, documents)) == len(set().union(*documents))
+    for share in (0.0, 0.3, 1.0):
+        whole = cluster(i, j, strength, share)
+        in_batches = [g for b in batches for g in cluster(i[b], j[b], strength[b], share)]
+        assert sorted(in_batches) == sorted(whole)
