@@ -13,8 +13,10 @@ list and the pairs do not depend on how the rows were split. Verification runs w
 documents are: each part's task re-reads and hashes the shingles of its documents that some
 candidate pair names, and keeps them on its worker; the parts are joined into a few groups, and
 the pairs go to one task per pair of groups, which joins in those groups' sets and counts what
-each pair shares, so the client receives three numbers a pair (and the lines of the documents
-whose shared passages the report quotes). Template lines are counted the same way: each part's
+each pair shares, so the client receives three numbers a pair. Candidate passages are verified
+the same way: the parts keep the lines the candidates are on, and one task per pair of groups
+compares the passages of its pairs of documents and merges their windows, so the client receives
+only the shared passages the report quotes. Template lines are counted the same way: each part's
 task keeps its documents' distinct line keys, the client sends each part its documents' copy
 groups, and the (key, group) rows are shuffled by key and counted where they land; the client
 receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
@@ -44,13 +46,12 @@ from audit.analyze import Analyzer, prepare
 from audit.errors import AuditError, ConfigError
 from audit.lsh import band_keys, key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
-from audit.records import Details, DocumentSummary, Finding, InputProblem
+from audit.records import Details, DocumentSummary, Finding, InputProblem, PassagePair
 from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
-from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Loader, PassageCandidate, PassageKeys, apart,
-                              intersections, load_sets)
-from audit.spool import Shelf
+from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Counts, Loader, PassageCandidate, PassageKey,
+                              PassageKeys, Quoted, apart, intersections, load_sets, shared_passages)
 from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
@@ -128,6 +129,8 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
 Where = tuple[str, int | None]
 #: A part's shingle sets, by document index.
 Sets = dict[int, np.ndarray]
+#: The lines of a part's documents that candidate passages are on: {document: {line index: text}}.
+Lines = dict[int, dict[int, str]]
 
 
 def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
@@ -139,27 +142,27 @@ def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines
 
 
 def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings, disabled: frozenset[str],
-               wanted: Mapping[Where, int], quoted: Container[int], size: int) -> tuple[Sets, list[tuple[int, list[str]]]]:
-    """One task: the shingle sets of a part's wanted documents (by index), and the body lines of
-    those whose passages may be quoted."""
+               wanted: Mapping[Where, int], quoted: Mapping[int, Iterable[int]], size: int) -> tuple[Sets, Lines]:
+    """One task: the shingle sets of a part's wanted documents (by index), and the lines of them
+    that candidate passages are on (`quoted`: line indexes by document)."""
     loaded = ((wanted[origin], body) for origin, body in _load_part(part, fields, max_bytes, rules, lines, disabled, wanted))
     sets: Sets = {}
-    bodies = []
+    passage_lines: Lines = {}
     for i, body, shingles in load_sets(loaded, size):
         sets[i] = shingles
         if i in quoted:
-            bodies.append((i, body))
-    return sets, bodies
+            passage_lines[i] = {n: body[n] for n in quoted[i]}
+    return sets, passage_lines
 
 
-def _found(loaded: tuple[Sets, list[tuple[int, list[str]]]]) -> tuple[np.ndarray, list[tuple[int, list[str]]]]:
-    """What the client needs of a part's sets: which documents it holds, and the quoted lines."""
-    return np.fromiter(loaded[0], dtype=np.int64, count=len(loaded[0])), loaded[1]
+def _found(loaded: tuple[Sets, Lines]) -> np.ndarray:
+    """What the client needs of a part's sets: which documents it holds."""
+    return np.fromiter(loaded[0], dtype=np.int64, count=len(loaded[0]))
 
 
-def _merged(*loaded: tuple[Sets, list[tuple[int, list[str]]]]) -> Sets:
-    """One task: the sets of a group of parts, in one mapping."""
-    return dict(ChainMap(*(sets for sets, _ in loaded)))
+def _merged(*loaded: tuple[Sets, Lines]) -> tuple[Sets, Lines]:
+    """One task: the sets and passage lines of a group of parts, each in one mapping."""
+    return dict(ChainMap(*(sets for sets, _ in loaded))), dict(ChainMap(*(found for _, found in loaded)))
 
 
 def _grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
@@ -182,9 +185,18 @@ def _grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
     return group_of, members
 
 
-def _intersect(pairs: np.ndarray, *groups: Sets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _intersect(pairs: np.ndarray, *groups: tuple[Sets, Lines]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One task: the pairs' shared shingles and set sizes, from the sets of the groups they are in."""
-    return intersections(pairs, ChainMap(*groups))
+    return intersections(pairs, ChainMap(*(sets for sets, _ in groups)))
+
+
+def _passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
+              *groups: tuple[Sets, Lines]) -> list[tuple[PassageKey, PassagePair]]:
+    """One task: the shared passages among candidates ((document, passage) pairs, one row each:
+    all of some pairs of documents) whose documents are in these groups, with their keys."""
+    rows, quoted = candidates
+    pairs = [((a, pa), (b, pb)) for a, pa, b, pb in rows.tolist()]
+    return shared_passages(pairs, quoted, settings, ChainMap(*(found for _, found in groups)))
 
 
 #: Shuffle rows: band, key and row id columns.
@@ -351,26 +363,29 @@ class DaskEngine:
         return load
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        def compare(pairs: np.ndarray, quoted: set[int], size: int,
-                    bodies: Shelf[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def compare(pairs: np.ndarray, passages: list[PassageCandidate],
+                    settings: SimilaritySettings) -> tuple[Counts, list[PassagePair]]:
             counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
-            needed = set(pairs.ravel().tolist()) | quoted
+            # The lines each candidate passage is on: the workers send back only what is quoted.
+            quoted: dict[int, set[int]] = {}
+            for pair in passages:
+                for i, p in pair:
+                    quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
+            needed = set(pairs.ravel().tolist()) | set(quoted)
             if not needed:
-                return counts
+                return counts, []
             wanted = {(summaries[i].origin.path, summaries[i].origin.line): i for i in needed}
             parts = [p for p in self.parts if p.display in {path for path, _ in wanted}]
-            shared_wanted, shared_quoted = self.client.scatter([wanted, frozenset(quoted)], hash=False)
+            shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
             loaded = self.client.map(_sets_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
                                      lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
-                                     wanted=shared_wanted, quoted=shared_quoted, size=size, pure=False)
+                                     wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
             # The sets stay on the workers; the client learns only which part holds which document.
             part_of = np.full(len(summaries), -1, dtype=np.int64)
             sizes = []
-            for k, (held, quoted_lines) in enumerate(gathered(self.client.map(_found, loaded, pure=False), "verification")):
+            for k, held in enumerate(gathered(self.client.map(_found, loaded, pure=False), "verification")):
                 part_of[held] = k
                 sizes.append(len(held))
-                for i, lines in quoted_lines:
-                    bodies[i] = lines
             # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
             # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
             workers = self._workers()
@@ -379,25 +394,43 @@ class DaskEngine:
             del loaded
             # -1 (held by no part) indexes the -1 appended.
             group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
-            a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
-            # A document no part holds any more (its file changed meanwhile) shares nothing.
-            held = np.flatnonzero((a >= 0) & (b >= 0))
-            group = np.minimum(a, b)[held] * len(sets) + np.maximum(a, b)[held]
-            order, starts, ends = runs(group, min_size=1)
-            held, group = held[order], group[order]
             tasks = []
-            for start, end in zip(starts.tolist(), ends.tolist()):
-                first, second = divmod(int(group[start]), len(sets))
+            for first, second, rows in self._by_groups(group_of_doc, pairs, len(sets)):
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                for at in range(start, end, VERIFY_BLOCK):
-                    rows = held[at:min(end, at + VERIFY_BLOCK)]
-                    tasks.append((rows, self.client.submit(_intersect, pairs[rows], *joined, pure=False)))
-            for rows, future in tasks:
-                for column, found in zip(counts, _result(future, "verification")):
-                    column[rows] = found
+                for at in range(0, len(rows), VERIFY_BLOCK):
+                    block = rows[at:at + VERIFY_BLOCK]
+                    tasks.append((block, self.client.submit(_intersect, pairs[block], *joined, pure=False)))
+            # A pair of documents' passages all go to one task, which merges their windows.
+            ends = np.array([[a, pa, b, pb] for (a, pa), (b, pb) in passages], dtype=np.int64).reshape(-1, 4)
+            found = []
+            for first, second, rows in self._by_groups(group_of_doc, ends[:, [0, 2]], len(sets)):
+                docs = set(ends[rows][:, [0, 2]].ravel().tolist())
+                quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
+                [payload] = self.client.scatter([(ends[rows], quoting)], hash=False)
+                joined = [sets[first]] if first == second else [sets[first], sets[second]]
+                found.append(self.client.submit(_passages, payload, settings, *joined, pure=False))
+            for block, future in tasks:
+                for column, got in zip(counts, _result(future, "verification")):
+                    column[block] = got
                 future.release()
-            return counts
+            shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
+                            key=operator.itemgetter(0))
+            return counts, [pair for _, pair in shared]
         return compare
+
+    @staticmethod
+    def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """The pairs of documents (rows of `pairs`) by the pair of groups that hold their documents:
+        (group, group, row indexes). A document no part holds any more (its file changed
+        meanwhile) is in no group, and its pairs in none (they share nothing)."""
+        a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
+        held = np.flatnonzero((a >= 0) & (b >= 0))
+        group = np.minimum(a, b)[held] * groups + np.maximum(a, b)[held]
+        order, starts, ends = runs(group, min_size=1)
+        held, group = held[order], group[order]
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            first, second = divmod(int(group[start]), groups)
+            yield first, second, held[start:end]
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:

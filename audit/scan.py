@@ -149,7 +149,7 @@ class Engine(Protocol):
         """Re-reads the documents that verification needs."""
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        """Counts the shingles candidate pairs share, where the documents are re-read."""
+        """Counts the shingles candidate pairs share and verifies candidate passages, where the documents are re-read."""
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
@@ -176,7 +176,7 @@ class LocalEngine:
         return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)}, self.settings)
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        return partial(compare_loaded, load)
+        return partial(compare_loaded, load, summaries)
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import partial
 
@@ -33,11 +33,14 @@ from audit.spool import Closing, Shelf
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 #: A candidate pair of passages: ((document, passage), (document, passage)), the smaller first.
 PassageCandidate = tuple[tuple[int, int], tuple[int, int]]
-#: Given unique pairs of document indexes (an (m, 2) array), the documents whose body lines are
-#: wanted (for shared passages), the shingle size, and a shelf to put those lines on: for each
-#: pair, the size of the intersection of the two documents' shingle sets and the two sets' sizes
-#: (:func:`compare_loaded` here; a cluster compares where it re-reads the documents).
-Comparer = Callable[[np.ndarray, set[int], int, Shelf[list[str]]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+#: A shared passage's place: (document, line, document, line).
+PassageKey = tuple[int, int, int, int]
+#: Given unique pairs of document indexes (an (m, 2) array), the passage candidates and the
+#: settings: for each pair, the size of the intersection of the two documents' shingle sets and
+#: the two sets' sizes, and the shared passages verified (:func:`compare_loaded` here; a cluster
+#: compares where it re-reads the documents).
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray]
+Comparer = Callable[[np.ndarray, list[PassageCandidate], SimilaritySettings], tuple[Counts, list[PassagePair]]]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
@@ -284,6 +287,16 @@ def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySetting
                    passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, list[PassageCandidate]]:
     """The :data:`Candidates` of this process: band keys made and paired here."""
     return document_candidates(summaries, settings), passage_candidates(summaries, settings, passage_keys)
+
+
+@dataclass
+class Quoted:
+    """What quoting a document's shared passages needs of its summary."""
+
+    id: str
+    source: str
+    #: As :attr:`DocumentSummary.passages`.
+    passages: np.ndarray
 
 
 @dataclass
@@ -571,16 +584,18 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
         yield i, lines, s
 
 
-def compare_loaded(load: Loader, pairs: np.ndarray, passage_docs: set[int], size: int,
-                   bodies: Shelf[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: list[PassageCandidate],
+                   settings: SimilaritySettings) -> tuple[Counts, list[PassagePair]]:
     """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
-    needed = set(pairs.ravel().tolist()) | passage_docs
+    quoted = {k[0] for pair in passages for k in pair}
+    needed = set(pairs.ravel().tolist()) | quoted
     # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
-    # some candidate pair are a few hundred thousand, and their sets gigabytes.
-    with Shelf[np.ndarray]() as sets:
-        for i, lines, shingles in load_sets(load(needed), size) if needed else ():
+    # some candidate pair are a few hundred thousand, and their sets gigabytes. The quoted
+    # documents' lines too.
+    with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
+        for i, lines, shingles in load_sets(load(needed), settings.shingle_size) if needed else ():
             sets[i] = shingles
-            if i in passage_docs:
+            if i in quoted:
                 bodies[i] = lines
         # A document the loader no longer finds (its file changed meanwhile) shares nothing, as
         # on a cluster (:mod:`audit.dask_engine`).
@@ -589,7 +604,7 @@ def compare_loaded(load: Loader, pairs: np.ndarray, passage_docs: set[int], size
         counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
         for column, found in zip(counts, intersections(pairs[held], sets)):
             column[held] = found
-        return counts
+        return counts, [p for _, p in shared_passages(passages, summaries, settings, bodies)]
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
@@ -599,8 +614,8 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
 
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
     `candidates` finds the LSH candidates (by default here, from the summaries' signatures and
-    `passage_keys`); `compare` counts the candidates' shared shingles (by default here,
-    re-reading through `load`).
+    `passage_keys`); `compare` counts the candidates' shared shingles and verifies the passage
+    candidates (by default here, re-reading through `load`).
 
     Clusters are joined here (:func:`clustered`), over the verified pairs, which must fit in this
     process: about 60 bytes a pair as columns, plus a few hundred bytes for each pair the report
@@ -608,13 +623,9 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     """
     banded, passage_pairs = candidates(summaries, settings, passage_keys)
     doc_pairs = np.concatenate([banded, containment_candidates(summaries, settings)])
-    passage_docs = {k[0] for pair in passage_pairs for k in pair}
     pairs = unique_pairs(doc_pairs)
-    compare = compare or partial(compare_loaded, load)
-    # The passages' documents' lines wait on disk too.
-    with Shelf[list[str]]() as bodies:
-        edges = verify(pairs, compare(pairs, passage_docs, settings.shingle_size, bodies), summaries, settings)
-        passages = shared_passages(passage_pairs, summaries, settings, bodies)
+    counts, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
+    edges = verify(pairs, counts, summaries, settings)
     clusters, listed = clustered(edges, summaries, settings)
     return Duplicates(listed, clusters, passages, edges)
 
@@ -629,10 +640,16 @@ def with_ties_only(cluster: Cluster) -> Cluster:
     return replace(cluster, pairs=[p for p in cluster.pairs if id(p) in ties])
 
 
-def shared_passages(candidates: list[PassageCandidate], summaries: list[DocumentSummary],
-                    settings: SimilaritySettings, bodies: Mapping[int, list[str]]) -> list[PassagePair]:
-    """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span."""
-    merged: dict[tuple[int, int, int, int], list] = {}
+def shared_passages(candidates: list[PassageCandidate], summaries: Sequence[DocumentSummary] | Mapping[int, Quoted],
+                    settings: SimilaritySettings, bodies: Mapping[int, Sequence[str] | Mapping[int, str]]) -> list[tuple[PassageKey, PassagePair]]:
+    """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span.
+
+    Each shared passage comes with its key, (document, line, document, line), by which they are
+    sorted: a cluster verifies them in several places, each candidate of one pair of documents in
+    the same one, and sorts all by key. `summaries` give the documents' ids, sources and passages;
+    `bodies` their lines, 0-based (a document's list of lines, or a mapping of the lines wanted).
+    """
+    merged: dict[PassageKey, list] = {}
     for (i, pi), (j, pj) in candidates:
         if i not in bodies or j not in bodies:
             continue  # not found again (its file changed meanwhile): nothing to quote
@@ -653,9 +670,9 @@ def shared_passages(candidates: list[PassageCandidate], summaries: list[Document
     shared = []
     for (i, line_a, j, line_b), (sa, ea, sb, eb, similarity) in sorted(merged.items()):
         da, db = summaries[i], summaries[j]
-        shared.append(PassagePair(
+        shared.append(((i, line_a, j, line_b), PassagePair(
             Span(da.id, da.source, (line_a, line_a), bodies[i][line_a - 1][sa:ea]),
             Span(db.id, db.source, (line_b, line_b), bodies[j][line_b - 1][sb:eb]),
             similarity,
-        ))
+        )))
     return shared

@@ -101,7 +101,7 @@ def cluster():
 
 
 def _not_on_the_client(*args, **kwargs):
-    raise AssertionError("LSH, verification or template counting ran on the client")
+    raise AssertionError("LSH, verification, passages or template counting ran on the client")
 
 
 @pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
@@ -113,7 +113,8 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
     for owner, name in [(similarity, "shingle_sets"), (dask_engine, "intersections"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
-                        (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted")]:
+                        (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
+                        (similarity, "shared_passages"), (dask_engine, "shared_passages")]:
         monkeypatch.setattr(owner, name, _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         report = _json(corpus, settings)
@@ -124,7 +125,8 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
     hashed = [t for t in stream.data if key_split(t["key"]) == "sets_part"]
     compared = [t for t in stream.data if key_split(t["key"]) == "intersect"]
-    assert analyzed and shuffled and hashed and compared and len(keyed) == 4
+    quoted = [t for t in stream.data if key_split(t["key"]) == "passages"]
+    assert analyzed and shuffled and hashed and compared and quoted and len(keyed) == 4
     assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
     assert os.getpid() not in pids and len(pids) == 2
     if blocksize == 1500:
@@ -339,39 +341,47 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
 
 
-def test_verification_on_workers_counts_as_the_local_comparer(tmp_path, cluster, make_doc):
+def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc):
     from audit.dask_engine import DaskEngine
     from audit.readers import Corpus, count_lines, numbered
     from audit.rules import load_rules
     from audit.scan import LocalEngine
-    from audit.spool import Shelf
+    from audit.settings import SimilaritySettings
 
     rng = random.Random(3)
     stories = [_story(rng, 9) for _ in range(30)]
     texts = [stories[i // 2] if i % 2 else _edit(rng, stories[i // 2]) for i in range(60)]
     path = tmp_path / "feed.jsonl"
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
-    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1) for i in range(60)]
+    summaries = [make_doc(f"d{i}", f"s{i % 3}", path=str(path), line=i + 1) for i in range(60)]
     # The last "document" names a line the file does not have (as if the file changed meanwhile).
     summaries.append(make_doc("gone", "feed", path=str(path), line=999))
+    # Each document's passages: its first line whole, and two windows of it.
+    for i, text in enumerate(texts + [""]):
+        first = len(text.split("\n")[0])
+        summaries[i].passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
     pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60]], dtype=np.int64)
-    quoted = {7, 41}
+    # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41); a
+    # passage of the vanished document.
+    passages = [((6, 0), (7, 0)), ((6, 1), (7, 1)), ((40, 2), (41, 0)), ((40, 0), (41, 0)), ((7, 0), (41, 0)),
+                ((12, 0), (13, 0)), ((5, 0), (60, 0))]
+    settings = SimilaritySettings(shingle_size=5)
     corpus, rules = Corpus([str(path)]), load_rules()
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
         parts = corpus.parts(3000)
         engine.parts = numbered(parts, [count_lines(p) for p in parts])
         assert len(engine.parts) > 4
-        with Shelf() as bodies:
-            counts = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(pairs, quoted, 5, bodies)
-            quoted_lines = {i: bodies[i] for i in bodies}
+        counts, shared = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(
+            pairs, passages, settings)
     finally:
         engine.close()
     local = LocalEngine(ScanSettings())
-    with Shelf() as local_bodies:
-        expected = local.comparer(local.loader(corpus, rules, summaries), corpus, rules, summaries)(
-            pairs, quoted, 5, local_bodies)
-        assert quoted_lines == {i: local_bodies[i] for i in local_bodies} and sorted(quoted_lines) == [7, 41]
+    expected, expected_shared = local.comparer(local.loader(corpus, rules, summaries), corpus, rules, summaries)(
+        pairs, passages, settings)
+    assert shared == expected_shared
+    assert [(p.a.document, p.b.document) for p in shared] == [("d6", "d7"), ("d12", "d13"), ("d40", "d41")]
+    assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
     for got, want in zip(counts, expected):
         assert got.tolist() == want.tolist() and got[-1] == 0
     inter, size_a, size_b = counts
