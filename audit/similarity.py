@@ -35,11 +35,11 @@ Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 PassageCandidate = tuple[tuple[int, int], tuple[int, int]]
 #: A shared passage's place: (document, line, document, line).
 PassageKey = tuple[int, int, int, int]
-#: Given unique pairs of document indexes (an (m, 2) array), the passage candidates and the
-#: settings: for each pair, the size of the intersection of the two documents' shingle sets and
-#: the two sets' sizes, and the shared passages verified (:func:`compare_loaded` here; a cluster
-#: compares where it re-reads the documents).
+#: For each pair of documents: the size of the intersection of their shingle sets, and the two sets' sizes.
 Counts = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Given unique pairs of document indexes (an (m, 2) array), the passage candidates and the
+#: settings: their :data:`Counts`, and the shared passages verified (:func:`compare_loaded` here; a
+#: cluster compares where it re-reads the documents).
 Comparer = Callable[[np.ndarray, list[PassageCandidate], SimilaritySettings], tuple[Counts, list[PassagePair]]]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
@@ -359,7 +359,7 @@ def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
            settings: SimilaritySettings) -> Edges:
     """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
 
-    `counts` are each pair's shingle intersection and set sizes (see :data:`Comparer`).
+    `counts` are each pair's shingle intersection and set sizes (:data:`Counts`).
     """
     inter, size_a, size_b = counts
     # A loose first cut in bulk (the exact, rounded test follows): most candidates of a big
