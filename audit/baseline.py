@@ -136,5 +136,5 @@ def apply_baseline(result: ScanResult, known: Counter[Key]) -> tuple[ScanResult,
     known_count = len(result.findings) - len(findings) + len(result.passage_pairs) - len(passages)
     filtered = dataclasses.replace(
         result, findings=findings, passage_pairs=passages, clusters=clusters, duplicate_pairs=pairs,
-        input_errors=sum(1 for f in findings if f.kind == "input-error"))
+        input_errors=sum(1 for f in findings if f.kind == "input-error"), figures=None)
     return filtered, known_count

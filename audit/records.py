@@ -366,3 +366,7 @@ class ScanResult:
     failures: list[str] = field(default_factory=list)
     #: Every threshold as judged, failed or not (see :mod:`audit.thresholds`).
     checks: list[Check] = field(default_factory=list)
+    #: The corpus figures the thresholds were judged on (:func:`audit.summary.summarize`), kept
+    #: so that the report need not read every document and finding back from disk again; None
+    #: until judged.
+    figures: dict[str, Any] | None = None

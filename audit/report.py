@@ -22,7 +22,7 @@ from audit.records import DocumentSummary, Finding, ScanResult
 from audit.sentences import word_spans
 from audit.reuse import SourcePair, source_pairs
 from audit.spooled import summaries
-from audit.summary import summarize
+from audit.summary import figures_of
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
 MAX_ROWS = 200
@@ -53,7 +53,7 @@ def _fields(result: ScanResult) -> dict[str, Any]:
         "verdict": result.verdict,
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
-        "summary": summarize(result),
+        "summary": figures_of(result),
         "documents": (_document_json(d) for d in result.documents),
         "findings": (f.to_json() for f in result.findings),
         "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
@@ -166,7 +166,7 @@ def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
 
 def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -> str:
     """The report for people; `notes` are paragraphs shown under the verdict (a baseline, say)."""
-    s = summarize(result)
+    s = figures_of(result)
     out: list[str] = [f"# corpus-audit report: {title}", ""]
     if result.verdict == "pass":
         out.append("**Verdict: pass**: every threshold holds.")

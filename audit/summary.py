@@ -8,6 +8,11 @@ from typing import Any
 from audit.records import ScanResult
 
 
+def figures_of(result: ScanResult) -> dict[str, Any]:
+    """The figures of a scan: those it was judged on, or else summarized now."""
+    return result.figures if result.figures is not None else summarize(result)
+
+
 def summarize(result: ScanResult) -> dict[str, Any]:
     """The figures of a scan, keyed as in the JSON contract's ``summary``.
 

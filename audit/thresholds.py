@@ -52,9 +52,10 @@ def _fail_on(result: ScanResult, severity: str | None) -> Check:
     return Check("fail-on", hits, severity, False, shown, severity, reason)
 
 
-def evaluate(result: ScanResult, thresholds: Thresholds) -> list[Check]:
-    """Every threshold, in the order they are declared, judged against the scan's figures."""
-    figures = summarize(result)
+def evaluate(result: ScanResult, thresholds: Thresholds, figures: dict[str, Any] | None = None) -> list[Check]:
+    """Every threshold, in the order they are declared, judged against the scan's figures
+    (`figures`, or summarized here)."""
+    figures = figures if figures is not None else summarize(result)
     checks = []
     for f in dataclasses.fields(thresholds):
         limit = getattr(thresholds, f.name)
@@ -67,7 +68,8 @@ def evaluate(result: ScanResult, thresholds: Thresholds) -> list[Check]:
 
 
 def decide(result: ScanResult, thresholds: Thresholds) -> None:
-    """Judge `result` and record the outcome on it: every check, the failures and the verdict."""
-    result.checks = evaluate(result, thresholds)
+    """Judge `result` and record the outcome on it: the figures, every check, the failures and the verdict."""
+    result.figures = summarize(result)
+    result.checks = evaluate(result, thresholds, result.figures)
     result.failures = [c.message for c in result.checks if not c.passed]
     result.verdict = "fail" if result.failures else "pass"

@@ -6,6 +6,8 @@ import pytest
 from audit.baseline import apply_baseline, finding_key, keys, read_baseline, render_baseline
 from audit.errors import ConfigError
 from audit.records import Cluster, Finding, PassagePair, Span
+from audit.settings import Thresholds
+from audit.thresholds import decide
 
 
 def widget(doc="a", line=3, text="Share this Article"):
@@ -38,6 +40,12 @@ def test_figures_follow_the_new_findings(make_doc, make_result):
     assert [c.members for c in judged.clusters] == [["a", "c"]]
     assert judged.input_errors == 0 and judged.passage_pairs == []
     assert [f.document for f in judged.findings] == ["c"]
+    # Figures judged before the baseline went with the findings it took out: not carried over.
+    decide(full, Thresholds())
+    judged, _ = apply_baseline(full, known)
+    assert judged.figures is None
+    decide(judged, Thresholds())
+    assert judged.figures["duplicate_documents"] == 1 and full.figures["duplicate_documents"] == 2
 
 
 def test_file_round_trip_is_sorted_and_stable(make_doc, make_result, tmp_path):

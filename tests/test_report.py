@@ -5,6 +5,24 @@ from audit.scan import scan
 from audit.settings import ScanSettings
 
 
+def test_a_scan_and_its_reports_read_the_figures_once(seeds, monkeypatch):
+    """Summarizing reads every document and finding back from disk: the thresholds' figures are
+    the reports' too."""
+    from audit import summary, thresholds
+    real, calls = summary.summarize, []
+
+    def counted(result):
+        calls.append(result)
+        return real(result)
+
+    monkeypatch.setattr(summary, "summarize", counted)
+    monkeypatch.setattr(thresholds, "summarize", counted)
+    result = scan([str(seeds)], ScanSettings(jobs=1))
+    data = json.loads(render_json(result))
+    render_markdown(result, "seeds")
+    assert len(calls) == 1 and data["summary"] == real(result) == result.figures
+
+
 def test_json_contract_on_seeds(seeds, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     data = json.loads(render_json(scan([str(seeds)], ScanSettings(jobs=1))))
