@@ -340,18 +340,23 @@ def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np
     Counted by a compiled merge, a block of pairs at a time: only the sets one block needs are
     in memory at once (`sets` may be on disk, a :class:`audit.spool.Shelf`), and a bucket of
     thousands of copies, which gives hundreds of thousands of pairs, costs one call a block.
+    A pair with a document `sets` lacks (not found again: its file changed meanwhile) shares
+    nothing, and all three of its numbers are 0, as on a cluster (:mod:`audit.dask_engine`).
     """
     inter, size_a, size_b = (np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
     for at in range(0, len(pairs), VERIFY_BLOCK):
         block = pairs[at:at + VERIFY_BLOCK]
         docs = np.unique(block)
-        found = [sets[d] for d in docs.tolist()]
+        found = [sets.get(d) for d in docs.tolist()]
+        held = np.array([f is not None for f in found], dtype=bool)
+        found = [f if f is not None else np.zeros(0, dtype=np.uint64) for f in found]
         sizes = np.array([len(f) for f in found], dtype=np.int64)
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         values = np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
         left, right = np.searchsorted(docs, block[:, 0]), np.searchsorted(docs, block[:, 1])
+        both = held[left] & held[right]
         inter[at:at + len(block)] = kernels.intersection_sizes(values, bounds, left, right)
-        size_a[at:at + len(block)], size_b[at:at + len(block)] = sizes[left], sizes[right]
+        size_a[at:at + len(block)], size_b[at:at + len(block)] = sizes[left] * both, sizes[right] * both
     return inter, size_a, size_b
 
 
@@ -597,14 +602,7 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
             sets[i] = shingles
             if i in quoted:
                 bodies[i] = lines
-        # A document the loader no longer finds (its file changed meanwhile) shares nothing, as
-        # on a cluster (:mod:`audit.dask_engine`).
-        loaded = np.fromiter(sets, dtype=np.int64, count=len(sets))
-        held = np.flatnonzero(np.isin(pairs[:, 0], loaded) & np.isin(pairs[:, 1], loaded))
-        counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
-        for column, found in zip(counts, intersections(pairs[held], sets)):
-            column[held] = found
-        return counts, [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+        return intersections(pairs, sets), [p for _, p in shared_passages(passages, summaries, settings, bodies)]
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
