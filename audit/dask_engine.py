@@ -27,7 +27,7 @@ from __future__ import annotations
 import operator
 import os
 from collections import ChainMap
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -133,19 +133,29 @@ Sets = dict[int, np.ndarray]
 Lines = dict[int, dict[int, str]]
 
 
+#: The documents a task re-reads: (index, lines when summarized) by origin.
+Wanted = Mapping[Where, tuple[int, int]]
+
+
 def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
-               disabled: frozenset[str], wanted: Container[Where]) -> list[tuple[Where, list[str]]]:
-    """One task: the prepared body lines of the wanted documents (by origin) of a part."""
-    return [((r.origin.path, r.origin.line), prepare(r, rules, lines, disabled).compared)
-            for r in read_part(part, fields, max_bytes)
-            if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted]
+               disabled: frozenset[str], wanted: Wanted) -> list[tuple[int, list[str]]]:
+    """One task: the prepared body lines of the wanted documents of a part, by index. A document
+    with other lines than it was summarized with (its file changed since) is not found again."""
+    loaded = []
+    for r in read_part(part, fields, max_bytes):
+        if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted:
+            i, count = wanted[r.origin.path, r.origin.line]
+            compared = prepare(r, rules, lines, disabled).compared
+            if len(compared) == count:
+                loaded.append((i, compared))
+    return loaded
 
 
 def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings, disabled: frozenset[str],
-               wanted: Mapping[Where, int], quoted: Mapping[int, Iterable[int]], size: int) -> tuple[Sets, Lines]:
+               wanted: Wanted, quoted: Mapping[int, Iterable[int]], size: int) -> tuple[Sets, Lines]:
     """One task: the shingle sets of a part's wanted documents (by index), and the lines of them
     that candidate passages are on (`quoted`: line indexes by document)."""
-    loaded = ((wanted[origin], body) for origin, body in _load_part(part, fields, max_bytes, rules, lines, disabled, wanted))
+    loaded = _load_part(part, fields, max_bytes, rules, lines, disabled, wanted)
     sets: Sets = {}
     passage_lines: Lines = {}
     for i, body, shingles in load_sets(loaded, size):
@@ -153,6 +163,10 @@ def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines
         if i in quoted:
             passage_lines[i] = {n: body[n] for n in quoted[i]}
     return sets, passage_lines
+
+
+def _wanted(summaries: list[DocumentSummary], needed: Iterable[int]) -> dict[Where, tuple[int, int]]:
+    return {(summaries[i].origin.path, summaries[i].origin.line): (i, summaries[i].lines) for i in needed}
 
 
 def _found(loaded: tuple[Sets, Lines]) -> np.ndarray:
@@ -344,10 +358,8 @@ class DaskEngine:
             yield summary
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
-        index = {(s.origin.path, s.origin.line): i for i, s in enumerate(summaries)}
-
         def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
-            wanted = frozenset((summaries[i].origin.path, summaries[i].origin.line) for i in needed)
+            wanted = _wanted(summaries, needed)
             paths = {path for path, _ in wanted}
             parts = [p for p in self.parts if p.display in paths]
             # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
@@ -358,8 +370,7 @@ class DaskEngine:
                                       rules=rules, lines=self.settings.lines,
                                       disabled=frozenset(self.settings.disabled_rules), wanted=shared, pure=False)
             for future in futures:
-                for origin, body in future.result():
-                    yield index[origin], body
+                yield from future.result()
         return load
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
@@ -374,7 +385,7 @@ class DaskEngine:
             needed = set(pairs.ravel().tolist()) | set(quoted)
             if not needed:
                 return counts, []
-            wanted = {(summaries[i].origin.path, summaries[i].origin.line): i for i in needed}
+            wanted = _wanted(summaries, needed)
             parts = [p for p in self.parts if p.display in {path for path, _ in wanted}]
             shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
             loaded = self.client.map(_sets_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,

@@ -125,8 +125,9 @@ def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
     return _WORKER["analyzer"].batch(batch)
 
 
-def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int], settings: ScanSettings) -> Loader:
+def _loader(corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], settings: ScanSettings) -> Loader:
     disabled = frozenset(settings.disabled_rules)
+    index = {s.id: i for i, s in enumerate(summaries)}
 
     def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
         done: set[int] = set()
@@ -135,7 +136,11 @@ def _loader(corpus: Corpus, rules: RuleSet, index: dict[str, int], settings: Sca
                 i = index.get(record.id)
                 if i is not None and i in needed and i not in done:
                     done.add(i)
-                    yield i, prepare(record, rules, settings.lines, disabled).compared
+                    compared = prepare(record, rules, settings.lines, disabled).compared
+                    # Other lines than it was summarized with: its file changed since, so it is
+                    # not found again (line numbers from the first pass would index past it).
+                    if len(compared) == summaries[i].lines:
+                        yield i, compared
     return load
 
 
@@ -173,7 +178,7 @@ class LocalEngine:
         return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
-        return _loader(corpus, rules, {s.id: i for i, s in enumerate(summaries)}, self.settings)
+        return _loader(corpus, rules, summaries, self.settings)
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
         return partial(compare_loaded, load, summaries)

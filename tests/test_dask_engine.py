@@ -328,7 +328,9 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Story number {i}.\nIts second line."}) + "\n"
                             for i in range(4000)), encoding="utf-8")
     corpus = Corpus([str(path)])
-    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1) for i in range(4000)]
+    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1, text_lines=2) for i in range(4000)]
+    # One summarized with more lines than its line of the file has now (the file changed since).
+    summaries[10] = make_doc("d10", "feed", path=str(path), line=11, text_lines=3)
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
         parts = corpus.parts(20_000)
@@ -337,7 +339,7 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
         bodies = dict(load(set(range(0, 4000, 2)) | {3999}))
     finally:
         engine.close()
-    assert sorted(bodies) == list(range(0, 4000, 2)) + [3999]
+    assert sorted(bodies) == [i for i in range(0, 4000, 2) if i != 10] + [3999]
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
 
 
@@ -352,19 +354,24 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
     stories = [_story(rng, 9) for _ in range(30)]
     texts = [stories[i // 2] if i % 2 else _edit(rng, stories[i // 2]) for i in range(60)]
     path = tmp_path / "feed.jsonl"
-    path.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
-    summaries = [make_doc(f"d{i}", f"s{i % 3}", path=str(path), line=i + 1) for i in range(60)]
-    # The last "document" names a line the file does not have (as if the file changed meanwhile).
-    summaries.append(make_doc("gone", "feed", path=str(path), line=999))
+    ids = [f"d{i}" for i in range(60)] + ["cut"]
+    path.write_text("".join(json.dumps({"id": d, "text": t}) + "\n" for d, t in zip(ids, texts + [texts[14]])),
+                    encoding="utf-8")
+    summaries = [make_doc(f"d{i}", f"s{i % 3}", path=str(path), line=i + 1, text_lines=3) for i in range(60)]
+    # The file changed since these were summarized: one "document" names a line the file does not
+    # have, another was five lines long, its last one quoted.
+    summaries.append(make_doc("gone", "feed", path=str(path), line=999, text_lines=3))
+    summaries.append(make_doc("cut", "feed", path=str(path), line=61, text_lines=5))
     # Each document's passages: its first line whole, and two windows of it.
-    for i, text in enumerate(texts + [""]):
+    for i, text in enumerate(texts + ["", texts[14]]):
         first = len(text.split("\n")[0])
         summaries[i].passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
-    pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60]], dtype=np.int64)
-    # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41); a
-    # passage of the vanished document.
+    summaries[61].passages[0, 0] = 5
+    pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60], [15, 61]], dtype=np.int64)
+    # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41);
+    # passages of the vanished and the shortened document.
     passages = [((6, 0), (7, 0)), ((6, 1), (7, 1)), ((40, 2), (41, 0)), ((40, 0), (41, 0)), ((7, 0), (41, 0)),
-                ((12, 0), (13, 0)), ((5, 0), (60, 0))]
+                ((12, 0), (13, 0)), ((5, 0), (60, 0)), ((15, 0), (61, 0))]
     settings = SimilaritySettings(shingle_size=5)
     corpus, rules = Corpus([str(path)]), load_rules()
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
@@ -383,7 +390,7 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
     assert [(p.a.document, p.b.document) for p in shared] == [("d6", "d7"), ("d12", "d13"), ("d40", "d41")]
     assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
     for got, want in zip(counts, expected):
-        assert got.tolist() == want.tolist() and got[-1] == 0
+        assert got.tolist() == want.tolist() and got[-1] == got[-2] == 0
     inter, size_a, size_b = counts
     assert (size_a[:29] > 0).all() and (inter[:29] > 0).all() and (inter[:29] <= np.minimum(size_a, size_b)[:29]).all()
 

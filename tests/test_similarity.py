@@ -73,6 +73,23 @@ def test_a_document_gone_when_re_read_shares_nothing(tmp_path):
     assert result.duplicate_pairs == [] and result.clusters == [] and result.passage_pairs == []
 
 
+def test_a_document_cut_shorter_when_re_read_shares_nothing(tmp_path):
+    # Its passage was on a line it no longer has: once an IndexError out of the scan.
+    base = STORY * 3 + "\n" + QUOTE
+    rows = [{"id": "a", "source": "one", "text": base},
+            {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
+            {"id": "c", "source": "three", "text": OTHER * 3}]
+    path = write_jsonl(tmp_path / "docs.jsonl", rows)
+
+    def rewrite(analyzed: int) -> None:
+        if analyzed == len(rows):
+            write_jsonl(tmp_path / "docs.jsonl", [rows[0], {**rows[1], "text": STORY * 3}, rows[2]])
+
+    result = scan([path], quick(), progress=rewrite)
+    assert [d.lines for d in result.documents] == [2, 2, 1]
+    assert result.duplicate_pairs == [] and result.clusters == [] and result.passage_pairs == []
+
+
 def test_candidates_below_threshold_are_rejected(tmp_path):
     rows = [{"id": "a", "source": "one", "text": STORY}, {"id": "b", "source": "two", "text": OTHER}]
     result = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
