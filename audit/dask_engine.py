@@ -14,9 +14,9 @@ documents are: each part's task re-reads and hashes the shingles of its document
 candidate pair names, and keeps them on its worker; the parts are joined into a few groups, and
 the pairs go to one task per pair of groups, which joins in those groups' sets and counts what
 each pair shares, so the client receives three numbers a pair. Candidate passages are verified
-the same way: the parts keep the lines the candidates are on, and one task per pair of groups
-compares the passages of its pairs of documents and merges their windows, so the client receives
-only the shared passages the report quotes. Template lines are counted the same way: each part's
+the same way: the parts keep the lines the candidates are on, and tasks of a pair of groups
+compare the passages of its pairs of documents (all of one pair in one task, which merges their
+windows), so the client receives only the shared passages the report quotes. Template lines are counted the same way: each part's
 task keeps its documents' distinct line keys, the client sends each part its documents' copy
 groups, and the (key, group) rows are shuffled by key and counted where they land; the client
 receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
@@ -59,6 +59,9 @@ from audit.templates import Templates, counted, present
 SHUFFLE_ROWS = 1_000_000
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
 GROUP_DOCS = 20_000
+#: Candidate passages verified in one task, about (a second or two of work); all those of one
+#: pair of documents go to the same task, which merges their windows.
+PASSAGE_BLOCK = 20_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
@@ -197,6 +200,19 @@ def _grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
         group_of.append(len(members) - 1)
         filled += size
     return group_of, members
+
+
+def _whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
+    """The row indexes of `keys` in blocks of about `most` rows, all rows of one key in one block.
+
+    >>> [block.tolist() for block in _whole_runs(np.array([3, 1, 3, 2, 1, 3, 4]), 3)]
+    [[1, 4, 3], [0, 2, 5], [6]]
+    """
+    order, starts, _ = runs(keys, min_size=1)
+    bounds = np.append(starts, len(keys))
+    # Each block ends where the first run at or past the next multiple of `most` starts.
+    cuts = np.unique(np.append(bounds[np.searchsorted(bounds, np.arange(0, len(keys), most))], len(keys)))
+    return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
 
 
 def _intersect(pairs: np.ndarray, *groups: tuple[Sets, Lines]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -415,11 +431,13 @@ class DaskEngine:
             ends = np.array([[a, pa, b, pb] for (a, pa), (b, pb) in passages], dtype=np.int64).reshape(-1, 4)
             found = []
             for first, second, rows in self._by_groups(group_of_doc, ends[:, [0, 2]], len(sets)):
-                docs = set(ends[rows][:, [0, 2]].ravel().tolist())
-                quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
-                [payload] = self.client.scatter([(ends[rows], quoting)], hash=False)
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                found.append(self.client.submit(_passages, payload, settings, *joined, pure=False))
+                for block in _whole_runs(ends[rows, 0] * len(summaries) + ends[rows, 2], PASSAGE_BLOCK):
+                    mine = ends[rows[block]]
+                    docs = set(mine[:, [0, 2]].ravel().tolist())
+                    quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
+                    [payload] = self.client.scatter([(mine, quoting)], hash=False)
+                    found.append(self.client.submit(_passages, payload, settings, *joined, pure=False))
             for block, future in tasks:
                 for column, got in zip(counts, _result(future, "verification")):
                     column[block] = got

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 distributed = pytest.importorskip("distributed")
 
@@ -343,7 +345,28 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
 
 
-def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc):
+@given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))
+def test_whole_runs_cut_near_the_size_and_never_inside_a_key(keys, most):
+    from audit.dask_engine import _whole_runs
+
+    keys = np.array(keys, dtype=np.int64)
+    blocks = _whole_runs(keys, most)
+    assert sorted(np.concatenate(blocks or [np.zeros(0, dtype=np.int64)]).tolist()) == list(range(len(keys)))
+    # One key's rows are in one block; a block is past the size only by the run that crosses it.
+    block_of = {}
+    for b, block in enumerate(blocks):
+        for key in set(keys[block].tolist()):
+            assert block_of.setdefault(key, b) == b
+        assert len(block) < most + int(np.bincount(keys[block]).max())
+    if len(set(keys.tolist())) == len(keys):
+        assert [len(block) for block in blocks] == [min(most, len(keys) - at) for at in range(0, len(keys), most)]
+
+
+@pytest.mark.parametrize("block", [20_000, 1])
+def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc, monkeypatch, block):
+    # With a block of 1 each pair of documents' candidate passages is a task of its own; the
+    # windows of one pair must still merge.
+    monkeypatch.setattr("audit.dask_engine.PASSAGE_BLOCK", block)
     from audit.dask_engine import DaskEngine
     from audit.readers import Corpus, count_lines, numbered
     from audit.rules import load_rules
