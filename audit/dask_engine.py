@@ -128,15 +128,17 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
     return out, _part_keys(out, analyzer.settings), _part_lines(out)
 
 
-#: Where a document is read from: its file and line.
-Where = tuple[str, int | None]
+#: A document as a part reads it again: its file, line and id. The id too, because one file may
+#: be read under two of the folders given (two documents, two ids, one place), and a file changed
+#: since may hold another record at the line.
+Where = tuple[str, int | None, str]
 #: A part's shingle sets, by document index.
 Sets = dict[int, np.ndarray]
 #: The lines of a part's documents that candidate passages are on: {document: {line index: text}}.
 Lines = dict[int, dict[int, str]]
 
 
-#: The documents a task re-reads: (index, lines when summarized) by origin.
+#: The documents a task re-reads: (index, lines when summarized) by where they are.
 Wanted = Mapping[Where, tuple[int, int]]
 
 
@@ -146,8 +148,8 @@ def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines
     with other lines than it was summarized with (its file changed since) is not found again."""
     loaded = []
     for r in read_part(part, fields, max_bytes):
-        if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line) in wanted:
-            i, count = wanted[r.origin.path, r.origin.line]
+        if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line, r.id) in wanted:
+            i, count = wanted[r.origin.path, r.origin.line, r.id]
             compared = prepare(r, rules, lines, disabled).compared
             if len(compared) == count:
                 loaded.append((i, compared))
@@ -169,7 +171,7 @@ def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines
 
 
 def _wanted(summaries: list[DocumentSummary], needed: Iterable[int]) -> dict[Where, tuple[int, int]]:
-    return {(summaries[i].origin.path, summaries[i].origin.line): (i, summaries[i].lines) for i in needed}
+    return {(summaries[i].origin.path, summaries[i].origin.line, summaries[i].id): (i, summaries[i].lines) for i in needed}
 
 
 def _found(loaded: tuple[Sets, Lines]) -> np.ndarray:
@@ -376,7 +378,7 @@ class DaskEngine:
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
         def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
             wanted = _wanted(summaries, needed)
-            paths = {path for path, _ in wanted}
+            paths = {path for path, _, _ in wanted}
             parts = [p for p in self.parts if p.display in paths]
             # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
             # after the keyword, which the scheduler rejects (distributed 2026.8: "AssertionError:
@@ -402,7 +404,7 @@ class DaskEngine:
             if not needed:
                 return counts, []
             wanted = _wanted(summaries, needed)
-            parts = [p for p in self.parts if p.display in {path for path, _ in wanted}]
+            parts = [p for p in self.parts if p.display in {path for path, _, _ in wanted}]
             shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
             loaded = self.client.map(_sets_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
                                      lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),

@@ -297,6 +297,19 @@ def test_a_glob_gives_the_local_report_on_workers(corpus, cluster):
     assert {d["origin"].split(":")[0].split("/")[-1] for d in local["documents"]} >= {"a.jsonl", "b.jsonl.gz", "p4.txt"}
 
 
+def test_a_file_read_under_two_folders_given_is_two_documents_on_workers_too(corpus, cluster):
+    # Two documents at one place (two ids): verification must re-read both, not the last named.
+    paths = [str(corpus / "pages"), str(corpus)]
+    local = json.loads(render(scan(paths, ScanSettings(jobs=1)), "json", "corpus"))
+    remote = json.loads(render(scan(paths, ScanSettings(engine="dask", scheduler=cluster.scheduler_address,
+                                                        blocksize=1500)), "json", "corpus"))
+    local.pop("generated"), remote.pop("generated")
+    assert remote == local
+    twice = [sorted(c["members"]) for c in local["clusters"] if "p4.txt" in c["members"]]
+    assert twice and "pages/p4.txt" in twice[0]
+    assert any({p["a"]["document"], p["b"]["document"]} == {"p4.txt", "pages/p4.txt"} for p in local["passage_pairs"])
+
+
 def test_a_memory_url_on_workers_in_this_process_gives_the_disk_report(corpus, local_report):
     # fsspec's memory:// lives in one process: the worker is a thread here (processes=False),
     # which still reads every byte range through fsspec, in the cluster's tasks. One worker with
@@ -331,8 +344,10 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
                             for i in range(4000)), encoding="utf-8")
     corpus = Corpus([str(path)])
     summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1, text_lines=2) for i in range(4000)]
-    # One summarized with more lines than its line of the file has now (the file changed since).
+    # The file changed since: one was summarized with more lines than its line has now, another
+    # record (of as many lines) is now at the line of one.
     summaries[10] = make_doc("d10", "feed", path=str(path), line=11, text_lines=3)
+    summaries[12] = make_doc("moved", "feed", path=str(path), line=13, text_lines=2)
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
         parts = corpus.parts(20_000)
@@ -341,7 +356,7 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
         bodies = dict(load(set(range(0, 4000, 2)) | {3999}))
     finally:
         engine.close()
-    assert sorted(bodies) == [i for i in range(0, 4000, 2) if i != 10] + [3999]
+    assert sorted(bodies) == [i for i in range(0, 4000, 2) if i not in (10, 12)] + [3999]
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
 
 
