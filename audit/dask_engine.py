@@ -43,9 +43,9 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     raise ConfigError("--engine dask needs the dask extra: pip install 'corpus-audit[dask]'") from exc
 
 from audit.analyze import Analyzer, prepare
-from audit.errors import AuditError, ConfigError
+from audit.errors import AuditError, ConfigError, InputError
 from audit.lsh import band_keys, key_pairs, runs, unique_pairs
-from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part
+from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part, reason
 from audit.records import Details, DocumentSummary, Finding, InputProblem, PassagePair
 from audit.rules import RuleSet
 from audit.scan import documents
@@ -62,6 +62,8 @@ GROUP_DOCS = 20_000
 #: Candidate passages verified in one task, about (a second or two of work); all those of one
 #: pair of documents go to the same task, which merges their windows.
 PASSAGE_BLOCK = 20_000
+#: Input files checked for the workers in one task, at most (an open and close each).
+CHECK_FILES = 10_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
@@ -140,6 +142,18 @@ Lines = dict[int, dict[int, str]]
 
 #: The documents a task re-reads: (index, lines when summarized) by where they are.
 Wanted = Mapping[Where, tuple[int, int]]
+
+
+def _unreadable(paths: list[str]) -> list[tuple[str, str]]:
+    """One task: the files of `paths` this worker cannot read, with why."""
+    missing = []
+    for path in paths:
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            missing.append((path, reason(exc)))
+    return missing
 
 
 def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
@@ -309,8 +323,6 @@ def gathered(futures: list[Future], what: str) -> list[Any]:
     return [_result(future, what) for future in futures]
 
 
-
-
 @dataclass
 class DaskEngine:
     """A Dask cluster: the one at ``settings.scheduler``, or a local one started for this scan."""
@@ -338,6 +350,8 @@ class DaskEngine:
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         parts = corpus.parts(self.settings.blocksize)
+        if self.cluster is None:
+            self._check_shared(parts)
         # A byte range's line numbers (and the ids of records without one) continue the previous
         # range's: its lines are counted first, a cheap pass that reads but does not parse.
         ranged = [i for i, p in enumerate(parts) if p.kind == "jsonl" and (p.start or p.end is not None)]
@@ -354,6 +368,20 @@ class DaskEngine:
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
         self.rows = []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
+
+    def _check_shared(self, parts: list[Part]) -> None:
+        """Stop with a clear message when the scheduler's workers cannot read local files that this
+        machine reads (workers on other machines, or started in another folder, with a relative
+        path or stdin given), which would otherwise become input errors or a traceback."""
+        local = sorted({p.path for p in parts if "://" not in p.path and os.path.exists(p.path)})
+        displays = {p.path: p.display for p in parts}
+        chunks = [local[at:at + CHECK_FILES] for at in range(0, len(local), CHECK_FILES)]
+        for missing in gathered(self.client.map(_unreadable, chunks, pure=False), "a check of the input files"):
+            if missing:
+                path, why = missing[0]
+                raise InputError(f"{displays[path]}: the Dask workers cannot read it ({why}), though this machine "
+                                 "can: give the corpus at a path the workers see (an absolute path on a "
+                                 "filesystem they share, or a URL such as s3://bucket/path)")
 
     def _in_order(self, futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
         """The records of the parts in reading order, each part let go once read; the last one

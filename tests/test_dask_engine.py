@@ -180,7 +180,8 @@ def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_pat
                                "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         procs += [subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
-                                    "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   cwd=tmp_path)
                   for _ in range(2)]
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
@@ -189,6 +190,15 @@ def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_pat
                      "--engine", "dask", "--scheduler", address, "--blocksize", "2kB")
         assert local.returncode == remote.returncode, remote.stderr
         assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+        # A path the workers do not see (relative, and they run in another folder), in byte ranges
+        # and whole: one line and exit 2, not input errors in a report, nor a traceback.
+        for args in (["a.jsonl", "--blocksize", "2kB"], ["a.jsonl"]):
+            stray = cli("scan", *args, "--engine", "dask", "--scheduler", address, "-o", str(tmp_path / "stray.md"),
+                        cwd=corpus)
+            assert stray.returncode == 2 and not (tmp_path / "stray.md").exists(), stray.stderr
+            assert stray.stderr == ("corpus-audit: error: a.jsonl: the Dask workers cannot read it (No such file or "
+                                    "directory), though this machine can: give the corpus at a path the workers see "
+                                    "(an absolute path on a filesystem they share, or a URL such as s3://bucket/path)\n")
     finally:
         for p in reversed(procs):
             p.terminate()
