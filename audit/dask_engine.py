@@ -3,20 +3,20 @@
 The corpus is cut into parts (:meth:`audit.readers.Corpus.parts`: byte ranges of JSON Lines,
 each compressed or text file whole); one task per part reads it and runs the same per-document
 function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the summaries the
-report needs, never the texts. What LSH is made of stays on the worker too (the signatures, of
-which the client gets a copy for the report's estimates, and the passages' band keys, most of a
-summary's bytes, which never leave): for each part the client sends back only its documents' row
+report needs, never the texts. What LSH is made of stays on the worker too (the signatures and
+the passages' band keys, most of a summary's bytes, which never leave): for each part the client sends back only its documents' row
 numbers, and the part's task turns its keys into rows (band, key, row) hashed into shuffle
 partitions by key, a few bands at a time; each partition pairs its runs with the same code as
 the local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python
 list and the pairs do not depend on how the rows were split. Verification runs where the
 documents are: each part's task re-reads and hashes the shingles of its documents that some
-candidate pair names, and keeps them on its worker; the parts are joined into a few groups, and
-the pairs go to one task per pair of groups, which joins in those groups' sets and counts what
-each pair shares, so the client receives three numbers a pair. Candidate passages are verified
-the same way: the parts keep the lines the candidates are on, and tasks of a pair of groups
-compare the passages of its pairs of documents (all of one pair in one task, which merges their
-windows), so the client receives only the shared passages the report quotes. Template lines are counted the same way: each part's
+candidate pair names, and keeps them on its worker with their signatures; the parts are joined
+into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
+sets and signatures and count what each pair shares, so the client receives four numbers a pair
+(shared shingles, set sizes, MinHash estimate). Candidate passages are verified the same way: the
+parts keep the lines the candidates are on, and tasks of a pair of groups compare the passages of
+its pairs of documents (all of one pair in one task, which merges their windows), so the client
+receives only the shared passages the report quotes. Template lines are counted the same way: each part's
 task keeps its documents' distinct line keys, the client sends each part its documents' copy
 groups, and the (key, group) rows are shuffled by key and counted where they land; the client
 receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -51,7 +52,7 @@ from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Counts, Loader, PassageCandidate, PassageKey,
-                              PassageKeys, Quoted, apart, intersections, load_sets, shared_passages)
+                              PassageKeys, Quoted, apart, load_sets, pair_counts, shared_passages)
 from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
@@ -66,6 +67,13 @@ PASSAGE_BLOCK = 20_000
 CHECK_FILES = 10_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
+
+
+class Kept(Enum):
+    """What a Dask client's summaries hold for a signature: that there is one, which is all the
+    client needs; the values stay on the workers, which join them in for verification."""
+
+    ON_WORKER = "on the worker that analyzed the document"
 
 
 @dataclass
@@ -103,7 +111,8 @@ def _part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
 
 
 def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
-    """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys)."""
+    """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys,
+    and :attr:`Kept.ON_WORKER` for a signature)."""
     sim = settings.similarity
     signed = [p for p, r in enumerate(records) if isinstance(r, DocumentSummary) and r.signature is not None]
     owner, index = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
@@ -115,6 +124,8 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
             keys.append(r.passage_keys)
             r.passage_keys = None
     signatures = [records[p].signature for p in signed]  # type: ignore[union-attr]
+    for p in signed:
+        records[p].signature = Kept.ON_WORKER  # type: ignore[union-attr]
     return PartKeys(np.asarray(signed, dtype=np.int64),
                     np.stack(signatures) if signatures else np.zeros((0, sim.num_perm), dtype=np.uint32),
                     np.concatenate(owner), np.concatenate(index), np.concatenate(keys))
@@ -134,10 +145,17 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
 #: be read under two of the folders given (two documents, two ids, one place), and a file changed
 #: since may hold another record at the line.
 Where = tuple[str, int | None, str]
-#: A part's shingle sets, by document index.
-Sets = dict[int, np.ndarray]
-#: The lines of a part's documents that candidate passages are on: {document: {line index: text}}.
-Lines = dict[int, dict[int, str]]
+
+
+@dataclass
+class Reread:
+    """What verification keeps on a worker of the documents a part (or a group of parts) read
+    again, by document index: their shingle sets, their signatures (from the analysis), and the
+    lines candidate passages are on ({line index: text})."""
+
+    sets: Mapping[int, np.ndarray]
+    signatures: Mapping[int, np.ndarray]
+    lines: Mapping[int, Mapping[int, str]]
 
 
 #: The documents a task re-reads: (index, lines when summarized) by where they are.
@@ -156,46 +174,73 @@ def _unreadable(paths: list[str]) -> list[tuple[str, str]]:
     return missing
 
 
-def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
-               disabled: frozenset[str], wanted: Wanted) -> list[tuple[int, list[str]]]:
-    """One task: the prepared body lines of the wanted documents of a part, by index. A document
-    with other lines than it was summarized with (its file changed since) is not found again."""
-    loaded = []
-    for r in read_part(part, fields, max_bytes):
+def _reread(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
+            disabled: frozenset[str], wanted: Wanted) -> Iterator[tuple[int, int, list[str]]]:
+    """The wanted documents of a part read again: (position in the part, index, prepared body
+    lines). A document with other lines than it was summarized with (its file changed since) is
+    not found again."""
+    for position, r in enumerate(read_part(part, fields, max_bytes)):
         if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line, r.id) in wanted:
             i, count = wanted[r.origin.path, r.origin.line, r.id]
             compared = prepare(r, rules, lines, disabled).compared
             if len(compared) == count:
-                loaded.append((i, compared))
-    return loaded
+                yield position, i, compared
 
 
-def _sets_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings, disabled: frozenset[str],
-               wanted: Wanted, quoted: Mapping[int, Iterable[int]], size: int) -> tuple[Sets, Lines]:
-    """One task: the shingle sets of a part's wanted documents (by index), and the lines of them
-    that candidate passages are on (`quoted`: line indexes by document)."""
-    loaded = _load_part(part, fields, max_bytes, rules, lines, disabled, wanted)
-    sets: Sets = {}
-    passage_lines: Lines = {}
+def _load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
+               disabled: frozenset[str], wanted: Wanted) -> list[tuple[int, list[str]]]:
+    """One task: the prepared body lines of the wanted documents of a part, by index."""
+    return [(i, body) for _, i, body in _reread(part, fields, max_bytes, rules, lines, disabled, wanted)]
+
+
+def _sets_part(part: Part, signed: tuple[np.ndarray, np.ndarray], fields: Fields, max_bytes: int, rules: RuleSet,
+               lines: LineSettings, disabled: frozenset[str], wanted: Wanted, quoted: Mapping[int, Iterable[int]],
+               size: int) -> Reread:
+    """One task: the :class:`Reread` of a part's wanted documents; `quoted` gives the line indexes
+    candidate passages are on by document, `signed` the part's signatures ((positions, rows), as
+    :func:`_signed` keeps them)."""
+    positions, signatures = signed
+    at: dict[int, int] = {}
+    loaded = []
+    for position, i, body in _reread(part, fields, max_bytes, rules, lines, disabled, wanted):
+        at[i] = position
+        loaded.append((i, body))
+    sets, signature_of, passage_lines = {}, {}, {}
     for i, body, shingles in load_sets(loaded, size):
         sets[i] = shingles
+        row = int(np.searchsorted(positions, at[i]))
+        if row < len(positions) and positions[row] == at[i]:
+            signature_of[i] = signatures[row]
         if i in quoted:
             passage_lines[i] = {n: body[n] for n in quoted[i]}
-    return sets, passage_lines
+    return Reread(sets, signature_of, passage_lines)
 
 
 def _wanted(summaries: list[DocumentSummary], needed: Iterable[int]) -> dict[Where, tuple[int, int]]:
     return {(summaries[i].origin.path, summaries[i].origin.line, summaries[i].id): (i, summaries[i].lines) for i in needed}
 
 
-def _found(loaded: tuple[Sets, Lines]) -> np.ndarray:
+def _found(reread: Reread) -> np.ndarray:
     """What the client needs of a part's sets: which documents it holds."""
-    return np.fromiter(loaded[0], dtype=np.int64, count=len(loaded[0]))
+    return np.fromiter(reread.sets, dtype=np.int64, count=len(reread.sets))
 
 
-def _merged(*loaded: tuple[Sets, Lines]) -> tuple[Sets, Lines]:
-    """One task: the sets and passage lines of a group of parts, each in one mapping."""
-    return dict(ChainMap(*(sets for sets, _ in loaded))), dict(ChainMap(*(found for _, found in loaded)))
+def _joined(groups: tuple[Reread, ...]) -> Reread:
+    """The groups a task is given, looked up as one (no copy)."""
+    return Reread(ChainMap(*(g.sets for g in groups)), ChainMap(*(g.signatures for g in groups)),
+                  ChainMap(*(g.lines for g in groups)))
+
+
+def _merged(*parts: Reread) -> Reread:
+    """One task: the :class:`Reread` of a group of parts, in one mapping each."""
+    joined = _joined(parts)
+    return Reread(dict(joined.sets), dict(joined.signatures), dict(joined.lines))
+
+
+def _signed(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
+    """One task: what verification needs of a part's LSH keys: its signed documents' positions
+    and signatures (the passages' band keys, most of the weight, can go)."""
+    return keys.signed, keys.signatures
 
 
 def _grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
@@ -231,18 +276,20 @@ def _whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
     return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
 
 
-def _intersect(pairs: np.ndarray, *groups: tuple[Sets, Lines]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One task: the pairs' shared shingles and set sizes, from the sets of the groups they are in."""
-    return intersections(pairs, ChainMap(*(sets for sets, _ in groups)))
+def _intersect(pairs: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Counts:
+    """One task: the pairs' :data:`Counts` (shared shingles, set sizes, MinHash estimates), from
+    the sets and signatures of the groups they are in."""
+    joined = _joined(groups)
+    return pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings)
 
 
 def _passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
-              *groups: tuple[Sets, Lines]) -> list[tuple[PassageKey, PassagePair]]:
+              *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
     """One task: the shared passages among candidates ((document, passage) pairs, one row each:
     all of some pairs of documents) whose documents are in these groups, with their keys."""
     rows, quoted = candidates
     pairs = [((a, pa), (b, pb)) for a, pa, b, pb in rows.tolist()]
-    return shared_passages(pairs, quoted, settings, ChainMap(*(found for _, found in groups)))
+    return shared_passages(pairs, quoted, settings, _joined(groups).lines)
 
 
 #: Shuffle rows: band, key and row id columns.
@@ -334,6 +381,8 @@ class DaskEngine:
         self.parts: list[Part] = []
         # Per part, on the workers: its LSH keys and line keys; here: each record's row among the summaries.
         self.keys: list[Future] = []
+        # Per part, on the workers, once the candidates are found: its documents' signatures.
+        self.signed: list[Future] = []
         self.lines: list[Future] = []
         self.rows: list[np.ndarray] = []
         self._last: tuple[int, Record] | None = None
@@ -422,7 +471,7 @@ class DaskEngine:
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
         def compare(pairs: np.ndarray, passages: list[PassageCandidate],
                     settings: SimilaritySettings) -> tuple[Counts, list[PassagePair]]:
-            counts = tuple(np.zeros(len(pairs), dtype=np.int64) for _ in range(3))
+            counts = (*(np.zeros(len(pairs), dtype=np.int64) for _ in range(3)), np.zeros(len(pairs)))
             # The lines each candidate passage is on: the workers send back only what is quoted.
             quoted: dict[int, set[int]] = {}
             for pair in passages:
@@ -432,9 +481,12 @@ class DaskEngine:
             if not needed:
                 return counts, []
             wanted = _wanted(summaries, needed)
-            parts = [p for p in self.parts if p.display in {path for path, _, _ in wanted}]
+            paths = {path for path, _, _ in wanted}
+            chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
             shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
-            loaded = self.client.map(_sets_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
+            # Each part's signatures join its sets where the part was analyzed: the client has none.
+            loaded = self.client.map(_sets_part, [self.parts[k] for k in chosen], [self.signed[k] for k in chosen],
+                                     fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
                                      lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
                                      wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
             # The sets stay on the workers; the client learns only which part holds which document.
@@ -456,7 +508,7 @@ class DaskEngine:
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
                 for at in range(0, len(rows), VERIFY_BLOCK):
                     block = rows[at:at + VERIFY_BLOCK]
-                    tasks.append((block, self.client.submit(_intersect, pairs[block], *joined, pure=False)))
+                    tasks.append((block, self.client.submit(_intersect, pairs[block], settings, *joined, pure=False)))
             # A pair of documents' passages all go to one task, which merges their windows.
             ends = np.array([[a, pa, b, pb] for (a, pa), (b, pb) in passages], dtype=np.int64).reshape(-1, 4)
             found = []
@@ -500,6 +552,8 @@ class DaskEngine:
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
         found = self._banded(_passage_rows, rows, sum(passages), settings.passage_bands, stride=stride)
+        # Verification needs the signatures; the passages' band keys, most of the weight, go.
+        self.signed = [self.client.submit(_signed, keys, pure=False) for keys in self.keys]
         self.keys = []
         return documents, apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
                                 np.stack(np.divmod(found[:, 1], stride), axis=1))

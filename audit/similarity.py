@@ -35,8 +35,10 @@ Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 PassageCandidate = tuple[tuple[int, int], tuple[int, int]]
 #: A shared passage's place: (document, line, document, line).
 PassageKey = tuple[int, int, int, int]
-#: For each pair of documents: the size of the intersection of their shingle sets, and the two sets' sizes.
-Counts = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: For each pair of documents: the size of the intersection of their shingle sets, the two sets'
+#: sizes, and the MinHash estimate of their Jaccard (0 where the pair fails the loose cut,
+#: :func:`loosely`, and is not looked at again).
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 #: Given unique pairs of document indexes (an (m, 2) array), the passage candidates and the
 #: settings: their :data:`Counts`, and the shared passages verified (:func:`compare_loaded` here; a
 #: cluster compares where it re-reads the documents).
@@ -364,16 +366,11 @@ def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
            settings: SimilaritySettings) -> Edges:
     """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
 
-    `counts` are each pair's shingle intersection and set sizes (:data:`Counts`).
+    `counts` are each pair's shingle intersection, set sizes and MinHash estimate (:data:`Counts`).
     """
-    inter, size_a, size_b = counts
-    # A loose first cut in bulk (the exact, rounded test follows): most candidates of a big
-    # bucket fail or pass by far.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loose = ((inter / (size_a + size_b - inter) >= settings.min_document_similarity - 1e-3)
-                 | (inter / np.minimum(size_a, size_b) >= settings.min_containment - 1e-3))
-    passing = np.flatnonzero((size_a > 0) & (size_b > 0) & loose)
-    estimates = _estimates(summaries, pairs[passing])
+    inter, size_a, size_b, estimated = counts
+    passing = np.flatnonzero(loosely(inter, size_a, size_b, settings))
+    estimates = estimated[passing]
     # Columns filled in place, not lists of Python floats: a big bucket passes millions of pairs.
     edges = Edges(np.zeros(len(passing), dtype=np.int64), np.zeros(len(passing), dtype=np.int64),
                   np.zeros(len(passing), dtype=np.int64), *(np.zeros(len(passing)) for _ in range(3)),
@@ -402,13 +399,34 @@ def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
     return edges if n_kept == len(passing) else edges.take(np.arange(n_kept))
 
 
-def _estimates(summaries: list[DocumentSummary], pairs: np.ndarray) -> np.ndarray:
+def loosely(inter: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, settings: SimilaritySettings) -> np.ndarray:
+    """Which pairs pass a loose first cut in bulk, before the exact, rounded test of
+    :func:`verify`: most candidates of a big bucket fail or pass by far. A pair with an empty
+    set (or a document not found again) fails."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loose = ((inter / (size_a + size_b - inter) >= settings.min_document_similarity - 1e-3)
+                 | (inter / np.minimum(size_a, size_b) >= settings.min_containment - 1e-3))
+    return (size_a > 0) & (size_b > 0) & loose
+
+
+def pair_counts(pairs: np.ndarray, sets: Mapping[int, np.ndarray], signature: Callable[[int], np.ndarray],
+            settings: SimilaritySettings) -> Counts:
+    """The pairs' :data:`Counts`: intersections, and the MinHash estimates (by `signature`, a
+    document's signature by its index) of the pairs that pass the loose cut."""
+    inter, size_a, size_b = intersections(pairs, sets)
+    estimated = np.zeros(len(pairs))
+    passing = np.flatnonzero(loosely(inter, size_a, size_b, settings))
+    estimated[passing] = _estimates(signature, pairs[passing])
+    return inter, size_a, size_b, estimated
+
+
+def _estimates(signature: Callable[[int], np.ndarray], pairs: np.ndarray) -> np.ndarray:
     """The MinHash estimate of Jaccard (:func:`audit.minhash.jaccard`) of each pair, in blocks."""
     out = np.zeros(len(pairs))
     for at in range(0, len(pairs), CHUNK):
         block = pairs[at:at + CHUNK]
-        a = np.stack([summaries[i].signature for i in block[:, 0].tolist()])
-        b = np.stack([summaries[j].signature for j in block[:, 1].tolist()])
+        a = np.stack([signature(i) for i in block[:, 0].tolist()])
+        b = np.stack([signature(j) for j in block[:, 1].tolist()])
         out[at:at + len(block)] = (a == b).mean(axis=1)
     return out
 
@@ -602,7 +620,8 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
             sets[i] = shingles
             if i in quoted:
                 bodies[i] = lines
-        return intersections(pairs, sets), [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+        counts = pair_counts(pairs, sets, lambda i: summaries[i].signature, settings)
+        return counts, [p for _, p in shared_passages(passages, summaries, settings, bodies)]
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,

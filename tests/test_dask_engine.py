@@ -113,15 +113,21 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     from audit import dask_engine, similarity
 
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
-    for owner, name in [(similarity, "shingle_sets"), (dask_engine, "intersections"), (similarity, "band_keys"),
+    for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
+                        (similarity, "_estimates"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
                         (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
                         (similarity, "shared_passages"), (dask_engine, "shared_passages")]:
         monkeypatch.setattr(owner, name, _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
-        report = _json(corpus, settings)
+        result = scan([str(corpus)], settings)
+        report = json.loads(render(result, "json", "corpus"))
         pids = set(client.run(os.getpid).values())
+    report.pop("generated")
     assert report == local_report
+    # The signatures stayed on the workers (the MinHash estimates in the report were made there).
+    assert {d.signature for d in result.documents} <= {dask_engine.Kept.ON_WORKER, None}
+    assert any(d.signature is dask_engine.Kept.ON_WORKER for d in result.documents)
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
@@ -415,6 +421,13 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
         first = len(text.split("\n")[0])
         summaries[i].passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
     summaries[61].passages[0, 0] = 5
+    # Signatures (a copy agrees with its edited original on most values), which the local engine
+    # finds in the summaries and the workers where analysis left them.
+    gen = np.random.default_rng(3)
+    for summary in summaries:
+        summary.signature = gen.integers(0, 2**32, 128, dtype=np.uint32)
+    for i in range(1, 60, 2):
+        summaries[i].signature[:100] = summaries[i - 1].signature[:100]
     pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60], [15, 61]], dtype=np.int64)
     # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41);
     # passages of the vanished and the shortened document.
@@ -425,8 +438,17 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
         parts = corpus.parts(3000)
-        engine.parts = numbered(parts, [count_lines(p) for p in parts])
+        lines = [count_lines(p) for p in parts]
+        engine.parts = numbered(parts, lines)
         assert len(engine.parts) > 4
+        # What analysis leaves on the workers: each part's signed documents' positions and signatures.
+        at = {s.origin.line: s.signature for s in summaries if s.id != "gone"}
+        signed = []
+        for part, n in zip(engine.parts, lines):
+            mine = [line for line in range(part.first_line, part.first_line + n) if line in at]
+            signed.append((np.array(mine, dtype=np.int64) - part.first_line,
+                           np.stack([at[line] for line in mine]).reshape(-1, 128)))
+        engine.signed = engine.client.scatter(signed, hash=False)
         counts, shared = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(
             pairs, passages, settings)
     finally:
@@ -439,8 +461,10 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
     assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
     for got, want in zip(counts, expected):
         assert got.tolist() == want.tolist() and got[-1] == got[-2] == 0
-    inter, size_a, size_b = counts
+    inter, size_a, size_b, estimated = counts
     assert (size_a[:29] > 0).all() and (inter[:29] > 0).all() and (inter[:29] <= np.minimum(size_a, size_b)[:29]).all()
+    # Estimates for the pairs that pass the loose cut only, each from its own two signatures.
+    assert (estimated[:29] > 0).any() and not estimated[29:].any()
 
 
 def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_path, cluster, monkeypatch):
