@@ -8,7 +8,10 @@ the passages' band keys, most of a summary's bytes, which never leave): for each
 numbers, and the part's task turns its keys into rows (band, key, row) hashed into shuffle
 partitions by key, a few bands at a time; each partition pairs its runs with the same code as
 the local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python
-list and the pairs do not depend on how the rows were split. Verification runs where the
+list and the pairs do not depend on how the rows were split. Containment candidates likewise: the
+anchors stay on the workers, (anchor, document) rows are shuffled by anchor and paired where they
+land (:func:`audit.similarity.anchor_pairs`), and the pairs' shared anchors are shuffled by pair
+and added up. Verification runs where the
 documents are: each part's task re-reads and hashes the shingles of its documents that some
 candidate pair names, and keeps them on its worker with their signatures; the parts are joined
 into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
@@ -36,7 +39,7 @@ from enum import Enum
 import numpy as np
 
 try:
-    from distributed import Client, Future, LocalCluster
+    from distributed import Client, Future, LocalCluster, wait
     from distributed.scheduler import KilledWorker
 except ImportError as exc:  # pragma: no cover - depends on the install
     from audit.errors import ConfigError
@@ -52,7 +55,8 @@ from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Counts, Loader, PassageCandidate, PassageKey,
-                              PassageKeys, Quoted, apart, load_sets, pair_counts, shared_passages)
+                              PassageKeys, Quoted, added_up, anchor_pairs, anchored, apart, enough_anchors, load_sets,
+                              pair_counts, shared_passages)
 from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
@@ -65,6 +69,8 @@ GROUP_DOCS = 20_000
 PASSAGE_BLOCK = 20_000
 #: Input files checked for the workers in one task, at most (an open and close each).
 CHECK_FILES = 10_000
+#: Rounds of the containment shuffle, at most.
+ANCHOR_ROUNDS = 32
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
@@ -78,8 +84,9 @@ class Kept(Enum):
 
 @dataclass
 class PartKeys:
-    """What a part's LSH rows are made of, kept on its worker: the signatures of its signed
-    documents and its passages' band keys, each row with its document's position in the part."""
+    """What a part's candidate rows are made of, kept on its worker: the signatures of its signed
+    documents, its passages' band keys and the anchors of the documents that may be inside
+    others, each row with its document's position in the part."""
 
     signed: np.ndarray
     #: One row of uint32 per signed document.
@@ -89,6 +96,8 @@ class PartKeys:
     passage_index: np.ndarray
     #: One row of uint64 band keys per passage.
     passage_keys: np.ndarray
+    anchor_owner: np.ndarray
+    anchors: np.ndarray
 
 
 @dataclass
@@ -112,7 +121,7 @@ def _part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
 
 def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
     """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys,
-    and :attr:`Kept.ON_WORKER` for a signature)."""
+    and :attr:`Kept.ON_WORKER` for a signature and for the anchors)."""
     sim = settings.similarity
     signed = [p for p, r in enumerate(records) if isinstance(r, DocumentSummary) and r.signature is not None]
     owner, index = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
@@ -126,9 +135,15 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
     signatures = [records[p].signature for p in signed]  # type: ignore[union-attr]
     for p in signed:
         records[p].signature = Kept.ON_WORKER  # type: ignore[union-attr]
+    summaries = [(p, r) for p, r in enumerate(records) if isinstance(r, DocumentSummary)]
+    inside = [(p, r.anchors) for p, r in summaries if anchored(r, sim)]
+    for _, r in summaries:
+        r.anchors = Kept.ON_WORKER
     return PartKeys(np.asarray(signed, dtype=np.int64),
                     np.stack(signatures) if signatures else np.zeros((0, sim.num_perm), dtype=np.uint32),
-                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys))
+                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys),
+                    np.repeat(np.array([p for p, _ in inside], dtype=np.int64), [len(a) for _, a in inside]),
+                    np.concatenate([a for _, a in inside] or [np.zeros(0, dtype=np.uint64)]))
 
 
 def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
@@ -326,6 +341,44 @@ def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], part
     held = rows[keys.passage_owner]
     mine = held >= 0
     return _split(keys.passage_keys[mine][:, first:last], held[mine] * stride + keys.passage_index[mine], partitions)
+
+
+def _anchor_rows(keys: PartKeys, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[Columns]:
+    """Shuffle's map side for containment: a part's (anchor, document, the document's anchor
+    count) rows of the anchors of round `rounds[0]` of `rounds[1]`, by anchor; documents by index
+    among the scan's summaries, as :func:`_document_rows`."""
+    held = rows[keys.anchor_owner]
+    counts = np.bincount(keys.anchor_owner)[keys.anchor_owner]
+    # Anchors are the shingle hashes divisible by a number: their high bits spread them, not the low.
+    high = (keys.anchors >> np.uint64(32)).astype(np.int64)
+    this, of = rounds
+    mine = (held >= 0) & (high % of == this)
+    anchor, doc, count, target = keys.anchors[mine], held[mine], counts[mine], high[mine] // of % partitions
+    return [(anchor[target == p], doc[target == p], count[target == p]) for p in range(partitions)]
+
+
+def _anchor_partition(pieces: list[Columns], most: int, partitions: int) -> list[Columns]:
+    """Shuffle's reduce side for containment, and the map side of its second round: the pairs
+    of documents sharing anchors in one partition, how many, and the smaller anchor count of the
+    two, by pair (a pair's anchors may be in several partitions)."""
+    anchor, doc, count = (np.concatenate([p[k] for p in pieces]) for k in range(3))
+    pairs, shared = anchor_pairs(anchor, doc, most)
+    docs, first = np.unique(doc, return_index=True)
+    of = count[first]
+    smaller = np.minimum(of[np.searchsorted(docs, pairs[:, 0])], of[np.searchsorted(docs, pairs[:, 1])])
+    target = (pairs[:, 0] * 31 + pairs[:, 1]) % partitions
+    return [(pairs[target == p], shared[target == p], smaller[target == p]) for p in range(partitions)]
+
+
+def _contained_partition(pieces: list[Columns], settings: SimilaritySettings) -> np.ndarray:
+    """Second reduce side for containment: the pairs of one partition that share enough anchors."""
+    pairs = np.concatenate([p[0].reshape(-1, 2) for p in pieces])
+    pairs, shared, first = added_up(pairs, np.concatenate([p[1] for p in pieces]))
+    return pairs[enough_anchors(shared, np.concatenate([p[2] for p in pieces])[first], settings)]
+
+
+def _anchor_count(keys: PartKeys) -> int:
+    return len(keys.anchors)
 
 
 def _template_rows(lines: PartLines, groups: np.ndarray, partitions: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -552,11 +605,30 @@ class DaskEngine:
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
         found = self._banded(_passage_rows, rows, sum(passages), settings.passage_bands, stride=stride)
+        contained = self._contained(rows, settings)
         # Verification needs the signatures; the passages' band keys, most of the weight, go.
         self.signed = [self.client.submit(_signed, keys, pure=False) for keys in self.keys]
         self.keys = []
-        return documents, apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
-                                np.stack(np.divmod(found[:, 1], stride), axis=1))
+        return np.concatenate([documents, contained]), apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
+                                                             np.stack(np.divmod(found[:, 1], stride), axis=1))
+
+    def _contained(self, rows: list[Future], settings: SimilaritySettings) -> np.ndarray:
+        """The containment candidates: (anchor, document) rows shuffled by anchor, paired there,
+        and the pairs' shared anchors shuffled by pair and added up (as
+        :func:`audit.similarity.containment_candidates` does in one process)."""
+        workers = self._workers()
+        anchors = sum(gathered(self.client.map(_anchor_count, self.keys, pure=False), "containment candidates"))
+        # In rounds, a share of the anchors each, so that a worker holds about SHUFFLE_ROWS rows
+        # of a round (at most ANCHOR_ROUNDS of them, as the LSH rounds are at most the bands).
+        rounds = min(ANCHOR_ROUNDS, max(1, -(-anchors // (SHUFFLE_ROWS * workers))))
+        paired: list[Future] = []
+        for this in range(rounds):
+            mapped = self.client.map(_anchor_rows, self.keys, rows, rounds=(this, rounds), partitions=workers, pure=False)
+            done = self._shuffled(mapped, workers, _anchor_partition, settings.max_anchor_documents, workers)
+            wait(done)
+            paired += done
+        found = gathered(self._shuffled(paired, workers, _contained_partition, settings), "containment candidates")
+        return np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found)
 
     def _banded(self, make: Callable[..., list[Columns]], rows: list[Future], items: int, bands: int,
                 **given: int) -> np.ndarray:
@@ -586,10 +658,14 @@ class DaskEngine:
 
     def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
         """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
+        return gathered(self._shuffled(mapped, partitions, reduce, *args), what)
+
+    def _shuffled(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any) -> list[Future]:
+        """As :meth:`_reduced`, left on the workers."""
         if not mapped:
             return []
         pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
-        return gathered([self.client.submit(reduce, mine, *args, pure=False) for mine in pieces], what)
+        return [self.client.submit(reduce, mine, *args, pure=False) for mine in pieces]
 
     def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                   minimum: int) -> Templates:

@@ -162,7 +162,8 @@ class DocumentSummary:
     readability: Readability | None
     tone: Tone | None
     #: MinHash signature of the whole document (uint32 values), or None when it has no words. (A
-    #: Dask client's summaries hold :attr:`audit.dask_engine.Kept.ON_WORKER` instead of the values.)
+    #: Dask client's summaries hold :attr:`audit.dask_engine.Kept.ON_WORKER` instead of the values,
+    #: and of the anchors.)
     signature: Any
     #: Where each passage is: one row (line, start, end) per passage, in passage order (an int32
     #: array of shape (passages, 3)); verification re-reads the text.

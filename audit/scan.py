@@ -158,7 +158,8 @@ class Engine(Protocol):
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
-        """The documents and passages whose band keys collide (see :data:`audit.similarity.Candidates`)."""
+        """The documents whose band keys collide or that share anchors, and the passages whose band
+        keys collide (see :data:`audit.similarity.Candidates`)."""
 
     def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                   minimum: int) -> Templates:

@@ -108,42 +108,72 @@ def containment_candidates(summaries: list[DocumentSummary], settings: Similarit
 
     An anchor in more than ``max_anchor_documents`` documents is left out (template text). A
     pair is kept when the shared anchors reach half of ``min_containment`` times the smaller
-    document's anchors: loose, because verification decides and a short text has few anchors.
-    Anchors are grouped in `ANCHOR_PARTS` parts by their top bits, one part at a time, which
-    bounds the sorting arrays to a fraction of all anchors (one anchor's documents share a part).
+    document's anchors (:func:`enough_anchors`): loose, because verification decides and a short
+    text has few anchors. Anchors are grouped in `ANCHOR_PARTS` parts by their top bits, one part
+    at a time, which bounds the sorting arrays to a fraction of all anchors (one anchor's
+    documents share a part); a cluster shuffles them by anchor instead.
     """
-    eligible = np.array([i for i, s in enumerate(summaries)
-                         if s.words >= settings.min_containment_words and len(s.anchors)], dtype=np.int64)
-    if not len(eligible):
-        return np.zeros((0, 2), dtype=np.int64)
-    counts = np.array([len(summaries[i].anchors) for i in eligible], dtype=np.int64)
-    found_keys, found_counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    eligible = np.array([i for i, s in enumerate(summaries) if anchored(s, settings)], dtype=np.int64)
+    counts = np.zeros(len(summaries), dtype=np.int64)
+    counts[eligible] = [len(summaries[i].anchors) for i in eligible.tolist()]
+    found_pairs, found_counts = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for part in range(ANCHOR_PARTS):
         owners, anchors = [], []
         # A block of documents at a time, so that the part's anchors are a few arrays, not two
         # small ones per document.
         for at in range(0, len(eligible), CHUNK):
-            block = np.concatenate([summaries[i].anchors for i in eligible[at:at + CHUNK].tolist()])
-            owner = np.repeat(np.arange(at, at + len(counts[at:at + CHUNK]), dtype=np.int32), counts[at:at + CHUNK])
+            docs = eligible[at:at + CHUNK]
+            block = np.concatenate([summaries[i].anchors for i in docs.tolist()])
+            owner = np.repeat(docs, counts[docs])
             mine = (block >> np.uint64(64 - ANCHOR_BITS)) == part
             anchors.append(block[mine])
             owners.append(owner[mine])
-        owner = np.concatenate(owners)
-        if not len(owner):
-            continue
-        order, starts, ends = runs(np.concatenate(anchors), settings.max_anchor_documents)
-        pairs = _all_pairs(owner[order].astype(np.int64), starts, ends)
-        keys, n = np.unique(pairs[:, 0] * len(eligible) + pairs[:, 1], return_counts=True)
-        found_keys.append(keys)
-        found_counts.append(n)
+        if owners:
+            pairs, n = anchor_pairs(np.concatenate(anchors), np.concatenate(owners), settings.max_anchor_documents)
+            found_pairs.append(pairs)
+            found_counts.append(n)
     # A pair's anchors may lie in several parts: add its counts up.
-    keys, n = np.concatenate(found_keys), np.concatenate(found_counts)
-    order = np.argsort(keys, kind="stable")
-    flat, first = np.unique(keys[order], return_index=True)
-    together = np.add.reduceat(n[order], first) if len(flat) else n
-    a, b = flat // len(eligible), flat % len(eligible)
-    enough = together >= 0.5 * settings.min_containment * np.minimum(counts[a], counts[b])
-    return np.stack([eligible[a[enough]], eligible[b[enough]]], axis=1)
+    pairs, n, _ = added_up(np.concatenate(found_pairs), np.concatenate(found_counts))
+    return pairs[enough_anchors(n, np.minimum(counts[pairs[:, 0]], counts[pairs[:, 1]]), settings)]
+
+
+def anchored(summary: DocumentSummary, settings: SimilaritySettings) -> bool:
+    """Whether a document may be found inside another: long enough, and with anchors."""
+    return summary.words >= settings.min_containment_words and len(summary.anchors) > 0
+
+
+def anchor_pairs(anchors: np.ndarray, owners: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of documents (`owners`, one per anchor row) that share anchors, and how
+    many they share, from rows that hold every row of each of their anchors (in any order). An
+    anchor of more than `most` documents is left out; in each anchor's run a document is paired
+    with the next `MAX_PAIRS_PER_KEY` by index, so the pairs do not depend on the rows' order."""
+    by_owner = np.argsort(owners, kind="stable")
+    order, starts, ends = runs(anchors[by_owner], most)
+    pairs = _all_pairs(owners[by_owner][order].astype(np.int64), starts, ends)
+    pairs, n, _ = added_up(pairs, np.ones(len(pairs), dtype=np.int64))
+    return pairs, n
+
+
+def added_up(pairs: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct pairs, sorted, with their counts `n` added up, and the row of each pair's
+    first occurrence (to pick other columns by).
+
+    >>> p, n, first = added_up(np.array([[2, 5], [0, 9], [2, 5]]), np.array([1, 2, 3]))
+    >>> p.tolist(), n.tolist(), first.tolist()
+    ([[0, 9], [2, 5]], [2, 4], [1, 0])
+    """
+    if not len(pairs):
+        return pairs.reshape(0, 2).astype(np.int64), n[:0], np.zeros(0, dtype=np.int64)
+    width = int(pairs[:, 1].max()) + 1
+    flat = pairs[:, 0].astype(np.int64) * width + pairs[:, 1]
+    order = np.argsort(flat, kind="stable")
+    keys, first = np.unique(flat[order], return_index=True)
+    return np.stack([keys // width, keys % width], axis=1), np.add.reduceat(n[order], first), order[first]
+
+
+def enough_anchors(shared: np.ndarray, smaller: np.ndarray, settings: SimilaritySettings) -> np.ndarray:
+    """Which pairs share enough anchors (`shared`) for the document with fewer (`smaller`) to be inside the other."""
+    return shared >= 0.5 * settings.min_containment * smaller
 
 
 def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -279,16 +309,18 @@ def apart(summaries: list[DocumentSummary], a: np.ndarray, b: np.ndarray) -> lis
 
 #: Given the summaries, the similarity settings and the passages' band keys (where the caller
 #: moved them out of the summaries): the pairs of documents whose signatures agree on some LSH
-#: band (an (m, 2) array) and the candidate passage pairs (:func:`lsh_candidates` here; a
-#: cluster makes and shuffles the band keys where the summaries were made).
+#: band or that share enough anchors (an (m, 2) array, repeats allowed) and the candidate passage
+#: pairs (:func:`lsh_candidates` here; a cluster makes and shuffles the band keys and anchors
+#: where the summaries were made).
 Candidates = Callable[[list[DocumentSummary], SimilaritySettings, "PassageKeys | None"],
                       tuple[np.ndarray, list[PassageCandidate]]]
 
 
 def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, list[PassageCandidate]]:
-    """The :data:`Candidates` of this process: band keys made and paired here."""
-    return document_candidates(summaries, settings), passage_candidates(summaries, settings, passage_keys)
+    """The :data:`Candidates` of this process: band keys and anchors paired here."""
+    return (np.concatenate([document_candidates(summaries, settings), containment_candidates(summaries, settings)]),
+            passage_candidates(summaries, settings, passage_keys))
 
 
 @dataclass
@@ -638,8 +670,7 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     process: about 60 bytes a pair as columns, plus a few hundred bytes for each pair the report
     lists (the clusters' ties and the pairs kept apart).
     """
-    banded, passage_pairs = candidates(summaries, settings, passage_keys)
-    doc_pairs = np.concatenate([banded, containment_candidates(summaries, settings)])
+    doc_pairs, passage_pairs = candidates(summaries, settings, passage_keys)
     pairs = unique_pairs(doc_pairs)
     counts, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
     edges = verify(pairs, counts, summaries, settings)

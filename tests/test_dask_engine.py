@@ -62,6 +62,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       "text": _edit(rng, text) + "\nPrinted in the weekly valley edition of the beta paper"})
     for k in range(200):
         a.insert(rng.randrange(len(a) + 1), {"id": f"copy{k}", "source": "gamma", "text": copied})
+    # A page dump holding three whole stories: each of them is inside it, which only shared
+    # anchors find (its signature is far from theirs).
+    a.append({"id": "dump", "source": "delta", "text": "\n".join(stories[10:13] + stories[20:26])})
     a += [{"id": "short", "text": "Too short."}, {"id": "empty", "text": ""},
           {"id": "mojibake", "source": "alpha", "text": "The cafÃ© opened â€” at last.\n" + stories[1]},
           {"text": "A record without an id.\n" + _edit(rng, stories[2])}, {"id": "a5", "text": "repeated id"}]
@@ -91,6 +94,8 @@ def local_report(corpus: Path) -> dict:
     assert any(len(c["members"]) == 200 for c in report["clusters"])
     assert any(d["id"].startswith("a:") for d in report["documents"])
     assert report["passage_pairs"] and report["duplicate_pairs"]
+    assert {(p["a"], p["b"]) for p in report["duplicate_pairs"] if p["relation"] == "contained"} >= {
+        ("a10", "dump"), ("a11", "dump"), ("a12", "dump")}
     assert any(f["rule"] == "lines.template" for f in report["findings"])
     return report
 
@@ -114,7 +119,7 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
 
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
     for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
-                        (similarity, "_estimates"), (similarity, "band_keys"),
+                        (similarity, "_estimates"), (similarity, "anchor_pairs"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
                         (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
                         (similarity, "shared_passages"), (dask_engine, "shared_passages")]:
@@ -128,6 +133,8 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     # The signatures stayed on the workers (the MinHash estimates in the report were made there).
     assert {d.signature for d in result.documents} <= {dask_engine.Kept.ON_WORKER, None}
     assert any(d.signature is dask_engine.Kept.ON_WORKER for d in result.documents)
+    # So did the anchors (the containment candidates were paired there).
+    assert all(d.anchors is dask_engine.Kept.ON_WORKER for d in result.documents)
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
@@ -471,13 +478,15 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     # A bucket of more copies than one document is paired with, cut into many parts, with a
     # broken line and a repeated id among them: the rows the parts number themselves must be
     # ordered as the local engine's, or the window would pair other documents. The shuffle
-    # goes one band at a time (its rounds are sized on the client).
+    # goes one band at a time (its rounds are sized on the client), and the anchors' in 3 rounds.
     monkeypatch.setattr("audit.dask_engine.SHUFFLE_ROWS", 10)
+    monkeypatch.setattr("audit.dask_engine.ANCHOR_ROUNDS", 3)
     from audit.analyze import Analyzer
     from audit.dask_engine import DaskEngine
     from audit.readers import Corpus
     from audit.rules import load_rules
     from audit.scan import LocalEngine
+    from audit.lsh import unique_pairs
     from audit.similarity import MAX_PAIRS_PER_KEY, lsh_candidates
 
     rng = random.Random(5)
@@ -509,5 +518,5 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     signed = sum(s.signature is not None for s in summaries)
     assert signed > MAX_PAIRS_PER_KEY + 50
     assert 0 < len(expected_documents) < signed * (signed - 1) // 2  # the window cut the buckets
-    assert documents.tolist() == expected_documents.tolist()
+    assert unique_pairs(documents).tolist() == unique_pairs(expected_documents).tolist()
     assert expected_passages and passages == expected_passages
