@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +55,9 @@ def test_shared_passage_between_sources_with_locations(tmp_path):
     assert 0.5 <= pair.similarity < 1
 
 
-def test_a_document_gone_when_re_read_shares_nothing(tmp_path):
+@pytest.mark.parametrize("change", ["gone", "cut shorter"])
+def test_a_document_gone_or_cut_shorter_when_re_read_shares_nothing(tmp_path, change):
+    # Cut shorter, its passage is on a line it no longer has: once an IndexError out of the scan.
     base = STORY * 3 + "\n" + QUOTE
     rows = [{"id": "a", "source": "one", "text": base},
             {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
@@ -62,28 +65,12 @@ def test_a_document_gone_when_re_read_shares_nothing(tmp_path):
     path = write_jsonl(tmp_path / "docs.jsonl", rows)
     found = scan([path], quick())
     assert found.duplicate_pairs and found.passage_pairs
+    changed = [rows[0], rows[2]] if change == "gone" else [rows[0], {**rows[1], "text": STORY * 3}, rows[2]]
 
     def rewrite(analyzed: int) -> None:
         # The file changes after every document was analyzed, before verification re-reads it.
         if analyzed == len(rows):
-            write_jsonl(tmp_path / "docs.jsonl", [rows[0], rows[2]])
-
-    result = scan([path], quick(), progress=rewrite)
-    assert len(result.documents) == 3
-    assert result.duplicate_pairs == [] and result.clusters == [] and result.passage_pairs == []
-
-
-def test_a_document_cut_shorter_when_re_read_shares_nothing(tmp_path):
-    # Its passage was on a line it no longer has: once an IndexError out of the scan.
-    base = STORY * 3 + "\n" + QUOTE
-    rows = [{"id": "a", "source": "one", "text": base},
-            {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
-            {"id": "c", "source": "three", "text": OTHER * 3}]
-    path = write_jsonl(tmp_path / "docs.jsonl", rows)
-
-    def rewrite(analyzed: int) -> None:
-        if analyzed == len(rows):
-            write_jsonl(tmp_path / "docs.jsonl", [rows[0], {**rows[1], "text": STORY * 3}, rows[2]])
+            write_jsonl(tmp_path / "docs.jsonl", changed)
 
     result = scan([path], quick(), progress=rewrite)
     assert [d.lines for d in result.documents] == [2, 2, 1]
@@ -174,8 +161,6 @@ def test_keep_policies():
 
 
 def test_bad_keep_policy_is_a_config_error():
-    import pytest
-
     from audit.errors import ConfigError
     from audit.settings import SimilaritySettings
     with pytest.raises(ConfigError, match="keep"):
@@ -296,3 +281,34 @@ def test_clusters_made_a_batch_of_components_at_a_time_are_those_made_at_once(dr
         whole = cluster(i, j, strength, share)
         in_batches = [g for b in batches for g in cluster(i[b], j[b], strength[b], share)]
         assert sorted(in_batches) == sorted(whole)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), max_size=120), st.integers(1, 4),
+       st.integers(2, 12), st.randoms(use_true_random=False))
+def test_anchor_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, partitions, most, rng):
+    # What a cluster does: rows shuffled (any order) into partitions by anchor, paired in each,
+    # the pairs' counts added up. The window (2 here) must cut each anchor's run by document, not
+    # by the order the rows came in.
+    from unittest import mock
+
+    from audit import similarity
+
+    rows = sorted(set(rows))
+    anchors = np.array([a for a, _ in rows], dtype=np.uint64)
+    owners = np.array([o for _, o in rows], dtype=np.int64)
+    with mock.patch.object(similarity, "MAX_PAIRS_PER_KEY", 2):
+        whole, shared = similarity.anchor_pairs(anchors, owners, most)
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        found_pairs, found_shared = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for p in range(partitions):
+            mine = [k for k in order if int(anchors[k]) % partitions == p]
+            pairs, n = similarity.anchor_pairs(anchors[mine], owners[mine], most)
+            found_pairs.append(pairs)
+            found_shared.append(n)
+    pairs, n, _ = similarity.added_up(np.concatenate(found_pairs), np.concatenate(found_shared))
+    assert pairs.tolist() == whole.tolist() and n.tolist() == shared.tolist()
+    # Each pair shares at most the anchors the two documents have in common.
+    common = {(a, b): len({x for x, o in rows if o == a} & {x for x, o in rows if o == b}) for a, b in whole.tolist()}
+    assert all(k <= common[a, b] for (a, b), k in zip(whole.tolist(), shared.tolist()))
