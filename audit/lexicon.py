@@ -83,6 +83,13 @@ class Lexicon:
     # What each folded word met so far matches (a cache: the same words recur in every text).
     _seen: dict[str, Match] = field(default_factory=dict, compare=False, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy starts with an empty cache. A Dask worker sends its analyzer to a peer that
+        # lacks it (restarted after a loss, or joined late) while a task of its own adds to the
+        # cache; pickling the cache then failed ("dictionary changed size during iteration") and
+        # the peer's tasks waited forever.
+        return {**self.__dict__, "_seen": {}}
+
     def match_all(self, words: tuple[str, ...]) -> list[Match]:
         """:meth:`lookup` of each word (the hot loop of tone: most words are met before)."""
         seen = self._seen

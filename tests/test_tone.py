@@ -82,3 +82,15 @@ def test_loader_errors_name_file_signal_and_key(tmp_path: Path):
     bad.write_text('[[signal]]\nid = "tone.x"\n')
     with pytest.raises(RuleError, match="source: missing"):
         lexicon.load_file(bad)
+
+
+def test_a_lexicon_is_copied_without_its_cache(lex):
+    # A Dask worker pickles its analyzer for a peer while its own task adds to this cache:
+    # iterating the cache then raised "dictionary changed size during iteration".
+    import pickle
+
+    lex.match_all(("slammed", "the", "council", "radical"))
+    assert lex._seen
+    copy = pickle.loads(pickle.dumps(lex))
+    assert copy._seen == {} and lex._seen
+    assert copy.match_all(("slammed", "radical")) == lex.match_all(("slammed", "radical"))
