@@ -81,6 +81,15 @@ class Prepared:
         return ["" if i in claimed else line for i, line in enumerate(self.lines, start=1)]
 
 
+def compared_again(doc: Document, rules: RuleSet, settings: LineSettings, disabled: frozenset[str],
+                   lines: int) -> list[str] | None:
+    """A document's :attr:`Prepared.compared` lines read again (for verification and quoting), or
+    None when it has other than the `lines` it was summarized with: its file changed since, and
+    the first pass's line numbers would point past it or at other text, so it is not found again."""
+    compared = prepare(doc, rules, settings, disabled).compared
+    return compared if len(compared) == lines else None
+
+
 def body_text(lines: list[str]) -> str:
     """The text a document is signed and compared by: its body's non-empty lines."""
     return "\n".join(line for line in lines if line)

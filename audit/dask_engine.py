@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
     raise ConfigError("--engine dask needs the dask extra: pip install 'corpus-audit[dask]'") from exc
 
-from audit.analyze import Analyzer, prepare
+from audit.analyze import Analyzer, compared_again
 from audit.errors import AuditError, ConfigError, InputError
 from audit.lsh import band_keys, key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part, reason
@@ -191,14 +191,13 @@ def _unreadable(paths: list[str]) -> list[tuple[str, str]]:
 
 def _reread(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
             disabled: frozenset[str], wanted: Wanted) -> Iterator[tuple[int, int, list[str]]]:
-    """The wanted documents of a part read again: (position in the part, index, prepared body
-    lines). A document with other lines than it was summarized with (its file changed since) is
-    not found again."""
+    """The wanted documents of a part read again (:func:`audit.analyze.compared_again`):
+    (position in the part, index, prepared body lines)."""
     for position, r in enumerate(read_part(part, fields, max_bytes)):
         if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line, r.id) in wanted:
             i, count = wanted[r.origin.path, r.origin.line, r.id]
-            compared = prepare(r, rules, lines, disabled).compared
-            if len(compared) == count:
+            compared = compared_again(r, rules, lines, disabled, count)
+            if compared is not None:
                 yield position, i, compared
 
 

@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from audit.analyze import Analyzer, prepare
+from audit.analyze import Analyzer, compared_again
 from audit.errors import InputError
 from audit.lines import SIGNALS
 from audit.readers import Corpus, Fields
@@ -136,10 +136,8 @@ def _loader(corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], se
                 i = index.get(record.id)
                 if i is not None and i in needed and i not in done:
                     done.add(i)
-                    compared = prepare(record, rules, settings.lines, disabled).compared
-                    # Other lines than it was summarized with: its file changed since, so it is
-                    # not found again (line numbers from the first pass would index past it).
-                    if len(compared) == summaries[i].lines:
+                    compared = compared_again(record, rules, settings.lines, disabled, summaries[i].lines)
+                    if compared is not None:
                         yield i, compared
     return load
 
