@@ -15,8 +15,12 @@ and added up. Verification runs where the
 documents are: each part's task re-reads and hashes the shingles of its documents that some
 candidate pair names, and keeps them on its worker with their signatures; the parts are joined
 into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
-sets and signatures and count what each pair shares, so the client receives four numbers a pair
-(shared shingles, set sizes, MinHash estimate). Candidate passages are verified the same way: the
+sets and signatures, count what each pair shares and decide it (:func:`audit.similarity.verify`).
+The verified pairs stay there; the client learns how many. Up to CLIENT_PAIRS it gathers them
+(about 60 bytes a pair) and clusters them as the local engine does; past that their connected
+components are found on the workers (large-star and small-star rounds, :mod:`audit.stars`), each
+pair is shuffled to a share by its component, and the client clusters the shares one at a time,
+so it never holds more than one. Candidate passages are verified the same way: the
 parts keep the lines the candidates are on, and tasks of a pair of groups compare the passages of
 its pairs of documents (all of one pair in one task, which merges their windows), so the client
 receives only the shared passages the report quotes. Template lines are counted the same way: each part's
@@ -30,7 +34,7 @@ from __future__ import annotations
 import operator
 import os
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -54,9 +58,11 @@ from audit.records import Details, DocumentSummary, Finding, InputProblem, Passa
 from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
-from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Counts, Loader, PassageCandidate, PassageKey,
-                              PassageKeys, Quoted, added_up, anchor_pairs, anchored, apart, enough_anchors, load_sets,
-                              pair_counts, shared_passages)
+from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageCandidate, PassageKey,
+                              PassageKeys, Quoted, added_up, anchor_pairs, anchored, apart, by_components, enough_anchors,
+                              load_sets, pair_counts, shared_passages, verify, word_counts)
+from audit.stars import Rows as StarRows
+from audit.stars import Seen, Stars, converged, labels, large_star, small_star, split, total
 from audit.templates import Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
@@ -71,6 +77,12 @@ PASSAGE_BLOCK = 20_000
 CHECK_FILES = 10_000
 #: Rounds of the containment shuffle, at most.
 ANCHOR_ROUNDS = 32
+#: Verified pairs gathered on the client for clustering, at most (about 170 bytes each there at
+#: the peak, bench/cluster_components.py); past this the connected components are found on the
+#: cluster, and the client takes the pairs a share of the components at a time.
+CLIENT_PAIRS = 5_000_000
+#: Verified pairs in one such share, about.
+CLIENT_SHARE = 1_000_000
 #: Seconds to wait for a scheduler before giving up with a clear message.
 CONNECT_TIMEOUT = 30
 
@@ -290,11 +302,11 @@ def _whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
     return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
 
 
-def _intersect(pairs: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Counts:
-    """One task: the pairs' :data:`Counts` (shared shingles, set sizes, MinHash estimates), from
-    the sets and signatures of the groups they are in."""
+def _verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Edges:
+    """One task: the pairs that hold (:func:`audit.similarity.verify`; `words` are their documents'
+    word counts), counted in the sets and signatures of the groups they are in."""
     joined = _joined(groups)
-    return pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings)
+    return verify(pairs, pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings), words, settings)
 
 
 def _passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
@@ -407,6 +419,32 @@ def _pair_partition(pieces: list[Columns], window: int) -> np.ndarray:
         found.append(key_pairs(key[mine], row[mine], window))
     pairs = np.concatenate(found)
     return unique_pairs(pairs)
+
+
+def _stars_of(edges: Edges) -> Stars:
+    return Stars.of(edges.i, edges.j)
+
+
+def _edge_rows(edges: Edges, partitions: int) -> list[Edges]:
+    """Map side of the verified pairs' join with their labels: the pairs by their first document."""
+    target = edges.i % partitions
+    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
+
+
+def _labelled(pieces: list[Edges], settled: list[StarRows], partitions: int) -> list[Edges]:
+    """Reduce side of the join, and map side of the last shuffle: a partition's verified pairs by
+    their component's label (its smallest document), from the settled stars' rows of the same
+    documents (:func:`audit.stars.labels`)."""
+    edges = Edges.joined(pieces)
+    node, label = labels(np.concatenate([np.zeros(0, dtype=np.int64)] + [n for n, _ in settled]),
+                         np.concatenate([np.zeros(0, dtype=np.int64)] + [m for _, m in settled]))
+    at = np.searchsorted(node, edges.i)
+    found = at < len(node)
+    found[found] = node[at[found]] == edges.i[found]
+    component = edges.i.copy()
+    component[found] = label[at[found]]
+    target = component % partitions
+    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
 
 
 def _result(future: Future, what: str) -> Any:
@@ -522,8 +560,7 @@ class DaskEngine:
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
         def compare(pairs: np.ndarray, passages: list[PassageCandidate],
-                    settings: SimilaritySettings) -> tuple[Counts, list[PassagePair]]:
-            counts = (*(np.zeros(len(pairs), dtype=np.int64) for _ in range(3)), np.zeros(len(pairs)))
+                    settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
             # The lines each candidate passage is on: the workers send back only what is quoted.
             quoted: dict[int, set[int]] = {}
             for pair in passages:
@@ -531,7 +568,7 @@ class DaskEngine:
                     quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
             needed = set(pairs.ravel().tolist()) | set(quoted)
             if not needed:
-                return counts, []
+                return iter(()), []
             wanted = _wanted(summaries, needed)
             paths = {path for path, _, _ in wanted}
             chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
@@ -555,12 +592,13 @@ class DaskEngine:
             del loaded
             # -1 (held by no part) indexes the -1 appended.
             group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
-            tasks = []
+            # The verified pairs stay where they were verified: the client learns how many.
+            verified, words = [], word_counts(summaries)
             for first, second, rows in self._by_groups(group_of_doc, pairs, len(sets)):
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
                 for at in range(0, len(rows), VERIFY_BLOCK):
-                    block = rows[at:at + VERIFY_BLOCK]
-                    tasks.append((block, self.client.submit(_intersect, pairs[block], settings, *joined, pure=False)))
+                    block = pairs[rows[at:at + VERIFY_BLOCK]]
+                    verified.append(self.client.submit(_verified, block, words[block], settings, *joined, pure=False))
             # A pair of documents' passages all go to one task, which merges their windows.
             ends = np.array([[a, pa, b, pb] for (a, pa), (b, pb) in passages], dtype=np.int64).reshape(-1, 4)
             found = []
@@ -572,13 +610,12 @@ class DaskEngine:
                     quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
                     [payload] = self.client.scatter([(mine, quoting)], hash=False)
                     found.append(self.client.submit(_passages, payload, settings, *joined, pure=False))
-            for block, future in tasks:
-                for column, got in zip(counts, _result(future, "verification")):
-                    column[block] = got
-                future.release()
+            count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
             shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
                             key=operator.itemgetter(0))
-            return counts, [pair for _, pair in shared]
+            if count > CLIENT_PAIRS:
+                return self._components(verified, count), [pair for _, pair in shared]
+            return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
         return compare
 
     @staticmethod
@@ -659,12 +696,39 @@ class DaskEngine:
         """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
         return gathered(self._shuffled(mapped, partitions, reduce, *args), what)
 
-    def _shuffled(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any) -> list[Future]:
-        """As :meth:`_reduced`, left on the workers."""
+    def _shuffled(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any,
+                  beside: Sequence[list[Future]] = ()) -> list[Future]:
+        """As :meth:`_reduced`, left on the workers. With `beside` (more split rows), each reduce
+        takes its partition's pieces of those too, after its own: a join."""
         if not mapped:
             return []
-        pieces = [[self.client.submit(operator.getitem, m, p) for m in mapped] for p in range(partitions)]
-        return [self.client.submit(reduce, mine, *args, pure=False) for mine in pieces]
+        pieces = [[[self.client.submit(operator.getitem, m, p) for m in split] for p in range(partitions)]
+                  for split in (mapped, *beside)]
+        return [self.client.submit(reduce, *(mine[p] for mine in pieces), *args, pure=False) for p in range(partitions)]
+
+    def _components(self, verified: list[Future], count: int) -> Iterator[Edges]:
+        """The verified pairs (`count` of them, left on the workers), in batches of whole connected
+        components, a share of the components at a time: the components are found on the cluster
+        (:mod:`audit.stars`), each pair is sent to a share by its component's label, and the shares
+        come here one by one (each about CLIENT_SHARE pairs, or one big component)."""
+        partitions = self._partitions(2 * count)
+
+        def half_round(stars: list[Future], large: bool) -> list[Future]:
+            mapped = self.client.map(split, stars, partitions=partitions, both=large, pure=False)
+            return self._shuffled(mapped, partitions, large_star if large else small_star)
+
+        def seen(stars: list[Future]) -> Seen:
+            return total(gathered(self.client.map(operator.attrgetter("seen"), stars, pure=False), "connected components"))
+
+        settled = converged(self.client.map(_stars_of, verified, pure=False), half_round, seen)
+        shares = max(self._workers(), -(-count // CLIENT_SHARE))
+        labelled = self._shuffled(self.client.map(_edge_rows, verified, partitions=partitions, pure=False), partitions,
+                                  _labelled, shares,
+                                  beside=[self.client.map(split, settled, partitions=partitions, both=False, pure=False)])
+        for share in self._shuffled(labelled, shares, Edges.joined):
+            edges = _result(share, "connected components")
+            share.release()
+            yield from by_components(edges)
 
     def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                   minimum: int) -> Templates:

@@ -5,13 +5,14 @@ documents similar as wholes, and shared anchors (a content-defined sample of shi
 document contained in a longer one, where Jaccard similarity is low. Every candidate is then
 verified on the shingle hashes of the documents involved, which the caller re-reads (no text is
 held for the rest). Verified pairs are held as columns (:class:`Edges`), split into connected
-components by min-label propagation over whole arrays, and joined into clusters a batch of
-components at a time by union-find, with a linkage rule that keeps one shared page template from
-chaining two stories together.
+components by min-label propagation over whole arrays (a cluster may find them where the pairs
+are, :mod:`audit.stars`), and joined into clusters a batch of components at a time by union-find,
+with a linkage rule that keeps one shared page template from chaining two stories together.
 """
 
 from __future__ import annotations
 
+import operator
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,10 +40,11 @@ PassageKey = tuple[int, int, int, int]
 #: sizes, and the MinHash estimate of their Jaccard (0 where the pair fails the loose cut,
 #: :func:`loosely`, and is not looked at again).
 Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-#: Given unique pairs of document indexes (an (m, 2) array), the passage candidates and the
-#: settings: their :data:`Counts`, and the shared passages verified (:func:`compare_loaded` here; a
-#: cluster compares where it re-reads the documents).
-Comparer = Callable[[np.ndarray, list[PassageCandidate], SimilaritySettings], tuple[Counts, list[PassagePair]]]
+#: Given unique pairs of document indexes (an (m, 2) array, sorted), the passage candidates and the
+#: settings: the pairs that hold (:func:`verify`), in batches of whole connected components
+#: (:func:`by_components`), and the shared passages verified (:func:`compare_loaded` here; a
+#: cluster compares where it re-reads the documents, and may find the components there).
+Comparer = Callable[[np.ndarray, list[PassageCandidate], SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
@@ -62,12 +64,11 @@ ANCHOR_PARTS = 1 << ANCHOR_BITS
 @dataclass
 class Duplicates:
     """What the corpus pass found: the pairs to report (clusters' ties and the pairs the linkage
-    rule kept apart), the clusters, the shared passages, and every verified pair (for measuring)."""
+    rule kept apart), the clusters and the shared passages."""
 
     pairs: list[DuplicatePair]
     clusters: list[Cluster]
     passage_pairs: list[PassagePair]
-    verified: Edges
 
 
 def exact_jaccard(a: set[str], b: set[str]) -> float:
@@ -358,6 +359,15 @@ class Edges:
         """The pairs at `rows` (an index array), copied."""
         return Edges(*(getattr(self, f.name)[rows] for f in fields(self)))
 
+    @classmethod
+    def joined(cls, parts: Sequence[Edges]) -> Edges:
+        """The pairs of `parts`, in the order of their documents (i, then j): the order of the
+        candidate pairs, and so of the pairs one process verifies."""
+        if not parts:
+            return cls(*(np.zeros(0, dtype=dtype) for dtype in (np.int64, np.int64, np.int64, float, float, float, bool, float)))
+        edges = cls(*(np.concatenate([getattr(e, f.name) for e in parts]) for f in fields(cls)))
+        return edges.take(np.lexsort((edges.j, edges.i)))
+
     def pair(self, k: int, summaries: list[DocumentSummary]) -> DuplicatePair:
         """Verified pair `k` as a record."""
         first = int(self.first[k])
@@ -394,11 +404,12 @@ def intersections(pairs: np.ndarray, sets: Mapping[int, np.ndarray]) -> tuple[np
     return inter, size_a, size_b
 
 
-def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray], summaries: list[DocumentSummary],
-           settings: SimilaritySettings) -> Edges:
+def verify(pairs: np.ndarray, counts: Counts, words: np.ndarray, settings: SimilaritySettings) -> Edges:
     """The candidate pairs that hold: near-duplicates by Jaccard, or one contained in the other.
 
-    `counts` are each pair's shingle intersection, set sizes and MinHash estimate (:data:`Counts`).
+    `counts` are each pair's shingle intersection, set sizes and MinHash estimate (:data:`Counts`);
+    `words` each pair's two documents' word counts (an (m, 2) array: a document too short is
+    never "contained").
     """
     inter, size_a, size_b, estimated = counts
     passing = np.flatnonzero(loosely(inter, size_a, size_b, settings))
@@ -417,7 +428,7 @@ def verify(pairs: np.ndarray, counts: tuple[np.ndarray, np.ndarray, np.ndarray],
         # The smaller document (fewer shingles; earlier on a tie) is the one that may be inside.
         small = i if (la, i) <= (lb, j) else j
         containment = round(n / min(la, lb), 4)
-        contained = containment >= settings.min_containment and summaries[small].words >= settings.min_containment_words
+        contained = containment >= settings.min_containment and words[k, int(small != i)] >= settings.min_containment_words
         if similarity >= settings.min_document_similarity:
             is_contained, strength = False, max(similarity, containment if contained else 0.0)
         elif contained:
@@ -504,6 +515,13 @@ def components(i: np.ndarray, j: np.ndarray, batch: int = CLUSTER_PAIRS) -> Iter
         yield order[start:end]
 
 
+def by_components(edges: Edges, batch: int = CLUSTER_PAIRS) -> Iterator[Edges]:
+    """The pairs of `edges` in batches of whole connected components (:func:`components`), each
+    batch in the order of `edges`."""
+    for rows in components(edges.i, edges.j, batch):
+        yield edges.take(np.sort(rows))
+
+
 def cluster(i: np.ndarray, j: np.ndarray, strength: np.ndarray, min_link_share: float) -> list[list[int]]:
     """Join documents into clusters (union-find), strongest pairs first.
 
@@ -554,25 +572,23 @@ def cluster(i: np.ndarray, j: np.ndarray, strength: np.ndarray, min_link_share: 
     return [sorted(m) for m in groups.values() if len(m) > 1]
 
 
-def clustered(edges: Edges, summaries: list[DocumentSummary], settings: SimilaritySettings) -> tuple[list[Cluster], list[DuplicatePair]]:
+def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
+              settings: SimilaritySettings) -> tuple[list[Cluster], list[DuplicatePair]]:
     """The clusters of the verified pairs, and the pairs to report: the clusters' ties and the
     pairs the linkage rule kept apart (they show why two similar documents were not joined),
-    in the order of `edges`.
+    in the order of their documents.
 
-    A batch of connected components at a time (:func:`components`): only a batch's pairs are
-    ever Python objects.
+    `batches` hold whole connected components (:func:`by_components`; no merge ever crosses one),
+    so only a batch's pairs are ever Python objects, and the batches may come one at a time.
     """
     found: list[tuple[list[int], Cluster]] = []
-    inner_rows: list[np.ndarray] = []
-    ties: dict[int, DuplicatePair] = {}
-    for rows in components(edges.i, edges.j):
-        part = edges.take(rows)
+    listed: list[tuple[int, int, DuplicatePair]] = []
+    for part in batches:
         groups = cluster(part.i, part.j, part.strength, settings.min_link_share)
         group_of = {m: g for g, members in enumerate(groups) for m in members}
         gi = np.array([group_of.get(x, -1) for x in part.i.tolist()], dtype=np.int64)
         gj = np.array([group_of.get(x, -2) for x in part.j.tolist()], dtype=np.int64)
         inside = np.flatnonzero(gi == gj)
-        inner_rows.append(rows[inside])
         by_group = inside[np.argsort(gi[inside], kind="stable")]
         # Every cluster has a pair inside: its runs of `by_group` start at these.
         starts = np.searchsorted(gi[by_group], np.arange(len(groups)))
@@ -580,24 +596,26 @@ def clustered(edges: Edges, summaries: list[DocumentSummary], settings: Similari
         least_contained = np.minimum.reduceat(np.where(part.contained, part.containment, np.inf)[by_group],
                                               starts).tolist() if len(groups) else []
         inner, bounds = by_group.tolist(), [*starts.tolist(), len(by_group)]
-        contained, firsts, row = part.contained.tolist(), part.first.tolist(), rows.tolist()
+        contained, firsts = part.contained.tolist(), part.first.tolist()
+        ties: dict[int, DuplicatePair] = {}
         for g, members in enumerate(groups):
             mine = inner[bounds[g]:bounds[g + 1]]
             pairs = [part.pair(k, summaries) for k in mine]
-            row_of = {id(p): row[k] for p, k in zip(pairs, mine)}
+            row_of = {id(p): k for p, k in zip(pairs, mine)}
             containers = frozenset(int(part.i[k] + part.j[k]) - firsts[k] for k in mine if contained[k])
             kept, reason = keep(members, summaries, settings.keep, containers)
             tied = with_ties_only(Cluster([summaries[m].id for m in members], summaries[kept].id, reason, weakest[g], pairs,
                                           least_contained[g] if least_contained[g] != np.inf else None))
             ties.update((row_of[id(p)], p) for p in tied.pairs)
             found.append((members, tied))
-    # Pairs inside a cluster are stood for by its ties; the others stay listed.
-    hidden = np.zeros(len(edges), dtype=bool)
-    if inner_rows:
-        hidden[np.concatenate(inner_rows)] = True
-    hidden[np.fromiter(ties, dtype=np.int64, count=len(ties))] = False
-    listed = [ties.get(k) or edges.pair(k, summaries) for k in np.flatnonzero(~hidden).tolist()]
-    return [c for _, c in sorted(found, key=lambda mc: mc[0])], listed
+        # Pairs inside a cluster are stood for by its ties; the others stay listed.
+        shown = np.ones(len(part), dtype=bool)
+        shown[inside] = False
+        shown[np.fromiter(ties, dtype=np.int64, count=len(ties))] = True
+        firsts_i, seconds = part.i.tolist(), part.j.tolist()
+        listed += [(firsts_i[k], seconds[k], ties.get(k) or part.pair(k, summaries)) for k in np.flatnonzero(shown).tolist()]
+    listed.sort(key=operator.itemgetter(0, 1))
+    return [c for _, c in sorted(found, key=lambda mc: mc[0])], [p for _, _, p in listed]
 
 
 def _flagged_share(s: DocumentSummary) -> float:
@@ -640,7 +658,7 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
 
 
 def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: list[PassageCandidate],
-                   settings: SimilaritySettings) -> tuple[Counts, list[PassagePair]]:
+                   settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
     """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
     quoted = {k[0] for pair in passages for k in pair}
     needed = set(pairs.ravel().tolist()) | quoted
@@ -653,7 +671,13 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
             if i in quoted:
                 bodies[i] = lines
         counts = pair_counts(pairs, sets, lambda i: summaries[i].signature, settings)
-        return counts, [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+        edges = verify(pairs, counts, word_counts(summaries)[pairs], settings)
+        return by_components(edges), [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+
+
+def word_counts(summaries: list[DocumentSummary]) -> np.ndarray:
+    """Each document's word count, by index (what :func:`verify` needs of a pair's documents)."""
+    return np.fromiter((s.words for s in summaries), dtype=np.int64, count=len(summaries))
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
@@ -666,16 +690,17 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     `passage_keys`); `compare` counts the candidates' shared shingles and verifies the passage
     candidates (by default here, re-reading through `load`).
 
-    Clusters are joined here (:func:`clustered`), over the verified pairs, which must fit in this
-    process: about 60 bytes a pair as columns, plus a few hundred bytes for each pair the report
-    lists (the clusters' ties and the pairs kept apart).
+    Clusters are joined here (:func:`clustered`), a batch of connected components at a time, as
+    the comparer gives them: here all the verified pairs are in this process (about 60 bytes a
+    pair as columns); a cluster may hold them and give one share of its components at a time.
+    Each pair the report lists (the clusters' ties and the pairs kept apart) costs a few hundred
+    bytes more.
     """
     doc_pairs, passage_pairs = candidates(summaries, settings, passage_keys)
     pairs = unique_pairs(doc_pairs)
-    counts, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
-    edges = verify(pairs, counts, summaries, settings)
-    clusters, listed = clustered(edges, summaries, settings)
-    return Duplicates(listed, clusters, passages, edges)
+    batches, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
+    clusters, listed = clustered(batches, summaries, settings)
+    return Duplicates(listed, clusters, passages)
 
 
 def with_ties_only(cluster: Cluster) -> Cluster:

@@ -36,7 +36,7 @@ from audit.rules import load_rules  # noqa: E402
 from audit.analyze import Analyzer, prepare  # noqa: E402
 from audit.scan import analyze_all  # noqa: E402
 from audit.settings import ScanSettings, SimilaritySettings  # noqa: E402
-from audit.similarity import find_duplicates  # noqa: E402
+from audit.similarity import Edges, compare_loaded, find_duplicates  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev" / "docs.jsonl"
 
@@ -67,8 +67,16 @@ class Run:
 
     def pairs(self, similarity: SimilaritySettings) -> tuple[set, set]:
         """(verified pairs, pairs within clusters) as sets of index pairs."""
-        found = find_duplicates(self.summaries, similarity, self.load)
-        verified = (found.verified.pair(k, self.summaries) for k in range(len(found.verified)))
+        batches: list[Edges] = []
+
+        def compare(pairs, passages, settings):
+            found, shared = compare_loaded(self.load, self.summaries, pairs, passages, settings)
+            batches.extend(found)
+            return batches, shared
+
+        found = find_duplicates(self.summaries, similarity, self.load, compare=compare)
+        edges = Edges.joined(batches)
+        verified = (edges.pair(k, self.summaries) for k in range(len(edges)))
         direct = {tuple(sorted((self.index[p.a], self.index[p.b]))) for p in verified}
         within = {tuple(sorted(x)) for c in found.clusters for x in combinations([self.index[m] for m in c.members], 2)}
         return direct, within

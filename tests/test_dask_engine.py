@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,7 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
 
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
     for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
+                        (dask_engine, "verify"),
                         (similarity, "_estimates"), (similarity, "anchor_pairs"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
                         (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
@@ -139,7 +141,7 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
     hashed = [t for t in stream.data if key_split(t["key"]) == "sets_part"]
-    compared = [t for t in stream.data if key_split(t["key"]) == "intersect"]
+    compared = [t for t in stream.data if key_split(t["key"]) == "verified"]
     quoted = [t for t in stream.data if key_split(t["key"]) == "passages"]
     assert analyzed and shuffled and hashed and compared and quoted and len(keyed) == 4
     assert {t["worker"] for t in analyzed} <= set(cluster.scheduler_info["workers"])
@@ -147,6 +149,29 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     if blocksize == 1500:
         # a.jsonl alone is cut into many byte ranges, spread over both workers
         assert len(analyzed) > 10 and len({t["worker"] for t in analyzed}) == 2
+
+
+def test_components_on_the_cluster_past_the_client_limit_give_the_local_report(corpus, local_report, cluster,
+                                                                               monkeypatch):
+    # Past CLIENT_PAIRS the verified pairs stay on the workers, which find their components; the
+    # client takes them a share of the components at a time. The 200 copies are one share.
+    from audit import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CLIENT_PAIRS", 0)
+    monkeypatch.setattr(dask_engine, "CLIENT_SHARE", 500)
+    taken: list[int] = []
+    whole = dask_engine.by_components
+
+    def counted(edges, *args):
+        taken.append(len(edges))
+        return whole(edges, *args)
+
+    monkeypatch.setattr(dask_engine, "by_components", counted)
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=1500)
+    with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        assert _json(corpus, settings) == local_report
+    assert {"large_star", "small_star", "labelled", "joined"} <= {key_split(t["key"]) for t in stream.data}
+    assert len([n for n in taken if n]) > 2 and max(taken) >= 200 * 199 // 2 and max(taken) < sum(taken)
 
 
 def test_dask_own_local_cluster_of_one_worker(corpus, local_report):
@@ -401,15 +426,21 @@ def test_whole_runs_cut_near_the_size_and_never_inside_a_key(keys, most):
 
 
 @pytest.mark.parametrize("block", [20_000, 1])
-def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc, monkeypatch, block):
+def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc, monkeypatch,
+                                                                           block):
     # With a block of 1 each pair of documents' candidate passages is a task of its own; the
-    # windows of one pair must still merge.
+    # windows of one pair must still merge. Then the verified pairs' components are found on the
+    # workers too, and come a component at a time.
     monkeypatch.setattr("audit.dask_engine.PASSAGE_BLOCK", block)
+    if block == 1:
+        monkeypatch.setattr("audit.dask_engine.CLIENT_PAIRS", 0)
+        monkeypatch.setattr("audit.dask_engine.CLIENT_SHARE", 1)
     from audit.dask_engine import DaskEngine
     from audit.readers import Corpus, count_lines, numbered
     from audit.rules import load_rules
     from audit.scan import LocalEngine
     from audit.settings import SimilaritySettings
+    from audit.similarity import Edges
 
     rng = random.Random(3)
     stories = [_story(rng, 9) for _ in range(30)]
@@ -456,8 +487,9 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
             signed.append((np.array(mine, dtype=np.int64) - part.first_line,
                            np.stack([at[line] for line in mine]).reshape(-1, 128)))
         engine.signed = engine.client.scatter(signed, hash=False)
-        counts, shared = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(
+        batches, shared = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(
             pairs, passages, settings)
+        batches = list(batches)
     finally:
         engine.close()
     local = LocalEngine(ScanSettings())
@@ -466,12 +498,16 @@ def test_verification_on_workers_counts_and_quotes_as_the_local_comparer(tmp_pat
     assert shared == expected_shared
     assert [(p.a.document, p.b.document) for p in shared] == [("d6", "d7"), ("d12", "d13"), ("d40", "d41")]
     assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
-    for got, want in zip(counts, expected):
-        assert got.tolist() == want.tolist() and got[-1] == got[-2] == 0
-    inter, size_a, size_b, estimated = counts
-    assert (size_a[:29] > 0).all() and (inter[:29] > 0).all() and (inter[:29] <= np.minimum(size_a, size_b)[:29]).all()
-    # Estimates for the pairs that pass the loose cut only, each from its own two signatures.
-    assert (estimated[:29] > 0).any() and not estimated[29:].any()
+    # Each batch whole components: here each pair is one, and with shares of 1 came alone.
+    assert all(len(set(b.i.tolist()) & set(b.j.tolist())) == 0 for b in batches)
+    assert len(batches) == (29 if block == 1 else 1)
+    got, want = Edges.joined(batches), Edges.joined(list(expected))
+    for field in fields(Edges):
+        assert getattr(got, field.name).tolist() == getattr(want, field.name).tolist()
+    # The edited copies hold, each estimated from its own two signatures (100 of 128 values
+    # alike); other stories, the vanished and the shortened document's pairs do not.
+    assert np.stack([got.i, got.j], axis=1).tolist() == pairs[:29].tolist()
+    assert (got.estimated >= 0.78).all() and (got.similarity > 0.5).all()
 
 
 def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_path, cluster, monkeypatch):
