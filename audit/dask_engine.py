@@ -24,9 +24,11 @@ so it never holds more than one. Candidate passages are verified the same way: t
 parts keep the lines the candidates are on, and tasks of a pair of groups compare the passages of
 its pairs of documents (all of one pair in one task, which merges their windows), so the client
 receives only the shared passages the report quotes. Template lines are counted the same way: each part's
-task keeps its documents' distinct line keys, the client sends each part its documents' copy
-groups, and the (key, group) rows are shuffled by key and counted where they land; the client
-receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
+task keeps its documents' distinct line keys and prose-line keys; the copies among the documents
+(sharing most of their prose lines) are paired from the prose keys as the containment
+candidates are from the anchors, the client joins those pairs and the clusters into copy
+groups and sends each part its documents' groups, and the (key, group) rows are shuffled by key
+and counted where they land; the client receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
 """
 
 from __future__ import annotations
@@ -59,11 +61,11 @@ from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageCandidate, PassageKey,
-                              PassageKeys, Quoted, added_up, anchor_pairs, anchored, apart, by_components, enough_anchors,
-                              load_sets, pair_counts, shared_passages, verify, word_counts)
+                              PassageKeys, Quoted, added_up, anchor_pairs, anchor_share, anchored, apart, by_components,
+                              enough_shared, load_sets, pair_counts, shared_passages, verify, word_counts)
 from audit.stars import Rows as StarRows
 from audit.stars import Seen, Stars, converged, labels, large_star, small_star, split, total
-from audit.templates import Templates, counted, present
+from audit.templates import MAX_COPY_EVIDENCE, Templates, counted, present
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
@@ -95,6 +97,21 @@ class Kept(Enum):
 
 
 @dataclass
+class Owned:
+    """Keys kept on a worker, each row with its document's position in the part: the anchors of
+    the documents that may be inside others, or the documents' prose-line keys."""
+
+    owner: np.ndarray
+    keys: np.ndarray
+
+    @classmethod
+    def of(cls, held: list[tuple[int, np.ndarray]]) -> Owned:
+        """From some documents' (position, keys)."""
+        return cls(np.repeat(np.array([p for p, _ in held], dtype=np.int64), [len(k) for _, k in held]),
+                   np.concatenate([k for _, k in held] or [np.zeros(0, dtype=np.uint64)]))
+
+
+@dataclass
 class PartKeys:
     """What a part's candidate rows are made of, kept on its worker: the signatures of its signed
     documents, its passages' band keys and the anchors of the documents that may be inside
@@ -108,27 +125,33 @@ class PartKeys:
     passage_index: np.ndarray
     #: One row of uint64 band keys per passage.
     passage_keys: np.ndarray
-    anchor_owner: np.ndarray
-    anchors: np.ndarray
+    anchors: Owned
 
 
 @dataclass
 class PartLines:
     """What a part's template-line rows are made of, kept on its worker: the distinct line keys of
-    each document (:func:`audit.templates.present`), each with the document's position in the part."""
+    each document (:func:`audit.templates.present`), each with the document's position in the
+    part, and the documents' prose-line keys (which find the copies)."""
 
     owner: np.ndarray
     keys: np.ndarray
+    prose: Owned
 
 
 def _part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
-    """The part's :class:`PartLines` (the summaries keep their line keys: the report locates lines by them)."""
+    """The part's :class:`PartLines`, the prose keys taken out of its summaries (which then hold
+    :attr:`Kept.ON_WORKER`; they keep their line keys: the report locates lines by them)."""
     owner, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
+    prose = []
     for p, r in enumerate(records):
         if isinstance(r, DocumentSummary) and r.line_keys is not None:
             keys.append(present(r.line_keys))
             owner.append(np.full(len(keys[-1]), p, dtype=np.int64))
-    return PartLines(np.concatenate(owner), np.concatenate(keys))
+        if isinstance(r, DocumentSummary) and r.prose_keys is not None:
+            prose.append((p, r.prose_keys))
+            r.prose_keys = Kept.ON_WORKER
+    return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose))
 
 
 def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
@@ -153,9 +176,7 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
         r.anchors = Kept.ON_WORKER
     return PartKeys(np.asarray(signed, dtype=np.int64),
                     np.stack(signatures) if signatures else np.zeros((0, sim.num_perm), dtype=np.uint32),
-                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys),
-                    np.repeat(np.array([p for p, _ in inside], dtype=np.int64), [len(a) for _, a in inside]),
-                    np.concatenate([a for _, a in inside] or [np.zeros(0, dtype=np.uint64)]))
+                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys), Owned.of(inside))
 
 
 def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
@@ -354,24 +375,24 @@ def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], part
     return _split(keys.passage_keys[mine][:, first:last], held[mine] * stride + keys.passage_index[mine], partitions)
 
 
-def _anchor_rows(keys: PartKeys, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[Columns]:
-    """Shuffle's map side for containment: a part's (anchor, document, the document's anchor
-    count) rows of the anchors of round `rounds[0]` of `rounds[1]`, by anchor; documents by index
-    among the scan's summaries, as :func:`_document_rows`."""
-    held = rows[keys.anchor_owner]
-    counts = np.bincount(keys.anchor_owner)[keys.anchor_owner]
+def _shared_rows(owned: Owned, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[Columns]:
+    """Shuffle's map side for keys shared by documents (anchors, prose lines): a part's (key,
+    document, the document's key count) rows of the keys of round `rounds[0]` of `rounds[1]`, by
+    key; documents by index among the scan's summaries, as :func:`_document_rows`."""
+    held = rows[owned.owner]
+    counts = np.bincount(owned.owner)[owned.owner]
     # Anchors are the shingle hashes divisible by a number: their high bits spread them, not the low.
-    high = (keys.anchors >> np.uint64(32)).astype(np.int64)
+    high = (owned.keys >> np.uint64(32)).astype(np.int64)
     this, of = rounds
     mine = (held >= 0) & (high % of == this)
-    anchor, doc, count, target = keys.anchors[mine], held[mine], counts[mine], high[mine] // of % partitions
-    return [(anchor[target == p], doc[target == p], count[target == p]) for p in range(partitions)]
+    key, doc, count, target = owned.keys[mine], held[mine], counts[mine], high[mine] // of % partitions
+    return [(key[target == p], doc[target == p], count[target == p]) for p in range(partitions)]
 
 
-def _anchor_partition(pieces: list[Columns], most: int, partitions: int) -> list[Columns]:
-    """Shuffle's reduce side for containment, and the map side of its second round: the pairs
-    of documents sharing anchors in one partition, how many, and the smaller anchor count of the
-    two, by pair (a pair's anchors may be in several partitions)."""
+def _sharing_partition(pieces: list[Columns], most: int, partitions: int) -> list[Columns]:
+    """Shuffle's reduce side for shared keys, and the map side of its second round: the pairs
+    of documents sharing keys in one partition, how many, and the smaller key count of the
+    two, by pair (a pair's keys may be in several partitions)."""
     anchor, doc, count = (np.concatenate([p[k] for p in pieces]) for k in range(3))
     pairs, shared = anchor_pairs(anchor, doc, most)
     docs, first = np.unique(doc, return_index=True)
@@ -381,15 +402,16 @@ def _anchor_partition(pieces: list[Columns], most: int, partitions: int) -> list
     return [(pairs[target == p], shared[target == p], smaller[target == p]) for p in range(partitions)]
 
 
-def _contained_partition(pieces: list[Columns], settings: SimilaritySettings) -> np.ndarray:
-    """Second reduce side for containment: the pairs of one partition that share enough anchors."""
+def _enough_partition(pieces: list[Columns], share: float) -> np.ndarray:
+    """Second reduce side for shared keys: the pairs of one partition that share at least `share`
+    of the keys of the document with fewer."""
     pairs = np.concatenate([p[0].reshape(-1, 2) for p in pieces])
     pairs, shared, first = added_up(pairs, np.concatenate([p[1] for p in pieces]))
-    return pairs[enough_anchors(shared, np.concatenate([p[2] for p in pieces])[first], settings)]
+    return pairs[enough_shared(shared, np.concatenate([p[2] for p in pieces])[first], share)]
 
 
-def _anchor_count(keys: PartKeys) -> int:
-    return len(keys.anchors)
+def _owned_count(owned: Owned) -> int:
+    return len(owned.keys)
 
 
 def _template_rows(lines: PartLines, groups: np.ndarray, partitions: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -641,30 +663,39 @@ class DaskEngine:
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
         found = self._banded(_passage_rows, rows, sum(passages), settings.passage_bands, stride=stride)
-        contained = self._contained(rows, settings)
+        # As :func:`audit.similarity.containment_candidates` does in one process.
+        contained = self._sharing(self.client.map(operator.attrgetter("anchors"), self.keys, pure=False), rows,
+                                  settings.max_anchor_documents, anchor_share(settings), "containment candidates")
         # Verification needs the signatures; the passages' band keys, most of the weight, go.
         self.signed = [self.client.submit(_signed, keys, pure=False) for keys in self.keys]
         self.keys = []
         return np.concatenate([documents, contained]), apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
                                                              np.stack(np.divmod(found[:, 1], stride), axis=1))
 
-    def _contained(self, rows: list[Future], settings: SimilaritySettings) -> np.ndarray:
-        """The containment candidates: (anchor, document) rows shuffled by anchor, paired there,
-        and the pairs' shared anchors shuffled by pair and added up (as
-        :func:`audit.similarity.containment_candidates` does in one process)."""
+    def _sharing(self, owned: list[Future], rows: list[Future], most: int, share: float, what: str) -> np.ndarray:
+        """The pairs of documents that share at least `share` of the keys of the one with fewer
+        (each part's :class:`Owned` keys, a key of more than `most` documents left out): (key,
+        document) rows shuffled by key, paired there, and the pairs' shared keys shuffled by pair
+        and added up."""
         workers = self._workers()
-        anchors = sum(gathered(self.client.map(_anchor_count, self.keys, pure=False), "containment candidates"))
-        # In rounds, a share of the anchors each, so that a worker holds about SHUFFLE_ROWS rows
+        keys = sum(gathered(self.client.map(_owned_count, owned, pure=False), what))
+        # In rounds, a share of the keys each, so that a worker holds about SHUFFLE_ROWS rows
         # of a round (at most ANCHOR_ROUNDS of them, as the LSH rounds are at most the bands).
-        rounds = min(ANCHOR_ROUNDS, max(1, -(-anchors // (SHUFFLE_ROWS * workers))))
+        rounds = min(ANCHOR_ROUNDS, max(1, -(-keys // (SHUFFLE_ROWS * workers))))
         paired: list[Future] = []
         for this in range(rounds):
-            mapped = self.client.map(_anchor_rows, self.keys, rows, rounds=(this, rounds), partitions=workers, pure=False)
-            done = self._shuffled(mapped, workers, _anchor_partition, settings.max_anchor_documents, workers)
+            mapped = self.client.map(_shared_rows, owned, rows, rounds=(this, rounds), partitions=workers, pure=False)
+            done = self._shuffled(mapped, workers, _sharing_partition, most, workers)
             wait(done)
             paired += done
-        found = gathered(self._shuffled(paired, workers, _contained_partition, settings), "containment candidates")
+        found = gathered(self._shuffled(paired, workers, _enough_partition, share), what)
         return np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found)
+
+    def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+        # The prose keys stay where they were made, as the anchors do.
+        rows = self.client.scatter(self.rows, hash=False)
+        return self._sharing(self.client.map(operator.attrgetter("prose"), self.lines, pure=False), rows,
+                             MAX_COPY_EVIDENCE, min_share, "copy groups")
 
     def _banded(self, make: Callable[..., list[Columns]], rows: list[Future], items: int, bands: int,
                 **given: int) -> np.ndarray:

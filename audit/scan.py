@@ -28,7 +28,8 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Details, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings, SimilaritySettings
-from audit.similarity import Comparer, Loader, PassageCandidate, PassageKeys, compare_loaded, find_duplicates, lsh_candidates
+from audit.similarity import (Comparer, Loader, PassageCandidate, PassageKeys, compare_loaded, copy_pairs, find_duplicates,
+                              lsh_candidates)
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings
 from audit.templates import Templates, copy_groups, count_templates
@@ -159,6 +160,9 @@ class Engine(Protocol):
         """The documents whose band keys collide or that share anchors, and the passages whose band
         keys collide (see :data:`audit.similarity.Candidates`)."""
 
+    def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+        """The pairs of documents that are copies by their prose lines (see :data:`CopyFinder`)."""
+
     def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                   minimum: int) -> Templates:
         """The template lines, counted over the documents' line keys by copy group (see :data:`TemplateCounter`)."""
@@ -185,6 +189,9 @@ class LocalEngine:
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
         return lsh_candidates(summaries, settings, passage_keys)
+
+    def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+        return local_copies(summaries, min_share)
 
     def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                   minimum: int) -> Templates:
@@ -229,6 +236,16 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
 TemplateCounter = Callable[[list[DocumentSummary], Iterable[Details], list[int], int], Templates]
 
 
+#: Given the summaries and the least share of prose lines: the pairs of documents that are copies
+#: (:func:`local_copies` here; a cluster pairs them where the prose keys are).
+CopyFinder = Callable[[list[DocumentSummary], float], np.ndarray]
+
+
+def local_copies(summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+    """The :data:`CopyFinder` of this process: the summaries' prose keys, paired here."""
+    return copy_pairs([s.prose_keys for s in summaries], min_share)
+
+
 def local_templates(summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
                     minimum: int) -> Templates:
     """The :data:`TemplateCounter` of this process: the details' line keys, counted here."""
@@ -237,13 +254,15 @@ def local_templates(summaries: list[DocumentSummary], details: Iterable[Details]
 
 def with_template_findings(summaries: list[DocumentSummary], details: Sequence[Details], clusters: list[Cluster],
                            settings: ScanSettings, load: Loader,
-                           count: TemplateCounter = local_templates) -> Iterator[Details]:
+                           count: TemplateCounter = local_templates,
+                           copies: CopyFinder = local_copies) -> Iterator[Details]:
     """Each document's details, in order, with a finding added for each of its template lines that
     no rule or statistic claimed (in line order).
 
     Template lines are counted over the corpus (see :mod:`audit.templates`); `details` are read
-    up to three times (count, find, add), one document at a time; `count` counts the lines
-    (where the engine keeps their keys). `load` gives the lines of the
+    up to three times (count, find, add), one document at a time; `copies` pairs the documents
+    that are copies by their prose lines and `count` counts the lines (each where the engine keeps
+    the keys). `load` gives the lines of the
     documents that have template lines: a template line is one no rule or statistic claimed, so
     it is never blanked there, and its text is read from there.
     """
@@ -253,7 +272,7 @@ def with_template_findings(summaries: list[DocumentSummary], details: Sequence[D
         yield from details
         return
     index = {s.id: i for i, s in enumerate(summaries)}
-    group = copy_groups([s.prose_keys for s in summaries], settings.lines.min_copy_share,
+    group = copy_groups(len(summaries), copies(summaries, settings.lines.min_copy_share),
                         ([index[m] for m in c.members] for c in clusters))
     del index
     templates = count(summaries, details, group, minimum)
@@ -325,7 +344,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
                                          engine.comparer(load, corpus, rules, summaries), engine.candidates)
             counts = array("q")
-            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates):
+            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates,
+                                            engine.copies):
                 final.append(d)
                 counts.append(len(d.findings))
     except BaseException:

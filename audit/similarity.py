@@ -29,6 +29,7 @@ from audit.normalize import words
 from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
 from audit.spool import Closing, Shelf
+from audit.templates import MAX_COPY_EVIDENCE
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
@@ -109,7 +110,7 @@ def containment_candidates(summaries: list[DocumentSummary], settings: Similarit
 
     An anchor in more than ``max_anchor_documents`` documents is left out (template text). A
     pair is kept when the shared anchors reach half of ``min_containment`` times the smaller
-    document's anchors (:func:`enough_anchors`): loose, because verification decides and a short
+    document's anchors (:func:`anchor_share`): loose, because verification decides and a short
     text has few anchors. Anchors are grouped in `ANCHOR_PARTS` parts by their top bits, one part
     at a time, which bounds the sorting arrays to a fraction of all anchors (one anchor's
     documents share a part); a cluster shuffles them by anchor instead.
@@ -135,7 +136,7 @@ def containment_candidates(summaries: list[DocumentSummary], settings: Similarit
             found_counts.append(n)
     # A pair's anchors may lie in several parts: add its counts up.
     pairs, n, _ = added_up(np.concatenate(found_pairs), np.concatenate(found_counts))
-    return pairs[enough_anchors(n, np.minimum(counts[pairs[:, 0]], counts[pairs[:, 1]]), settings)]
+    return pairs[enough_shared(n, np.minimum(counts[pairs[:, 0]], counts[pairs[:, 1]]), anchor_share(settings))]
 
 
 def anchored(summary: DocumentSummary, settings: SimilaritySettings) -> bool:
@@ -172,9 +173,24 @@ def added_up(pairs: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return np.stack([keys // width, keys % width], axis=1), np.add.reduceat(n[order], first), order[first]
 
 
-def enough_anchors(shared: np.ndarray, smaller: np.ndarray, settings: SimilaritySettings) -> np.ndarray:
-    """Which pairs share enough anchors (`shared`) for the document with fewer (`smaller`) to be inside the other."""
-    return shared >= 0.5 * settings.min_containment * smaller
+def anchor_share(settings: SimilaritySettings) -> float:
+    """The share of its anchors a document must share with another to be a containment candidate."""
+    return 0.5 * settings.min_containment
+
+
+def enough_shared(shared: np.ndarray, smaller: np.ndarray, share: float) -> np.ndarray:
+    """Which pairs share (`shared`) at least `share` of the keys of the document with fewer (`smaller`)."""
+    return shared >= share * smaller
+
+
+def copy_pairs(prose_keys: Sequence[np.ndarray | None], min_share: float) -> np.ndarray:
+    """Pairs of documents that are copies by their prose lines (see :mod:`audit.templates`): they
+    share at least `min_share` of the distinct prose-line keys of the one with fewer. A key of
+    more than MAX_COPY_EVIDENCE documents is no evidence."""
+    sizes = np.array([0 if k is None else len(k) for k in prose_keys], dtype=np.int64)
+    keys = np.concatenate([np.zeros(0, dtype=np.uint64)] + [k for k in prose_keys if k is not None])
+    pairs, shared = anchor_pairs(keys, np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), MAX_COPY_EVIDENCE)
+    return pairs[enough_shared(shared, np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]]), min_share)]
 
 
 def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -56,18 +56,17 @@ def line_keys(source: str, lines: list[str]) -> np.ndarray:
     return np.fromiter((line_key(source, line) for line in lines), dtype=np.uint64, count=len(lines))
 
 
-def copy_groups(prose_keys: list[np.ndarray], min_share: float, joined: Iterable[list[int]] = ()) -> list[int]:
-    """Each document's group: the smallest index among the documents it is a copy of.
+def copy_groups(documents: int, copies: np.ndarray, joined: Iterable[list[int]] = ()) -> list[int]:
+    """Each of `documents` documents' group: the smallest index among the documents it is a copy of.
 
-    `prose_keys` are the distinct prose-line keys of each document; two documents are copies when
-    they share at least `min_share` of the keys of the one with fewer; `joined` are sets of
-    documents already known to be copies (near-duplicate clusters).
+    `copies` are the pairs of documents that share enough prose lines
+    (:func:`audit.similarity.copy_pairs`, or found on a cluster); `joined` are sets of documents
+    already known to be copies (near-duplicate clusters).
 
-    >>> k = lambda *v: np.array(v, dtype=np.uint64)
-    >>> copy_groups([k(1, 2, 3), k(9), k(1, 2, 4, 5), k(7, 8)], 0.5, [[1, 3]])
-    [0, 1, 0, 1]
+    >>> copy_groups(5, np.array([[0, 2], [2, 4]]), [[1, 3]])
+    [0, 1, 0, 1, 0]
     """
-    parent = list(range(len(prose_keys)))
+    parent = list(range(documents))
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -83,25 +82,9 @@ def copy_groups(prose_keys: list[np.ndarray], min_share: float, joined: Iterable
     for members in joined:
         for m in members[1:]:
             union(members[0], m)
-    if prose_keys:
-        keys = np.concatenate(prose_keys)
-        owners = np.repeat(np.arange(len(prose_keys)), [len(k) for k in prose_keys])
-        order = np.lexsort((owners, keys))
-        keys, owners = keys[order], owners[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        ends = np.r_[starts[1:], len(keys)]
-        shared: dict[tuple[int, int], int] = {}
-        for start, end in zip(starts, ends):
-            if 2 <= end - start <= MAX_COPY_EVIDENCE:
-                docs = owners[start:end].tolist()
-                for x in range(len(docs)):
-                    for y in range(x + 1, len(docs)):
-                        pair = (docs[x], docs[y])
-                        shared[pair] = shared.get(pair, 0) + 1
-        for (a, b), n in sorted(shared.items()):
-            if n >= min_share * min(len(prose_keys[a]), len(prose_keys[b])):
-                union(a, b)
-    return [find(i) for i in range(len(prose_keys))]
+    for a, b in copies.tolist():
+        union(a, b)
+    return [find(i) for i in range(documents)]
 
 
 def prose_keys(keys: np.ndarray, layout: Layout) -> np.ndarray:

@@ -63,6 +63,17 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       "text": _edit(rng, text) + "\nPrinted in the weekly valley edition of the beta paper"})
     for k in range(200):
         a.insert(rng.randrange(len(a) + 1), {"id": f"copy{k}", "source": "gamma", "text": copied})
+    # One site's pages end on its footer; three other extractions of its first page keep that
+    # page's lead and a long passage of their own. Sharing half their prose lines, the four are
+    # copies (only by their prose lines: too little text alike to be near-duplicates), so the lead
+    # counts once and is no template line; the footer is one.
+    lead = " ".join(rng.choice(WORDS) for _ in range(14)).capitalize() + "."
+    for i in range(4):
+        a.append({"id": f"site{i}", "source": "epsilon",
+                  "text": (lead if i == 0 else _story(rng, 1)) + "\n" + _story(rng, 9)
+                  + "\nFiled from the riverside desk of the epsilon evening edition"})
+    for n in range(3):
+        a.append({"id": f"version{n}", "source": "epsilon", "text": lead + "\n" + _story(rng, 5).replace("\n", " ")})
     # A page dump holding three whole stories: each of them is inside it, which only shared
     # anchors find (its signature is far from theirs).
     a.append({"id": "dump", "source": "delta", "text": "\n".join(stories[10:13] + stories[20:26])})
@@ -98,6 +109,9 @@ def local_report(corpus: Path) -> dict:
     assert {(p["a"], p["b"]) for p in report["duplicate_pairs"] if p["relation"] == "contained"} >= {
         ("a10", "dump"), ("a11", "dump"), ("a12", "dump")}
     assert any(f["rule"] == "lines.template" for f in report["findings"])
+    assert {f["document"] for f in report["findings"] if f["rule"] == "lines.template" and f["document"].startswith(
+        ("site", "version"))} == {"site0", "site1", "site2", "site3"}
+    assert not any(c for c in report["clusters"] if {"site0", "version0"} & set(c["members"]))
     return report
 
 
@@ -120,7 +134,7 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
 
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
     for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
-                        (dask_engine, "verify"),
+                        (dask_engine, "verify"), (similarity, "copy_pairs"),
                         (similarity, "_estimates"), (similarity, "anchor_pairs"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
                         (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
@@ -135,8 +149,9 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     # The signatures stayed on the workers (the MinHash estimates in the report were made there).
     assert {d.signature for d in result.documents} <= {dask_engine.Kept.ON_WORKER, None}
     assert any(d.signature is dask_engine.Kept.ON_WORKER for d in result.documents)
-    # So did the anchors (the containment candidates were paired there).
+    # So did the anchors and the prose keys (containment candidates and copies were paired there).
     assert all(d.anchors is dask_engine.Kept.ON_WORKER for d in result.documents)
+    assert all(d.prose_keys is dask_engine.Kept.ON_WORKER for d in result.documents)
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}

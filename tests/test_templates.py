@@ -3,9 +3,12 @@
 import json
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.scan import scan
 from audit.settings import LineSettings, ScanSettings
+from audit.similarity import copy_pairs
 from audit.templates import copy_groups, count_templates, line_key
 
 FOOTER = "Get our free weekly digest of the best local stories, every Friday morning."
@@ -37,9 +40,32 @@ def test_count_is_the_same_in_any_order():
 
 
 def test_copies_share_most_of_their_prose_and_count_once():
-    groups = copy_groups([keys(1, 2, 3, 4), keys(1, 2, 3), keys(9, 8, 4), keys(5, 6)], 0.5)
-    assert groups == [0, 0, 2, 3]
-    assert copy_groups([keys(1), keys(2)], 0.5, [[0, 1]]) == [0, 0]
+    prose = [keys(1, 2, 3, 4), keys(1, 2, 3), keys(9, 8, 4), keys(5, 6)]
+    assert copy_pairs(prose, 0.5).tolist() == [[0, 1]]
+    assert copy_groups(4, copy_pairs(prose, 0.5)) == [0, 0, 2, 3]
+    assert copy_groups(2, copy_pairs([keys(1), keys(2)], 0.5), [[0, 1]]) == [0, 0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sets(st.integers(1, 12), max_size=6), max_size=14), st.sampled_from([0.3, 0.5, 1.0]))
+def test_copy_pairs_are_those_sharing_enough_keys_of_few_documents(drawn, share):
+    # A key of more than MAX_COPY_EVIDENCE documents (3 here) is no evidence; a pair must share one.
+    import audit.similarity
+
+    few = 3
+    prose = [np.array(sorted(k), dtype=np.uint64) for k in drawn]
+    owners: dict[int, set[int]] = {}
+    for d, k in enumerate(drawn):
+        for key in k:
+            owners.setdefault(key, set()).add(d)
+    evidence = {key for key, docs in owners.items() if len(docs) <= few}
+    expected = [[a, b] for a in range(len(drawn)) for b in range(a + 1, len(drawn))
+                if (n := len(drawn[a] & drawn[b] & evidence)) and n >= share * min(len(drawn[a]), len(drawn[b]))]
+    most, audit.similarity.MAX_COPY_EVIDENCE = audit.similarity.MAX_COPY_EVIDENCE, few
+    try:
+        assert copy_pairs(prose, share).tolist() == expected
+    finally:
+        audit.similarity.MAX_COPY_EVIDENCE = most
 
 
 def write_corpus(path, copies_of_first=3):
