@@ -756,7 +756,10 @@ class DaskEngine:
         labelled = self._shuffled(self.client.map(_edge_rows, verified, partitions=partitions, pure=False), partitions,
                                   _labelled, shares,
                                   beside=[self.client.map(split, settled, partitions=partitions, both=False, pure=False)])
-        for share in self._shuffled(labelled, shares, Edges.joined):
+        found = self._shuffled(labelled, shares, Edges.joined)
+        # The shares are all that is needed now: the workers may drop the rest as soon as they are made.
+        del verified, settled, labelled
+        for share in found:
             edges = _result(share, "connected components")
             share.release()
             yield from by_components(edges)
