@@ -146,7 +146,8 @@ def anchored(summary: DocumentSummary, settings: SimilaritySettings) -> bool:
 
 def anchor_pairs(anchors: np.ndarray, owners: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairs of documents (`owners`, one per anchor row) that share anchors, and how
-    many they share, from rows that hold every row of each of their anchors (in any order). An
+    many they share, from rows that hold every row of each of their anchors (in any order; any
+    keys a document holds once, such as its prose lines' keys, do as well). An
     anchor of more than `most` documents is left out; in each anchor's run a document is paired
     with the next `MAX_PAIRS_PER_KEY` by index, so the pairs do not depend on the rows' order."""
     by_owner = np.argsort(owners, kind="stable")
@@ -376,11 +377,17 @@ class Edges:
         return Edges(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     @classmethod
+    def zeros(cls, n: int) -> Edges:
+        """`n` pairs of zeros, to be filled in place."""
+        return cls(*(np.zeros(n, dtype=np.int64) for _ in range(3)), *(np.zeros(n) for _ in range(3)),
+                   np.zeros(n, dtype=bool), np.zeros(n))
+
+    @classmethod
     def joined(cls, parts: Sequence[Edges]) -> Edges:
         """The pairs of `parts`, in the order of their documents (i, then j): the order of the
         candidate pairs, and so of the pairs one process verifies."""
         if not parts:
-            return cls(*(np.zeros(0, dtype=dtype) for dtype in (np.int64, np.int64, np.int64, float, float, float, bool, float)))
+            return cls.zeros(0)
         edges = cls(*(np.concatenate([getattr(e, f.name) for e in parts]) for f in fields(cls)))
         return edges.take(np.lexsort((edges.j, edges.i)))
 
@@ -431,9 +438,7 @@ def verify(pairs: np.ndarray, counts: Counts, words: np.ndarray, settings: Simil
     passing = np.flatnonzero(loosely(inter, size_a, size_b, settings))
     estimates = estimated[passing]
     # Columns filled in place, not lists of Python floats: a big bucket passes millions of pairs.
-    edges = Edges(np.zeros(len(passing), dtype=np.int64), np.zeros(len(passing), dtype=np.int64),
-                  np.zeros(len(passing), dtype=np.int64), *(np.zeros(len(passing)) for _ in range(3)),
-                  np.zeros(len(passing), dtype=bool), np.zeros(len(passing)))
+    edges = Edges.zeros(len(passing))
     n_kept = 0
     # Python numbers a block at a time: a list of millions of them costs 30 bytes each.
     blocks = ((passing[at:at + CHUNK].tolist(), estimates[at:at + CHUNK].tolist()) for at in range(0, len(passing), CHUNK))
@@ -628,8 +633,8 @@ def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
         shown = np.ones(len(part), dtype=bool)
         shown[inside] = False
         shown[np.fromiter(ties, dtype=np.int64, count=len(ties))] = True
-        firsts_i, seconds = part.i.tolist(), part.j.tolist()
-        listed += [(firsts_i[k], seconds[k], ties.get(k) or part.pair(k, summaries)) for k in np.flatnonzero(shown).tolist()]
+        ends_i, ends_j = part.i.tolist(), part.j.tolist()
+        listed += [(ends_i[k], ends_j[k], ties.get(k) or part.pair(k, summaries)) for k in np.flatnonzero(shown).tolist()]
     listed.sort(key=operator.itemgetter(0, 1))
     return [c for _, c in sorted(found, key=lambda mc: mc[0])], [p for _, _, p in listed]
 
