@@ -447,17 +447,23 @@ def _stars_of(edges: Edges) -> Stars:
     return Stars.of(edges.i, edges.j)
 
 
+def _parted(edges: Edges, key: np.ndarray, partitions: int) -> list[Edges]:
+    """Shuffle's map side for verified pairs: the pairs by `key` (a number each)."""
+    target = key % partitions
+    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
+
+
 def _edge_rows(edges: Edges, partitions: int) -> list[Edges]:
     """Map side of the verified pairs' join with their labels: the pairs by their first document."""
-    target = edges.i % partitions
-    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
+    return _parted(edges, edges.i, partitions)
 
 
 def _labelled(pieces: list[Edges], settled: list[StarRows], partitions: int) -> list[Edges]:
     """Reduce side of the join, and map side of the last shuffle: a partition's verified pairs by
     their component's label (its smallest document), from the settled stars' rows of the same
     documents (:func:`audit.stars.labels`)."""
-    edges = Edges.joined(pieces)
+    # In any order: the shares put them in order.
+    edges = Edges.concatenated(pieces)
     node, label = labels(np.concatenate([np.zeros(0, dtype=np.int64)] + [n for n, _ in settled]),
                          np.concatenate([np.zeros(0, dtype=np.int64)] + [m for _, m in settled]))
     at = np.searchsorted(node, edges.i)
@@ -465,8 +471,7 @@ def _labelled(pieces: list[Edges], settled: list[StarRows], partitions: int) -> 
     found[found] = node[at[found]] == edges.i[found]
     component = edges.i.copy()
     component[found] = label[at[found]]
-    target = component % partitions
-    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
+    return _parted(edges, component, partitions)
 
 
 def _result(future: Future, what: str) -> Any:

@@ -383,12 +383,17 @@ class Edges:
                    np.zeros(n, dtype=bool), np.zeros(n))
 
     @classmethod
+    def concatenated(cls, parts: Sequence[Edges]) -> Edges:
+        """The pairs of `parts`, one part after the other."""
+        if not parts:
+            return cls.zeros(0)
+        return cls(*(np.concatenate([getattr(e, f.name) for e in parts]) for f in fields(cls)))
+
+    @classmethod
     def joined(cls, parts: Sequence[Edges]) -> Edges:
         """The pairs of `parts`, in the order of their documents (i, then j): the order of the
         candidate pairs, and so of the pairs one process verifies."""
-        if not parts:
-            return cls.zeros(0)
-        edges = cls(*(np.concatenate([getattr(e, f.name) for e in parts]) for f in fields(cls)))
+        edges = cls.concatenated(parts)
         return edges.take(np.lexsort((edges.j, edges.i)))
 
     def pair(self, k: int, summaries: list[DocumentSummary]) -> DuplicatePair:
