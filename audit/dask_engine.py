@@ -10,7 +10,7 @@ partitions by key, a few bands at a time; each partition pairs its runs with the
 the local engine (:func:`audit.lsh.key_pairs`), so no bucket is ever gathered into one Python
 list and the pairs do not depend on how the rows were split. Containment candidates likewise: the
 anchors stay on the workers, (anchor, document) rows are shuffled by anchor and paired where they
-land (:func:`audit.similarity.anchor_pairs`), and the pairs' shared anchors are shuffled by pair
+land (:func:`audit.similarity.sharing_pairs`), and the pairs' shared anchors are shuffled by pair
 and added up. Verification runs where the
 documents are: each part's task re-reads and hashes the shingles of its documents that some
 candidate pair names, and keeps them on its worker with their signatures; the parts are joined
@@ -61,8 +61,8 @@ from audit.rules import RuleSet
 from audit.scan import documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageCandidate, PassageKey,
-                              PassageKeys, Quoted, added_up, anchor_pairs, anchor_share, anchored, apart, by_components,
-                              enough_shared, load_sets, pair_counts, shared_passages, verify, word_counts)
+                              PassageKeys, Quoted, added_up, anchor_share, anchored, apart, by_components, enough_shared,
+                              load_sets, pair_counts, shared_passages, sharing_pairs, verify, word_counts)
 from audit.stars import Rows as StarRows
 from audit.stars import Seen, Stars, converged, labels, large_star, small_star, split, total
 from audit.templates import MAX_COPY_EVIDENCE, Templates, counted, present
@@ -339,11 +339,15 @@ def _passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: Simila
     return shared_passages(pairs, quoted, settings, _joined(groups).lines)
 
 
-#: Shuffle rows: band, key and row id columns.
-Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: LSH shuffle rows: band, key and row id columns.
+BandRows = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Shared-key shuffle rows: key, document and the document's key count columns.
+KeyRows = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Pairs of documents sharing keys: the (m, 2) pairs, how many keys each shares, and the smaller key count of the two.
+SharedCounts = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[Columns]:
+def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[BandRows]:
     """Shuffle's map side: band keys (one row of bands per id) as (band, key, row) columns, one
     set per partition."""
     rows, bands = keys.shape
@@ -355,7 +359,7 @@ def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[Columns]:
     return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
 
 
-def _document_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[Columns]:
+def _document_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[BandRows]:
     """Shuffle's map side for documents: a part's keys of bands `first` to `last` (`bands`), each
     row its document's index among the scan's summaries (`rows`, by position in the part: -1 for
     a record the scan left out)."""
@@ -366,7 +370,7 @@ def _document_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], par
     return _split(band_keys(signatures, last - first, per_band), held[mine], partitions)
 
 
-def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, stride: int) -> list[Columns]:
+def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, stride: int) -> list[BandRows]:
     """Shuffle's map side for passages: as :func:`_document_rows`, each row its document's index
     times `stride` plus the passage's index, so rows are in the order of the local engine's."""
     first, last = bands
@@ -375,7 +379,7 @@ def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], part
     return _split(keys.passage_keys[mine][:, first:last], held[mine] * stride + keys.passage_index[mine], partitions)
 
 
-def _shared_rows(owned: Owned, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[Columns]:
+def _shared_rows(owned: Owned, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[KeyRows]:
     """Shuffle's map side for keys shared by documents (anchors, prose lines): a part's (key,
     document, the document's key count) rows of the keys of round `rounds[0]` of `rounds[1]`, by
     key; documents by index among the scan's summaries, as :func:`_document_rows`."""
@@ -389,12 +393,12 @@ def _shared_rows(owned: Owned, rows: np.ndarray, rounds: tuple[int, int], partit
     return [(key[target == p], doc[target == p], count[target == p]) for p in range(partitions)]
 
 
-def _sharing_partition(pieces: list[Columns], most: int, partitions: int) -> list[Columns]:
+def _sharing_partition(pieces: list[KeyRows], most: int, partitions: int) -> list[SharedCounts]:
     """Shuffle's reduce side for shared keys, and the map side of its second round: the pairs
     of documents sharing keys in one partition, how many, and the smaller key count of the
     two, by pair (a pair's keys may be in several partitions)."""
-    anchor, doc, count = (np.concatenate([p[k] for p in pieces]) for k in range(3))
-    pairs, shared = anchor_pairs(anchor, doc, most)
+    key, doc, count = (np.concatenate([p[k] for p in pieces]) for k in range(3))
+    pairs, shared = sharing_pairs(key, doc, most)
     docs, first = np.unique(doc, return_index=True)
     of = count[first]
     smaller = np.minimum(of[np.searchsorted(docs, pairs[:, 0])], of[np.searchsorted(docs, pairs[:, 1])])
@@ -402,7 +406,7 @@ def _sharing_partition(pieces: list[Columns], most: int, partitions: int) -> lis
     return [(pairs[target == p], shared[target == p], smaller[target == p]) for p in range(partitions)]
 
 
-def _enough_partition(pieces: list[Columns], share: float) -> np.ndarray:
+def _enough_partition(pieces: list[SharedCounts], share: float) -> np.ndarray:
     """Second reduce side for shared keys: the pairs of one partition that share at least `share`
     of the keys of the document with fewer."""
     pairs = np.concatenate([p[0].reshape(-1, 2) for p in pieces])
@@ -430,7 +434,7 @@ def _count_partition(pieces: list[tuple[np.ndarray, np.ndarray]], minimum: int) 
     return counted(np.concatenate([k for k, _ in pieces]), np.concatenate([g for _, g in pieces]), minimum)
 
 
-def _pair_partition(pieces: list[Columns], window: int) -> np.ndarray:
+def _pair_partition(pieces: list[BandRows], window: int) -> np.ndarray:
     """Shuffle's reduce side: the colliding pairs among the rows of one partition, band by band."""
     band = np.concatenate([p[0] for p in pieces])
     key = np.concatenate([p[1] for p in pieces])
@@ -502,6 +506,7 @@ class DaskEngine:
         self.signed: list[Future] = []
         self.lines: list[Future] = []
         self.rows: list[np.ndarray] = []
+        self._row_futures: list[Future] = []
         self._last: tuple[int, Record] | None = None
         if self.settings.scheduler:
             try:
@@ -532,7 +537,7 @@ class DaskEngine:
         records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
         self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
-        self.rows = []
+        self.rows, self._row_futures = [], []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
 
     def _check_shared(self, parts: list[Part]) -> None:
@@ -662,7 +667,7 @@ class DaskEngine:
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
         # The keys never came here (`passage_keys` holds none): each part's task makes its rows.
-        rows = self.client.scatter(self.rows, hash=False)
+        rows = self._scattered_rows()
         documents = self._banded(_document_rows, rows, sum(s.signature is not None for s in summaries),
                                  settings.document_bands, per_band=settings.document_rows)
         passages = [len(s.passages) for s in summaries]
@@ -698,11 +703,17 @@ class DaskEngine:
 
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         # The prose keys stay where they were made, as the anchors do.
-        rows = self.client.scatter(self.rows, hash=False)
-        return self._sharing(self.client.map(operator.attrgetter("prose"), self.lines, pure=False), rows,
-                             MAX_COPY_EVIDENCE, min_share, "copy groups")
+        return self._sharing(self.client.map(operator.attrgetter("prose"), self.lines, pure=False),
+                             self._scattered_rows(), MAX_COPY_EVIDENCE, min_share, "copy groups")
 
-    def _banded(self, make: Callable[..., list[Columns]], rows: list[Future], items: int, bands: int,
+    def _scattered_rows(self) -> list[Future]:
+        """Each part's records' rows among the summaries (8 bytes a document), sent to the workers
+        once for the shuffles that need them."""
+        if not self._row_futures:
+            self._row_futures = self.client.scatter(self.rows, hash=False)
+        return self._row_futures
+
+    def _banded(self, make: Callable[..., list[BandRows]], rows: list[Future], items: int, bands: int,
                 **given: int) -> np.ndarray:
         """The distinct pairs of rows (`items` documents or passages) colliding in some band: a
         shuffle of the rows `make` makes from each part, a few bands at a time, since all the

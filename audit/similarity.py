@@ -131,7 +131,7 @@ def containment_candidates(summaries: list[DocumentSummary], settings: Similarit
             anchors.append(block[mine])
             owners.append(owner[mine])
         if owners:
-            pairs, n = anchor_pairs(np.concatenate(anchors), np.concatenate(owners), settings.max_anchor_documents)
+            pairs, n = sharing_pairs(np.concatenate(anchors), np.concatenate(owners), settings.max_anchor_documents)
             found_pairs.append(pairs)
             found_counts.append(n)
     # A pair's anchors may lie in several parts: add its counts up.
@@ -144,14 +144,14 @@ def anchored(summary: DocumentSummary, settings: SimilaritySettings) -> bool:
     return summary.words >= settings.min_containment_words and len(summary.anchors) > 0
 
 
-def anchor_pairs(anchors: np.ndarray, owners: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs of documents (`owners`, one per anchor row) that share anchors, and how
-    many they share, from rows that hold every row of each of their anchors (in any order; any
-    keys a document holds once, such as its prose lines' keys, do as well). An
-    anchor of more than `most` documents is left out; in each anchor's run a document is paired
-    with the next `MAX_PAIRS_PER_KEY` by index, so the pairs do not depend on the rows' order."""
+def sharing_pairs(keys: np.ndarray, owners: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of documents (`owners`, one per key row) that share keys, and how many
+    they share, from rows that hold every row of each of their keys (in any order). Each
+    document holds a key once: its anchors, or its prose lines' keys. A key of more than `most`
+    documents is left out; in each key's run a document is paired with the next
+    `MAX_PAIRS_PER_KEY` by index, so the pairs do not depend on the rows' order."""
     by_owner = np.argsort(owners, kind="stable")
-    order, starts, ends = runs(anchors[by_owner], most)
+    order, starts, ends = runs(keys[by_owner], most)
     pairs = _all_pairs(owners[by_owner][order].astype(np.int64), starts, ends)
     pairs, n, _ = added_up(pairs, np.ones(len(pairs), dtype=np.int64))
     return pairs, n
@@ -190,7 +190,7 @@ def copy_pairs(prose_keys: Sequence[np.ndarray | None], min_share: float) -> np.
     more than MAX_COPY_EVIDENCE documents is no evidence."""
     sizes = np.array([0 if k is None else len(k) for k in prose_keys], dtype=np.int64)
     keys = np.concatenate([np.zeros(0, dtype=np.uint64)] + [k for k in prose_keys if k is not None])
-    pairs, shared = anchor_pairs(keys, np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), MAX_COPY_EVIDENCE)
+    pairs, shared = sharing_pairs(keys, np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), MAX_COPY_EVIDENCE)
     return pairs[enough_shared(shared, np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]]), min_share)]
 
 

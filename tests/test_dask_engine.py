@@ -135,7 +135,7 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
     for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
                         (dask_engine, "verify"), (scan_module, "copy_pairs"),
-                        (similarity, "_estimates"), (similarity, "anchor_pairs"), (similarity, "band_keys"),
+                        (similarity, "_estimates"), (similarity, "sharing_pairs"), (similarity, "band_keys"),
                         (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
                         (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
                         (similarity, "shared_passages"), (dask_engine, "shared_passages")]:

@@ -286,7 +286,7 @@ def test_clusters_made_a_batch_of_components_at_a_time_are_those_made_at_once(dr
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), max_size=120), st.integers(1, 4),
        st.integers(2, 12), st.randoms(use_true_random=False))
-def test_anchor_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, partitions, most, rng):
+def test_sharing_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, partitions, most, rng):
     # What a cluster does: rows shuffled (any order) into partitions by anchor, paired in each,
     # the pairs' counts added up. The window (2 here) must cut each anchor's run by document, not
     # by the order the rows came in.
@@ -298,13 +298,13 @@ def test_anchor_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, p
     anchors = np.array([a for a, _ in rows], dtype=np.uint64)
     owners = np.array([o for _, o in rows], dtype=np.int64)
     with mock.patch.object(similarity, "MAX_PAIRS_PER_KEY", 2):
-        whole, shared = similarity.anchor_pairs(anchors, owners, most)
+        whole, shared = similarity.sharing_pairs(anchors, owners, most)
         order = list(range(len(rows)))
         rng.shuffle(order)
         found_pairs, found_shared = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for p in range(partitions):
             mine = [k for k in order if int(anchors[k]) % partitions == p]
-            pairs, n = similarity.anchor_pairs(anchors[mine], owners[mine], most)
+            pairs, n = similarity.sharing_pairs(anchors[mine], owners[mine], most)
             found_pairs.append(pairs)
             found_shared.append(n)
     pairs, n, _ = similarity.added_up(np.concatenate(found_pairs), np.concatenate(found_shared))
