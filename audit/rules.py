@@ -66,6 +66,21 @@ def phrase_key(line: str) -> str:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A line (or a paragraph read as one) as the rules read it, prepared once for all of them:
+    some sixty rules see each line, and most of them only its word count."""
+
+    text: str
+    stripped: str
+    folded: str
+    words: int
+
+    @classmethod
+    def of(cls, text: str) -> Unit:
+        return cls(text, text.strip(), phrase_key(text), len(text.split()))
+
+
+@dataclass(frozen=True)
 class Rule:
     """One compiled rule."""
 
@@ -86,26 +101,28 @@ class Rule:
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
 
-    def search(self, line: str, folded: str | None = None, timeout: float | None = None) -> tuple[int, int] | None:
+    def search(self, line: str, timeout: float | None = None) -> tuple[int, int] | None:
         """The span of the match in `line`, or None (scope is the caller's business).
 
         Patterns see the line without its surrounding spaces (page dumps indent deeply, and a
-        pattern need not spend time on it). `folded` is :func:`phrase_key` of the line, when the
-        caller has it already (one fold per line, not one per phrase rule). Raises TimeoutError
-        when the pattern takes longer than `timeout` seconds.
+        pattern need not spend time on it). Raises TimeoutError when the pattern takes longer than
+        `timeout` seconds.
         """
-        if self.max_words is not None and len(line.split()) > self.max_words:
+        return self.find(Unit.of(line), timeout)
+
+    def find(self, unit: Unit, timeout: float | None = None) -> tuple[int, int] | None:
+        """As :meth:`search`, in a unit prepared once for every rule."""
+        if self.max_words is not None and unit.words > self.max_words:
             return None
         if self.pattern is not None:
-            text = line.strip()
-            m = self.pattern.search(text, timeout=timeout)
+            m = self.pattern.search(unit.stripped, timeout=timeout)
             if m is None:
                 return None
-            offset = len(line) - len(line.lstrip())
+            offset = len(unit.text) - len(unit.text.lstrip())
             return (offset + m.start(), offset + m.end())
-        if (phrase_key(line) if folded is None else folded) in self.phrases:
-            stripped = line.strip(_EDGE_PUNCT)
-            start = line.find(stripped)
+        if unit.folded in self.phrases:
+            stripped = unit.text.strip(_EDGE_PUNCT)
+            start = unit.text.find(stripped)
             return (start, start + len(stripped))
         return None
 
@@ -188,7 +205,7 @@ class RuleSet:
         """The rule that claims a unit, with its span (or None), and the rules that gave up on it."""
         flagged = None
         gave_up: list[Rule] = []
-        folded = phrase_key(text)
+        unit = Unit.of(text)
         for rule in self.rules:
             if rule.scope == "head" and rank >= rule.within:
                 continue
@@ -197,7 +214,7 @@ class RuleSet:
             if flagged is not None and rule.action != "strip":
                 continue
             try:
-                span = rule.search(text, folded, self.timeout)
+                span = rule.find(unit, self.timeout)
             except TimeoutError:
                 gave_up.append(rule)
                 continue
