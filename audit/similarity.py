@@ -187,7 +187,8 @@ def enough_shared(shared: np.ndarray, smaller: np.ndarray, share: float) -> np.n
 def copy_pairs(prose_keys: Sequence[np.ndarray | None], min_share: float) -> np.ndarray:
     """Pairs of documents that are copies by their prose lines (see :mod:`audit.templates`): they
     share at least `min_share` of the distinct prose-line keys of the one with fewer. A key of
-    more than MAX_COPY_EVIDENCE documents is no evidence."""
+    more than MAX_COPY_EVIDENCE documents is no evidence; the others' documents are all paired,
+    since MAX_COPY_EVIDENCE is inside :func:`sharing_pairs`' window."""
     sizes = np.array([0 if k is None else len(k) for k in prose_keys], dtype=np.int64)
     keys = np.concatenate([np.zeros(0, dtype=np.uint64)] + [k for k in prose_keys if k is not None])
     pairs, shared = sharing_pairs(keys, np.repeat(np.arange(len(sizes), dtype=np.int64), sizes), MAX_COPY_EVIDENCE)

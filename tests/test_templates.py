@@ -68,6 +68,18 @@ def test_copy_pairs_are_those_sharing_enough_keys_of_few_documents(drawn, share)
         audit.similarity.MAX_COPY_EVIDENCE = most
 
 
+def test_every_pair_of_a_keys_documents_counts_as_evidence():
+    # copy_pairs pairs each key's documents through sharing_pairs, which links a document only to
+    # the next MAX_PAIRS_PER_KEY of its key: every key that counts must fit that window whole.
+    import audit.similarity
+    from audit.templates import MAX_COPY_EVIDENCE
+
+    assert MAX_COPY_EVIDENCE <= audit.similarity.MAX_PAIRS_PER_KEY + 1
+    docs = MAX_COPY_EVIDENCE
+    pairs = copy_pairs([keys(7)] * docs, 1.0)
+    assert len(pairs) == docs * (docs - 1) // 2
+
+
 def write_corpus(path, copies_of_first=3):
     records = []
     for i, body in enumerate(ARTICLES):
