@@ -22,7 +22,6 @@ import dataclasses
 import gzip
 import io
 import os
-import secrets
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,7 +33,7 @@ from typing import IO, Any
 from audit.errors import AuditError, InputError
 from audit.locations import has_glob, is_url, locate
 from audit.normalize import repair
-from audit.output import json_line
+from audit.output import json_line, staging_path
 from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
 from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.scan import checked, scan_corpus
@@ -201,11 +200,12 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
 
         return clean_on_cluster(paths, out, settings, fields, log, dry_run, log_stream, progress, keep_duplicates)
     paths = _inputs(paths)
-    if not dry_run:
-        check_targets(paths, out)
-        if out == "-" and log is None:
-            raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
+    check_inputs(paths)
+    if not dry_run and out == "-" and log is None:
+        raise InputError("--log FILE is needed when the cleaned corpus goes to stdout (--out -)")
     log = log or default_log(out)
+    if not dry_run:
+        check_targets(paths, out, log)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
         decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
         if dry_run:
@@ -299,19 +299,35 @@ def _inputs(paths: list[str]) -> list[str]:
     return out
 
 
-def check_targets(paths: list[str], out: str) -> None:
-    """Refuse an output that would overwrite or sit inside an input (or the reverse)."""
+def _overlap(a: str, b: str) -> bool:
+    """Whether local paths `a` and `b` are one, or one holds the other."""
+    first, second = Path(a).resolve(), Path(b).resolve()
+    return first == second or first in second.parents or second in first.parents
+
+
+def check_inputs(paths: list[str]) -> None:
+    """Refuse inputs of which one is, or holds, another: their files would be cleaned twice."""
+    local = [p for p in paths if p != "-" and not is_url(p)]
+    for i, p in enumerate(local):
+        for q in local[i + 1:]:
+            if _overlap(p, q):
+                raise InputError(f"{q}: the inputs overlap ({p}): give each file once to clean it")
+
+
+def check_targets(paths: list[str], out: str, log: str) -> None:
+    """Refuse an output or removal log that would overwrite or sit inside an input (or the
+    reverse), and a log that is the output, inside it, or holds it (the one written last would
+    replace the other)."""
+    if out == "-" and (len(paths) != 1 or not (paths[0] == "-" or is_jsonl(paths[0]))):
+        raise InputError("--out - (stdout) takes one JSON Lines input")
+    for what, target in (("output", out), ("removal log", log)):
+        for p in paths:
+            if target != "-" and p != "-" and _overlap(target, p):
+                raise InputError(f"{target}: the {what} must not be an input, inside one, or hold one ({p})")
     if out == "-":
-        if len(paths) != 1 or not (paths[0] == "-" or is_jsonl(paths[0])):
-            raise InputError("--out - (stdout) takes one JSON Lines input")
         return
-    target = Path(out).resolve()
-    for p in paths:
-        if p == "-":
-            continue
-        source = Path(p).resolve()
-        if target == source or source in target.parents or target in source.parents:
-            raise InputError(f"{out}: the output must not be an input, inside one, or hold one ({p})")
+    if _overlap(log, out):
+        raise InputError(f"{log}: the removal log must not be the output, inside it, or hold it ({out})")
     names = [Path(p).name if p != "-" else "stdin.jsonl" for p in paths]
     if len(set(names)) != len(names):
         raise InputError("two inputs have the same name and would share one output path")
@@ -324,9 +340,7 @@ class _Staged:
         self.target = target
         self.directory = directory
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Made with os.mkdir and open(..., "x"), not tempfile's private modes: the output gets
-        # the permissions any new file would (the umask's), and the name is still unique.
-        self.temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        self.temp = staging_path(target)
         if directory:
             os.mkdir(self.temp)
         else:

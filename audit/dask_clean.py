@@ -5,7 +5,9 @@ The scan runs on the cluster as for ``corpus-audit scan --engine dask``; the pla
 cleans each record with the same function as the local run (:func:`audit.clean.clean_record`).
 A task writes its part's output and its removal log under temporary names and renames them
 into place, so each file is whole or absent; the client writes the manifest last, listing each
-part's files and counts, and the counts of all the parts reconcile as in a local run.
+part's files and counts, and the counts of all the parts reconcile as in a local run. A run
+removes the previous run's manifest before its tasks write, so a run that stops part-way leaves
+a folder without one.
 
 Layout: ``OUT/part-00000.jsonl`` for a part of JSON Lines (plain JSON Lines, whatever the
 input's compression), ``OUT/<relative path>`` for a text file of a folder, the removal logs in
@@ -22,11 +24,11 @@ import io
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from audit.clean import CleanSummary, Plan, check_targets, clean_record, default_log, plan
+from audit.clean import CleanSummary, Plan, check_inputs, check_targets, clean_record, default_log, plan
 from audit.dask_engine import DaskEngine, gathered
 from audit.errors import InputError
 from audit.output import json_line, write_atomic
@@ -56,26 +58,30 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
     and return its counts, the log's text when dry, and where its output went (relative to OUT)."""
     summary = CleanSummary()
     log = io.StringIO()
-    written: list[str] = []
+
+    def kept() -> Iterator[tuple[Document, str]]:
+        for record in read_part(part, fields, max_bytes):
+            if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
+                record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)])
+            text = clean_record(record, mine.decided, summary, log)
+            if text is not None and isinstance(record, Document):
+                yield record, text
+
     output = None
-    for record in read_part(part, fields, max_bytes):
-        if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
-            record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)])
-        text = clean_record(record, mine.decided, summary, log)
-        if text is None:
-            continue
-        if part.kind == "text":
+    if part.kind == "text":
+        for record, text in kept():
             output = record.id
             if out is not None:
                 write_atomic(str(Path(out) / record.id), text)
-        else:
-            fields_out = dict(record.fields)
-            fields_out[fields.text] = text
-            written.append(json_line(fields_out))
-    if part.kind != "text":
+    else:
+        # Written as cleaned: a compressed file is one part, which need not fit in memory.
         output = PART_NAME.format(index)
-        if out is not None:
-            write_atomic(str(Path(out) / output), written)
+        lines = (json_line({**record.fields, fields.text: text}) for record, text in kept())
+        if out is None:
+            for _ in lines:
+                pass
+        else:
+            write_atomic(str(Path(out) / output), lines)
     if logs is None:
         return summary, log.getvalue(), output
     write_atomic(str(Path(logs) / PART_NAME.format(index)), log.getvalue())
@@ -87,7 +93,11 @@ def _owners(parts: list[Part]) -> Callable[[str, int | None], int]:
     line to the next range's of the same file."""
     starts: dict[str, list[tuple[int, int]]] = {}
     for i, part in enumerate(parts):
-        starts.setdefault(part.display, []).append((part.first_line, i))
+        mine = starts.setdefault(part.display, [])
+        if mine and part.start == 0:
+            # Its lines would have two parts each; a glob or URL can overlap another input so.
+            raise InputError(f"{part.display}: read twice, under two of the inputs: give each file once to clean it")
+        mine.append((part.first_line, i))
 
     def owner(path: str, line: int | None) -> int:
         mine = starts[path]
@@ -133,11 +143,13 @@ def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields:
     """:func:`audit.clean.clean` with ``settings.engine == "dask"`` (see the module's docstring)."""
     if out == "-":
         raise InputError("--out - (stdout) is for a local run; with --engine dask, OUT is a folder of parts")
-    if not dry_run:
-        check_targets(paths, out)
-        if Path(out).exists() and not Path(out).is_dir():
-            raise InputError(f"{out}: is a file; with --engine dask, OUT is a folder of parts")
+    check_inputs(paths)
     logs = log or default_log(out, parts=True)
+    if not dry_run:
+        check_targets(paths, out, logs)
+        for flag, folder in (("OUT", out), ("LOG", logs)):
+            if Path(folder).exists() and not Path(folder).is_dir():
+                raise InputError(f"{folder}: is a file; with --engine dask, {flag} is a folder of parts")
     engine = DaskEngine(settings)
     try:
         with Corpus(paths, fields) as corpus:
@@ -147,6 +159,10 @@ def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields:
             unreadable = {(f.document, f.line): f.message for f in result.findings if f.kind == "input-error"}
             parts = engine.parts
             mine = split_plan(decided, origins, unreadable, parts)
+            if not dry_run:
+                # From here until the new manifest is written, OUT may hold parts of two runs:
+                # a folder without a manifest is one a run did not finish.
+                (Path(out) / MANIFEST).unlink(missing_ok=True)
             futures = [engine.client.submit(clean_part, i, part, fields, corpus.max_bytes, mine[i],
                                             None if dry_run else out, None if dry_run else logs, pure=False)
                        for i, part in enumerate(parts)]

@@ -41,6 +41,7 @@ from typing import Any
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from enum import Enum
+from itertools import islice
 
 import numpy as np
 
@@ -58,7 +59,7 @@ from audit.lsh import band_keys, key_pairs, runs, unique_pairs
 from audit.readers import Corpus, Fields, Part, Record, count_lines, numbered, read_part, reason
 from audit.records import Details, DocumentSummary, Finding, InputProblem, PassagePair
 from audit.rules import RuleSet
-from audit.scan import documents
+from audit.scan import BATCH_SIZE, documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageCandidate, PassageKey,
                               PassageKeys, Quoted, added_up, anchor_share, anchored, apart, by_components, enough_shared,
@@ -181,11 +182,15 @@ def _part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSett
 
 def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
                   max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines]:
-    """One task: the summaries and problems of a part, in order, and its LSH keys and line keys apart."""
-    records: list[Record] = list(read_part(part, fields, max_bytes))
-    docs = [r for r in records if not isinstance(r, InputProblem)]
-    summaries = iter(analyzer.batch(docs)) if docs else iter(())
-    out = [r if isinstance(r, InputProblem) else next(summaries) for r in records]
+    """One task: the summaries and problems of a part, in order, and its LSH keys and line keys
+    apart. Read and analyzed a batch at a time, as locally: a compressed file is one part, and
+    its texts need not fit in the worker's memory at once."""
+    out: list[DocumentSummary | InputProblem] = []
+    records = read_part(part, fields, max_bytes)
+    while batch := list(islice(records, BATCH_SIZE)):
+        docs = [r for r in batch if not isinstance(r, InputProblem)]
+        summaries = iter(analyzer.batch(docs)) if docs else iter(())
+        out += [r if isinstance(r, InputProblem) else next(summaries) for r in batch]
     return out, _part_keys(out, analyzer.settings), _part_lines(out)
 
 
@@ -481,8 +486,10 @@ def _labelled(pieces: list[Edges], settled: list[StarRows], partitions: int) -> 
 def _result(future: Future, what: str) -> Any:
     try:
         return future.result()
-    except (KilledWorker, CancelledError) as exc:
-        # Dask retries a task whose worker died; this is when it gave up: no partial output.
+    except (KilledWorker, CancelledError, OSError) as exc:
+        # Dask retries a task whose worker died; this is when it gave up. An OSError is a file a
+        # task could not read or write (named in it), or the scheduler gone (CommClosedError).
+        # Either way no report is written, and a clean leaves no manifest.
         raise AuditError(f"the Dask cluster could not finish the {what}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -527,7 +534,7 @@ class DaskEngine:
         # range's: its lines are counted first, a cheap pass that reads but does not parse.
         ranged = [i for i, p in enumerate(parts) if p.kind == "jsonl" and (p.start or p.end is not None)]
         counts = [0] * len(parts)
-        for i, n in zip(ranged, self.client.gather(self.client.map(count_lines, [parts[i] for i in ranged]))):
+        for i, n in zip(ranged, gathered(self.client.map(count_lines, [parts[i] for i in ranged]), "line count")):
             counts[i] = n
         parts = numbered(parts, counts)
         self.parts = parts
@@ -587,7 +594,9 @@ class DaskEngine:
                                       rules=rules, lines=self.settings.lines,
                                       disabled=frozenset(self.settings.disabled_rules), wanted=shared, pure=False)
             for future in futures:
-                yield from future.result()
+                yield from _result(future, "re-reading of documents")
+                # Released as read: for template lines the wanted documents may be all of them.
+                future.release()
         return load
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,14 +39,21 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = staging_path(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as out:
             out.writelines(pieces)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
         raise
+
+
+def staging_path(target: Path) -> Path:
+    """A new name beside `target` to write it under before the rename: hidden, unique, and
+    created by the caller with ``open(..., "x")`` or ``os.mkdir``, not :mod:`tempfile`, whose
+    files are private (0600): an output gets the permissions any new file would (the umask's)."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")

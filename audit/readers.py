@@ -278,7 +278,11 @@ class Corpus:
             elif blocksize is None or name.lower().endswith((".gz", ".zst")):
                 out.append(Part(f, f, "jsonl", stem=name.split(".")[0]))
             else:
-                length = size(f)
+                try:
+                    length = size(f)
+                except OSError:
+                    # One whole part, which reports the file unreadable once, as a local run does.
+                    length = 0
                 starts = range(0, max(length, 1), blocksize)
                 out += [Part(f, f, "jsonl", stem=name.split(".")[0], start=s,
                              end=min(s + blocksize, length) if s + blocksize < length else None)
@@ -336,8 +340,13 @@ def _range_lines(stream: BinaryIO, part: Part) -> Iterator[bytes]:
 
 
 def count_lines(part: Part) -> int:
-    """How many lines start in a part's byte range (to number the lines of the next one)."""
-    with open_binary(part.path) as stream:
+    """How many lines start in a part's byte range (to number the lines of the next one); none
+    in a file that cannot be opened (:func:`read_part` reports it once, at its first range)."""
+    with ExitStack() as stack:
+        try:
+            stream = stack.enter_context(open_binary(part.path))
+        except OSError:
+            return 0
         return sum(1 for _ in _range_lines(stream, part))
 
 
@@ -362,7 +371,8 @@ def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -
         try:
             stream = stack.enter_context(open_binary(part.path))
         except OSError as exc:
-            yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
+            if part.start == 0:
+                yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
             return
         yield from _jsonl_records(_range_lines(stream, part), part.display, part.stem, fields, max_bytes,
                                   part.first_line)

@@ -2,7 +2,9 @@
 
 import gzip
 import json
+import os
 import shutil
+import stat
 
 import pytest
 import zstandard
@@ -138,6 +140,48 @@ def test_outputs_that_would_clobber_an_input_are_refused(seeds, tmp_path):
             clean([str(copy)], str(out), FAST)
     with pytest.raises(InputError, match="--log FILE is needed"):
         clean([str(tmp_path / "x.jsonl")], "-", FAST)
+
+
+def test_a_log_that_would_clobber_an_input_or_the_output_is_refused(seeds, tmp_path):
+    copy = tmp_path / "seeds"
+    shutil.copytree(seeds, copy)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "Some text."}\n')
+    before = feed.read_text()
+    out = tmp_path / "out.jsonl"
+    # Each would have written the log over what it names: the input, or the output written before it.
+    for paths, log, message in (([feed], feed, "removal log must not be an input"),
+                                ([copy], copy / "removals.jsonl", "removal log must not be an input"),
+                                ([feed], out, "removal log must not be the output"),
+                                ([copy], tmp_path / "cleaned" / "log.jsonl", "removal log must not be the output")):
+        target = out if paths == [feed] else tmp_path / "cleaned"
+        with pytest.raises(InputError, match=message):
+            clean([str(p) for p in paths], str(target), FAST, log=str(log))
+    with pytest.raises(InputError, match="removal log must not be an input"):
+        clean([str(feed)], "-", FAST, log=str(feed))
+    assert feed.read_text() == before and not out.exists() and not (tmp_path / "cleaned").exists()
+
+
+def test_overlapping_inputs_are_refused_even_in_a_dry_run(seeds, tmp_path):
+    copy = tmp_path / "seeds"
+    shutil.copytree(seeds, copy)
+    first = sorted(copy.iterdir())[0]
+    for paths in ([copy, first], [first, copy], [copy, copy]):
+        for dry_run in (False, True):
+            with pytest.raises(InputError, match="the inputs overlap"):
+                clean([str(p) for p in paths], str(tmp_path / "out"), FAST, dry_run=dry_run)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cleaned_corpus_gets_the_permissions_of_any_new_file(seeds, tmp_path):
+    old = os.umask(0o022)
+    try:
+        clean([str(seeds)], str(tmp_path / "out"), FAST)
+    finally:
+        os.umask(old)
+    written = [tmp_path / "out", *(tmp_path / "out").iterdir(), tmp_path / "out.removals.jsonl"]
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in written if p.is_file()} == {"0o644"}
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
 
 
 def test_default_log_name():

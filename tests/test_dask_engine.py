@@ -348,6 +348,50 @@ def test_clean_on_dask_from_the_command_line_and_its_dry_run(cli, corpus, cluste
     assert refused.returncode == 2 and refused.stderr.startswith("corpus-audit: error: ")
 
 
+
+def test_clean_on_dask_refuses_a_log_over_its_output_and_a_file_read_twice(corpus, cluster, tmp_path):
+    from audit.clean import clean
+    from audit.errors import InputError
+
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=1500)
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="removal log must not be the output"):
+        clean([str(corpus)], str(out), settings, log=str(out))
+    (tmp_path / "log.jsonl").write_text("")
+    with pytest.raises(InputError, match="log.jsonl: is a file; with --engine dask, LOG is a folder of parts"):
+        clean([str(corpus)], str(out), settings, log=str(tmp_path / "log.jsonl"))
+    # A glob that also matches a file named on its own: each of the file's lines would have two parts.
+    with pytest.raises(InputError, match=r"a\.jsonl: read twice, under two of the inputs"):
+        clean([str(corpus / "*.jsonl"), str(corpus / "a.jsonl")], str(out), settings, dry_run=True)
+    assert not out.exists()
+
+
+def test_a_clean_on_dask_that_fails_says_why_in_one_line_and_leaves_no_manifest(corpus, cluster, tmp_path):
+    from audit.clean import clean
+    from audit.errors import AuditError
+
+    settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address)
+    out = tmp_path / "out"
+    clean([str(corpus)], str(out), settings)
+    assert (out / "manifest.json").exists()
+    # The rerun cannot put its first part in place: a folder stands there.
+    (out / "part-00000.jsonl").unlink()
+    (out / "part-00000.jsonl").mkdir()
+    with pytest.raises(AuditError, match=r"could not finish the clean: IsADirectoryError: .*part-00000\.jsonl"):
+        clean([str(corpus)], str(out), settings)
+    assert not (out / "manifest.json").exists()
+
+
+def test_an_unreadable_file_on_workers_is_one_problem_as_locally(corpus, cluster, tmp_path):
+    (tmp_path / "a.jsonl").write_bytes((corpus / "a.jsonl").read_bytes())
+    os.symlink("loop.jsonl", tmp_path / "loop.jsonl")  # neither its size nor its bytes can be read
+    local = _json(tmp_path, ScanSettings(jobs=1))
+    remote = _json(tmp_path, ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=1500))
+    assert remote == local
+    assert [f["document"] for f in local["findings"] if f["kind"] == "input-error" and "cannot read file" in
+            f["message"]] == [str(tmp_path / "loop.jsonl")]
+
+
 def test_a_glob_gives_the_local_report_on_workers(corpus, cluster):
     # A matched folder counts as given (its text files are named under it), so the glob's report
     # is compared with the local engine's report of the same glob.

@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 
 import pytest
 
@@ -101,6 +102,33 @@ def test_byte_range_parts_read_every_record_once_with_its_line(tmp_path, blocksi
     read = [r for p in numbered(parts, [count_lines(p) for p in parts]) for r in read_part(p, corpus.fields)]
     assert [(r.id, r.origin, r.text) for r in read] == [(r.id, r.origin, r.text) for r in corpus]
     assert [r.origin.line for r in read][:6] == [1, 2, 3, 4, 5, 7]
+
+
+
+def test_a_file_that_cannot_be_read_is_one_problem_however_it_is_cut(tmp_path, monkeypatch):
+    import audit.readers
+
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps({"text": f"record {i}"}) + "\n" for i in range(40)))
+    (tmp_path / "b.jsonl").write_text(json.dumps({"text": "readable"}) + "\n")
+    os.symlink("loop.jsonl", tmp_path / "loop.jsonl")  # neither its size nor its bytes can be read
+    real = audit.readers.open_binary
+
+    def refusing(path):
+        # The tests run as root, whom file modes do not stop: a.jsonl's refusal is simulated.
+        if path.endswith("a.jsonl"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+    monkeypatch.setattr(audit.readers, "open_binary", refusing)
+    corpus = Corpus([str(tmp_path)])
+    parts = corpus.parts(50)
+    assert sum(p.display.endswith("a.jsonl") for p in parts) > 10
+    assert [p.end for p in parts if p.display.endswith("loop.jsonl")] == [None]
+    read = [r for p in numbered(parts, [count_lines(p) for p in parts]) for r in read_part(p, corpus.fields)]
+    whole = list(corpus)
+    assert [(r.origin, getattr(r, "message", None)) for r in read] == [(r.origin, getattr(r, "message", None))
+                                                                       for r in whole]
+    assert [(r.origin.path.split("/")[-1], r.message.split(":")[0]) for r in whole if isinstance(r, InputProblem)] == [
+        ("a.jsonl", "cannot read file"), ("loop.jsonl", "cannot read file")]
 
 
 def test_stdin_read_as_it_comes_yields_its_records_once(monkeypatch, tmp_path):
