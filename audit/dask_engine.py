@@ -61,7 +61,7 @@ from audit.records import Details, DocumentSummary, Finding, InputProblem, Passa
 from audit.rules import RuleSet
 from audit.scan import BATCH_SIZE, documents
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
-from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageCandidate, PassageKey,
+from audit.similarity import (MAX_PAIRS_PER_KEY, VERIFY_BLOCK, Comparer, Edges, Loader, PassageKey,
                               PassageKeys, Quoted, added_up, anchor_share, anchored, apart, by_components, enough_shared,
                               load_sets, pair_counts, shared_passages, sharing_pairs, verify, word_counts)
 from audit.stars import Rows as StarRows
@@ -146,10 +146,12 @@ def _part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
     owner, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
     prose = []
     for p, r in enumerate(records):
-        if isinstance(r, DocumentSummary) and r.line_keys is not None:
+        if not isinstance(r, DocumentSummary):
+            continue
+        if r.line_keys is not None:
             keys.append(present(r.line_keys))
             owner.append(np.full(len(keys[-1]), p, dtype=np.int64))
-        if isinstance(r, DocumentSummary) and r.prose_keys is not None:
+        if r.prose_keys is not None:
             prose.append((p, r.prose_keys))
             r.prose_keys = Kept.ON_WORKER
     return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose))
@@ -337,11 +339,10 @@ def _verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings
 
 def _passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
               *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
-    """One task: the shared passages among candidates ((document, passage) pairs, one row each:
+    """One task: the shared passages among candidates (rows of :func:`audit.similarity.apart`:
     all of some pairs of documents) whose documents are in these groups, with their keys."""
-    rows, quoted = candidates
-    pairs = [((a, pa), (b, pb)) for a, pa, b, pb in rows.tolist()]
-    return shared_passages(pairs, quoted, settings, _joined(groups).lines)
+    ends, quoted = candidates
+    return shared_passages(ends, quoted, settings, _joined(groups).lines)
 
 
 #: LSH shuffle rows: band, key and row id columns.
@@ -364,33 +365,34 @@ def _split(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[BandRows]
     return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
 
 
-def _document_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[BandRows]:
+def _document_rows(keys: PartKeys, numbers: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[BandRows]:
     """Shuffle's map side for documents: a part's keys of bands `first` to `last` (`bands`), each
-    row its document's index among the scan's summaries (`rows`, by position in the part: -1 for
+    row its document's index among the scan's summaries (`numbers`, by position in the part: -1 for
     a record the scan left out)."""
     first, last = bands
-    held = rows[keys.signed]
+    held = numbers[keys.signed]
     mine = held >= 0
     signatures = keys.signatures[mine][:, first * per_band:last * per_band]
     return _split(band_keys(signatures, last - first, per_band), held[mine], partitions)
 
 
-def _passage_rows(keys: PartKeys, rows: np.ndarray, bands: tuple[int, int], partitions: int, stride: int) -> list[BandRows]:
+def _passage_rows(keys: PartKeys, numbers: np.ndarray, bands: tuple[int, int], partitions: int, stride: int) -> list[BandRows]:
     """Shuffle's map side for passages: as :func:`_document_rows`, each row its document's index
     times `stride` plus the passage's index, so rows are in the order of the local engine's."""
     first, last = bands
-    held = rows[keys.passage_owner]
+    held = numbers[keys.passage_owner]
     mine = held >= 0
     return _split(keys.passage_keys[mine][:, first:last], held[mine] * stride + keys.passage_index[mine], partitions)
 
 
-def _shared_rows(owned: Owned, rows: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[KeyRows]:
+def _shared_rows(owned: Owned, numbers: np.ndarray, rounds: tuple[int, int], partitions: int) -> list[KeyRows]:
     """Shuffle's map side for keys shared by documents (anchors, prose lines): a part's (key,
     document, the document's key count) rows of the keys of round `rounds[0]` of `rounds[1]`, by
     key; documents by index among the scan's summaries, as :func:`_document_rows`."""
-    held = rows[owned.owner]
+    held = numbers[owned.owner]
     counts = np.bincount(owned.owner)[owned.owner]
-    # Anchors are the shingle hashes divisible by a number: their high bits spread them, not the low.
+    # Anchors are the shingle hashes divisible by a number, so their low bits are alike; the high
+    # bits spread them, and the prose lines' hashes as well.
     high = (owned.keys >> np.uint64(32)).astype(np.int64)
     this, of = rounds
     mine = (held >= 0) & (high % of == this)
@@ -507,13 +509,14 @@ class DaskEngine:
     def __post_init__(self) -> None:
         self.cluster: LocalCluster | None = None
         self.parts: list[Part] = []
-        # Per part, on the workers: its LSH keys and line keys; here: each record's row among the summaries.
+        # Per part, on the workers: its LSH keys and line keys; here: each record's number (its index
+        # among the summaries, -1 for one the scan left out).
         self.keys: list[Future] = []
-        # Per part, on the workers, once the candidates are found: its documents' signatures.
+        # Per part, on the workers, from the candidates' search to verification: its documents' signatures.
         self.signed: list[Future] = []
         self.lines: list[Future] = []
-        self.rows: list[np.ndarray] = []
-        self._row_futures: list[Future] = []
+        self.numbers: list[np.ndarray] = []
+        self._number_futures: list[Future] = []
         self._last: tuple[int, Record] | None = None
         if self.settings.scheduler:
             try:
@@ -544,7 +547,7 @@ class DaskEngine:
         records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
         self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
-        self.rows, self._row_futures = [], []
+        self.numbers, self._number_futures = [], []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
 
     def _check_shared(self, parts: list[Part]) -> None:
@@ -567,7 +570,7 @@ class DaskEngine:
         for future in futures:
             part = _result(future, "scan")
             future.release()
-            self.rows.append(np.full(len(part), -1, dtype=np.int64))
+            self.numbers.append(np.full(len(part), -1, dtype=np.int64))
             for position, record in enumerate(part):
                 self._last = (position, record)
                 yield record
@@ -578,7 +581,7 @@ class DaskEngine:
         for index, summary in enumerate(summaries):
             # documents() passes the records through one at a time: the last one read is this one.
             assert self._last is not None and self._last[1] is summary
-            self.rows[-1][self._last[0]] = index
+            self.numbers[-1][self._last[0]] = index
             yield summary
 
     def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
@@ -600,13 +603,12 @@ class DaskEngine:
         return load
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        def compare(pairs: np.ndarray, passages: list[PassageCandidate],
+        def compare(pairs: np.ndarray, passages: np.ndarray,
                     settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
             # The lines each candidate passage is on: the workers send back only what is quoted.
             quoted: dict[int, set[int]] = {}
-            for pair in passages:
-                for i, p in pair:
-                    quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
+            for i, p in passages.reshape(-1, 2).tolist():
+                quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
             needed = set(pairs.ravel().tolist()) | set(quoted)
             if not needed:
                 return iter(()), []
@@ -619,6 +621,9 @@ class DaskEngine:
                                      fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
                                      lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
                                      wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
+            # The sets carry what verification needs of the signatures: the workers may drop them
+            # once the sets are made (about half a kilobyte a document).
+            self.signed = []
             # The sets stay on the workers; the client learns only which part holds which document.
             part_of = np.full(len(summaries), -1, dtype=np.int64)
             sizes = []
@@ -635,18 +640,17 @@ class DaskEngine:
             group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
             # The verified pairs stay where they were verified: the client learns how many.
             verified, words = [], word_counts(summaries)
-            for first, second, rows in self._by_groups(group_of_doc, pairs, len(sets)):
+            for first, second, which in self._by_groups(group_of_doc, pairs, len(sets)):
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                for at in range(0, len(rows), VERIFY_BLOCK):
-                    block = pairs[rows[at:at + VERIFY_BLOCK]]
+                for at in range(0, len(which), VERIFY_BLOCK):
+                    block = pairs[which[at:at + VERIFY_BLOCK]]
                     verified.append(self.client.submit(_verified, block, words[block], settings, *joined, pure=False))
             # A pair of documents' passages all go to one task, which merges their windows.
-            ends = np.array([[a, pa, b, pb] for (a, pa), (b, pb) in passages], dtype=np.int64).reshape(-1, 4)
             found = []
-            for first, second, rows in self._by_groups(group_of_doc, ends[:, [0, 2]], len(sets)):
+            for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
                 joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                for block in _whole_runs(ends[rows, 0] * len(summaries) + ends[rows, 2], PASSAGE_BLOCK):
-                    mine = ends[rows[block]]
+                for block in _whole_runs(passages[which, 0] * len(summaries) + passages[which, 2], PASSAGE_BLOCK):
+                    mine = passages[which[block]]
                     docs = set(mine[:, [0, 2]].ravel().tolist())
                     quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
                     [payload] = self.client.scatter([(mine, quoting)], hash=False)
@@ -674,16 +678,16 @@ class DaskEngine:
             yield first, second, held[start:end]
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
-                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
         # The keys never came here (`passage_keys` holds none): each part's task makes its rows.
-        rows = self._scattered_rows()
-        documents = self._banded(_document_rows, rows, sum(s.signature is not None for s in summaries),
+        numbers = self._scattered_numbers()
+        documents = self._banded(_document_rows, numbers, sum(s.signature is not None for s in summaries),
                                  settings.document_bands, per_band=settings.document_rows)
         passages = [len(s.passages) for s in summaries]
         stride = max(passages, default=0) + 1
-        found = self._banded(_passage_rows, rows, sum(passages), settings.passage_bands, stride=stride)
+        found = self._banded(_passage_rows, numbers, sum(passages), settings.passage_bands, stride=stride)
         # As :func:`audit.similarity.containment_candidates` does in one process.
-        contained = self._sharing(self.client.map(operator.attrgetter("anchors"), self.keys, pure=False), rows,
+        contained = self._sharing(self.client.map(operator.attrgetter("anchors"), self.keys, pure=False), numbers,
                                   settings.max_anchor_documents, anchor_share(settings), "containment candidates")
         # Verification needs the signatures; the passages' band keys, most of the weight, go.
         self.signed = [self.client.submit(_signed, keys, pure=False) for keys in self.keys]
@@ -691,7 +695,7 @@ class DaskEngine:
         return np.concatenate([documents, contained]), apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
                                                              np.stack(np.divmod(found[:, 1], stride), axis=1))
 
-    def _sharing(self, owned: list[Future], rows: list[Future], most: int, share: float, what: str) -> np.ndarray:
+    def _sharing(self, owned: list[Future], numbers: list[Future], most: int, share: float, what: str) -> np.ndarray:
         """The pairs of documents that share at least `share` of the keys of the one with fewer
         (each part's :class:`Owned` keys, a key of more than `most` documents left out): (key,
         document) rows shuffled by key, paired there, and the pairs' shared keys shuffled by pair
@@ -703,7 +707,7 @@ class DaskEngine:
         rounds = min(ANCHOR_ROUNDS, max(1, -(-keys // (SHUFFLE_ROWS * workers))))
         paired: list[Future] = []
         for this in range(rounds):
-            mapped = self.client.map(_shared_rows, owned, rows, rounds=(this, rounds), partitions=workers, pure=False)
+            mapped = self.client.map(_shared_rows, owned, numbers, rounds=(this, rounds), partitions=workers, pure=False)
             done = self._shuffled(mapped, workers, _sharing_partition, most, workers)
             wait(done)
             paired += done
@@ -713,16 +717,16 @@ class DaskEngine:
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         # The prose keys stay where they were made, as the anchors do.
         return self._sharing(self.client.map(operator.attrgetter("prose"), self.lines, pure=False),
-                             self._scattered_rows(), MAX_COPY_EVIDENCE, min_share, "copy groups")
+                             self._scattered_numbers(), MAX_COPY_EVIDENCE, min_share, "copy groups")
 
-    def _scattered_rows(self) -> list[Future]:
-        """Each part's records' rows among the summaries (8 bytes a document), sent to the workers
+    def _scattered_numbers(self) -> list[Future]:
+        """Each part's records' numbers among the summaries (8 bytes a document), sent to the workers
         once for the shuffles that need them."""
-        if not self._row_futures:
-            self._row_futures = self.client.scatter(self.rows, hash=False)
-        return self._row_futures
+        if not self._number_futures:
+            self._number_futures = self.client.scatter(self.numbers, hash=False)
+        return self._number_futures
 
-    def _banded(self, make: Callable[..., list[BandRows]], rows: list[Future], items: int, bands: int,
+    def _banded(self, make: Callable[..., list[BandRows]], numbers: list[Future], items: int, bands: int,
                 **given: int) -> np.ndarray:
         """The distinct pairs of rows (`items` documents or passages) colliding in some band: a
         shuffle of the rows `make` makes from each part, a few bands at a time, since all the
@@ -731,7 +735,7 @@ class DaskEngine:
         step = max(1, SHUFFLE_ROWS * workers // max(1, items))
         pairs = np.zeros((0, 2), dtype=np.int64)
         for first in range(0, bands, step):
-            mapped = self.client.map(make, self.keys, rows, bands=(first, min(bands, first + step)),
+            mapped = self.client.map(make, self.keys, numbers, bands=(first, min(bands, first + step)),
                                      partitions=workers, pure=False, **given)
             pairs = unique_pairs(np.concatenate([pairs, self._pairs(mapped, workers)]))
         return pairs
@@ -794,7 +798,7 @@ class DaskEngine:
         # The line keys were counted where they were made (`details` hold them too, for the report).
         group = np.asarray(groups + [-1], dtype=np.int64)
         # -1 (no summary) indexes the -1 appended.
-        scattered = self.client.scatter([group[rows] for rows in self.rows], hash=False)
+        scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
         partitions = self._partitions(sum(s.text_lines for s in summaries))
         mapped = self.client.map(_template_rows, self.lines, scattered, partitions=partitions, pure=False)
         counts: dict[int, int] = {}

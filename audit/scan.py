@@ -28,7 +28,7 @@ from audit.readers import Corpus, Fields
 from audit.records import Cluster, Details, Document, DocumentSummary, Finding, InputProblem, Origin, ScanResult
 from audit.rules import RuleSet, load_rules
 from audit.settings import ScanSettings, SimilaritySettings
-from audit.similarity import (Comparer, Loader, PassageCandidate, PassageKeys, compare_loaded, copy_pairs, find_duplicates,
+from audit.similarity import (Comparer, Loader, PassageKeys, compare_loaded, copy_pairs, find_duplicates,
                               lsh_candidates)
 from audit.spool import Spool
 from audit.spooled import SpooledDocuments, SpooledFindings
@@ -156,7 +156,7 @@ class Engine(Protocol):
         """Counts the shingles candidate pairs share and verifies candidate passages, where the documents are re-read."""
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
-                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
         """The documents whose band keys collide or that share anchors, and the passages whose band
         keys collide (see :data:`audit.similarity.Candidates`)."""
 
@@ -187,7 +187,7 @@ class LocalEngine:
         return partial(compare_loaded, load, summaries)
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
-                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, list[PassageCandidate]]:
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
         return lsh_candidates(summaries, settings, passage_keys)
 
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:

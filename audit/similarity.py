@@ -33,19 +33,17 @@ from audit.templates import MAX_COPY_EVIDENCE
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
-#: A candidate pair of passages: ((document, passage), (document, passage)), the smaller first.
-PassageCandidate = tuple[tuple[int, int], tuple[int, int]]
 #: A shared passage's place: (document, line, document, line).
 PassageKey = tuple[int, int, int, int]
 #: For each pair of documents: the size of the intersection of their shingle sets, the two sets'
 #: sizes, and the MinHash estimate of their Jaccard (0 where the pair fails the loose cut,
 #: :func:`loosely`, and is not looked at again).
 Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-#: Given unique pairs of document indexes (an (m, 2) array, sorted), the passage candidates and the
-#: settings: the pairs that hold (:func:`verify`), in batches of whole connected components
+#: Given unique pairs of document indexes (an (m, 2) array, sorted), the passage candidates (an
+#: (n, 4) array, :func:`apart`) and the settings: the pairs that hold (:func:`verify`), in batches of whole connected components
 #: (:func:`by_components`), and the shared passages verified (:func:`compare_loaded` here; a
 #: cluster compares where it re-reads the documents, and may find the components there).
-Comparer = Callable[[np.ndarray, list[PassageCandidate], SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
+Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
 #: Signatures turned into band keys at a time (bounds the temporary arrays).
@@ -281,8 +279,8 @@ class PassageKeys(Closing):
 
 
 def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                       keys: PassageKeys | None = None) -> list[PassageCandidate]:
-    """Pairs of passages ((document, passage), (document, passage)) from different sources.
+                       keys: PassageKeys | None = None) -> np.ndarray:
+    """Pairs of passages from different sources, as :func:`apart` gives them.
 
     `keys` are the passages' band keys (by default those the summaries hold). The pairs of each
     band are found apart, and past ``PART_ROWS`` rows in parts by the keys' top bits (equal keys
@@ -292,7 +290,7 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
         with PassageKeys.of(summaries, settings.passage_bands) as held:
             return passage_candidates(summaries, settings, held)
     if not keys.rows:
-        return []
+        return np.zeros((0, 4), dtype=np.int64)
     bits = max(0, int(np.ceil(np.log2(keys.rows / PART_ROWS)))) if keys.rows > PART_ROWS else 0
     pairs = np.zeros((0, 2), dtype=np.int64)
     for b in range(keys.bands):
@@ -308,22 +306,26 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
     return apart(summaries, keys.owners(pairs[:, 0]), keys.owners(pairs[:, 1]))
 
 
-def apart(summaries: list[DocumentSummary], a: np.ndarray, b: np.ndarray) -> list[PassageCandidate]:
-    """The pairs of passages whose documents differ and come from different sources, each the
-    smaller first, sorted; `a` and `b` are their (document index, passage index) rows.
+def apart(summaries: list[DocumentSummary], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The pairs of passages whose documents differ and come from different sources: an (n, 4)
+    array of (document, passage, document, passage) rows, the smaller document first, sorted;
+    `a` and `b` are their (document index, passage index) rows. An array, not tuples: a few
+    hundred thousand candidates are a few megabytes, not a hundred.
 
     >>> from audit.records import DocumentSummary
     >>> docs = [DocumentSummary.__new__(DocumentSummary) for _ in range(3)]
     >>> for d, source in zip(docs, ["x", "y", "x"]):
     ...     d.source = source
     >>> apart(docs, np.array([[1, 4], [0, 0], [0, 1]]), np.array([[0, 2], [2, 3], [0, 5]]))
-    [((0, 2), (1, 4))]
+    array([[0, 2, 1, 4]])
     """
     names: dict[str, int] = {}
     source = np.array([names.setdefault(s.source, len(names)) for s in summaries], dtype=np.int64)
     kept = (a[:, 0] != b[:, 0]) & (source[a[:, 0]] != source[b[:, 0]])
-    out = [(min(x, y), max(x, y)) for x, y in zip(map(tuple, a[kept].tolist()), map(tuple, b[kept].tolist()))]
-    return sorted(out)
+    a, b = a[kept], b[kept]
+    swap = (a[:, 0] > b[:, 0])[:, None]
+    rows = np.concatenate([np.where(swap, b, a), np.where(swap, a, b)], axis=1).astype(np.int64).reshape(-1, 4)
+    return rows[np.lexsort(rows.T[::-1])]
 
 
 #: Given the summaries, the similarity settings and the passages' band keys (where the caller
@@ -332,11 +334,11 @@ def apart(summaries: list[DocumentSummary], a: np.ndarray, b: np.ndarray) -> lis
 #: pairs (:func:`lsh_candidates` here; a cluster makes and shuffles the band keys and anchors
 #: where the summaries were made).
 Candidates = Callable[[list[DocumentSummary], SimilaritySettings, "PassageKeys | None"],
-                      tuple[np.ndarray, list[PassageCandidate]]]
+                      tuple[np.ndarray, np.ndarray]]
 
 
 def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                   passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, list[PassageCandidate]]:
+                   passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The :data:`Candidates` of this process: band keys and anchors paired here."""
     return (np.concatenate([document_candidates(summaries, settings), containment_candidates(summaries, settings)]),
             passage_candidates(summaries, settings, passage_keys))
@@ -684,17 +686,17 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
         yield i, lines, s
 
 
-def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: list[PassageCandidate],
+def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
                    settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
     """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
-    quoted = {k[0] for pair in passages for k in pair}
+    quoted = set(passages[:, [0, 2]].ravel().tolist())
     needed = set(pairs.ravel().tolist()) | quoted
     # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
     # some candidate pair are a few hundred thousand, and their sets gigabytes. The quoted
     # documents' lines too.
     with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
-        for i, lines, shingles in load_sets(load(needed), settings.shingle_size) if needed else ():
-            sets[i] = shingles
+        for i, lines, held in load_sets(load(needed), settings.shingle_size) if needed else ():
+            sets[i] = held
             if i in quoted:
                 bodies[i] = lines
         counts = pair_counts(pairs, sets, lambda i: summaries[i].signature, settings)
@@ -740,9 +742,10 @@ def with_ties_only(cluster: Cluster) -> Cluster:
     return replace(cluster, pairs=[p for p in cluster.pairs if id(p) in ties])
 
 
-def shared_passages(candidates: list[PassageCandidate], summaries: Sequence[DocumentSummary] | Mapping[int, Quoted],
+def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary] | Mapping[int, Quoted],
                     settings: SimilaritySettings, bodies: Mapping[int, Sequence[str] | Mapping[int, str]]) -> list[tuple[PassageKey, PassagePair]]:
-    """Verify passage candidates; windows of one paragraph matching one paragraph merge into one span.
+    """Verify passage candidates (rows of (document, passage, document, passage)); windows of one
+    paragraph matching one paragraph merge into one span.
 
     Each shared passage comes with its key, (document, line, document, line), by which they are
     sorted: a cluster verifies them in several places, each candidate of one pair of documents in
@@ -750,7 +753,7 @@ def shared_passages(candidates: list[PassageCandidate], summaries: Sequence[Docu
     `bodies` their lines, 0-based (a document's list of lines, or a mapping of the lines wanted).
     """
     merged: dict[PassageKey, list] = {}
-    for (i, pi), (j, pj) in candidates:
+    for i, pi, j, pj in candidates.tolist():
         if i not in bodies or j not in bodies:
             continue  # not found again (its file changed meanwhile): nothing to quote
         (line_a, start_a, end_a), (line_b, start_b, end_b) = summaries[i].passages[pi].tolist(), summaries[j].passages[pj].tolist()

@@ -146,13 +146,13 @@ def _weigh(out: dict[str, Any]) -> None:
 
     def weighed_candidates(self: Any, summaries: list, settings: Any, keys: Any) -> Any:
         # The client sends each part its records' row numbers; the parts' tasks make the rows.
-        weights["row_numbers"] += sum(int(r.nbytes) for r in self.rows)
+        weights["row_numbers"] += sum(int(r.nbytes) for r in self.numbers)
         documents, passages = candidates(self, summaries, settings, keys)
         # _split's rows: band, key and row id, 8 bytes each, one row per band per document or passage.
         signed = sum(s.signature is not None for s in summaries)
         weights["shuffle_rows"] += 24 * (signed * settings.document_bands +
                                          sum(len(s.passages) for s in summaries) * settings.passage_bands)
-        weights["pairs"] += int(documents.nbytes) + 32 * len(passages)
+        weights["pairs"] += int(documents.nbytes) + int(passages.nbytes)
         return documents, passages
 
     def weighed_loader(self: Any, *a: Any) -> Any:
