@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from audit.errors import AuditError, InputError
-from audit.locations import has_glob, is_url, locate
+from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, has_glob, is_url, locate
 from audit.normalize import repair
 from audit.output import json_line, staging_path
-from audit.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, Corpus, Fields, is_jsonl
+from audit.readers import Corpus, Fields, is_jsonl
 from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.scan import checked, scan_corpus
 from audit.spooled import SpooledDocuments
@@ -273,6 +273,11 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanS
     return "\n".join(kept)
 
 
+def cleaned_line(doc: Document, fields: Fields, text: str) -> str:
+    """A JSON Lines record as cleaning writes it: its fields as read, its text the cleaned one."""
+    return json_line({**doc.fields, fields.text: text})
+
+
 def _checked_items(corpus: Corpus) -> Iterator[tuple[str, Document | InputProblem]]:
     """The corpus's (input path, record) pairs, with repeated ids turned into problems as in a scan."""
     seen: dict = {}
@@ -413,7 +418,7 @@ class _Writer:
         if self.out is None:
             return
         if self.out == "-":
-            sys.stdout.write(self._json_line(doc, text))
+            sys.stdout.write(cleaned_line(doc, self.fields, text))
             return
         target = self._target(source_path, doc.origin.path)
         if doc.origin.line is None:
@@ -421,7 +426,7 @@ class _Writer:
             with open(target, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
         else:
-            self._file(target, doc.origin.path).write(self._json_line(doc, text))
+            self._file(target, doc.origin.path).write(cleaned_line(doc, self.fields, text))
 
     def opened(self, source_path: str, record: Document | InputProblem) -> None:
         """Open the output of a JSON Lines record's file, written to or not: a file whose records
@@ -434,11 +439,6 @@ class _Writer:
         if source_path != "-" and Path(source_path).is_dir():
             return root / Path(origin_path).relative_to(Path(source_path))
         return root
-
-    def _json_line(self, doc: Document, text: str) -> str:
-        record = dict(doc.fields)
-        record[self.fields.text] = text
-        return json_line(record)
 
     def _file(self, target: Path, origin_path: str) -> IO[str]:
         """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""

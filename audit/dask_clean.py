@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from audit.clean import CleanSummary, Plan, check_inputs, check_targets, clean_record, default_log, plan
+from audit.clean import CleanSummary, Plan, check_inputs, check_targets, clean_record, cleaned_line, default_log, plan
 from audit.dask_engine import DaskEngine, gathered
 from audit.errors import InputError
-from audit.output import json_line, write_atomic
+from audit.output import write_atomic
 from audit.readers import Corpus, Fields, Part, read_part
 from audit.records import Document, InputProblem
 from audit.scan import scan_corpus
@@ -45,8 +45,9 @@ MANIFEST = "manifest.json"
 
 @dataclasses.dataclass
 class PartPlan:
-    """What one part's task needs: the plan for its documents, and its records that the scan
-    found unreadable across parts (a repeated id: its first use may be in another part)."""
+    """What one part's task needs: the plan for its documents, and every input error the scan
+    found in its records, since the part cannot see some of them alone (a repeated id: its first
+    use may be in another part)."""
 
     decided: Plan
     unreadable: dict[tuple[str, int | None], str]
@@ -76,7 +77,7 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
     else:
         # Written as cleaned: a compressed file is one part, which need not fit in memory.
         output = PART_NAME.format(index)
-        lines = (json_line({**record.fields, fields.text: text}) for record, text in kept())
+        lines = (cleaned_line(record, fields, text) for record, text in kept())
         if out is None:
             for _ in lines:
                 pass

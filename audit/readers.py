@@ -26,8 +26,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from audit.errors import InputError
-# The suffixes are defined with the code that finds files, and read from here too (by clean).
-from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, files, has_glob, is_url, locate, open_raw, read_bytes, relative, size
+from audit.locations import JSONL_SUFFIXES, files, has_glob, is_url, locate, open_raw, read_bytes, relative, size
 from audit.records import Document, InputProblem, Origin
 
 #: Bytes looked at to tell a binary file from a text file.

@@ -30,7 +30,6 @@ from synthetic import Corpus, vocabulary  # noqa: E402
 
 from audit.minhash import shingles  # noqa: E402
 from audit.normalize import words  # noqa: E402
-from audit.readers import Fields  # noqa: E402
 from audit.records import Document, Origin  # noqa: E402
 from audit.rules import load_rules  # noqa: E402
 from audit.analyze import Analyzer, prepare  # noqa: E402
