@@ -7,6 +7,7 @@ timestamp). The comparison is also given piece by piece (findings, clusters, dup
 shared passages), so a difference says where it is. Exit status 0 when they are the same, 1 when not.
 
     python bench/dask_same.py ../shared/data/extraction-dev/docs.jsonl --blocksize 1MiB
+    python bench/dask_same.py ../shared/data/readability-dev/docs.jsonl -- --source-field level
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--blocksize", default="1MiB")
+    parser.add_argument("options", nargs=argparse.REMAINDER,
+                        help="after --: options for both scans (the corpus's field names, a config)")
     args = parser.parse_args()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -63,8 +66,10 @@ def main() -> None:
             client.wait_for_workers(args.workers, timeout=120)
         with tempfile.TemporaryDirectory() as tmp:
             local, remote = Path(tmp) / "local.json", Path(tmp) / "dask.json"
-            t_local = _scan(args.corpus, local)
-            t_dask = _scan(args.corpus, remote, "--engine", "dask", "--scheduler", address, "--blocksize", args.blocksize)
+            options = [o for o in args.options if o != "--"]
+            t_local = _scan(args.corpus, local, *options)
+            t_dask = _scan(args.corpus, remote, *options, "--engine", "dask", "--scheduler", address,
+                           "--blocksize", args.blocksize)
             a, b = json.loads(local.read_bytes()), json.loads(remote.read_bytes())
             same = local.read_bytes() == remote.read_bytes()
     finally:
@@ -72,7 +77,7 @@ def main() -> None:
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
-    print(f"corpus {args.corpus}: {len(a['documents']):,} documents; local {t_local:.0f} s, "
+    print(f"corpus {args.corpus} {' '.join(options)}: {len(a['documents']):,} documents; local {t_local:.0f} s, "
           f"Dask ({args.workers} workers, blocksize {args.blocksize}) {t_dask:.0f} s")
     for key in PIECES:
         print(f"  {key}: {len(a.get(key) or [])} local, {len(b.get(key) or [])} on Dask, "
