@@ -27,13 +27,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from audit.errors import AuditError, InputError
-from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, has_glob, is_url, locate
+from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, files, has_glob, is_url, locate
 from audit.normalize import repair
-from audit.output import json_line, staging_path
+from audit.output import cannot_write, json_line, make_parent, probe, staging_path
 from audit.readers import Corpus, Fields, is_jsonl
 from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.scan import checked, scan_corpus
@@ -206,6 +206,9 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
     log = log or default_log(out)
     if not dry_run:
         check_targets(paths, out, log)
+        check_replaceable(paths, out, log)
+        for target in (out, log):
+            probe(target)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
         decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
         if dry_run:
@@ -333,9 +336,47 @@ def check_targets(paths: list[str], out: str, log: str) -> None:
         return
     if _overlap(log, out):
         raise InputError(f"{log}: the removal log must not be the output, inside it, or hold it ({out})")
-    names = [Path(p).name if p != "-" else "stdin.jsonl" for p in paths]
-    if len(set(names)) != len(names):
-        raise InputError("two inputs have the same name and would share one output path")
+    named: dict[str, str] = {}
+    for p in paths:
+        name = Path(p).name if p != "-" else "stdin.jsonl"
+        if name in named:
+            raise InputError(f"{p}: has the name of another input ({named[name]}), and the two would share "
+                             f"one output path ({Path(out) / name})")
+        named[name] = p
+
+
+def _folder_output(paths: list[str]) -> bool:
+    return len(paths) > 1 or (paths[0] != "-" and Path(paths[0]).is_dir())
+
+
+def check_replaceable(paths: list[str], out: str, log: str) -> None:
+    """Refuse what the run would replace and a user would not expect to lose: a folder OUT that
+    holds files no input gives (the whole folder is replaced, so they would go), a file where
+    the output or the log is a folder, or a folder where it is a file."""
+    folder = out != "-" and _folder_output(paths)
+    for target, is_folder in ((out, folder), (log, False)):
+        there = Path(target)
+        if target == "-" or not there.exists():
+            continue
+        if there.is_dir() != is_folder:
+            raise InputError(f"{target}: is a {'folder' if there.is_dir() else 'file'}; the "
+                             f"{'output' if target == out else 'removal log'} here is a {'folder' if is_folder else 'file'}")
+    if not folder or not Path(out).is_dir():
+        return
+    given = set()
+    for p in paths:
+        root = PurePosixPath() if len(paths) == 1 else PurePosixPath(Path(p).name if p != "-" else "stdin.jsonl")
+        if p != "-" and Path(p).is_dir():
+            given.update(root / PurePosixPath(f).relative_to(PurePosixPath(p)) for entry in locate(p)
+                         for f, _ in files(entry))
+        else:
+            given.add(root)
+    for dirpath, dirnames, filenames in os.walk(out):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if PurePosixPath(Path(dirpath, name).relative_to(out).as_posix()) not in given:
+                raise InputError(f"{Path(dirpath, name)}: no input gives this file, and clean replaces the whole "
+                                 f"folder {out}: give a new or empty --out, or move the file away")
 
 
 class _Staged:
@@ -344,12 +385,15 @@ class _Staged:
     def __init__(self, target: Path, directory: bool) -> None:
         self.target = target
         self.directory = directory
-        target.parent.mkdir(parents=True, exist_ok=True)
         self.temp = staging_path(target)
-        if directory:
-            os.mkdir(self.temp)
-        else:
-            open(self.temp, "x").close()
+        try:
+            make_parent(target)
+            if directory:
+                os.mkdir(self.temp)
+            else:
+                open(self.temp, "x").close()
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
         self.ok = False
         self._handle: IO[str] | None = None
 
@@ -377,15 +421,16 @@ class _Staged:
 def _replace(temp: Path, target: Path) -> None:
     """Put `temp` where `target` is. A folder cannot be renamed over a folder, so the old one is
     moved aside first and removed after; were the run killed in between, it is still there."""
-    if temp.is_dir() and target.exists():
-        aside = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, aside)
-        os.replace(temp, target)
-        shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
-    else:
-        if target.is_dir():
-            raise InputError(f"{target}: is a folder; the output here is a file")
-        os.replace(temp, target)
+    try:
+        if temp.is_dir() and target.exists():
+            aside = staging_path(target).with_suffix(".old")
+            os.replace(target, aside)
+            os.replace(temp, target)
+            shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+        else:
+            os.replace(temp, target)
+    except OSError as exc:
+        raise cannot_write(target, exc) from exc
 
 
 class _Writer:

@@ -31,7 +31,7 @@ from audit.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.index import parse_window
 
 from audit.lines import SIGNALS
-from audit.output import write_atomic
+from audit.output import probe, write_atomic
 from audit.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import render_markdown
@@ -86,6 +86,17 @@ class AuditGroup(click.Group):
             return done
         except AuditError as exc:
             click.echo(f"corpus-audit: error: {exc}", err=True)
+            ctx.exit(2)
+        except BrokenPipeError:
+            # The reader went away (`| head`): as a shell sees a process killed by SIGPIPE, and
+            # nothing more is written to the closed pipe, not even Python's complaint at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(128 + signal.SIGPIPE)
+        except OSError as exc:
+            # A file the library did not expect to fail: still one line, and not exit 1, which
+            # is a failed check's.
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"corpus-audit: error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("corpus-audit: interrupted", err=True)
@@ -283,16 +294,17 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
+    name = Corpus(list(paths), fields).name
+    target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
+    probe(target)
     progress = Progress(quiet)
     try:
         result = scan(list(paths), settings, fields, progress)
     finally:
         progress.close()
-    name = Corpus(list(paths), fields).name
     if fmt != "markdown":
-        write_atomic(output or "-", render_pieces(result, fmt, name))
+        write_atomic(target, render_pieces(result, fmt, name))
     else:
-        target = output or f"reports/{name}.md"
         write_atomic(target, render_markdown(result, name))
         if target != "-":
             click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
@@ -331,6 +343,9 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
                                             engine=engine, scheduler=scheduler, workers=workers,
                                             blocksize=blocksize), limits)
     fields = Fields(text=text_field, id=id_field, source=source_field)
+    for path in (output, write_baseline):
+        if path:
+            probe(path)
     progress = Progress(quiet)
     try:
         outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)

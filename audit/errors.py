@@ -9,6 +9,10 @@ class InputError(AuditError):
     """A corpus that cannot be read: a missing path, or a bad record under ``--strict``."""
 
 
+class OutputError(AuditError):
+    """An output (report, cleaned corpus, log, baseline, job summary) that cannot be written."""
+
+
 class RuleError(AuditError):
     """A rule file that cannot be loaded; the message names the file, the rule and the key."""
 

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from audit.errors import OutputError
+
 
 #: Characters JSON leaves raw that ``str.splitlines`` (and JavaScript) take for line ends.
 _LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -38,22 +40,67 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         sys.stdout.flush()
         return
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = staging_path(target)
     try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as out:
-            out.writelines(pieces)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
+        make_parent(target)
+        out = open(tmp, "x", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise cannot_write(target, exc) from exc
+    try:
+        with out:
+            # Piece by piece: an error of the pieces' own making (a record that cannot be read)
+            # is theirs to tell, and only one of writing is about the target.
+            for piece in pieces:
+                try:
+                    out.write(piece)
+                except OSError as exc:
+                    raise cannot_write(target, exc) from exc
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise cannot_write(target, exc) from exc
     except BaseException:
         if tmp.exists():
             tmp.unlink()
         raise
 
 
+def cannot_write(target: Path | str, exc: OSError) -> OutputError:
+    """The one-line error for an output that could not be written, naming it (not its temporary
+    name) and why: a missing or read-only folder, a full disk, a file where a folder should be."""
+    return OutputError(f"{target}: cannot write it: {exc.strerror or exc}")
+
+
+def make_parent(target: Path) -> None:
+    """Make the folders above `target`; where a file stands in their way, say which."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocking = next((p for p in target.parents if p.is_file()), target.parent)
+        raise OutputError(f"{target}: cannot write it: {blocking} is a file, not a folder") from exc
+
+
+def probe(path: str) -> None:
+    """Fail now, not after a long run, when `path` cannot be written: its folders are made and a
+    file is created and removed beside it, as :func:`write_atomic` will."""
+    if path == "-":
+        return
+    target = Path(path)
+    tmp = staging_path(target)
+    try:
+        make_parent(target)
+        open(tmp, "x").close()
+        tmp.unlink()
+    except OSError as exc:
+        raise cannot_write(target, exc) from exc
+
+
 def staging_path(target: Path) -> Path:
     """A new name beside `target` to write it under before the rename: hidden, unique, and
     created by the caller with ``open(..., "x")`` or ``os.mkdir``, not :mod:`tempfile`, whose
     files are private (0600): an output gets the permissions any new file would (the umask's)."""
+    # Absolute first: "." has no name to put beside it.
+    target = Path(os.path.abspath(target))
     return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")

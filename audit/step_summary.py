@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audit.output import cannot_write
+
 #: GitHub's limit on one step's summary, in bytes.
 LIMIT = 1024 * 1024
 #: Bytes left free below the limit, so the cut never lands exactly on it.
@@ -51,9 +53,12 @@ def append(path: str, markdown: str, limit: int = LIMIT) -> bool:
     What the step already wrote to the file counts against the limit too.
     """
     target = Path(path)
-    used = target.stat().st_size if target.exists() else 0
-    budget = max(limit - MARGIN - used, 0)
-    text = fit(markdown, budget)
-    with target.open("a", encoding="utf-8", newline="\n") as out:
-        out.write(text if text.endswith("\n") else text + "\n")
+    try:
+        used = target.stat().st_size if target.exists() else 0
+        budget = max(limit - MARGIN - used, 0)
+        text = fit(markdown, budget)
+        with target.open("a", encoding="utf-8", newline="\n") as out:
+            out.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise cannot_write(f"{target} ($GITHUB_STEP_SUMMARY)", exc) from exc
     return text != markdown

@@ -162,6 +162,55 @@ def test_a_log_that_would_clobber_an_input_or_the_output_is_refused(seeds, tmp_p
     assert feed.read_text() == before and not out.exists() and not (tmp_path / "cleaned").exists()
 
 
+def test_a_folder_out_holding_files_no_input_gives_is_refused_and_left_alone(seeds, tmp_path):
+    out = tmp_path / "out"
+    (out / "keep").mkdir(parents=True)
+    (out / "keep" / "notes.txt").write_text("mine\n")
+    # The whole folder is replaced: a file of the user's in it would be lost.
+    with pytest.raises(InputError, match=r"out/keep/notes\.txt: no input gives this file, and clean replaces the whole folder"):
+        clean([str(seeds)], str(out), FAST)
+    assert (out / "keep" / "notes.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_folder_out_from_an_earlier_run_is_replaced_even_where_this_run_writes_fewer_files(tmp_path):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    story = "\n".join(f"Paragraph {i} of the story, told at length so that the copy is a near-duplicate." for i in range(12))
+    for name in ("a.txt", "b.txt"):
+        (feed / name).write_text(story + "\n")
+    out = tmp_path / "out"
+    clean([str(feed)], str(out), FAST, keep_duplicates=True)
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+    summary = clean([str(feed)], str(out), FAST)  # one of the copies goes now: still this corpus's output
+    assert summary.duplicates_dropped == 1 and len(list(out.iterdir())) == 1
+
+
+def test_an_out_or_log_of_the_other_kind_is_refused_before_the_run(seeds, tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "Some text."}\n')
+    for paths, out, log, message in (([seeds], afile, None, "afile: is a file; the output here is a folder"),
+                                     ([seeds], tmp_path / "o", folder, "logs: is a folder; the removal log here is a file"),
+                                     ([feed], folder, None, "logs: is a folder; the output here is a file")):
+        with pytest.raises(InputError, match=message):
+            clean([str(p) for p in paths], str(out), FAST, log=None if log is None else str(log))
+    assert afile.read_text() == "mine\n" and not list(folder.iterdir()) and not (tmp_path / "o").exists()
+
+
+def test_two_inputs_of_one_name_are_refused_naming_both(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "feed.jsonl").write_text('{"id": "x", "text": "Some text."}\n')
+    first, second = tmp_path / "a" / "feed.jsonl", tmp_path / "b" / "feed.jsonl"
+    with pytest.raises(InputError, match=rf"^{second}: has the name of another input \({first}\), and the two "
+                                         rf"would share one output path \({tmp_path / 'out' / 'feed.jsonl'}\)$"):
+        clean([str(first), str(second)], str(tmp_path / "out"), FAST)
+
+
 def test_overlapping_inputs_are_refused_even_in_a_dry_run(seeds, tmp_path):
     copy = tmp_path / "seeds"
     shutil.copytree(seeds, copy)

@@ -1,6 +1,11 @@
 """End-to-end: the installed command, run as a subprocess."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +125,26 @@ def test_keep_policy_from_the_command_line(cli, tmp_path):
         assert data["settings"]["similarity"]["keep"] == policy
     assert kept == {"longest": "long", "earliest": "short"}
     assert cli("scan", str(path), "--keep", "newest").returncode == 2
+
+
+def test_an_output_that_cannot_be_written_is_exit_2_with_one_line_before_the_run(cli, seeds, tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine\n")
+    for args, target in ((["scan", str(seeds), "-o"], "r.md"), (["check", str(seeds), "--format", "junit", "-o"], "j.xml"),
+                         (["check", str(seeds), "--write-baseline"], "b.json"), (["clean", str(seeds), "--out"], "c")):
+        done = cli(*args, f"{blocker}/{target}")
+        # Exit 1 would read as a failed check in CI; nothing else is printed: the run never started.
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == f"corpus-audit: error: {blocker}/{target}: cannot write it: {blocker} is a file, not a folder\n"
+    done = cli("check", str(seeds), env={**os.environ, "GITHUB_STEP_SUMMARY": f"{blocker}/summary.md"})
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (f"corpus-audit: error: {blocker}/summary.md ($GITHUB_STEP_SUMMARY): "
+                                            "cannot write it: Not a directory")
+
+
+def test_a_reader_that_goes_away_ends_the_run_as_sigpipe_quietly(seeds):
+    exe = shutil.which("corpus-audit", path=str(Path(sys.executable).parent)) or shutil.which("corpus-audit")
+    # `true` reads nothing and is gone long before the report is written.
+    done = subprocess.run(["bash", "-c", f'set -o pipefail; "{exe}" scan "{seeds}" --format json -q | true'],
+                          capture_output=True, text=True)
+    assert done.returncode == 141 and done.stderr == ""

@@ -38,6 +38,12 @@ def test_the_actions_check_step_runs_check_and_writes_outputs_and_summary(tmp_pa
     assert "::warning file=seeds/000_bcb7408d258baeaa.txt,line=15," in run.stdout
     assert outputs.read_text() == "exit-code=1\nverdict=fail\n"
     assert summary.read_text().startswith("# corpus-audit report: seeds\n\n**Verdict: fail**")
+    # A check that could not run is no failed threshold: the verdict says so.
+    outputs.unlink()
+    run = subprocess.run([shutil.which("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]],
+                         cwd=ROOT, env={**env, "INPUT_PATHS": "no-such-folder"}, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "no-such-folder: no such file or folder" in run.stderr
+    assert outputs.read_text() == "exit-code=2\nverdict=error\n"
 
 
 def test_the_pre_commit_hooks_run_check_on_corpus_files(cli, seeds):

@@ -3,7 +3,8 @@ import stat
 
 import pytest
 
-from audit.output import write_atomic
+from audit.errors import OutputError
+from audit.output import probe, write_atomic
 
 
 def test_text_in_pieces_is_written_whole(tmp_path, capsys):
@@ -26,3 +27,31 @@ def test_an_output_gets_the_permissions_of_any_new_file(tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "report.md").stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_leaves_nothing(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine\n")
+    # Named as given, with what stands in the way; never the temporary name written first.
+    with pytest.raises(OutputError, match=r"notes\.txt/report\.md: cannot write it: .*notes\.txt is a file, not a folder$"):
+        write_atomic(str(blocker / "report.md"), "x\n")
+    with pytest.raises(OutputError, match=r"notes\.txt/sub/report\.md: cannot write it: .*notes\.txt is a file, not a folder$"):
+        probe(str(blocker / "sub" / "report.md"))
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with pytest.raises(OutputError, match=r"reports: cannot write it: Is a directory$"):
+        write_atomic(str(folder), "x\n")
+    assert blocker.read_text() == "mine\n" and not list(folder.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reports"]
+    probe(str(tmp_path / "new" / "report.md"))  # a path that can be written: its folder is made, no file left
+    assert not list((tmp_path / "new").iterdir())
+
+
+def test_an_error_of_the_pieces_own_making_is_not_taken_for_a_write_error(tmp_path):
+    def pieces():
+        yield "a"
+        raise FileNotFoundError(2, "No such file or directory", "input.jsonl")
+
+    with pytest.raises(FileNotFoundError) as caught:
+        write_atomic(str(tmp_path / "out.jsonl"), pieces())
+    assert caught.value.filename == "input.jsonl" and not list(tmp_path.iterdir())
