@@ -11,6 +11,7 @@ corpus pass re-reads the few documents whose candidate duplicates it must verify
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -99,6 +100,21 @@ def reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
+#: The byte-order marks of UTF-32 and UTF-16, and their codecs (UTF-32's first: its little-endian
+#: mark begins with UTF-16's). Their text is full of NUL bytes, which would pass for binary.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte-order mark declares, or None.
+
+    >>> wide_encoding("Text".encode("utf-16")), wide_encoding(b"Text")
+    ('utf-16', None)
+    """
+    return next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+
+
 def looks_binary(head: bytes) -> bool:
     """True when the first bytes of a file are mostly not text (control bytes, NULs).
 
@@ -120,9 +136,16 @@ def _file_document(path: str, root: str, display: str, max_bytes: int) -> Record
         data = read_bytes(path)
     except OSError as exc:
         return InputProblem(origin, f"cannot read file: {reason(exc)}")
-    if looks_binary(data[:BINARY_SNIFF_BYTES]):
+    wide = wide_encoding(data)
+    if wide:
+        try:
+            text, recoded = data.decode(wide), []
+        except UnicodeDecodeError:
+            return InputProblem(origin, f"not {wide.upper()} text, though it begins with a {wide.upper()} byte-order mark")
+    elif looks_binary(data[:BINARY_SNIFF_BYTES]):
         return InputProblem(origin, "binary file, not text")
-    text, recoded = decode(data)
+    else:
+        text, recoded = decode(data)
     if not text.strip():
         return InputProblem(origin, "empty document")
     rel = relative(path, root)

@@ -1,3 +1,4 @@
+import codecs
 import gzip
 import json
 import os
@@ -76,6 +77,20 @@ def test_binary_undecodable_and_empty_files(tmp_path):
     assert records["bin.txt"].message == "binary file, not text"
     assert (records["latin.txt"].text, records["latin.txt"].recoded_lines) == ("Fine line.\ncafé", [2])
     assert records["empty.txt"].message == records["blank.txt"].message == "empty document"
+
+
+def test_utf16_and_utf32_text_with_a_byte_order_mark_is_read_as_text(tmp_path):
+    # Windows tools save "Unicode" text so: every other byte NUL, which looked binary.
+    text = "Caf\u00e9 reopens \u2014 \u201cat last\u201d.\nSecond line."
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+               "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}[codec]
+        (tmp_path / f"{codec}.txt").write_bytes(bom + text.encode(codec))
+    (tmp_path / "broken.txt").write_bytes(codecs.BOM_UTF16_LE + "Odd".encode("utf-16-le") + b"\x00")
+    records = {str(r.origin).split("/")[-1]: r for r in read(tmp_path)}
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        assert isinstance(records[f"{codec}.txt"], Document) and records[f"{codec}.txt"].text == text
+    assert records["broken.txt"].message == "not UTF-16 text, though it begins with a UTF-16 byte-order mark"
 
 
 def test_missing_path_raises():
