@@ -247,7 +247,7 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanS
     if isinstance(record, InputProblem):
         summary.input_errors += 1
         summary.problems.append(f"{record.origin}: {record.message}")
-        record_removal(Removal(str(record.origin), record.origin.line, UNREADABLE, "", record.message))
+        record_removal(Removal(str(record.origin), record.origin.line, UNREADABLE, record.text, record.message))
         return None
     summary.documents += 1
     repaired = repair(record.text)

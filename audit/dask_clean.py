@@ -63,7 +63,7 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
     def kept() -> Iterator[tuple[Document, str]]:
         for record in read_part(part, fields, max_bytes):
             if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
-                record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)])
+                record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)], record.text)
             text = clean_record(record, mine.decided, summary, log)
             if text is not None and isinstance(record, Document):
                 yield record, text

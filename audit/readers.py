@@ -175,15 +175,15 @@ def _jsonl_record(raw: bytes, origin: Origin, stem: str, fields: Fields, max_byt
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        yield InputProblem(origin, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        yield InputProblem(origin, f"invalid JSON: {exc.msg} (column {exc.colno})", line.rstrip("\r\n"))
         return
     if not isinstance(record, dict):
-        yield InputProblem(origin, f"{_json_type(record)}, not a JSON object")
+        yield InputProblem(origin, f"{_json_type(record)}, not a JSON object", line.rstrip("\r\n"))
         return
     text = record.get(fields.text)
     if not isinstance(text, str):
         what = "missing" if fields.text not in record else f"{_json_type(text)}, not a string"
-        yield InputProblem(origin, f"field {fields.text!r} is {what}")
+        yield InputProblem(origin, f"field {fields.text!r} is {what}", line.rstrip("\r\n"))
         return
     if not text.strip():
         yield InputProblem(origin, "empty document")

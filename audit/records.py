@@ -46,6 +46,10 @@ class InputProblem:
 
     origin: Origin
     message: str
+    #: What could be read of it, for clean's removal log, so that nothing goes unrecorded: the
+    #: line of a JSON Lines record that is not a valid one, the text of a record whose id repeats
+    #: an earlier one's ("" for a file or a record too large, unreadable or empty).
+    text: str = ""
 
 
 @dataclass(slots=True)

@@ -54,7 +54,8 @@ def checked(records: Iterable[Item | InputProblem], first_seen: dict[str, Origin
     for record in records:
         if not isinstance(record, InputProblem):
             if record.id in seen:
-                record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {seen[record.id]})")
+                record = InputProblem(record.origin, f"duplicate id {record.id!r} (first at {seen[record.id]})",
+                                      record.text if isinstance(record, Document) else "")
             else:
                 seen[record.id] = record.origin
         yield record

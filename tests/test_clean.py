@@ -60,6 +60,20 @@ def test_jsonl_keeps_every_field_in_its_place_and_repairs_the_encoding(tmp_path)
     assert [(r["document"], r["line"], r["rule"]) for r in log] == [("a", 2, "share.widget"), (f"{feed.as_posix()}:2", 2, "input.unreadable")]
     assert (summary.lines_repaired, summary.input_errors, summary.logged) == (1, 1, 2)
     assert summary.problems == [f"{feed.as_posix()}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)"]
+    assert log[1]["text"] == "{not json"  # what could be read of it, so that nothing is lost
+
+
+def test_an_unreadable_record_goes_to_the_log_with_what_could_be_read_of_it(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    first, update = "The council met on Monday.\nIt agreed a budget.", "The council met on Monday.\nIt agreed a smaller budget."
+    feed.write_text(json.dumps({"id": "a", "text": first}) + "\n" + json.dumps({"id": "a", "text": update}) + "\n"
+                    + '{"id": "c", "text": 5}\n' + "[1, 2]\n")
+    summary = clean([str(feed)], str(tmp_path / "out.jsonl"), FAST)
+    log = read_log(tmp_path / "out.removals.jsonl")
+    # A repeated id (an updated article, say) keeps its text; a record that is not one keeps its line.
+    assert [(r["line"], r["rule"], r["text"]) for r in log] == [
+        (2, "input.unreadable", update), (3, "input.unreadable", '{"id": "c", "text": 5}'), (4, "input.unreadable", "[1, 2]")]
+    assert log[0]["why"] == f"duplicate id 'a' (first at {feed.as_posix()}:1)" and summary.input_errors == 3
 
 
 def test_a_folder_gives_a_folder_of_the_same_files(tmp_path):
