@@ -300,8 +300,10 @@ def parse_window(text: str) -> float | None:
     if text.strip().lower() in ("none", "off", "never"):
         return None
     m = _DURATION.match(text.lower())
-    if not m or float(m.group(1)) <= 0:
+    if not m:
         raise ConfigError(f"window {text!r}: expected a number and a unit (s, m, h, d, w), e.g. 30d, or 'none'")
+    if float(m.group(1)) <= 0:
+        raise ConfigError(f"window {text!r}: must be longer than 0 ('none' for no window)")
     return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
 
 

@@ -63,8 +63,16 @@ def split_url(url: str) -> tuple[str, str]:
     ('redis://localhost:6379/0', 'news')
     >>> split_url("redis://localhost/2")
     ('redis://localhost/2', 'corpus-audit')
+    >>> split_url("redis://localhost/news")
+    Traceback (most recent call last):
+    ...
+    audit.errors.FeedIndexError: redis://localhost/news: the database is a number after the host (redis://HOST:PORT/0), not 'news'
     """
     parts = urlsplit(url)
+    # redis-py reads a path that is not a number as database 0: the items would land elsewhere unseen.
+    if parts.scheme in ("redis", "rediss") and not re.fullmatch(r"/?(\d+)?", parts.path):
+        raise FeedIndexError(f"{url}: the database is a number after the host (redis://HOST:PORT/0), "
+                             f"not {parts.path.lstrip('/')!r}")
     query = parse_qsl(parts.query, keep_blank_values=True)
     prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
     if not prefix or not re.fullmatch(r"[A-Za-z0-9_.:{}-]+", prefix):

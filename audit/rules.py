@@ -92,6 +92,7 @@ class Rule:
     scope: str
     within: int
     max_words: int | None
+    #: The rule file, as the folder it was loaded from names it.
     file: str
     language: str = "any"
     block: bool = False
@@ -304,8 +305,9 @@ def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rul
 
 
 def load_file(path: Path) -> list[Rule]:
-    """The rules of one TOML file."""
-    name = path.name
+    """The rules of one TOML file; errors name it as given (with its folder: two packs may hold
+    files of one name)."""
+    name = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -348,10 +350,10 @@ def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin:
         for path in sorted(folder.glob("*.toml")):
             for rule in load_file(path):
                 if rule.id in reserved:
-                    raise RuleError(f"{path.name}: rule {rule.id!r}: id: already the id of a line statistic")
+                    raise RuleError(f"{path}: rule {rule.id!r}: id: already the id of a line statistic")
                 if rule.id in seen:
-                    raise RuleError(f"{path.name}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
-                seen[rule.id] = path.name
+                    raise RuleError(f"{path}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
+                seen[rule.id] = str(path)
                 rules.append(rule)
     off = set(disabled)
     unknown = off - set(seen) - reserved

@@ -162,6 +162,12 @@ def test_a_redis_url_that_cannot_be_reached_is_one_error():
         open_index("redis://127.0.0.1:1/0", PARAMS)
 
 
+def test_a_redis_url_whose_database_is_not_a_number_is_refused(redis_url):
+    # redis-py would take it for database 0: a feed meant to be apart would share another's items.
+    with pytest.raises(FeedIndexError, match=r"/news: the database is a number after the host .*not 'news'$"):
+        open_index(redis_url.rsplit("/", 1)[0] + "/news", PARAMS)
+
+
 def test_band_keys_depend_on_the_band_values_and_their_band():
     sig = signature(1)[None, :]
     keys = band_keys(sig, 25, 5)
@@ -173,7 +179,13 @@ def test_band_keys_depend_on_the_band_values_and_their_band():
     assert len(set(band_keys(repeated, 25, 5)[0])) == 25  # equal values, different bands
 
 
-@pytest.mark.parametrize("text", ["30", "30x", "-1d", "0d", ""])
+@pytest.mark.parametrize("text", ["30", "30x", "-1d", ""])
 def test_a_window_needs_a_number_and_a_unit(text):
     with pytest.raises(ConfigError, match="expected a number and a unit"):
+        parse_window(text)
+
+
+@pytest.mark.parametrize("text", ["0d", "0s", "0.0h"])
+def test_a_window_of_nothing_is_refused_as_such(text):
+    with pytest.raises(ConfigError, match=rf"^window '{text}': must be longer than 0 \('none' for no window\)$"):
         parse_window(text)
