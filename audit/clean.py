@@ -272,7 +272,8 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanS
         record_removal(Removal(record.id, number, finding.rule, line, finding.message))
     summary.lines_kept += len(kept)
     summary.lines_removed += len(lines) - len(kept)
-    summary.lines_repaired += len(repaired.repairs)
+    # As the report counts encoding findings: lines ftfy repaired and lines that were not UTF-8.
+    summary.lines_repaired += len({r.line for r in repaired.repairs} | set(record.recoded_lines))
     return "\n".join(kept)
 
 

@@ -63,6 +63,15 @@ def test_jsonl_keeps_every_field_in_its_place_and_repairs_the_encoding(tmp_path)
     assert log[1]["text"] == "{not json"  # what could be read of it, so that nothing is lost
 
 
+def test_lines_read_as_windows_1252_count_as_repaired_as_the_report_counts_them(tmp_path):
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "story.txt").write_bytes("The caf\xe9 reopened on Monday.\nIt was full by noon.\n".encode("cp1252"))
+    summary = clean([str(folder)], str(tmp_path / "out"), FAST)
+    assert (tmp_path / "out" / "story.txt").read_text(encoding="utf-8").startswith("The café reopened")
+    assert summary.lines_repaired == 1
+
+
 def test_an_unreadable_record_goes_to_the_log_with_what_could_be_read_of_it(tmp_path):
     feed = tmp_path / "feed.jsonl"
     first, update = "The council met on Monday.\nIt agreed a budget.", "The council met on Monday.\nIt agreed a smaller budget."
