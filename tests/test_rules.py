@@ -44,6 +44,21 @@ def test_every_rule_has_a_language():
     "By the end of the year, prices had doubled in the capital.",
     "He said the copyright lawsuit would be filed in London next year.",
     "Cookies and cakes were sold at the fair to raise money for the school.",
+    # prose about the things leftovers talk about: no rule may take it for the leftover itself
+    "From the perspective of retailers, it’s understandable that physical shops want some of the information "
+    "online outlets collect. We allow this to happen online so why not offline? The thresholds of a shopping "
+    "centre are different from those between websites and, when you can wander freely from one place to "
+    "another without a pop-up asking you to accept cookies, the rules of consent change.",
+    "Regulators in Brussels said the company's cookie policy broke European law and fined it 50 million euros.",
+    "Critics say that by using the site, millions of teenagers accept terms they never read.",
+    "Residents can sign up for the county's emergency alerts on its website, officials said on Monday.",
+    "Phishing emails that land in your inbox often look like messages from a bank, police warned.",
+    "The album, released on Friday, is available on Spotify and Apple Music.",
+    "Families who lost their homes in the flood have been compensated by the state, the minister said.",
+    "A photo by Annie Leibovitz of the Queen sold at auction in London for more than 40,000 pounds on Tuesday.",
+    "He sold the land without written consent from the council, the court heard.",
+    "The views expressed by the minister are not shared by the rest of the cabinet, a spokesman said.",
+    "The video is no longer available on YouTube after the platform removed it for breaking its rules.",
 ])
 def test_news_prose_is_left_alone(line):
     assert RULES.apply([line]) == []
