@@ -26,7 +26,7 @@ from audit.config import load_settings
 from audit.dedup import BATCH_SIZE, index_stats, render_stats
 from audit.dedup import THRESHOLD as DEDUP_THRESHOLD
 from audit.dedup import run as run_dedup
-from audit.errors import AuditError
+from audit.errors import AuditError, ConfigError
 from audit.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.index import parse_window
 
@@ -37,7 +37,7 @@ from audit.records import InputProblem, ScanResult
 from audit.report import render_markdown
 from audit.rules import load_rules
 from audit.scan import scan
-from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds
+from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
 
 
 class Terminated(BaseException):
@@ -253,8 +253,14 @@ def threshold_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def with_thresholds(settings: ScanSettings, flags: dict[str, Any]) -> ScanSettings:
-    """`settings` with the threshold flags that were given on top ('off' switches one off)."""
+    """`settings` with the threshold flags that were given on top ('off' switches one off); a
+    value out of its threshold's bounds (a share above 1, a negative count) is an error naming
+    the flag."""
     given = {k: (None if v == OFF else v) for k, v in flags.items() if v is not None}
+    for name, value in given.items():
+        problem = out_of_bounds(name, value)
+        if problem:
+            raise ConfigError(f"--{name.replace('_', '-')} {problem}")
     return dataclasses.replace(settings, thresholds=dataclasses.replace(settings.thresholds, **given))
 
 

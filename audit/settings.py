@@ -5,6 +5,7 @@ Every setting is written into the report, so a report says exactly how it was ma
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -148,21 +149,54 @@ class Thresholds:
     """
 
     max_duplicate_share: float | None = limit(
-        0.5, "Most share of documents that may sit in near-duplicate clusters (kept members excluded).")
+        0.5, "Most share of documents that may sit in near-duplicate clusters (kept members excluded).", bound="share")
     max_boilerplate_share: float | None = limit(
-        0.2, "Most share of lines with text that may be flagged as leftover page text.")
+        0.2, "Most share of lines with text that may be flagged as leftover page text.", bound="share")
     max_repair_share: float | None = limit(
-        0.1, "Most share of documents that may need an encoding repair.")
+        0.1, "Most share of documents that may need an encoding repair.", bound="share")
     max_input_errors: int | None = limit(
-        0, "Most input errors (unreadable files or records).")
+        0, "Most input errors (unreadable files or records).", bound="count")
     max_passage_pairs: int | None = limit(
-        None, "Most passages shared between sources (news outlets quote each other, so no limit unless set).")
+        None, "Most passages shared between sources (news outlets quote each other, so no limit unless set).",
+        bound="count")
     min_mean_grade: float | None = limit(
-        None, "Least mean readability grade of the documents (what suits depends on the corpus).")
+        None, "Least mean readability grade of the documents (what suits depends on the corpus).", bound="grade")
     max_mean_grade: float | None = limit(
-        None, "Most mean readability grade of the documents (what suits depends on the corpus).")
+        None, "Most mean readability grade of the documents (what suits depends on the corpus).", bound="grade")
     fail_on: str | None = limit(
         None, "Fail on any finding of this severity or above: info, warning or error.", choices=SEVERITIES)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            problem = out_of_bounds(f.name, getattr(self, f.name))
+            if problem:
+                raise ConfigError(f"'thresholds.{f.name.replace('_', '-')}' {problem}")
+
+
+def out_of_bounds(name: str, value: Any) -> str | None:
+    """Why `value` cannot be the limit of threshold `name` (a field of :class:`Thresholds`), or
+    None when it can: a share is a fraction from 0 to 1, a count is 0 or more, a grade is a
+    finite number. A limit out of these bounds would pass or fail every corpus alike, so it is
+    refused, never read as something else (5 is not 5%). None (off) is always a limit.
+
+    >>> out_of_bounds("max_boilerplate_share", 5)
+    'must be a share from 0 to 1, not 5: shares are fractions (0.05 for 5%)'
+    >>> out_of_bounds("max_input_errors", -3)
+    'must be 0 or more, not -3'
+    >>> out_of_bounds("max_repair_share", 0.1) is None, out_of_bounds("max_passage_pairs", None) is None
+    (True, True)
+    """
+    bound = next(f for f in fields(Thresholds) if f.name == name).metadata.get("bound")
+    if value is None or bound is None:
+        return None
+    if bound == "share" and not 0 <= value <= 1:  # NaN is refused too: it compares false
+        hint = ": shares are fractions (0.05 for 5%)" if value > 1 else ""
+        return f"must be a share from 0 to 1, not {value:g}{hint}"
+    if bound == "count" and value < 0:
+        return f"must be 0 or more, not {value}"
+    if bound == "grade" and not math.isfinite(value):
+        return f"must be a finite number, not {value}"
+    return None
 
 
 def threshold_docs() -> dict[str, str]:

@@ -92,6 +92,31 @@ def test_a_bad_flag_value_is_a_usage_error(cli, seeds):
     assert "'lots' is neither a float nor 'off'" in run.stderr
 
 
+@pytest.mark.parametrize("flag, value, message", [
+    ("--max-boilerplate-share", "5", "must be a share from 0 to 1, not 5: shares are fractions (0.05 for 5%)"),
+    ("--max-duplicate-share", "1.5", "must be a share from 0 to 1, not 1.5: shares are fractions (0.05 for 5%)"),
+    ("--max-repair-share", "-0.1", "must be a share from 0 to 1, not -0.1"),
+    ("--max-input-errors", "-3", "must be 0 or more, not -3"),
+    ("--max-passage-pairs", "-1", "must be 0 or more, not -1"),
+])
+def test_a_threshold_flag_out_of_bounds_is_one_line_naming_the_flag(cli, seeds, flag, value, message):
+    # 5 meant as 5% would be 500%, a limit no corpus exceeds: the gate would be off, silently.
+    run = cli("check", str(seeds), flag, value)
+    assert run.returncode == 2
+    assert run.stderr == f"corpus-audit: error: {flag} {message}\n"
+    assert run.stdout == ""
+
+
+def test_a_threshold_out_of_bounds_in_pyproject_is_exit_2_naming_file_and_key(cli, seeds, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.corpus-audit.thresholds]\nmax-boilerplate-share = -1\n")
+    run = cli("check", str(seeds), cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr == (f"corpus-audit: error: {tmp_path / 'pyproject.toml'}: 'thresholds.max-boilerplate-share' "
+                          "must be a share from 0 to 1, not -1\n")
+    # The flag overrides the file's value, but the file is still read and must be valid.
+    assert cli("check", str(seeds), "--max-boilerplate-share", "0.5", cwd=tmp_path).returncode == 2
+
+
 def test_sarif_is_valid_against_the_schema(cli, seeds, tmp_path, sarif_schema):
     out = tmp_path / "seeds.sarif"
     run = cli("check", str(seeds), "--config", str(STRICT), "--format", "sarif", "-o", str(out))

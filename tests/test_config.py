@@ -53,6 +53,14 @@ def test_lines_table(tmp_path):
     ("colour = 'red'\n", "unknown key 'colour'"),
     ("[thresholds]\nmax-everything = 1\n", "unknown key 'thresholds.max-everything'"),
     ("[thresholds]\nmax-boilerplate-share = 'lots'\n", "'thresholds.max-boilerplate-share' must be"),
+    ("[thresholds]\nmax-boilerplate-share = -1\n",
+     "'thresholds.max-boilerplate-share' must be a share from 0 to 1, not -1"),
+    ("[thresholds]\nmax-duplicate-share = 5\n",
+     "'thresholds.max-duplicate-share' must be a share from 0 to 1, not 5: shares are fractions (0.05 for 5%)"),
+    ("[thresholds]\nmax-repair-share = nan\n", "'thresholds.max-repair-share' must be a share from 0 to 1, not nan"),
+    ("[thresholds]\nmax-input-errors = -3\n", "'thresholds.max-input-errors' must be 0 or more, not -3"),
+    ("[thresholds]\nmax-passage-pairs = -1\n", "'thresholds.max-passage-pairs' must be 0 or more, not -1"),
+    ("[thresholds]\nmin-mean-grade = inf\n", "'thresholds.min-mean-grade' must be a finite number, not inf"),
     ("tone = 3\n", "'tone' must be bool"),
     ("thresholds = 3\n", "'thresholds' must be a table"),
     ("oops = \n", "not valid TOML"),
@@ -94,3 +102,21 @@ def test_fail_on_takes_a_severity_or_false(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_settings(str(path))
     assert str(err.value) == f"{path}: 'thresholds.fail-on' must be one of info, warning, error or false, not 'loud'"
+
+
+def test_a_threshold_out_of_bounds_in_pyproject_names_the_file_and_key(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[tool.corpus-audit.thresholds]\nmax-boilerplate-share = -1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value) == (f"{tmp_path / 'pyproject.toml'}: 'thresholds.max-boilerplate-share' must be a share "
+                              "from 0 to 1, not -1")
+
+
+def test_thresholds_at_their_bounds_are_accepted(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[thresholds]\nmax-duplicate-share = 0\nmax-boilerplate-share = 1\nmax-repair-share = 0.05\n"
+                    "max-input-errors = 0\nmax-passage-pairs = 0\nmin-mean-grade = -2\n")
+    t = load_settings(str(path)).thresholds
+    assert (t.max_duplicate_share, t.max_boilerplate_share, t.max_repair_share) == (0, 1, 0.05)
+    assert (t.max_input_errors, t.max_passage_pairs, t.min_mean_grade) == (0, 0, -2)

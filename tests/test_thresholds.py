@@ -1,5 +1,8 @@
+import pytest
+
+from audit.errors import ConfigError
 from audit.records import Finding
-from audit.settings import Thresholds
+from audit.settings import Thresholds, out_of_bounds
 from audit.thresholds import decide, evaluate
 
 
@@ -49,3 +52,24 @@ def test_decide_records_checks_failures_and_verdict(make_doc, make_result):
     assert len(result.checks) == 8
     decide(result, Thresholds(max_input_errors=None))
     assert result.verdict == "pass" and result.failures == []
+
+
+@pytest.mark.parametrize("limits, message", [
+    ({"max_boilerplate_share": 5}, "'thresholds.max-boilerplate-share' must be a share from 0 to 1, not 5: "
+                                   "shares are fractions (0.05 for 5%)"),
+    ({"max_duplicate_share": -0.5}, "'thresholds.max-duplicate-share' must be a share from 0 to 1, not -0.5"),
+    ({"max_repair_share": float("nan")}, "'thresholds.max-repair-share' must be a share from 0 to 1, not nan"),
+    ({"max_input_errors": -3}, "'thresholds.max-input-errors' must be 0 or more, not -3"),
+    ({"max_passage_pairs": -1}, "'thresholds.max-passage-pairs' must be 0 or more, not -1"),
+    ({"max_mean_grade": float("inf")}, "'thresholds.max-mean-grade' must be a finite number, not inf"),
+])
+def test_a_limit_out_of_its_bounds_is_refused(limits, message):
+    with pytest.raises(ConfigError) as err:
+        Thresholds(**limits)
+    assert str(err.value) == message
+
+
+def test_limits_at_their_bounds_and_off_are_limits():
+    Thresholds(max_duplicate_share=0, max_boilerplate_share=1, max_repair_share=None, max_input_errors=0,
+               max_passage_pairs=0, min_mean_grade=-3.0, max_mean_grade=None)
+    assert out_of_bounds("max_boilerplate_share", 1.0) is None and out_of_bounds("fail_on", "error") is None
