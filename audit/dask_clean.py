@@ -69,7 +69,7 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
                 yield record, text
 
     output = None
-    if part.kind == "text":
+    if part.kind != "jsonl":  # a text file, or a folder with no file: nothing written but its documents
         for record, text in kept():
             output = record.id
             if out is not None:

@@ -554,7 +554,9 @@ class DaskEngine:
         """Stop with a clear message when the scheduler's workers cannot read local files that this
         machine reads (workers on other machines, or started in another folder, with a relative
         path or stdin given), which would otherwise become input errors or a traceback."""
-        local = sorted({p.path for p in parts if "://" not in p.path and os.path.exists(p.path)})
+        # A folder's part (a folder with no file to read) is reported without reading anything.
+        local = sorted({p.path for p in parts
+                        if p.kind != "folder" and "://" not in p.path and os.path.exists(p.path)})
         displays = {p.path: p.display for p in parts}
         chunks = [local[at:at + CHECK_FILES] for at in range(0, len(local), CHECK_FILES)]
         for missing in gathered(self.client.map(_unreadable, chunks, pure=False), "a check of the input files"):

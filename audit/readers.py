@@ -37,6 +37,11 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 Record = Document | InputProblem
 
+#: The problem of a JSON Lines file (or stdin) without a record: empty, or only blank lines.
+NO_RECORDS = "empty, no records"
+#: The problem of a folder without a file to read (.txt, .md, JSON Lines), however deep.
+NO_FILES = "no .txt, .md or JSON Lines file in the folder"
+
 
 @dataclass(frozen=True)
 class Fields:
@@ -293,23 +298,32 @@ class Corpus:
         if p == "-":
             return [Part(self._stdin_path(), "<stdin>", "jsonl", stem="stdin")]
         out: list[Part] = []
-        for f, root in (pair for entry in self._entries[p] for pair in files(entry)):
-            name = PurePosixPath(f).name
-            if not is_jsonl(name):
-                out.append(Part(f, f, "text", root=root))
-            elif blocksize is None or name.lower().endswith((".gz", ".zst")):
-                out.append(Part(f, f, "jsonl", stem=name.split(".")[0]))
-            else:
-                try:
-                    length = size(f)
-                except OSError:
-                    # One whole part, which reports the file unreadable once, as a local run does.
-                    length = 0
-                starts = range(0, max(length, 1), blocksize)
-                out += [Part(f, f, "jsonl", stem=name.split(".")[0], start=s,
-                             end=min(s + blocksize, length) if s + blocksize < length else None)
-                        for s in starts]
+        for entry in self._entries[p]:
+            before = len(out)
+            for f, root in files(entry):
+                out += self._file_parts(f, root, blocksize)
+            if entry.folder and len(out) == before:
+                # Nothing to read is not a pass: the folder is one problem, as an empty file is.
+                folder = entry.path if is_url(entry.path) else PurePosixPath(entry.path).as_posix()
+                out.append(Part(folder, folder, "folder"))
         return out
+
+    @staticmethod
+    def _file_parts(f: str, root: str, blocksize: int | None) -> list[Part]:
+        name = PurePosixPath(f).name
+        if not is_jsonl(name):
+            return [Part(f, f, "text", root=root)]
+        if blocksize is None or name.lower().endswith((".gz", ".zst")):
+            return [Part(f, f, "jsonl", stem=name.split(".")[0])]
+        try:
+            length = size(f)
+        except OSError:
+            # One whole part, which reports the file unreadable once, as a local run does.
+            length = 0
+        starts = range(0, max(length, 1), blocksize)
+        return [Part(f, f, "jsonl", stem=name.split(".")[0], start=s,
+                     end=min(s + blocksize, length) if s + blocksize < length else None)
+                for s in starts]
 
     def __iter__(self) -> Iterator[Record]:
         for p in self.paths:
@@ -330,7 +344,8 @@ class Corpus:
 
 @dataclass(frozen=True)
 class Part:
-    """A piece of a corpus that one task reads: a text file, or a byte range of a JSON Lines file.
+    """A piece of a corpus that one task reads: a text file, or a byte range of a JSON Lines file
+    (`kind` "text" or "jsonl"), or a folder with no file to read ("folder": one problem).
 
     A byte range holds the records whose line starts in ``[start, end)`` (`end` None: to the end
     of the file); `first_line` is the file's line number of the range's first line.
@@ -385,9 +400,17 @@ def numbered(parts: list[Part], counts: list[int]) -> list[Part]:
 
 
 def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
-    """The documents and problems of one part, in order."""
+    """The documents and problems of one part, in order.
+
+    A JSON Lines file without a record is one problem, reported by its first byte range, and only
+    when the whole file has none: a range whose lines are all blank (or that holds no line start)
+    is no problem while another range of the file has a record.
+    """
     if part.kind == "text":
         yield _file_document(part.path, part.root, part.display, max_bytes)
+        return
+    if part.kind == "folder":
+        yield InputProblem(Origin(part.display), NO_FILES)
         return
     with ExitStack() as stack:
         try:
@@ -396,5 +419,20 @@ def read_part(part: Part, fields: Fields, max_bytes: int = MAX_DOCUMENT_BYTES) -
             if part.start == 0:
                 yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
             return
-        yield from _jsonl_records(_range_lines(stream, part), part.display, part.stem, fields, max_bytes,
-                                  part.first_line)
+        records = 0
+        for record in _jsonl_records(_range_lines(stream, part), part.display, part.stem, fields, max_bytes,
+                                     part.first_line):
+            records += 1
+            yield record
+    if not records and part.start == 0 and (part.end is None or _all_blank(part.path)):
+        yield InputProblem(Origin(part.display), NO_RECORDS)
+
+
+def _all_blank(path: str) -> bool:
+    """Whether every line of a JSON Lines file is blank: the whole file read again, for a first
+    byte range that found no record (the file's other ranges are read by other tasks)."""
+    try:
+        with open_binary(path) as stream:
+            return all(not raw.strip() for raw in stream)
+    except (OSError, EOFError, ValueError):
+        return False  # a file that cannot be read through is not known to be empty

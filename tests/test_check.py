@@ -1,6 +1,7 @@
 """`corpus-audit check`, end to end: the installed command against passing and failing corpora."""
 
 import dataclasses
+import gzip
 import json
 from pathlib import Path
 
@@ -153,6 +154,29 @@ def test_jsonl_input_errors_fail_and_point_at_the_record(cli, tmp_path):
     assert any(line.startswith(f"::error file={escaped},line=2,title=corpus-audit input.unreadable::invalid JSON")
                for line in lines)
     assert f"corpus-audit: {path}:2: invalid JSON" in run.stderr
+
+
+@pytest.mark.parametrize("make", ["empty.jsonl", "blank.jsonl", "empty.jsonl.gz", "folder", "stdin"])
+def test_nothing_to_read_fails_the_check(cli, tmp_path, make):
+    # An empty export (or a folder the scraper left empty) is not a corpus that passes.
+    path = tmp_path / make
+    if make == "folder":
+        path.mkdir()
+        (path / "sub").mkdir()
+        where, message = path.as_posix(), "no .txt, .md or JSON Lines file in the folder"
+    elif make == "stdin":
+        path = "-"
+        where, message = "<stdin>", "empty, no records"
+    else:
+        path.write_bytes({"empty.jsonl": b"", "blank.jsonl": b"\n \n", "empty.jsonl.gz": gzip.compress(b"")}[make])
+        where, message = path.as_posix(), "empty, no records"
+    run = cli("check", str(path), "--format", "text", input="")
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines()[0] == "corpus-audit: fail: max-input-errors: 1 > 0"
+    assert run.stderr == f"corpus-audit: {where}: {message}\n"
+    strict = cli("check", str(path), "--strict", input="")
+    assert strict.returncode == 2 and strict.stdout == ""
+    assert strict.stderr == f"corpus-audit: error: {where}: {message}\n"
 
 
 def test_baseline_fails_only_on_new_findings(cli, clean, tmp_path):

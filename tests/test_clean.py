@@ -341,6 +341,38 @@ def test_a_jsonl_file_whose_records_all_go_is_still_written_empty(tmp_path):
         assert f.read() == ""
 
 
+def test_an_empty_jsonl_file_or_folder_is_logged_as_unreadable_and_nothing_is_written_for_it(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "nothing").mkdir(parents=True)
+    (folder / "empty.jsonl").write_text("\n")
+    (folder / "a.jsonl").write_text(json.dumps({"id": "a", "text": STORY}) + "\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "out"
+    summary = clean([str(folder), str(empty)], str(out), FAST)
+    assert (summary.documents, summary.input_errors) == (1, 2)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["in", "in/a.jsonl"]
+    assert [(r["document"], r["line"], r["rule"], r["why"]) for r in read_log(tmp_path / "out.removals.jsonl")] == [
+        ((folder / "empty.jsonl").as_posix(), None, "input.unreadable", "empty, no records"),
+        (empty.as_posix(), None, "input.unreadable", "no .txt, .md or JSON Lines file in the folder")]
+
+
+def test_a_part_for_a_folder_without_files_writes_no_output_on_a_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    from audit.clean import Plan
+    from audit.dask_clean import PartPlan, clean_part
+    from audit.readers import Corpus
+
+    (tmp_path / "in").mkdir()
+    [part] = Corpus([str(tmp_path / "in")]).parts(1000)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "logs").mkdir()
+    summary, _, output = clean_part(0, part, Fields(), 1000, PartPlan(Plan({}, {}), {}), str(tmp_path / "out"),
+                                    str(tmp_path / "logs"))
+    assert (output, summary.input_errors, list((tmp_path / "out").iterdir())) == (None, 1, [])
+    assert read_log(tmp_path / "logs" / "part-00000.jsonl")[0]["why"] == "no .txt, .md or JSON Lines file in the folder"
+
+
 def test_a_glob_is_cleaned_as_its_matches_and_a_remote_folder_is_refused(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

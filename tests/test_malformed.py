@@ -64,12 +64,36 @@ def test_binary_empty_and_whitespace_files(tmp_path):
     (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "spaces.md").write_bytes(b"  \n\t \n")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "blank.jsonl.gz").write_bytes(gzip.compress(b"\n \n"))
     (tmp_path / "ok.txt").write_text("Some text.")
     result = scan([str(tmp_path)], ScanSettings(jobs=1, readability=False, tone=False))
-    errors = sorted((f.document.split("/")[-1], f.message) for f in result.findings if f.kind == "input-error")
-    assert errors == [("empty.txt", "empty document"), ("image.txt", "binary file, not text"),
-                      ("spaces.md", "empty document")]
-    assert result.records == 4 and len(result.documents) == 1
+    errors = sorted((f.document.split("/")[-1], f.line, f.message) for f in result.findings if f.kind == "input-error")
+    assert errors == [("blank.jsonl.gz", None, "empty, no records"), ("empty.jsonl", None, "empty, no records"),
+                      ("empty.txt", None, "empty document"), ("image.txt", None, "binary file, not text"),
+                      ("spaces.md", None, "empty document")]
+    assert result.records == 6 and len(result.documents) == 1
+
+
+@pytest.mark.parametrize("make", ["empty.jsonl", "blank.jsonl", "folder"])
+def test_nothing_to_read_is_an_input_error_and_fatal_under_strict(tmp_path, make):
+    from audit.errors import InputError
+
+    path = tmp_path / make
+    if make == "folder":
+        path.mkdir()
+        (path / "notes.csv").write_text("not a corpus file\n")
+        message = "no .txt, .md or JSON Lines file in the folder"
+    else:
+        path.write_text("" if make == "empty.jsonl" else "\n\n")
+        message = "empty, no records"
+    result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
+    [error] = result.findings
+    assert (error.document, error.line, error.kind, error.rule, error.message) == (
+        path.as_posix(), None, "input-error", "input.unreadable", message)
+    assert (result.input_errors, result.records, result.verdict) == (1, 1, "fail")
+    with pytest.raises(InputError, match=f"^{path.as_posix()}: {message}$"):
+        scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False, strict=True))
 
 
 def test_huge_single_line_is_refused_without_reading_it_whole(tmp_path):

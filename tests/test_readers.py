@@ -6,8 +6,8 @@ import os
 import pytest
 
 from audit.errors import InputError
-from audit.readers import Corpus, Fields, count_lines, numbered, read_part
-from audit.records import Document, InputProblem
+from audit.readers import NO_FILES, NO_RECORDS, Corpus, Fields, count_lines, numbered, read_part
+from audit.records import Document, InputProblem, Origin
 
 
 def read(*paths, fields=None):
@@ -148,3 +148,88 @@ def test_stdin_read_as_it_comes_yields_its_records_once(monkeypatch, tmp_path):
     corpus = _Corpus(["-", str(tmp_path)], reread=False)
     assert [d.id for d in corpus] == ["a", "b", "c.txt"]
     assert [d.id for d in corpus] == ["c.txt"]  # stdin is gone; the folder is read again
+
+
+def _zst(data: bytes) -> bytes:
+    import zstandard
+    return zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("empty.jsonl", b""),
+    ("blank.jsonl", b"\n  \n\t\r\n"),
+    ("empty.ndjson", b""),
+    ("empty.jsonl.gz", gzip.compress(b"")),
+    ("blank.jsonl.gz", gzip.compress(b"\n\n")),
+    ("empty.jsonl.zst", _zst(b"")),
+    ("blank.jsonl.zst", _zst(b" \n")),
+])
+def test_a_jsonl_file_without_records_is_one_problem_naming_it(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    # As an empty .txt is: one problem for the file, with no line.
+    assert read(path) == [InputProblem(Origin(path.as_posix()), NO_RECORDS)]
+    assert read(tmp_path) == [InputProblem(Origin(path.as_posix()), NO_RECORDS)]
+
+
+def test_a_folder_without_a_file_to_read_is_one_problem_naming_it(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    other = tmp_path / "other"
+    (other / "deeper" / "still").mkdir(parents=True)
+    (other / "table.csv").write_text("a,b\n")
+    for folder in (empty, other):
+        assert read(folder) == [InputProblem(Origin(folder.as_posix()), NO_FILES)]
+    # A folder with something to read is no problem for its empty sub-folders, nor for a
+    # folder holding only a JSON Lines file.
+    (other / "deeper" / "a.txt").write_text("Some text.")
+    assert [d.id for d in read(other)] == ["deeper/a.txt"]
+    (empty / "feed.jsonl").write_text(json.dumps({"id": "x", "text": "Text."}) + "\n")
+    assert [d.id for d in read(empty)] == ["x"]
+
+
+def test_a_glob_names_its_empty_folder_and_still_refuses_to_match_nothing(tmp_path):
+    (tmp_path / "data" / "2024").mkdir(parents=True)
+    (tmp_path / "data" / "2025").mkdir()
+    (tmp_path / "data" / "2025" / "a.txt").write_text("Some text.")
+    records = read(tmp_path / "data" / "*")
+    assert [getattr(r, "id", None) or (str(r.origin), r.message) for r in records] == [
+        ((tmp_path / "data" / "2024").as_posix(), NO_FILES), "a.txt"]
+    with pytest.raises(InputError, match="matches no folder and no .txt"):
+        Corpus([str(tmp_path / "data" / "2024" / "*")])
+
+
+def test_empty_stdin_is_a_problem_but_a_feed_read_as_it_comes_may_be_empty(monkeypatch):
+    import io
+    import types
+
+    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(b"\n")))
+    with Corpus(["-"]) as corpus:
+        assert list(corpus) == [InputProblem(Origin("<stdin>"), NO_RECORDS)]
+    monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(b"")))
+    assert list(Corpus(["-"], reread=False)) == []  # dedup's feed: an hour with no items is no error
+
+
+@pytest.mark.parametrize("blocksize", [1, 3, 64])
+def test_a_file_cut_into_byte_ranges_is_empty_only_when_the_whole_file_is(tmp_path, blocksize):
+    (tmp_path / "blank.jsonl").write_bytes(b"\n" * 20 + b"   \n" * 10)
+    # Its first ranges hold only blank lines, and some a part of one long line: no problem,
+    # since the file has records.
+    (tmp_path / "late.jsonl").write_text("\n" * 40 + json.dumps({"id": "late", "text": "x " * 100}) + "\n\n")
+    corpus = Corpus([str(tmp_path)])
+    parts = corpus.parts(blocksize)
+    assert sum(p.display.endswith("blank.jsonl") for p in parts) == -(-60 // blocksize)
+    read_parts = [list(read_part(p, corpus.fields)) for p in numbered(parts, [count_lines(p) for p in parts])]
+    records = [r for part in read_parts for r in part]
+    assert [(r.origin, getattr(r, "message", None)) for r in records] == [
+        (Origin((tmp_path / "blank.jsonl").as_posix()), NO_RECORDS),
+        (Origin((tmp_path / "late.jsonl").as_posix(), 41), None)]
+    # The one problem comes from the file's first range, as a whole run reports it.
+    assert read_parts[0] == [InputProblem(Origin((tmp_path / "blank.jsonl").as_posix()), NO_RECORDS)]
+    assert [(r.origin, getattr(r, "message", None)) for r in corpus] == [
+        (r.origin, getattr(r, "message", None)) for r in records]
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    [part] = Corpus([str(folder)]).parts(blocksize)
+    assert part.kind == "folder"
+    assert list(read_part(part, corpus.fields)) == [InputProblem(Origin(folder.as_posix()), NO_FILES)]
