@@ -27,11 +27,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
-from audit.errors import AuditError, InputError
-from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, files, has_glob, is_url, locate
+from audit.errors import AuditError, InputError, OutputError
+from audit.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, has_glob, is_corpus_file, is_url, locate
 from audit.normalize import repair
 from audit.output import cannot_write, json_line, make_parent, probe, staging_path
 from audit.readers import Corpus, Fields, is_jsonl
@@ -207,8 +207,8 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
     if not dry_run:
         check_targets(paths, out, log)
         check_replaceable(paths, out, log)
-        for target in (out, log):
-            probe(target)
+        probe(out, folder=out != "-" and _folder_output(paths))
+        probe(log)
     with Corpus(paths, fields) as corpus, ExitStack() as stack:
         decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
         if dry_run:
@@ -216,7 +216,7 @@ def clean(paths: list[str], out: str, settings: ScanSettings | None = None, fiel
             summary.check()
             return summary
         # Entered first, so renamed into place last: the log describes the output beside it.
-        log_stage = stack.enter_context(_Staged(Path(log), directory=False))
+        log_stage = stack.enter_context(Staged(Path(log), directory=False))
         writer = _Writer(paths, out, fields, stack)
         summary = _run(corpus, decided, writer, log_stage.open_text())
         summary.check()
@@ -272,8 +272,9 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanS
         record_removal(Removal(record.id, number, finding.rule, line, finding.message))
     summary.lines_kept += len(kept)
     summary.lines_removed += len(lines) - len(kept)
-    # As the report counts encoding findings: lines ftfy repaired and lines that were not UTF-8.
-    summary.lines_repaired += len({r.line for r in repaired.repairs} | set(record.recoded_lines))
+    # As the report counts encoding findings (audit.analyze.findings_of): one per line ftfy
+    # repaired and one per line, or JSON Lines record, that was not UTF-8.
+    summary.lines_repaired += len(repaired.repairs) + len(record.recoded_lines)
     return "\n".join(kept)
 
 
@@ -339,7 +340,7 @@ def check_targets(paths: list[str], out: str, log: str) -> None:
         raise InputError(f"{log}: the removal log must not be the output, inside it, or hold it ({out})")
     named: dict[str, str] = {}
     for p in paths:
-        name = Path(p).name if p != "-" else "stdin.jsonl"
+        name = _entry_name(p)
         if name in named:
             raise InputError(f"{p}: has the name of another input ({named[name]}), and the two would share "
                              f"one output path ({Path(out) / name})")
@@ -350,37 +351,56 @@ def _folder_output(paths: list[str]) -> bool:
     return len(paths) > 1 or (paths[0] != "-" and Path(paths[0]).is_dir())
 
 
+def _entry_name(path: str) -> str:
+    """An input's entry in the folder that several inputs' output is."""
+    return Path(path).name if path != "-" else "stdin.jsonl"
+
+
 def check_replaceable(paths: list[str], out: str, log: str) -> None:
     """Refuse what the run would replace and a user would not expect to lose: a folder OUT that
-    holds files no input gives (the whole folder is replaced, so they would go), a file where
-    the output or the log is a folder, or a folder where it is a file."""
+    holds a file no input gives (the whole folder is replaced, so it would go), the current
+    folder or one above it, a file where the output or the log is a folder, or a folder where it
+    is a file."""
     folder = out != "-" and _folder_output(paths)
-    for target, is_folder in ((out, folder), (log, False)):
+    for target, is_folder, what in ((out, folder, "output"), (log, False, "removal log")):
         there = Path(target)
         if target == "-" or not there.exists():
             continue
         if there.is_dir() != is_folder:
-            raise InputError(f"{target}: is a {'folder' if there.is_dir() else 'file'}; the "
-                             f"{'output' if target == out else 'removal log'} here is a {'folder' if is_folder else 'file'}")
+            raise OutputError(f"{target}: is a {'folder' if there.is_dir() else 'file'}; the {what} here is a "
+                              f"{'folder' if is_folder else 'file'}")
+        if is_folder and there.resolve() in (Path.cwd(), *Path.cwd().parents):
+            raise OutputError(f"{target}: is the current folder or holds it, which clean cannot replace: "
+                              "give another --out")
     if not folder or not Path(out).is_dir():
         return
-    given = set()
-    for p in paths:
-        root = PurePosixPath() if len(paths) == 1 else PurePosixPath(Path(p).name if p != "-" else "stdin.jsonl")
-        if p != "-" and Path(p).is_dir():
-            given.update(root / PurePosixPath(f).relative_to(PurePosixPath(p)) for entry in locate(p)
-                         for f, _ in files(entry))
-        else:
-            given.add(root)
+    by_name = {_entry_name(p): p for p in paths}
     for dirpath, dirnames, filenames in os.walk(out):
         dirnames.sort()
         for name in sorted(filenames):
-            if PurePosixPath(Path(dirpath, name).relative_to(out).as_posix()) not in given:
-                raise InputError(f"{Path(dirpath, name)}: no input gives this file, and clean replaces the whole "
-                                 f"folder {out}: give a new or empty --out, or move the file away")
+            rel = Path(dirpath, name).relative_to(out)
+            if not _given(rel, paths, by_name):
+                raise OutputError(f"{Path(dirpath, name)}: no input gives this file, and clean replaces the "
+                                  f"whole folder {out}: give a new or empty --out, or move the file away")
 
 
-class _Staged:
+def _given(rel: Path, paths: list[str], by_name: dict[str, str]) -> bool:
+    """Whether a file at `rel` in the output folder is one an input gives: a corpus file of the
+    folder cleaned, or, for several inputs, a file input's entry or a corpus file under a folder
+    input's entry."""
+    if len(paths) == 1:
+        source = Path(paths[0], rel)
+    else:
+        given = by_name.get(rel.parts[0])
+        if given is None:
+            return False
+        if len(rel.parts) == 1:
+            return given == "-" or is_url(given) or not Path(given).is_dir()
+        source = Path(given, *rel.parts[1:])
+    return source.is_file() and is_corpus_file(source.name)
+
+
+class Staged:
     """A path written under a temporary name beside it and renamed over it on success."""
 
     def __init__(self, target: Path, directory: bool) -> None:
@@ -402,7 +422,7 @@ class _Staged:
         self._handle = open(self.temp, "w", encoding="utf-8", newline="\n")
         return self._handle
 
-    def __enter__(self) -> _Staged:
+    def __enter__(self) -> Staged:
         return self
 
     def commit(self) -> None:
@@ -427,7 +447,8 @@ def _replace(temp: Path, target: Path) -> None:
             aside = staging_path(target).with_suffix(".old")
             os.replace(target, aside)
             os.replace(temp, target)
-            shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+            # A symbolic link to a folder goes as a link: rmtree refuses one.
+            aside.unlink() if aside.is_symlink() or not aside.is_dir() else shutil.rmtree(aside)
         else:
             os.replace(temp, target)
     except OSError as exc:
@@ -442,22 +463,22 @@ class _Writer:
         self.stack = stack
         self.out = out
         self.roots: dict[str, Path] = {}
-        self.stages: list[_Staged] = []
+        self.stages: list[Staged] = []
         self.files: dict[Path, IO[str]] = {}
         if out is None or out == "-":
             return
         single = len(paths) == 1
         base = Path(out)
         for p in paths:
-            target = base if single else base / (Path(p).name if p != "-" else "stdin.jsonl")
+            target = base if single else base / _entry_name(p)
             directory = p != "-" and Path(p).is_dir()
             if single:
-                stage = stack.enter_context(_Staged(target, directory))
+                stage = stack.enter_context(Staged(target, directory))
                 self.stages.append(stage)
                 self.roots[p] = stage.temp
             else:
                 if not self.stages:
-                    self.stages.append(stack.enter_context(_Staged(base, True)))
+                    self.stages.append(stack.enter_context(Staged(base, True)))
                 self.roots[p] = self.stages[0].temp / target.name
 
     def write(self, source_path: str, doc: Document, text: str) -> None:

@@ -25,13 +25,15 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from audit.clean import CleanSummary, Plan, check_inputs, check_targets, clean_record, cleaned_line, default_log, plan
+from audit.clean import (CleanSummary, Plan, Staged, check_inputs, check_targets, clean_record, cleaned_line, default_log,
+                         plan)
 from audit.dask_engine import DaskEngine, gathered
 from audit.errors import InputError
-from audit.output import write_atomic
+from audit.output import probe, write_atomic
 from audit.readers import Corpus, Fields, Part, read_part
 from audit.records import Document, InputProblem
 from audit.scan import scan_corpus
@@ -58,34 +60,38 @@ def clean_part(index: int, part: Part, fields: Fields, max_bytes: int, mine: Par
     """One task: clean one part, write its output and log (none when `out` is None: a dry run),
     and return its counts, the log's text when dry, and where its output went (relative to OUT)."""
     summary = CleanSummary()
-    log = io.StringIO()
+    with ExitStack() as stack:
+        # The log streams to its file as the part is cleaned: it may quote whole records (a
+        # repeated id's text), and a compressed file is one part, which need not fit in memory.
+        stage = None if logs is None else stack.enter_context(Staged(Path(logs) / PART_NAME.format(index), False))
+        log: IO[str] = io.StringIO() if stage is None else stage.open_text()
 
-    def kept() -> Iterator[tuple[Document, str]]:
-        for record in read_part(part, fields, max_bytes):
-            if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
-                record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)], record.text)
-            text = clean_record(record, mine.decided, summary, log)
-            if text is not None and isinstance(record, Document):
-                yield record, text
+        def kept() -> Iterator[tuple[Document, str]]:
+            for record in read_part(part, fields, max_bytes):
+                if isinstance(record, Document) and (record.origin.path, record.origin.line) in mine.unreadable:
+                    record = InputProblem(record.origin, mine.unreadable[(record.origin.path, record.origin.line)],
+                                          record.text)
+                text = clean_record(record, mine.decided, summary, log)
+                if text is not None and isinstance(record, Document):
+                    yield record, text
 
-    output = None
-    if part.kind != "jsonl":  # a text file, or a folder with no file: nothing written but its documents
-        for record, text in kept():
-            output = record.id
-            if out is not None:
-                write_atomic(str(Path(out) / record.id), text)
-    else:
-        # Written as cleaned: a compressed file is one part, which need not fit in memory.
-        output = PART_NAME.format(index)
-        lines = (cleaned_line(record, fields, text) for record, text in kept())
-        if out is None:
-            for _ in lines:
-                pass
+        output = None
+        if part.kind != "jsonl":  # a text file, or a folder with no file: nothing written but its documents
+            for record, text in kept():
+                output = record.id
+                if out is not None:
+                    write_atomic(str(Path(out) / record.id), text)
         else:
-            write_atomic(str(Path(out) / output), lines)
-    if logs is None:
-        return summary, log.getvalue(), output
-    write_atomic(str(Path(logs) / PART_NAME.format(index)), log.getvalue())
+            output = PART_NAME.format(index)
+            lines = (cleaned_line(record, fields, text) for record, text in kept())
+            if out is None:
+                for _ in lines:
+                    pass
+            else:
+                write_atomic(str(Path(out) / output), lines)
+        if stage is None:
+            return summary, log.getvalue(), output
+        stage.commit()
     return summary, "", output
 
 
@@ -151,6 +157,8 @@ def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields:
         for flag, folder in (("OUT", out), ("LOG", logs)):
             if Path(folder).exists() and not Path(folder).is_dir():
                 raise InputError(f"{folder}: is a file; with --engine dask, {flag} is a folder of parts")
+            # As this machine sees it: the workers write there too, on a filesystem they share.
+            probe(str(Path(folder) / PART_NAME.format(0)))
     engine = DaskEngine(settings)
     try:
         with Corpus(paths, fields) as corpus:

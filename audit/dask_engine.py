@@ -39,7 +39,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from concurrent.futures import CancelledError
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import islice
 
@@ -192,7 +192,9 @@ def _analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
     while batch := list(islice(records, BATCH_SIZE)):
         docs = [r for r in batch if not isinstance(r, InputProblem)]
         summaries = iter(analyzer.batch(docs)) if docs else iter(())
-        out += [r if isinstance(r, InputProblem) else next(summaries) for r in batch]
+        # A scan reports a problem by its place and message; what could be read of it is for
+        # clean's log, and need not travel to the client (an invalid line may be megabytes).
+        out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
     return out, _part_keys(out, analyzer.settings), _part_lines(out)
 
 

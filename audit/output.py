@@ -58,9 +58,12 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
             try:
                 out.flush()
                 os.fsync(out.fileno())
-                os.replace(tmp, target)
             except OSError as exc:
                 raise cannot_write(target, exc) from exc
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
     except BaseException:
         if tmp.exists():
             tmp.unlink()
@@ -82,12 +85,15 @@ def make_parent(target: Path) -> None:
         raise OutputError(f"{target}: cannot write it: {blocking} is a file, not a folder") from exc
 
 
-def probe(path: str) -> None:
-    """Fail now, not after a long run, when `path` cannot be written: its folders are made and a
-    file is created and removed beside it, as :func:`write_atomic` will."""
+def probe(path: str, folder: bool = False) -> None:
+    """Fail now, not after a long run, when `path` cannot be written: a folder where a file goes
+    (`folder` False) is refused, its folders are made, and a file is created and removed beside
+    it, as :func:`write_atomic` will."""
     if path == "-":
         return
     target = Path(path)
+    if target.is_dir() and not folder:
+        raise OutputError(f"{target}: is a folder; the output here is a file")
     tmp = staging_path(target)
     try:
         make_parent(target)

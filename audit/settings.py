@@ -191,7 +191,7 @@ def out_of_bounds(name: str, value: Any) -> str | None:
         return None
     if bound == "share" and not 0 <= value <= 1:  # NaN is refused too: it compares false
         hint = ": shares are fractions (0.05 for 5%)" if value > 1 else ""
-        return f"must be a share from 0 to 1, not {value:g}{hint}"
+        return f"must be a share from 0 to 1, not {value:.15g}{hint}"
     if bound == "count" and value < 0:
         return f"must be 0 or more, not {value}"
     if bound == "grade" and not math.isfinite(value):

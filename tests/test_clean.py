@@ -11,8 +11,9 @@ import zstandard
 
 from audit import clean as clean_module
 from audit.clean import clean, default_log
-from audit.errors import InputError
+from audit.errors import InputError, OutputError
 from audit.readers import Fields
+from audit.scan import scan
 from audit.settings import LineSettings, ScanSettings
 
 SEED_REMOVALS = {
@@ -67,9 +68,13 @@ def test_lines_read_as_windows_1252_count_as_repaired_as_the_report_counts_them(
     folder = tmp_path / "feed"
     folder.mkdir()
     (folder / "story.txt").write_bytes("The caf\xe9 reopened on Monday.\nIt was full by noon.\n".encode("cp1252"))
+    # Line 1 not UTF-8, line 2 UTF-8 with mojibake that ftfy repairs: an encoding finding each.
+    (folder / "other.txt").write_bytes("Prices rose \xe9.\n".encode("cp1252")
+                                       + "The caf\u00c3\u00a9 closed on Monday after the storm.\n".encode("utf-8"))
     summary = clean([str(folder)], str(tmp_path / "out"), FAST)
     assert (tmp_path / "out" / "story.txt").read_text(encoding="utf-8").startswith("The café reopened")
-    assert summary.lines_repaired == 1
+    findings = scan([str(folder)], FAST).findings
+    assert summary.lines_repaired == sum(f.kind == "encoding" for f in findings) > 2
 
 
 def test_an_unreadable_record_goes_to_the_log_with_what_could_be_read_of_it(tmp_path):
@@ -190,7 +195,7 @@ def test_a_folder_out_holding_files_no_input_gives_is_refused_and_left_alone(see
     (out / "keep").mkdir(parents=True)
     (out / "keep" / "notes.txt").write_text("mine\n")
     # The whole folder is replaced: a file of the user's in it would be lost.
-    with pytest.raises(InputError, match=r"out/keep/notes\.txt: no input gives this file, and clean replaces the whole folder"):
+    with pytest.raises(OutputError, match=r"out/keep/notes\.txt: no input gives this file, and clean replaces the whole folder"):
         clean([str(seeds)], str(out), FAST)
     assert (out / "keep" / "notes.txt").read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -219,9 +224,27 @@ def test_an_out_or_log_of_the_other_kind_is_refused_before_the_run(seeds, tmp_pa
     for paths, out, log, message in (([seeds], afile, None, "afile: is a file; the output here is a folder"),
                                      ([seeds], tmp_path / "o", folder, "logs: is a folder; the removal log here is a file"),
                                      ([feed], folder, None, "logs: is a folder; the output here is a file")):
-        with pytest.raises(InputError, match=message):
+        with pytest.raises(OutputError, match=message):
             clean([str(p) for p in paths], str(out), FAST, log=None if log is None else str(log))
     assert afile.read_text() == "mine\n" and not list(folder.iterdir()) and not (tmp_path / "o").exists()
+
+
+def test_the_current_folder_is_never_an_out_to_replace(seeds, tmp_path, monkeypatch):
+    work = tmp_path / "work" / "here"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for out in (".", str(work), str(tmp_path / "work")):
+        with pytest.raises(OutputError, match="is the current folder or holds it, which clean cannot replace"):
+            clean([str(seeds)], out, FAST, log=str(tmp_path / "log.jsonl"))
+    assert work.is_dir() and not (tmp_path / "log.jsonl").exists()
+
+
+def test_an_out_that_is_a_link_to_a_folder_is_replaced_by_the_output(seeds, tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "real")
+    clean([str(seeds)], str(tmp_path / "out"), FAST)
+    assert (tmp_path / "out").is_dir() and not (tmp_path / "out").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in seeds.iterdir())
 
 
 def test_two_inputs_of_one_name_are_refused_naming_both(tmp_path):

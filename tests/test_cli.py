@@ -130,8 +130,13 @@ def test_keep_policy_from_the_command_line(cli, tmp_path):
 def test_an_output_that_cannot_be_written_is_exit_2_with_one_line_before_the_run(cli, seeds, tmp_path):
     blocker = tmp_path / "notes.txt"
     blocker.write_text("mine\n")
-    for args, target in ((["scan", str(seeds), "-o"], "r.md"), (["check", str(seeds), "--format", "junit", "-o"], "j.xml"),
-                         (["check", str(seeds), "--write-baseline"], "b.json"), (["clean", str(seeds), "--out"], "c")):
+    # Under --strict a run that started would stop at this record with its own error first.
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    for args, target in ((["scan", "--strict", str(bad), "-o"], "r.md"),
+                         (["check", "--strict", str(bad), "--format", "junit", "-o"], "j.xml"),
+                         (["check", "--strict", str(bad), "--write-baseline"], "b.json"),
+                         (["clean", "--strict", str(bad), "--out"], "c.jsonl")):
         done = cli(*args, f"{blocker}/{target}")
         # Exit 1 would read as a failed check in CI; nothing else is printed: the run never started.
         assert done.returncode == 2, done.stderr

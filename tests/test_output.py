@@ -41,6 +41,9 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_leaves_nothi
     folder.mkdir()
     with pytest.raises(OutputError, match=r"reports: cannot write it: Is a directory$"):
         write_atomic(str(folder), "x\n")
+    with pytest.raises(OutputError, match=r"reports: is a folder; the output here is a file$"):
+        probe(str(folder))  # found before the run, not after it
+    probe(str(folder), folder=True)
     assert blocker.read_text() == "mine\n" and not list(folder.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reports"]
     probe(str(tmp_path / "new" / "report.md"))  # a path that can be written: its folder is made, no file left
