@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import select
 import signal
 import sys
 import time
@@ -75,6 +76,17 @@ def _checkpoint() -> None:
         stop.check()
 
 
+def _stdout_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports an error on its end),
+    not some other broken pipe, such as a socket."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
 class AuditGroup(click.Group):
     """Turns the library's errors into a one-line message and exit code 2, and an interruption
     into one line and 130 (SIGINT) or 143 (SIGTERM); outputs are atomic, so none is half-written."""
@@ -87,12 +99,12 @@ class AuditGroup(click.Group):
         except AuditError as exc:
             click.echo(f"corpus-audit: error: {exc}", err=True)
             ctx.exit(2)
-        except BrokenPipeError:
-            # The reader went away (`| head`): as a shell sees a process killed by SIGPIPE, and
-            # nothing more is written to the closed pipe, not even Python's complaint at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(128 + signal.SIGPIPE)
         except OSError as exc:
+            if isinstance(exc, BrokenPipeError) and _stdout_gone():
+                # The reader went away (`| head`): as a shell sees a process killed by SIGPIPE,
+                # and nothing more is written to the closed pipe, not even Python's complaint.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                ctx.exit(128 + signal.SIGPIPE)
             # A file the library did not expect to fail: still one line, and not exit 1, which
             # is a failed check's.
             where = f"{exc.filename}: " if exc.filename else ""
