@@ -49,9 +49,10 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--blocksize", default="1MiB")
-    parser.add_argument("options", nargs=argparse.REMAINDER,
-                        help="after --: options for both scans (the corpus's field names, a config)")
-    args = parser.parse_args()
+    # After --: options for both scans (the corpus's field names, a config).
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args, options = parser.parse_args(argv[:cut]), argv[cut + 1:]
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -66,7 +67,6 @@ def main() -> None:
             client.wait_for_workers(args.workers, timeout=120)
         with tempfile.TemporaryDirectory() as tmp:
             local, remote = Path(tmp) / "local.json", Path(tmp) / "dask.json"
-            options = [o for o in args.options if o != "--"]
             t_local = _scan(args.corpus, local, *options)
             t_dask = _scan(args.corpus, remote, *options, "--engine", "dask", "--scheduler", address,
                            "--blocksize", args.blocksize)
