@@ -95,12 +95,20 @@ def probe(path: str, folder: bool = False) -> None:
     if target.is_dir() and not folder:
         raise OutputError(f"{target}: is a folder; the output here is a file")
     tmp = staging_path(target)
+    # The folders made for the test go again: a run refused later leaves nothing behind.
+    made = [p for p in tmp.parents if not p.exists()]
     try:
         make_parent(target)
         open(tmp, "x").close()
         tmp.unlink()
     except OSError as exc:
         raise cannot_write(target, exc) from exc
+    finally:
+        for folder_made in made:  # deepest first
+            try:
+                folder_made.rmdir()
+            except OSError:
+                pass  # not empty now (another process writes there), or never made
 
 
 def staging_path(target: Path) -> Path:

@@ -386,10 +386,13 @@ def test_a_clean_on_dask_that_fails_says_why_in_one_line_and_leaves_no_manifest(
     out = tmp_path / "out"
     clean([str(corpus)], str(out), settings)
     assert (out / "manifest.json").exists()
-    # The rerun cannot put its first part in place: a folder stands there.
-    (out / "part-00000.jsonl").unlink()
-    (out / "part-00000.jsonl").mkdir()
-    with pytest.raises(AuditError, match=r"/out/part-00000\.jsonl: cannot write it: Is a directory$"):
+    # The rerun cannot put a part in place: a folder stands there. Not the first part, which the
+    # run tries before it starts (a folder there is refused at once, the manifest left as it was).
+    victim = sorted(out.glob("part-*.jsonl"))[-1]
+    assert victim.name != "part-00000.jsonl"
+    victim.unlink()
+    victim.mkdir()
+    with pytest.raises(AuditError, match=rf"/out/{victim.name}: cannot write it: Is a directory$"):
         clean([str(corpus)], str(out), settings)
     assert not (out / "manifest.json").exists()
 

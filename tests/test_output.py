@@ -46,8 +46,8 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_leaves_nothi
     probe(str(folder), folder=True)
     assert blocker.read_text() == "mine\n" and not list(folder.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reports"]
-    probe(str(tmp_path / "new" / "report.md"))  # a path that can be written: its folder is made, no file left
-    assert not list((tmp_path / "new").iterdir())
+    probe(str(tmp_path / "new" / "deeper" / "report.md"))  # a path that can be written: nothing left
+    assert not (tmp_path / "new").exists()
 
 
 def test_an_error_of_the_pieces_own_making_is_not_taken_for_a_write_error(tmp_path):
