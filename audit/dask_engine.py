@@ -492,7 +492,8 @@ def _result(future: Future, what: str) -> Any:
         return future.result()
     except (KilledWorker, CancelledError, OSError) as exc:
         # Dask retries a task whose worker died; this is when it gave up. An OSError is a file a
-        # task could not read or write (named in it), or the scheduler gone (CommClosedError).
+        # task could not read (named in it), or the scheduler gone (CommClosedError); a task that
+        # cannot write its output raises the OutputError naming it, which passes as it is.
         # Either way no report is written, and a clean leaves no manifest.
         raise AuditError(f"the Dask cluster could not finish the {what}: {type(exc).__name__}: {exc}") from exc
 
