@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from audit import lexicon, passages, readability, sentences, tone
-from audit import lines as line_stats
-from audit.lsh import band_keys
-from audit.minhash import Signer
-from audit.normalize import Repair, repair, words
+from audit.lines import statistics as line_stats
+from audit.lines.rules import Hit, RuleSet
+from audit.lines.templates import line_keys, prose_keys
+from audit.readability import grade as readability
 from audit.records import Document, DocumentSummary, Finding
-from audit.rules import Hit, RuleSet
 from audit.settings import LineSettings, ScanSettings
-from audit.templates import line_keys, prose_keys
+from audit.similarity import passages
+from audit.similarity.lsh import band_keys
+from audit.similarity.minhash import Signer
+from audit.text import sentences
+from audit.text.normalize import Repair, body_text, repair, words
+from audit.tone import lexicon
+from audit.tone import score as tone
 
 
 @dataclass
@@ -88,11 +92,6 @@ def compared_again(doc: Document, rules: RuleSet, settings: LineSettings, disabl
     the first pass's line numbers would point past it or at other text, so it is not found again."""
     compared = prepare(doc, rules, settings, disabled).compared
     return compared if len(compared) == lines else None
-
-
-def body_text(lines: list[str]) -> str:
-    """The text a document is signed and compared by: its body's non-empty lines."""
-    return "\n".join(line for line in lines if line)
 
 
 def prepare(doc: Document, rules: RuleSet, settings: LineSettings, disabled: frozenset[str] = frozenset()) -> Prepared:

@@ -19,26 +19,24 @@ from typing import Any
 
 import click
 
-from audit import __version__
-from audit import step_summary
-from audit.check import check
-from audit.clean import clean, default_log
+from audit.checks.run import check
+from audit.cleaning.run import clean
+from audit.cleaning.targets import default_log
 from audit.config import load_settings
-from audit.dedup import BATCH_SIZE, index_stats, render_stats
-from audit.dedup import THRESHOLD as DEDUP_THRESHOLD
-from audit.dedup import run as run_dedup
 from audit.errors import AuditError, ConfigError
-from audit.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
-from audit.index import parse_window
-
-from audit.lines import SIGNALS
+from audit.feed.dedup import BATCH_SIZE, dedup, index_stats, render_stats
+from audit.feed.dedup import THRESHOLD as DEDUP_THRESHOLD
+from audit.lines.rules import load_rules
+from audit.lines.statistics import SIGNALS
 from audit.output import probe, write_atomic
-from audit.readers import Corpus, Fields
+from audit.pipeline import scan
+from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
-from audit.report import render_markdown
-from audit.rules import load_rules
-from audit.scan import scan
+from audit.report import step_summary
+from audit.report.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
+from audit.report.markdown import render_markdown
 from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
+from audit.version import __version__
 
 
 class Terminated(BaseException):
@@ -87,6 +85,11 @@ def _stdout_gone() -> bool:
         return False
 
 
+#: The flag of each library argument that an error message may name (:class:`audit.errors.AuditError`).
+FLAGS = {"out": "--out", "log": "--log", "engine": "--engine", "scheduler": "--scheduler", "index": "--index",
+         "output": "--output", "duplicates": "--duplicates", "text_field": "--text-field"}
+
+
 class AuditGroup(click.Group):
     """Turns the library's errors into a one-line message and exit code 2, and an interruption
     into one line and 130 (SIGINT) or 143 (SIGTERM); outputs are atomic, so none is half-written."""
@@ -97,7 +100,7 @@ class AuditGroup(click.Group):
             _checkpoint()
             return done
         except AuditError as exc:
-            click.echo(f"corpus-audit: error: {exc}", err=True)
+            click.echo(f"corpus-audit: error: {exc.phrased(FLAGS)}", err=True)
             ctx.exit(2)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) and _stdout_gone():
@@ -206,7 +209,9 @@ keep_option = click.option("--keep", type=click.Choice(KEEP_POLICIES), default=N
 
 
 def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--engine, --scheduler, --workers, --blocksize: where the work runs."""
+    """--engine, --scheduler, --connect-timeout, --workers, --blocksize: where the work runs."""
+    f = click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS", help="With --scheduler: how long to wait for it (default 30).")(f)
     f = click.option("--blocksize", type=ByteSize(), default=None,
                      help="With dask: plain JSON Lines per partition, e.g. 64MiB (the default); a compressed "
                           "or text file is one partition.")(f)
@@ -344,6 +349,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], fmt: str,
                   output: str | None, baseline: str | None, write_baseline: str | None, jobs: int | None,
                   engine: str | None, scheduler: str | None, workers: int | None, blocksize: int | None,
+                  connect_timeout: float | None,
                   **limits: Any) -> None:
     """Judge a corpus against thresholds, for CI: exit 0 pass, 1 a threshold fails, 2 a usage,
     config or input error.
@@ -359,7 +365,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     """
     settings = with_thresholds(settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs,
                                             engine=engine, scheduler=scheduler, workers=workers,
-                                            blocksize=blocksize), limits)
+                                            blocksize=blocksize, connect_timeout=connect_timeout), limits)
     fields = Fields(text=text_field, id=id_field, source=source_field)
     for path in (output, write_baseline):
         if path:
@@ -528,20 +534,15 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         click.echo(render_stats(index_stats(location)))
         return
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None)
-    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
-    extra = {} if window is None else {"window": parse_window(window)}
 
     def problem(p: InputProblem) -> None:
         click.echo(f"corpus-audit: {p.origin}: {p.message}", err=True)
 
     progress = Progress(quiet, "items")
     try:
-        done = run_dedup(list(paths) or ["-"], location, settings.similarity, rules,
-                         Fields(text=text_field, id=id_field, source=source_field), output, duplicates,
-                         threshold=threshold, batch_size=batch_size, strict=settings.strict, lines=settings.lines,
-                         disabled=frozenset(settings.disabled_rules), on_problem=problem,
-                         on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
-                         progress=progress, **extra)
+        done = dedup(list(paths) or ["-"], location, settings, Fields(text=text_field, id=id_field, source=source_field),
+                     output, duplicates, window, threshold, batch_size, on_problem=problem,
+                     on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), progress=progress)
     finally:
         progress.close()
     click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items", err=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from audit.errors import OutputError
 
-
 #: Characters JSON leaves raw that ``str.splitlines`` (and JavaScript) take for line ends.
 _LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -32,7 +31,7 @@ def json_line(value: object) -> str:
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write `text` to `path` ("-" is stdout), creating missing parent folders.
 
-    `text` may come in pieces (see :func:`audit.report.json_pieces`): each is written as it comes.
+    `text` may come in pieces (see :func:`audit.report.markdown.json_pieces`): each is written as it comes.
     """
     pieces = [text] if isinstance(text, str) else text
     if path == "-":

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
-#: The closed set of finding kinds (the JSON contract's ``kind``).
-KINDS = ("boilerplate", "encoding", "duplicate", "quality", "input-error")
 #: Severities, mildest first.
 SEVERITIES = ("info", "warning", "error")
 
@@ -32,7 +31,8 @@ class Document:
     id: str
     source: str
     text: str
-    origin: Origin
+    #: Where it was read (none for a document made in memory).
+    origin: Origin = field(default_factory=lambda: Origin(""))
     #: The record as read, its text field included (JSONL), or an empty dict (files); kept so that
     #: `clean` and `dedup` can write it back with every field in its place.
     fields: dict[str, Any] = field(default_factory=dict)
@@ -87,7 +87,7 @@ class Finding:
 class Readability:
     """Readability of one document: the combined grade and textstat's five formulas."""
 
-    #: Combined grade level (higher = harder); see ``audit.readability``.
+    #: Combined grade level (higher = harder); see ``audit.readability.grade``.
     grade: float
     flesch_reading_ease: float
     flesch_kincaid_grade: float
@@ -97,7 +97,7 @@ class Readability:
     words: int
     sentences: int
     syllables: int
-    #: Words rarer than ``audit.readability.RARE_ZIPF`` (numbers left out).
+    #: Words rarer than ``audit.readability.grade.RARE_ZIPF`` (numbers left out).
     rare_words: int
 
     def to_json(self) -> dict[str, Any]:
@@ -146,6 +146,18 @@ class Passage:
     words: int
 
 
+class Held(Enum):
+    """An array a summary does not carry because it is kept where the document was analyzed (on a
+    Dask worker, which joins it in when verification needs it): all the holder of the summary
+    knows is that there is one."""
+
+    ELSEWHERE = "kept where the document was analyzed"
+
+
+#: The value of a summary's array that is kept where the document was analyzed.
+HELD = Held.ELSEWHERE
+
+
 @dataclass(slots=True)
 class DocumentSummary:
     """Everything the corpus pass needs of one document: compact, with no copy of its text.
@@ -165,28 +177,28 @@ class DocumentSummary:
     findings: list[Finding]
     readability: Readability | None
     tone: Tone | None
-    #: MinHash signature of the whole document (uint32 values), or None when it has no words. (A
-    #: Dask client's summaries hold :attr:`audit.dask_engine.Kept.ON_WORKER` instead of the values,
-    #: and of the anchors.)
-    signature: Any
+    #: MinHash signature of the whole document (uint32 values), or None when it has no words; a
+    #: Dask client's summaries hold :data:`HELD` instead of the values (and of the anchors and
+    #: prose keys).
+    signature: np.ndarray | Held | None
     #: Where each passage is: one row (line, start, end) per passage, in passage order (an int32
     #: array of shape (passages, 3)); verification re-reads the text.
-    passages: Any
+    passages: np.ndarray
     #: The LSH band keys of the passages' MinHash signatures, one row per passage (a uint64 array
     #: of shape (passages, passage_bands)): all that finding candidate passages needs. The scan
-    #: moves them to disk (:class:`audit.similarity.PassageKeys`) and sets this to None.
-    passage_keys: Any
+    #: moves them to disk (:class:`audit.similarity.keystore.PassageKeys`) and sets this to None.
+    passage_keys: np.ndarray | None
     #: When the document was published (the record's `date` field, as given), if known.
     date: str | None = None
     #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
     #: which finds documents contained in others (none: never found inside another).
-    anchors: Any = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    anchors: np.ndarray | Held = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     #: One key per line for the corpus count of template lines (a uint64 array; 0 for a line with
     #: no letters or digits), or None when template lines are switched off.
-    line_keys: Any = None
+    line_keys: np.ndarray | None = None
     #: The distinct keys of the lines of prose paragraphs (a sorted uint64 array): what copies of
     #: one text share, whatever else their extractors kept.
-    prose_keys: Any = None
+    prose_keys: np.ndarray | Held | None = None
     #: Lines with leftover page text or an encoding repair on them (what "cleanest" compares);
     #: kept apart from the findings, which a scan moves to disk (:class:`Details`).
     flagged_lines: int = 0
@@ -196,7 +208,7 @@ class DocumentSummary:
         return Details(self.findings, self.readability, self.tone, self.line_keys)
 
     def without_details(self) -> None:
-        """Drop the report content (a scan keeps it in a :class:`audit.spool.Spool`)."""
+        """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`)."""
         self.findings, self.readability, self.tone, self.line_keys = [], None, None, None
 
     def with_details(self, details: Details) -> DocumentSummary:
@@ -214,7 +226,7 @@ class Details:
     findings: list[Finding]
     readability: Readability | None
     tone: Tone | None
-    line_keys: Any
+    line_keys: np.ndarray | None
 
 
 @dataclass
@@ -240,10 +252,6 @@ class PassagePair:
 
     def to_json(self) -> dict[str, Any]:
         return {"a": self.a.to_json(), "b": self.b.to_json(), "similarity": self.similarity}
-
-
-#: How two documents of a pair relate: similar as wholes, or the first one inside the second.
-RELATIONS = ("near-duplicate", "contained")
 
 
 @dataclass
@@ -357,7 +365,7 @@ class ScanResult:
     """The outcome of a scan: per-document summaries and the corpus-level findings.
 
     A scan gives `documents` and `findings` as sequences read back from disk
-    (:mod:`audit.spooled`); read them in a loop rather than making lists of them.
+    (:mod:`audit.results`); read them in a loop rather than making lists of them.
     """
 
     settings: dict[str, Any]
@@ -370,9 +378,9 @@ class ScanResult:
     records: int
     verdict: str = "pass"
     failures: list[str] = field(default_factory=list)
-    #: Every threshold as judged, failed or not (see :mod:`audit.thresholds`).
+    #: Every threshold as judged, failed or not (see :mod:`audit.checks.thresholds`).
     checks: list[Check] = field(default_factory=list)
-    #: The corpus figures the thresholds were judged on (:func:`audit.summary.summarize`), kept
+    #: The corpus figures the thresholds were judged on (:func:`audit.checks.figures.summarize`), kept
     #: so that the report need not read every document and finding back from disk again; None
     #: until judged.
     figures: dict[str, Any] | None = None

@@ -243,11 +243,13 @@ class ScanSettings:
     workers: int = 0
     #: With dask: bytes of plain JSON Lines per partition (compressed files and text files are one each).
     blocksize: int = 64 * 1024 * 1024
+    #: With dask and a scheduler: seconds to wait for it before giving up with one line.
+    connect_timeout: float = 30.0
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data for the report (where the work ran left out: it never changes a result)."""
         data = asdict(self)
-        for key in ("jobs", "engine", "scheduler", "workers", "blocksize"):
+        for key in ("jobs", "engine", "scheduler", "workers", "blocksize", "connect_timeout"):
             data.pop(key)
         data["rule_dirs"] = list(self.rule_dirs)
         data["disabled_rules"] = list(self.disabled_rules)

@@ -23,10 +23,11 @@ import numpy as np
 from distributed import Client, LocalCluster
 
 from audit import dask_engine
-from audit.dask_engine import DaskEngine, gathered
+from audit.engines.dask.engine import DaskEngine, gathered
 from audit.records import DocumentSummary, Origin
 from audit.settings import ScanSettings, SimilaritySettings
-from audit.similarity import Edges, by_components, clustered, verify
+from audit.similarity.verify import Edges, verify
+from audit.similarity.cluster import by_components, clustered
 
 #: Groups of copies whose pairs one task makes.
 GROUPS_PER_BLOCK = 2_000

@@ -20,7 +20,9 @@ import numpy as np
 
 from audit.records import DocumentSummary, Origin
 from audit.settings import SimilaritySettings
-from audit.similarity import by_components, find_duplicates, verify, word_counts
+from audit.similarity.cluster import by_components
+from audit.similarity.duplicates import find_duplicates
+from audit.similarity.verify import verify, word_counts
 
 
 def peak_mib() -> float:

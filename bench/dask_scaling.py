@@ -60,11 +60,11 @@ def _peak_mib() -> float:
 
 def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict[str, Any]:
     """One scan in this process; returns its stage times, peak memory and (if asked) weights."""
-    from audit.formats import render
+    from audit.report.formats import render
     from audit.settings import ScanSettings
 
-    # The module, not the function `audit.scan` that the package exports under the same name.
-    scan_module = importlib.import_module("audit.scan")
+    # The module, not the function `audit.pipeline` that the package exports under the same name.
+    scan_module = importlib.import_module("audit.pipeline")
     engine, workers = CONFIGS[config]
     marks: dict[str, float] = {}
     out: dict[str, Any] = {"config": config}
@@ -132,7 +132,7 @@ def _transferred(dask_worker: Any = None) -> int:
 
 def _weigh(out: dict[str, Any]) -> None:
     """Record what the Dask engine sends between client and workers, by wrapping its methods."""
-    import audit.dask_engine as de
+    import audit.engines.dask.engine as de
 
     weights = out.setdefault("weights", {"summaries": 0, "row_numbers": 0, "shuffle_rows": 0, "pairs": 0,
                                          "bodies": 0, "documents": 0})

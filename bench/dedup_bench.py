@@ -14,7 +14,7 @@ For each backend (SQLite file, Redis), the script
 4. measures the index's size: the SQLite file (and WAL) on disk; for Redis, the memory its keys
    take and the size of Redis' files on disk once rewritten;
 5. runs the real thing end to end: real scraped articles (``--texts``, JSON Lines) through
-   ``audit.dedup.run`` into the full index (repair, rules, signature, check, add, output file), as
+   ``audit.feed.dedup.run`` into the full index (repair, rules, signature, check, add, output file), as
    items per second.
 
 Redis runs as a child ``redis-server`` on a free loopback port with ``appendonly yes`` and
@@ -41,9 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-from audit.dedup import index_params, run
-from audit.index import IndexParams, Item, band_keys, open_index
-from audit.rules import load_rules
+from audit.feed.dedup import index_params, run
+from audit.feed.index import IndexParams, Item, index_keys
+from audit.feed.backends import open_index
+from audit.lines.rules import load_rules
 from audit.settings import SimilaritySettings
 
 
@@ -81,7 +82,7 @@ def bulk_build_sqlite(index, stored: np.ndarray, rng: np.random.Generator, param
             conn.executemany("INSERT INTO items (n, id, added, signature) VALUES (?, ?, ?, ?)",
                              ((start + i + 1, f"base{start + i}", clock, sig.astype("<u4").tobytes())
                               for i, sig in enumerate(sigs)))
-        keys = band_keys(stored, params.bands, params.rows)
+        keys = index_keys(stored, params.bands, params.rows)
         owners = np.repeat(numbers, params.bands)
         flat = keys.ravel()
         order = np.lexsort((owners, flat))

@@ -24,10 +24,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import CHUNK, Corpus  # noqa: E402
 
-from audit.minhash import Signer  # noqa: E402
+from audit.similarity.minhash import Signer
 from audit.records import DocumentSummary, Origin  # noqa: E402
 from audit.settings import SimilaritySettings  # noqa: E402
-from audit.similarity import find_duplicates  # noqa: E402
+from audit.similarity.duplicates import find_duplicates
 
 EVERY = 10
 OFFSET = 5

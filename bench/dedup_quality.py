@@ -24,12 +24,12 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from audit.dedup import Signing, index_params, run
-from audit.index import band_keys
-from audit.minhash import Signer, shingle_sets
-from audit.readers import Corpus
+from audit.feed.dedup import Signing, index_params, run
+from audit.feed.index import index_keys
+from audit.similarity.minhash import Signer, shingle_sets
+from audit.read.readers import Corpus
 from audit.records import Document
-from audit.rules import load_rules
+from audit.lines.rules import load_rules
 from audit.settings import SimilaritySettings
 
 
@@ -80,7 +80,7 @@ def main(path: str) -> None:
         grams = frozenset(hashes.tolist())
         sizes.append(len(grams))
         signature = signing.signer.sign_texts([body], sim.shingle_size).signatures
-        keys = [int(k) for k in band_keys(signature, params.bands, params.rows)[0]]
+        keys = [int(k) for k in index_keys(signature, params.bands, params.rows)[0]]
         candidates = {i for k in keys for i in by_band.get(k, ())}
         best = max(((jaccard(grams, kept_lsh[i][1]), -i) for i in candidates), default=(0.0, 0))
         if best[0] >= sim.min_document_similarity:

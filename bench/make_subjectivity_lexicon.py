@@ -19,7 +19,7 @@ from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
-from audit.frequency import zipf
+from audit.text.frequency import zipf
 
 MIN_SUBJECTIVITY = 0.5
 MAX_ZIPF = 5.5

@@ -9,7 +9,7 @@ with 128 permutations and 5-word shingles, each contender starts from the raw te
 - datasketch ``MinHash.bulk`` (``update_batch`` per document);
 - rensa ``RMinHash.update`` with the shingle strings, as its users feed it.
 
-Every peer gets the same words (``audit.normalize.words``) and shingles built in Python; the
+Every peer gets the same words (``audit.text.normalize.words``) and shingles built in Python; the
 time to build them is counted, as it is part of going from text to signature. Then end-to-end
 ``scan`` throughput on JSON Lines, with 1 and with 2 worker processes, with every stage and
 with readability and tone off. Two more rensa rows show where its time goes: with the lightest
@@ -35,9 +35,9 @@ from rensa import RMinHash
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import Corpus  # noqa: E402
 
-from audit.minhash import Signer, shingles  # noqa: E402
-from audit.normalize import words  # noqa: E402
-from audit.scan import scan  # noqa: E402
+from audit.similarity.minhash import Signer, shingles
+from audit.text.normalize import words
+from audit.pipeline import scan
 from audit.settings import ScanSettings  # noqa: E402
 
 NUM_PERM = 128

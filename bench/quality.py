@@ -28,14 +28,15 @@ from datasketch import MinHash, MinHashLSH
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import Corpus, vocabulary  # noqa: E402
 
-from audit.minhash import shingles  # noqa: E402
-from audit.normalize import words  # noqa: E402
+from audit.similarity.minhash import shingles
+from audit.text.normalize import words
 from audit.records import Document, Origin  # noqa: E402
-from audit.rules import load_rules  # noqa: E402
-from audit.analyze import Analyzer, prepare  # noqa: E402
-from audit.scan import analyze_all  # noqa: E402
+from audit.lines.rules import load_rules
+from audit.analyze import Analyzer, prepare
+from audit.engines.local import analyze_all
 from audit.settings import ScanSettings, SimilaritySettings  # noqa: E402
-from audit.similarity import Edges, compare_loaded, find_duplicates  # noqa: E402
+from audit.similarity.verify import Edges
+from audit.similarity.duplicates import compare_loaded, find_duplicates
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction-dev" / "docs.jsonl"
 

@@ -21,9 +21,10 @@ import numpy as np
 from metrics import pair_ordering, spearman
 from scan_json import scan_documents
 
-from audit import readability, sentences
-from audit.frequency import zipf
-from audit.normalize import repair
+from audit.readability import grade as readability
+from audit.text import sentences
+from audit.text.frequency import zipf
+from audit.text.normalize import repair
 
 DATA = "/work/shared/data/readability-dev/docs.jsonl"
 METRICS = ("grade", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall", "flesch_reading_ease")

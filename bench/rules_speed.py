@@ -1,6 +1,6 @@
 """Time the rule engine alone: every rule against every line of a corpus, as a scan applies them.
 
-Each document's lines go through :meth:`audit.rules.RuleSet.apply` with the built-in rules (each
+Each document's lines go through :meth:`audit.lines.rules.RuleSet.apply` with the built-in rules (each
 non-empty line a unit; a scan also joins hard-wrapped paragraphs). With ``--against REV`` the
 ``audit/rules.py`` of that git revision is loaded beside the current one, and the two take turns
 round by round in this process, so the machine's noise hits them alike; the hits must be the same.
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--against", help="a git revision whose rule engine to time beside this one")
     args = parser.parse_args()
-    from audit import rules
+    from audit.lines import rules
 
     with open(args.corpus, encoding="utf-8") as f:
         documents = [json.loads(line)["text"].split("\n") for line, _ in zip(f, range(args.docs))]

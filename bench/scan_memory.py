@@ -44,15 +44,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dedup_memory import Planted  # noqa: E402
 from synthetic import CHUNK  # noqa: E402
 
-from audit.analyze import Analyzer, prepare  # noqa: E402
-from audit.lines import SIGNALS  # noqa: E402
+from audit.analyze import Analyzer, prepare
+from audit.lines.statistics import SIGNALS
 from audit.records import Document, DocumentSummary, Origin  # noqa: E402
-from audit.rules import load_rules  # noqa: E402
-from audit.scan import with_template_findings  # noqa: E402
+from audit.lines.rules import load_rules
+from audit.pipeline import with_template_findings
 from audit.settings import ScanSettings  # noqa: E402
 from audit import similarity  # noqa: E402
-from audit.similarity import PassageKeys, find_duplicates  # noqa: E402
-from audit.spool import Spool  # noqa: E402
+from audit.similarity.keystore import PassageKeys
+from audit.similarity.duplicates import find_duplicates
+from audit.read.spool import Spool
 
 SOURCES = 5
 QUOTE_EVERY = 20

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def ours_worker(conn: Connection, article: str) -> None:
-    from audit import lexicon, readability, sentences, tone
+    from audit.tone import lexicon, score as tone
+    from audit.readability import grade as readability
+    from audit.text import sentences
 
     lex = lexicon.load()
 

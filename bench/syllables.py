@@ -14,7 +14,7 @@ import argparse
 import pyphen
 import wordfreq
 
-from audit import syllables
+from audit.readability import syllables
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     print(f"{len(words)} common words found in the CMU dictionary (wordfreq top {args.top})")
     print("| Fallback | Exact | Mean absolute error |")
     print("|---|---|---|")
-    print(f"| spelling rules (audit.syllables.by_rules) | {rules / len(words):.3f} | {rules_err / len(words):.3f} |")
+    print(f"| spelling rules (audit.readability.syllables.by_rules) | {rules / len(words):.3f} | {rules_err / len(words):.3f} |")
     print(f"| pyphen en_US hyphenation points + 1 (textstat's fallback) | {hyph / len(words):.3f} | {hyph_err / len(words):.3f} |")
 
 

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from metrics import precision_at, roc_auc
 from scan_json import scan_documents
 
-from audit import lexicon, sentences, tone
+from audit.tone import lexicon, score as tone
+from audit.text import sentences
 from audit.settings import ScanSettings
 
 DATA = "/work/shared/data/tone-dev/sentences.jsonl"

@@ -66,18 +66,18 @@ SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb421
 
 @pytest.fixture
 def refuse_reading(monkeypatch):
-    """Make `audit.readers.<name>` refuse paths ending in `suffix` with "Permission denied": the
+    """Make `audit.read.readers.<name>` refuse paths ending in `suffix` with "Permission denied": the
     tests run as root, whom file modes do not stop, so the refusal is simulated."""
-    import audit.readers
+    import audit.read.readers
 
     def refuse(name: str, suffix: str) -> None:
-        real = getattr(audit.readers, name)
+        real = getattr(audit.read.readers, name)
 
         def refusing(path, *args, **kwargs):
             if path.endswith(suffix):
                 raise PermissionError(13, "Permission denied")
             return real(path, *args, **kwargs)
-        monkeypatch.setattr(audit.readers, name, refusing)
+        monkeypatch.setattr(audit.read.readers, name, refusing)
     return refuse
 
 

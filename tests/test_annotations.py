@@ -1,4 +1,4 @@
-from audit.annotations import annotations, display_path, escape_data, escape_property, render_github
+from audit.report.annotations import annotations, display_path, escape_data, escape_property, render_github
 from audit.records import Check, Finding, PassagePair, Span
 
 

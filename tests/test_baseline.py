@@ -3,11 +3,11 @@ from collections import Counter
 
 import pytest
 
-from audit.baseline import apply_baseline, finding_key, keys, read_baseline, render_baseline
+from audit.checks.baseline import apply_baseline, finding_key, keys, read_baseline, render_baseline
 from audit.errors import ConfigError
 from audit.records import Cluster, Finding, PassagePair, Span
 from audit.settings import Thresholds
-from audit.thresholds import decide
+from audit.checks.thresholds import decide
 
 
 def widget(doc="a", line=3, text="Share this Article"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from audit.check import validate
+from audit.checks.run import validate
 from audit.errors import ConfigError
 from audit.settings import ScanSettings, Thresholds
 

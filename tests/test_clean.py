@@ -9,11 +9,12 @@ import stat
 import pytest
 import zstandard
 
-from audit import clean as clean_module
-from audit.clean import clean, default_log
+from audit.cleaning import run as clean_module
+from audit.cleaning.run import clean
+from audit.cleaning.targets import default_log
 from audit.errors import InputError, OutputError
-from audit.readers import Fields
-from audit.scan import scan
+from audit.read.readers import Fields
+from audit.pipeline import scan
 from audit.settings import LineSettings, ScanSettings
 
 SEED_REMOVALS = {
@@ -166,7 +167,7 @@ def test_outputs_that_would_clobber_an_input_are_refused(seeds, tmp_path):
     for out in (copy, copy / "cleaned", tmp_path):
         with pytest.raises(InputError, match="must not be an input"):
             clean([str(copy)], str(out), FAST)
-    with pytest.raises(InputError, match="--log FILE is needed"):
+    with pytest.raises(InputError, match=r"^log is needed when the cleaned corpus goes to stdout \(out=.-.\)$"):
         clean([str(tmp_path / "x.jsonl")], "-", FAST)
 
 
@@ -382,9 +383,9 @@ def test_an_empty_jsonl_file_or_folder_is_logged_as_unreadable_and_nothing_is_wr
 
 def test_a_part_for_a_folder_without_files_writes_no_output_on_a_cluster(tmp_path):
     pytest.importorskip("distributed")
-    from audit.clean import Plan
-    from audit.dask_clean import PartPlan, clean_part
-    from audit.readers import Corpus
+    from audit.cleaning.plan import Plan
+    from audit.cleaning.on_cluster import PartPlan, clean_part
+    from audit.read.readers import Corpus
 
     (tmp_path / "in").mkdir()
     [part] = Corpus([str(tmp_path / "in")]).parts(1000)
@@ -408,15 +409,15 @@ def test_a_glob_is_cleaned_as_its_matches_and_a_remote_folder_is_refused(tmp_pat
     fsspec = pytest.importorskip("fsspec")
     with fsspec.open("memory://remote/x.jsonl", "w") as f:
         f.write(json.dumps({"id": "x", "text": OTHER}) + "\n")
-    with pytest.raises(InputError, match="a remote folder is cleaned with --engine dask"):
+    with pytest.raises(InputError, match="a remote folder is cleaned with engine=.dask."):
         clean(["memory://remote"], str(tmp_path / "out2"), ScanSettings(jobs=1))
     summary = clean(["memory://remote/x.jsonl"], str(tmp_path / "x.jsonl"), ScanSettings(jobs=1))
     assert summary.documents == 1 and json.loads((tmp_path / "x.jsonl").read_text())["id"] == "x"
 
 
 def test_the_plan_reads_lines_to_strip_back_from_the_scan_as_asked(seeds, tmp_path):
-    from audit.clean import SpooledStrips, plan, plan_for
-    from audit.scan import scan
+    from audit.cleaning.plan import SpooledStrips, plan, plan_for
+    from audit.pipeline import scan
 
     feed = duplicated_feed(tmp_path / "feed.jsonl")
     result = scan([str(seeds), str(feed)], ScanSettings(jobs=1))

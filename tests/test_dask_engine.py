@@ -20,12 +20,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-distributed = pytest.importorskip("distributed")
+distributed = pytest.importorskip("distributed", reason="the Dask engine needs the dask extra: pip install '.[dask]'")
 
 from dask.utils import key_split  # noqa: E402
 
-from audit.formats import render  # noqa: E402
-from audit.scan import scan  # noqa: E402
+from audit.report.formats import render
+from audit.pipeline import scan
+from audit.records import HELD
 from audit.settings import ScanSettings  # noqa: E402
 
 WORDS = ("river harbor council budget school teacher market price winter storm road bridge farmer "
@@ -131,15 +132,16 @@ def _not_on_the_client(*args, **kwargs):
 def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, monkeypatch):
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
     # In this process only: the workers import their own, unpatched, modules.
-    from audit import dask_engine, similarity
+    from audit.engines import local
+    from audit.engines.dask import shuffle, tasks
+    from audit.similarity import candidates, duplicates, keystore, verify
 
-    scan_module = sys.modules["audit.scan"]  # `audit.scan` is the package's scan function
-    for owner, name in [(similarity, "shingle_sets"), (dask_engine, "pair_counts"), (similarity, "intersections"),
-                        (dask_engine, "verify"), (scan_module, "copy_pairs"),
-                        (similarity, "_estimates"), (similarity, "sharing_pairs"), (similarity, "band_keys"),
-                        (dask_engine, "band_keys"), (similarity, "local_pairs"), (dask_engine, "key_pairs"),
-                        (similarity.PassageKeys, "add"), (scan_module, "count_templates"), (dask_engine, "counted"),
-                        (similarity, "shared_passages"), (dask_engine, "shared_passages")]:
+    for owner, name in [(verify, "shingle_sets"), (tasks, "pair_counts"), (verify, "intersections"),
+                        (tasks, "verify"), (local, "copy_pairs"),
+                        (verify, "_estimates"), (candidates, "sharing_pairs"), (candidates, "band_keys"),
+                        (shuffle, "band_keys"), (candidates, "local_pairs"), (shuffle, "key_pairs"),
+                        (keystore.PassageKeys, "add"), (local, "count_templates"), (shuffle, "counted"),
+                        (duplicates, "shared_passages"), (tasks, "shared_passages")]:
         monkeypatch.setattr(owner, name, _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         result = scan([str(corpus)], settings)
@@ -148,11 +150,11 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     report.pop("generated")
     assert report == local_report
     # The signatures stayed on the workers (the MinHash estimates in the report were made there).
-    assert {d.signature for d in result.documents} <= {dask_engine.Kept.ON_WORKER, None}
-    assert any(d.signature is dask_engine.Kept.ON_WORKER for d in result.documents)
+    assert {d.signature for d in result.documents} <= {HELD, None}
+    assert any(d.signature is HELD for d in result.documents)
     # So did the anchors and the prose keys (containment candidates and copies were paired there).
-    assert all(d.anchors is dask_engine.Kept.ON_WORKER for d in result.documents)
-    assert all(d.prose_keys is dask_engine.Kept.ON_WORKER for d in result.documents)
+    assert all(d.anchors is HELD for d in result.documents)
+    assert all(d.prose_keys is HELD for d in result.documents)
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
@@ -171,7 +173,7 @@ def test_components_on_the_cluster_past_the_client_limit_give_the_local_report(c
                                                                                monkeypatch):
     # Past CLIENT_PAIRS the verified pairs stay on the workers, which find their components; the
     # client takes them a share of the components at a time. The 200 copies are one share.
-    from audit import dask_engine
+    from audit.engines.dask import engine as dask_engine
 
     monkeypatch.setattr(dask_engine, "CLIENT_PAIRS", 0)
     monkeypatch.setattr(dask_engine, "CLIENT_SHARE", 500)
@@ -207,7 +209,7 @@ def test_strict_stops_on_the_first_problem_as_locally(corpus, cluster):
 
 
 def test_local_engine_imports_no_dask(seeds):
-    code = ("import sys; from audit.cli import main; from audit.scan import scan; scan([sys.argv[1]]); "
+    code = ("import sys; from audit.cli import main; from audit.pipeline import scan; scan([sys.argv[1]]); "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')); "
             "print(bad); sys.exit(bool(bad))")
     done = subprocess.run([sys.executable, "-c", code, str(seeds)], capture_output=True, text=True, timeout=300)
@@ -218,10 +220,13 @@ def test_unreachable_scheduler_is_one_line_exit_2(cli, seeds):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    started = time.monotonic()
     done = cli("scan", str(seeds), "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "-o", "-",
-               env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+               "--connect-timeout", "1")
     assert done.returncode == 2
     assert "cannot reach the Dask scheduler" in done.stderr
+    # The timeout is the flag's, not the default 30 s (which would still pass, slowly).
+    assert time.monotonic() - started < 25
 
 
 def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_path):
@@ -311,7 +316,7 @@ def _lines(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
 def test_clean_on_dask_writes_the_local_output_as_parts_with_a_manifest(corpus, cluster, tmp_path, blocksize):
-    from audit.clean import clean
+    from audit.cleaning.run import clean
 
     local = clean([str(corpus)], str(tmp_path / "local"), ScanSettings(jobs=1))
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
@@ -362,7 +367,7 @@ def test_clean_on_dask_from_the_command_line_and_its_dry_run(cli, corpus, cluste
 
 
 def test_clean_on_dask_refuses_a_log_over_its_output_and_a_file_read_twice(corpus, cluster, tmp_path):
-    from audit.clean import clean
+    from audit.cleaning.run import clean
     from audit.errors import InputError
 
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=1500)
@@ -370,7 +375,7 @@ def test_clean_on_dask_refuses_a_log_over_its_output_and_a_file_read_twice(corpu
     with pytest.raises(InputError, match="removal log must not be the output"):
         clean([str(corpus)], str(out), settings, log=str(out))
     (tmp_path / "log.jsonl").write_text("")
-    with pytest.raises(InputError, match="log.jsonl: is a file; with --engine dask, LOG is a folder of parts"):
+    with pytest.raises(InputError, match="log.jsonl: is a file; with engine=.dask., log is a folder of parts"):
         clean([str(corpus)], str(out), settings, log=str(tmp_path / "log.jsonl"))
     # A glob that also matches a file named on its own: each of the file's lines would have two parts.
     with pytest.raises(InputError, match=r"a\.jsonl: read twice, under two of the inputs"):
@@ -379,7 +384,7 @@ def test_clean_on_dask_refuses_a_log_over_its_output_and_a_file_read_twice(corpu
 
 
 def test_a_clean_on_dask_that_fails_says_why_in_one_line_and_leaves_no_manifest(corpus, cluster, tmp_path):
-    from audit.clean import clean
+    from audit.cleaning.run import clean
     from audit.errors import AuditError
 
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address)
@@ -457,9 +462,9 @@ def test_a_memory_url_on_workers_in_this_process_gives_the_disk_report(corpus, l
 def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_doc):
     # Which documents to re-read travels to the workers; past 100 kB (a few thousand candidates)
     # it once reached the scheduler in a form it rejected, which small test corpora never showed.
-    from audit.dask_engine import DaskEngine
-    from audit.readers import Corpus, count_lines, numbered
-    from audit.rules import load_rules
+    from audit.engines.dask.engine import DaskEngine
+    from audit.read.readers import Corpus, count_lines, numbered
+    from audit.lines.rules import load_rules
 
     path = tmp_path / "feed.jsonl"
     path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Story number {i}.\nIts second line."}) + "\n"
@@ -484,10 +489,10 @@ def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_do
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))
 def test_whole_runs_cut_near_the_size_and_never_inside_a_key(keys, most):
-    from audit.dask_engine import _whole_runs
+    from audit.engines.dask.tasks import whole_runs
 
     keys = np.array(keys, dtype=np.int64)
-    blocks = _whole_runs(keys, most)
+    blocks = whole_runs(keys, most)
     assert sorted(np.concatenate(blocks or [np.zeros(0, dtype=np.int64)]).tolist()) == list(range(len(keys)))
     # One key's rows are in one block; a block is past the size only by the run that crosses it.
     block_of = {}
@@ -505,16 +510,16 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_p
     # With a block of 1 each pair of documents' candidate passages is a task of its own; the
     # windows of one pair must still merge. Then the verified pairs' components are found on the
     # workers too, and come a component at a time.
-    monkeypatch.setattr("audit.dask_engine.PASSAGE_BLOCK", block)
+    monkeypatch.setattr("audit.engines.dask.engine.PASSAGE_BLOCK", block)
     if block == 1:
-        monkeypatch.setattr("audit.dask_engine.CLIENT_PAIRS", 0)
-        monkeypatch.setattr("audit.dask_engine.CLIENT_SHARE", 1)
-    from audit.dask_engine import DaskEngine
-    from audit.readers import Corpus, count_lines, numbered
-    from audit.rules import load_rules
-    from audit.scan import LocalEngine
+        monkeypatch.setattr("audit.engines.dask.engine.CLIENT_PAIRS", 0)
+        monkeypatch.setattr("audit.engines.dask.engine.CLIENT_SHARE", 1)
+    from audit.engines.dask.engine import DaskEngine
+    from audit.read.readers import Corpus, count_lines, numbered
+    from audit.lines.rules import load_rules
+    from audit.engines.local import LocalEngine
     from audit.settings import SimilaritySettings
-    from audit.similarity import Edges
+    from audit.similarity.verify import Edges
 
     rng = random.Random(3)
     stories = [_story(rng, 9) for _ in range(30)]
@@ -589,15 +594,15 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     # broken line and a repeated id among them: the rows the parts number themselves must be
     # ordered as the local engine's, or the window would pair other documents. The shuffle
     # goes one band at a time (its rounds are sized on the client), and the anchors' in 3 rounds.
-    monkeypatch.setattr("audit.dask_engine.SHUFFLE_ROWS", 10)
-    monkeypatch.setattr("audit.dask_engine.ANCHOR_ROUNDS", 3)
+    monkeypatch.setattr("audit.engines.dask.engine.SHUFFLE_ROWS", 10)
+    monkeypatch.setattr("audit.engines.dask.engine.ANCHOR_ROUNDS", 3)
     from audit.analyze import Analyzer
-    from audit.dask_engine import DaskEngine
-    from audit.readers import Corpus
-    from audit.rules import load_rules
-    from audit.scan import LocalEngine
-    from audit.lsh import unique_pairs
-    from audit.similarity import MAX_PAIRS_PER_KEY, lsh_candidates
+    from audit.engines.dask.engine import DaskEngine
+    from audit.read.readers import Corpus
+    from audit.lines.rules import load_rules
+    from audit.engines.local import LocalEngine
+    from audit.similarity.lsh import unique_pairs
+    from audit.similarity.candidates import MAX_PAIRS_PER_KEY, lsh_candidates
 
     rng = random.Random(5)
     copied = _story(rng, 9)

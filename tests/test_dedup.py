@@ -1,6 +1,6 @@
 """The dedup command: new items out, duplicates named, crash-safe and shared by concurrent workers.
 
-Most checks run the library's :func:`audit.dedup.run` in-process; the end-to-end, crash (``kill -9``)
+Most checks run the library's :func:`audit.feed.dedup.run` in-process; the end-to-end, crash (``kill -9``)
 and concurrency checks run the installed command as real processes, against both backends.
 """
 
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from audit.dedup import host_name, run
+from audit.feed.dedup import host_name, run
 from audit.errors import InputError
-from audit.index import open_index
-from audit.minhash import shingles
-from audit.normalize import words
-from audit.rules import load_rules
+from audit.feed.backends import open_index
+from audit.similarity.minhash import shingles
+from audit.text.normalize import words
+from audit.lines.rules import load_rules
 from audit.settings import SimilaritySettings
-from audit.similarity import exact_jaccard
+from audit.similarity.verify import exact_jaccard
 
 RULES = load_rules()
 SIM = SimilaritySettings()

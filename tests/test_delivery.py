@@ -9,9 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from audit.delivery import Output, recover, render
+from audit.feed.delivery import Output, recover, render
 from audit.errors import FeedIndexError
-from audit.index import IndexParams, Item, Verdict, open_index
+from audit.feed.index import IndexParams, Item, Verdict
+from audit.feed.backends import open_index
 from audit.settings import SimilaritySettings
 
 PARAMS = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
@@ -141,7 +142,7 @@ def test_render_writes_one_json_line_per_duplicate():
 
 
 def test_a_reader_that_goes_away_is_one_error_line(tmp_path):
-    script = ("import sys\nfrom audit.delivery import Output\nfrom audit.errors import AuditError\n"
+    script = ("import sys\nfrom audit.feed.delivery import Output\nfrom audit.errors import AuditError\n"
               "out = Output.stream('new', 'h')\n"
               "try:\n    for _ in range(100):\n        out.write(b'{}\\n' * 10000)\n"
               "except AuditError as exc:\n    print(exc, file=sys.stderr)\n    sys.exit(2)\n")

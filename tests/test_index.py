@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from audit.errors import ConfigError, FeedIndexError, IndexMismatch
-from audit.index import IndexParams, Item, Sink, Verdict, band_keys, open_index, parse_window
+from audit.feed.index import IndexParams, Item, Sink, Verdict, index_keys, parse_window
+from audit.feed.backends import open_index
 from audit.settings import SimilaritySettings
 
 PARAMS = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
@@ -168,15 +169,15 @@ def test_a_redis_url_whose_database_is_not_a_number_is_refused(redis_url):
         open_index(redis_url.rsplit("/", 1)[0] + "/news", PARAMS)
 
 
-def test_band_keys_depend_on_the_band_values_and_their_band():
+def test_index_keys_depend_on_the_band_values_and_their_band():
     sig = signature(1)[None, :]
-    keys = band_keys(sig, 25, 5)
+    keys = index_keys(sig, 25, 5)
     same_first_band = sig.copy()
     same_first_band[0, 5:] += np.uint32(1)
-    other = band_keys(same_first_band, 25, 5)
+    other = index_keys(same_first_band, 25, 5)
     assert keys[0, 0] == other[0, 0] and not np.any(keys[0, 1:] == other[0, 1:])
     repeated = np.tile(np.arange(5, dtype=np.uint32), 26)[None, :128]
-    assert len(set(band_keys(repeated, 25, 5)[0])) == 25  # equal values, different bands
+    assert len(set(index_keys(repeated, 25, 5)[0])) == 25  # equal values, different bands
 
 
 @pytest.mark.parametrize("text", ["30", "30x", "-1d", ""])

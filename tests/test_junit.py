@@ -3,9 +3,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from audit.config import load_settings
-from audit.junit import render_junit
+from audit.report.junit import render_junit
 from audit.records import Check, Finding
-from audit.scan import scan
+from audit.pipeline import scan
 
 STRICT = Path(__file__).parent / "data" / "strict.toml"
 

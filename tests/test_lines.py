@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.lines import (LINKS, SIGNALS, block_after, blank, classify, flag_lines, layout, main_text,
-                         paragraphs, wrap_width)
+from audit.lines.statistics import (LINKS, SIGNALS, block_after, blank, classify, flag_lines, layout, main_text,
+                                    paragraphs, wrap_width)
 from audit.settings import LineSettings
 
 if sys.version_info >= (3, 11):

@@ -16,8 +16,8 @@ import pytest
 fsspec = pytest.importorskip("fsspec")
 
 from audit.errors import InputError  # noqa: E402
-from audit.locations import Entry, files, locate  # noqa: E402
-from audit.readers import Corpus, count_lines, numbered, read_part  # noqa: E402
+from audit.read.locations import Entry, files, locate
+from audit.read.readers import Corpus, count_lines, numbered, read_part
 
 LINES = [json.dumps({"text": f"record {i} " + "x" * (i % 13), **({"id": f"r{i}"} if i % 4 else {})})
          for i in range(40)]

@@ -1,8 +1,8 @@
 import numpy as np
 from datasketch import MinHashLSH
 
-from audit.lsh import band_keys, colliding_pairs, key_pairs, local_pairs, runs
-from audit.minhash import Signer
+from audit.similarity.lsh import band_keys, colliding_pairs, key_pairs, local_pairs, runs
+from audit.similarity.minhash import Signer
 
 
 def test_candidates_are_those_of_datasketch_minhashlsh_with_the_same_bands():

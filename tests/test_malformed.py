@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from audit.readers import Corpus
+from audit.read.readers import Corpus
 from audit.records import Document, InputProblem
-from audit.scan import scan
+from audit.pipeline import scan
 from audit.settings import ScanSettings
 
 GOOD = json.dumps({"id": "good", "text": "A perfectly good record."})

@@ -4,8 +4,8 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.minhash import Signer, jaccard, shingle_hash, shingle_sets, shingles
-from audit.normalize import words
+from audit.similarity.minhash import Signer, jaccard, shingle_hash, shingle_sets, shingles
+from audit.text.normalize import words
 
 # Letters of several scripts, digits, an underscore, apostrophes (straight and curly), dashes,
 # spaces and line breaks, an emoji, a combining accent and a compatibility ligature.

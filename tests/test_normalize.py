@@ -1,4 +1,4 @@
-from audit.normalize import fold, repair, words
+from audit.text.normalize import fold, repair, words
 
 
 def test_mojibake_is_repaired_and_reported_by_line():

@@ -5,10 +5,10 @@ import json
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from audit.normalize import fold, repair, words
-from audit.readers import Corpus, Document, InputProblem
-from audit.rules import load_rules
-from audit.sentences import split
+from audit.text.normalize import fold, repair, words
+from audit.read.readers import Corpus, Document, InputProblem
+from audit.lines.rules import load_rules
+from audit.text.sentences import split
 
 RULES = load_rules()
 texts = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=400)
@@ -77,8 +77,8 @@ PAGE_LINES = st.sampled_from([
 def test_clean_never_loses_a_line_it_does_not_log(tmp_path_factory, docs, copies):
     """Every input line is written or logged (by document and line number); every record is written,
     logged as a dropped duplicate, or logged as unreadable."""
-    from audit.clean import clean
-    from audit.normalize import repair
+    from audit.cleaning.run import clean
+    from audit.text.normalize import repair
     from audit.settings import ScanSettings
 
     docs = docs + docs[:copies]  # exact copies make duplicate clusters

@@ -2,8 +2,8 @@ import subprocess
 import sys
 import textwrap
 
-from audit.readability import familiar, score
-from audit.sentences import sentences
+from audit.readability.grade import familiar, score
+from audit.text.sentences import sentences
 
 
 def measure(*lines):
@@ -48,8 +48,8 @@ def test_no_download_and_no_textstat_or_nltk(tmp_path):
         import sys
         sys.modules["nltk"] = None
         sys.modules["textstat"] = None
-        from audit.readability import score
-        from audit.sentences import sentences
+        from audit.readability.grade import score
+        from audit.text.sentences import sentences
         r = score(sentences(["Extraordinary denuclearization negotiations continued."]))
         assert r.words == 4 and r.syllables == 21, r
         print("syllables ok")

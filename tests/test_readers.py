@@ -6,7 +6,7 @@ import os
 import pytest
 
 from audit.errors import InputError
-from audit.readers import NO_FILES, NO_RECORDS, Corpus, Fields, count_lines, numbered, read_part
+from audit.read.readers import NO_FILES, NO_RECORDS, Corpus, Fields, count_lines, numbered, read_part
 from audit.records import Document, InputProblem, Origin
 
 
@@ -141,7 +141,7 @@ def test_stdin_read_as_it_comes_yields_its_records_once(monkeypatch, tmp_path):
     import io
     import types
 
-    from audit.readers import Corpus as _Corpus
+    from audit.read.readers import Corpus as _Corpus
     feed = b'{"id": "a", "text": "First story."}\n{"id": "b", "text": "Second story."}\n'
     monkeypatch.setattr("sys.stdin", types.SimpleNamespace(buffer=io.BytesIO(feed)))
     (tmp_path / "c.txt").write_text("A file after stdin.")

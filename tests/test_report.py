@@ -1,14 +1,14 @@
 import json
 
-from audit.report import render_json, render_markdown, to_json
-from audit.scan import scan
+from audit.report.markdown import render_json, render_markdown, to_json
+from audit.pipeline import scan
 from audit.settings import ScanSettings
 
 
 def test_a_scan_and_its_reports_read_the_figures_once(seeds, monkeypatch):
     """Summarizing reads every document and finding back from disk: the thresholds' figures are
     the reports' too."""
-    from audit import summary, thresholds
+    from audit.checks import figures as summary, thresholds
     real, calls = summary.summarize, []
 
     def counted(result):
@@ -76,7 +76,7 @@ def test_encoding_repairs_are_shown_with_line_before_and_after(tmp_path):
 
 def test_charts_where_a_picture_reads_better(make_doc, make_result):
     from audit.records import Cluster, Finding
-    from audit.report import duplicate_share_by_source
+    from audit.report.markdown import duplicate_share_by_source
     docs = [make_doc(i, src) for i, src in [("a", "x.com"), ("b", "x.com"), ("c", 'y "quoted"'), ("d", "y \"quoted\"")]]
     findings = [Finding("b", "duplicate", "duplicate.document", "warning", "Near-duplicate of c"),
                 Finding("a", "boilerplate", "share.widget", "warning", "Share", line=1, text="Share"),

@@ -1,8 +1,8 @@
 import json
 
-from audit.report import render_markdown, to_json
-from audit.reuse import source_pairs
-from audit.scan import scan
+from audit.report.markdown import render_markdown, to_json
+from audit.report.source_pairs import source_pairs
+from audit.pipeline import scan
 from audit.settings import ScanSettings
 
 QUOTE = ("“We have no choice but to shut the bridge now, because the steel underneath is failing faster "

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from audit.errors import RuleError
-from audit.lines import SIGNALS
-from audit.rules import RuleSet, builtin_rules_dir, compile_rule, load_file, load_rules
+from audit.lines.statistics import SIGNALS
+from audit.lines.rules import RuleSet, builtin_rules_dir, compile_rule, load_file, load_rules
 
 RULES = load_rules()
 #: The families DESIGN.md asks the rule packs to cover, by file.
@@ -161,7 +161,7 @@ def test_line_statistics_can_be_switched_off_by_id_but_not_redefined(tmp_path):
 def test_head_and_tail_scopes(tmp_path):
     body = GOOD.replace('kind = "pattern"', 'kind = "pattern"\nscope = "tail"\nwithin = 1')
     rule = load_file(write(tmp_path, body) / "mine.toml")[0]
-    from audit.rules import RuleSet
+    from audit.lines.rules import RuleSet
     rules = RuleSet([rule])
     assert [h.line for h in rules.apply(["Sponsored by A", "Body.", "Sponsored by B", ""])] == [3]
 

@@ -3,7 +3,7 @@ import json
 import jsonschema
 
 from audit.records import Check, Finding
-from audit.sarif import render_sarif
+from audit.report.sarif import render_sarif
 
 
 def test_every_kind_of_place_gives_valid_sarif(make_doc, make_result, sarif_schema):

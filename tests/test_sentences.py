@@ -1,6 +1,6 @@
 import pytest
 
-from audit.sentences import sentences, split, stems, words
+from audit.text.sentences import sentences, split, stems, words
 
 
 @pytest.mark.parametrize("line, expected", [

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.scan import scan
+from audit.pipeline import scan
 from audit.settings import ScanSettings
 
 STORY = ("The city council voted on Tuesday to close the old harbour bridge for repairs that engineers say "
@@ -87,7 +87,7 @@ def test_parallel_and_serial_runs_agree(tmp_path):
     rows = [{"id": str(i), "source": f"s{i % 3}", "text": (STORY if i % 2 else OTHER) + f" Item {i}.\n" + QUOTE}
             for i in range(80)]
     path = write_jsonl(tmp_path / "docs.jsonl", rows)
-    from audit.report import to_json
+    from audit.report.markdown import to_json
     serial = to_json(scan([path], ScanSettings(jobs=1)))
     parallel = to_json(scan([path], ScanSettings(jobs=2)))
     serial.pop("generated"), parallel.pop("generated")
@@ -118,7 +118,7 @@ def test_an_article_inside_a_page_dump_is_reported_as_contained(tmp_path):
     assert cluster.members == ["clean", "page"] and cluster.kept == "clean" and cluster.containment == 1.0
     [finding] = [f for f in result.findings if f.kind == "duplicate"]
     assert finding.document == "page" and finding.detail == {"duplicate_of": "clean", "matched": "clean", "relation": "contains"}
-    from audit.report import to_json
+    from audit.report.markdown import to_json
     data = to_json(result)
     assert data["clusters"][0]["pairs"][0]["relation"] == "contained"
 
@@ -134,7 +134,7 @@ def test_short_texts_do_not_count_as_contained(tmp_path):
 def test_one_strong_pair_does_not_chain_two_groups_together():
     import numpy as np
 
-    from audit.similarity import cluster
+    from audit.similarity.cluster import cluster
     pairs = ([(i, j, 0.9) for i in range(4) for j in range(i + 1, 4)]
              + [(i, j, 0.9) for i in range(4, 8) for j in range(i + 1, 8)]
              + [(3, 4, 0.5)])  # the bridge: two page dumps sharing their site's template
@@ -145,7 +145,7 @@ def test_one_strong_pair_does_not_chain_two_groups_together():
 
 def test_keep_policies():
     from audit.records import DocumentSummary, Finding, Origin
-    from audit.similarity import keep
+    from audit.similarity.cluster import keep
 
     def summary(i, words, flagged):
         findings = [Finding(str(i), "boilerplate", "x.y", "warning", "", line=n + 1) for n in range(flagged)]
@@ -192,7 +192,7 @@ def test_a_bucket_of_many_copies_costs_pairs_linear_in_its_size(tmp_path):
 def test_intersection_sizes_match_numpy():
     import numpy as np
 
-    from audit import kernels
+    from audit.similarity import kernels
 
     rng = np.random.default_rng(3)
     sets = [np.unique(rng.integers(0, 60, size=n).astype(np.uint64)) for n in (0, 1, 5, 30, 40, 59)]
@@ -204,11 +204,12 @@ def test_intersection_sizes_match_numpy():
 
 def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monkeypatch):
     from audit.analyze import Analyzer
-    from audit.lsh import local_pairs
+    from audit.similarity.lsh import local_pairs
     from audit.records import Document, Origin
-    from audit.rules import load_rules
-    from audit import similarity
-    from audit.similarity import MAX_PAIRS_PER_KEY, PassageKeys, passage_candidates
+    from audit.lines.rules import load_rules
+    from audit.similarity import candidates
+    from audit.similarity.candidates import MAX_PAIRS_PER_KEY, passage_candidates
+    from audit.similarity.keystore import PassageKeys
 
     settings = quick()
     analyzer = Analyzer(settings, load_rules(settings.rule_dirs))
@@ -226,7 +227,7 @@ def test_passage_keys_on_disk_find_the_same_candidates_as_all_bands_at_once(monk
     with PassageKeys.of(summaries, sim.passage_bands) as keys:
         assert keys.owners().tolist() == [list(o) for o in owners] and keys.rows == len(owners)
         found = passage_candidates(summaries, sim, keys=keys)
-        monkeypatch.setattr(similarity, "PART_ROWS", 5)  # in parts by the keys' top bits
+        monkeypatch.setattr(candidates, "PART_ROWS", 5)  # in parts by the keys' top bits
         parted = passage_candidates(summaries, sim, keys=keys)
     assert expected and found.tolist() == expected == passage_candidates(summaries, sim).tolist() == parted.tolist()
 
@@ -249,7 +250,7 @@ PAIRS = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.sampled_fr
 def test_min_labels_label_each_component_by_its_smallest_node(drawn):
     import numpy as np
 
-    from audit.similarity import min_labels
+    from audit.similarity.cluster import min_labels
     i, j, _ = random_pairs(drawn)
     parent = list(range(41))
 
@@ -269,7 +270,7 @@ def test_min_labels_label_each_component_by_its_smallest_node(drawn):
 def test_clusters_made_a_batch_of_components_at_a_time_are_those_made_at_once(drawn, batch):
     import numpy as np
 
-    from audit.similarity import cluster, components
+    from audit.similarity.cluster import cluster, components
     i, j, strength = random_pairs(drawn)
     batches = list(components(i, j, batch))
     rows = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
@@ -292,22 +293,22 @@ def test_sharing_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, 
     # by the order the rows came in.
     from unittest import mock
 
-    from audit import similarity
+    from audit.similarity import candidates
 
     rows = sorted(set(rows))
     anchors = np.array([a for a, _ in rows], dtype=np.uint64)
     owners = np.array([o for _, o in rows], dtype=np.int64)
-    with mock.patch.object(similarity, "MAX_PAIRS_PER_KEY", 2):
-        whole, shared = similarity.sharing_pairs(anchors, owners, most)
+    with mock.patch.object(candidates, "MAX_PAIRS_PER_KEY", 2):
+        whole, shared = candidates.sharing_pairs(anchors, owners, most)
         order = list(range(len(rows)))
         rng.shuffle(order)
         found_pairs, found_shared = [np.zeros((0, 2), dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for p in range(partitions):
             mine = [k for k in order if int(anchors[k]) % partitions == p]
-            pairs, n = similarity.sharing_pairs(anchors[mine], owners[mine], most)
+            pairs, n = candidates.sharing_pairs(anchors[mine], owners[mine], most)
             found_pairs.append(pairs)
             found_shared.append(n)
-    pairs, n, _ = similarity.added_up(np.concatenate(found_pairs), np.concatenate(found_shared))
+    pairs, n, _ = candidates.added_up(np.concatenate(found_pairs), np.concatenate(found_shared))
     assert pairs.tolist() == whole.tolist() and n.tolist() == shared.tolist()
     # Each pair shares at most the anchors the two documents have in common.
     common = {(a, b): len({x for x, o in rows if o == a} & {x for x, o in rows if o == b}) for a, b in whole.tolist()}

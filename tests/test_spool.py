@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from audit import report
+from audit.report import markdown as report
 from audit.records import DocumentSummary, Finding, Origin
-from audit.report import render_markdown, to_json
-from audit.scan import scan
+from audit.report.markdown import render_markdown, to_json
+from audit.pipeline import scan
 from audit.settings import ScanSettings
-from audit.similarity import PassageKeys
-from audit.spool import Spool
-from audit.spooled import SpooledDocuments, SpooledFindings, summaries
+from audit.similarity.keystore import PassageKeys
+from audit.read.spool import Spool
+from audit.results import SpooledDocuments, SpooledFindings, summaries
 
 
 def test_spool_reads_back_what_was_appended_in_order_and_at_random():

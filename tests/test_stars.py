@@ -2,8 +2,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.similarity import min_labels
-from audit.stars import Stars, converged, labels, large_star, small_star, split, total
+from audit.similarity.cluster import min_labels
+from audit.similarity.stars import Stars, converged, labels, large_star, small_star, split, total
 
 
 def _in_partitions(i: np.ndarray, j: np.ndarray, partitions: int) -> dict[int, int]:

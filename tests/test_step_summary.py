@@ -1,5 +1,5 @@
-from audit import step_summary
-from audit.step_summary import NOTE, fit
+from audit.report import step_summary
+from audit.report.step_summary import NOTE, fit
 
 
 def _report(rows: int) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from audit.syllables import by_rules, count, spoken_number
+from audit.readability.syllables import by_rules, count, spoken_number
 
 
 @pytest.mark.parametrize("word, expected", [

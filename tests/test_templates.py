@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.scan import scan
+from audit.pipeline import scan
 from audit.settings import LineSettings, ScanSettings
-from audit.similarity import copy_pairs
-from audit.templates import copy_groups, count_templates, line_key
+from audit.similarity.candidates import copy_pairs
+from audit.lines.templates import copy_groups, count_templates, line_key
 
 FOOTER = "Get our free weekly digest of the best local stories, every Friday morning."
 ARTICLES = [
@@ -50,7 +50,7 @@ def test_copies_share_most_of_their_prose_and_count_once():
 @given(st.lists(st.sets(st.integers(1, 12), max_size=6), max_size=14), st.sampled_from([0.3, 0.5, 1.0]))
 def test_copy_pairs_are_those_sharing_enough_keys_of_few_documents(drawn, share):
     # A key of more than MAX_COPY_EVIDENCE documents (3 here) is no evidence; a pair must share one.
-    import audit.similarity
+    import audit.similarity.candidates
 
     few = 3
     prose = [np.array(sorted(k), dtype=np.uint64) for k in drawn]
@@ -61,20 +61,20 @@ def test_copy_pairs_are_those_sharing_enough_keys_of_few_documents(drawn, share)
     evidence = {key for key, docs in owners.items() if len(docs) <= few}
     expected = [[a, b] for a in range(len(drawn)) for b in range(a + 1, len(drawn))
                 if (n := len(drawn[a] & drawn[b] & evidence)) and n >= share * min(len(drawn[a]), len(drawn[b]))]
-    most, audit.similarity.MAX_COPY_EVIDENCE = audit.similarity.MAX_COPY_EVIDENCE, few
+    most, audit.similarity.candidates.MAX_COPY_EVIDENCE = audit.similarity.candidates.MAX_COPY_EVIDENCE, few
     try:
         assert copy_pairs(prose, share).tolist() == expected
     finally:
-        audit.similarity.MAX_COPY_EVIDENCE = most
+        audit.similarity.candidates.MAX_COPY_EVIDENCE = most
 
 
 def test_every_pair_of_a_keys_documents_counts_as_evidence():
     # copy_pairs pairs each key's documents through sharing_pairs, which links a document only to
     # the next MAX_PAIRS_PER_KEY of its key: every key that counts must fit that window whole.
-    import audit.similarity
-    from audit.templates import MAX_COPY_EVIDENCE
+    import audit.similarity.candidates
+    from audit.lines.templates import MAX_COPY_EVIDENCE
 
-    assert MAX_COPY_EVIDENCE <= audit.similarity.MAX_PAIRS_PER_KEY + 1
+    assert MAX_COPY_EVIDENCE <= audit.similarity.candidates.MAX_PAIRS_PER_KEY + 1
     docs = MAX_COPY_EVIDENCE
     pairs = copy_pairs([keys(7)] * docs, 1.0)
     assert len(pairs) == docs * (docs - 1) // 2
@@ -114,11 +114,11 @@ def test_template_threshold_and_switches(tmp_path):
 
 def test_template_findings_whatever_order_the_loader_reads_in(tmp_path):
     from audit.analyze import Analyzer, prepare
-    from audit.lines import SIGNALS
-    from audit.readers import Corpus
+    from audit.lines.statistics import SIGNALS
+    from audit.read.readers import Corpus
     from audit.records import Document
-    from audit.rules import load_rules
-    from audit.scan import with_template_findings
+    from audit.lines.rules import load_rules
+    from audit.pipeline import with_template_findings
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)

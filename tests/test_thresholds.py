@@ -3,7 +3,7 @@ import pytest
 from audit.errors import ConfigError
 from audit.records import Finding
 from audit.settings import Thresholds, out_of_bounds
-from audit.thresholds import decide, evaluate
+from audit.checks.thresholds import decide, evaluate
 
 
 def _by_name(checks):

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import lexicon
+from audit.tone import lexicon
 from audit.errors import RuleError
-from audit.sentences import sentences
-from audit.tone import document_tone, sentence_tone
+from audit.text.sentences import sentences
+from audit.tone.score import document_tone, sentence_tone
 
 
 @pytest.fixture(scope="module")

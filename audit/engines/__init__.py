@@ -1,0 +1,1 @@
+"""Where a scan's work runs: the local process pool, or a Dask cluster."""

@@ -1,0 +1,55 @@
+"""The Engine protocol: where a scan's work runs, and the engine a scan's settings ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+import numpy as np
+
+from audit.analyze import Analyzer
+from audit.engines.local import LocalEngine
+from audit.lines.rules import RuleSet
+from audit.lines.templates import Templates
+from audit.read.readers import Corpus
+from audit.records import Details, DocumentSummary, Finding
+from audit.settings import ScanSettings, SimilaritySettings
+from audit.similarity.duplicates import Comparer, Loader
+from audit.similarity.keystore import PassageKeys
+
+
+class Engine(Protocol):
+    """Where a scan's work runs: per-document analysis, LSH candidates, re-reading for verification."""
+
+    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+        """The summaries of the readable documents with unique ids, in reading order."""
+
+    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+        """Re-reads the documents that verification needs."""
+
+    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
+        """Counts the shingles candidate pairs share and verifies candidate passages, where the documents are re-read."""
+
+    def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
+        """The documents whose band keys collide or that share anchors, and the passages whose band
+        keys collide (see :data:`audit.similarity.candidates.Candidates`)."""
+
+    def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+        """The pairs of documents that are copies by their prose lines (see :data:`CopyFinder`)."""
+
+    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                  minimum: int) -> Templates:
+        """The template lines, counted over the documents' line keys by copy group (see :data:`TemplateCounter`)."""
+
+    def close(self) -> None:
+        """Give back what the engine holds (processes, a cluster connection)."""
+
+
+def engine_for(settings: ScanSettings) -> Engine:
+    """The engine the settings ask for; Dask is imported only when asked."""
+    if settings.engine == "dask":
+        from audit.engines.dask.engine import DaskEngine
+
+        return DaskEngine(settings)
+    return LocalEngine(settings)

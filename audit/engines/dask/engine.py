@@ -1,0 +1,419 @@
+"""Run a scan's work on a Dask cluster: the same stages as the local engine, mapped over partitions.
+
+The corpus is cut into parts (:meth:`audit.read.readers.Corpus.parts`: byte ranges of JSON Lines,
+each compressed or text file whole); one task per part reads it and runs the same per-document
+function (:meth:`audit.analyze.Analyzer.batch`), and the client receives the summaries the
+report needs, never the texts. What LSH is made of stays on the worker too (the signatures and
+the passages' band keys, most of a summary's bytes, which never leave): for each part the client sends back only its documents' row
+numbers, and the part's task turns its keys into rows (band, key, row) hashed into shuffle
+partitions by key, a few bands at a time; each partition pairs its runs with the same code as
+the local engine (:func:`audit.similarity.lsh.key_pairs`), so no bucket is ever gathered into one Python
+list and the pairs do not depend on how the rows were split. Containment candidates likewise: the
+anchors stay on the workers, (anchor, document) rows are shuffled by anchor and paired where they
+land (:func:`audit.similarity.candidates.sharing_pairs`), and the pairs' shared anchors are shuffled by pair
+and added up. Verification runs where the
+documents are: each part's task re-reads and hashes the shingles of its documents that some
+candidate pair names, and keeps them on its worker with their signatures; the parts are joined
+into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
+sets and signatures, count what each pair shares and decide it (:func:`audit.similarity.verify`).
+The verified pairs stay there; the client learns how many. Up to CLIENT_PAIRS it gathers them
+(about 60 bytes a pair) and clusters them as the local engine does; past that their connected
+components are found on the workers (large-star and small-star rounds, :mod:`audit.similarity.stars`), each
+pair is shuffled to a share by its component, and the client clusters the shares one at a time,
+so it never holds more than one. Candidate passages are verified the same way: the
+parts keep the lines the candidates are on, and tasks of a pair of groups compare the passages of
+its pairs of documents (all of one pair in one task, which merges their windows), so the client
+receives only the shared passages the report quotes. Template lines are counted the same way: each part's
+task keeps its documents' distinct line keys and prose-line keys; the copies among the documents
+(sharing most of their prose lines) are paired from the prose keys as the containment
+candidates are from the anchors, the client joins those pairs and the clusters into copy
+groups and sends each part its documents' groups, and the (key, group) rows are shuffled by key
+and counted where they land; the client receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import CancelledError
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+try:
+    from distributed import Client, Future, LocalCluster, wait
+    from distributed.scheduler import KilledWorker
+except ImportError as exc:  # pragma: no cover - depends on the install
+    from audit.errors import ConfigError
+
+    raise ConfigError("{engine} needs the dask extra: pip install 'corpus-audit[dask]'", engine="dask") from exc
+
+from audit.analyze import Analyzer
+from audit.engines.dask import shuffle, tasks
+from audit.engines.dask.shuffle import BandRows
+from audit.errors import AuditError, ConfigError, InputError
+from audit.lines.rules import RuleSet
+from audit.lines.templates import MAX_COPY_EVIDENCE, Templates
+from audit.read.checked import documents
+from audit.read.readers import Corpus, Part, Record, count_lines, numbered
+from audit.records import Details, DocumentSummary, Finding, InputProblem, PassagePair
+from audit.settings import ScanSettings, SimilaritySettings
+from audit.similarity.candidates import MAX_PAIRS_PER_KEY, anchor_share, apart
+from audit.similarity.cluster import by_components
+from audit.similarity.duplicates import Comparer, Loader
+from audit.similarity.keystore import PassageKeys
+from audit.similarity.lsh import runs, unique_pairs
+from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
+from audit.similarity.verify import VERIFY_BLOCK, Edges, Quoted, word_counts
+
+#: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
+#: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
+SHUFFLE_ROWS = 1_000_000
+#: Documents' shingle sets joined into one group for verification, at most (a few KB each).
+GROUP_DOCS = 20_000
+#: Candidate passages verified in one task, about (a second or two of work); all those of one
+#: pair of documents go to the same task, which merges their windows.
+PASSAGE_BLOCK = 20_000
+#: Input files checked for the workers in one task, at most (an open and close each).
+CHECK_FILES = 10_000
+#: Rounds of the containment shuffle, at most.
+ANCHOR_ROUNDS = 32
+#: Verified pairs gathered on the client for clustering, at most (about 170 bytes each there at
+#: the peak, bench/cluster_components.py); past this the connected components are found on the
+#: cluster, and the client takes the pairs a share of the components at a time.
+CLIENT_PAIRS = 5_000_000
+#: Verified pairs in one such share, about.
+CLIENT_SHARE = 1_000_000
+
+
+def _result(future: Future, what: str) -> Any:
+    try:
+        return future.result()
+    except (KilledWorker, CancelledError, OSError) as exc:
+        # Dask retries a task whose worker died; this is when it gave up. An OSError is a file a
+        # task could not read (named in it), or the scheduler gone (CommClosedError); a task that
+        # cannot write its output raises the OutputError naming it, which passes as it is.
+        # Either way no report is written, and a clean leaves no manifest.
+        raise AuditError(f"the Dask cluster could not finish the {what}: {type(exc).__name__}: {exc}") from exc
+
+
+def gathered(futures: list[Future], what: str) -> list[Any]:
+    """The results of tasks in order; a task the cluster gave up on stops the run with one line."""
+    return [_result(future, what) for future in futures]
+
+
+@dataclass
+class DaskEngine:
+    """A Dask cluster: the one at ``settings.scheduler``, or a local one started for this scan."""
+
+    settings: ScanSettings
+
+    def __post_init__(self) -> None:
+        self.cluster: LocalCluster | None = None
+        self.parts: list[Part] = []
+        # Per part, on the workers: its LSH keys and line keys; here: each record's number (its index
+        # among the summaries, -1 for one the scan left out).
+        self.keys: list[Future] = []
+        # Per part, on the workers, from the candidates' search to verification: its documents' signatures.
+        self.signed: list[Future] = []
+        self.lines: list[Future] = []
+        self.numbers: list[np.ndarray] = []
+        self._number_futures: list[Future] = []
+        self._last: tuple[int, Record] | None = None
+        if self.settings.scheduler:
+            try:
+                self.client = Client(self.settings.scheduler, timeout=self.settings.connect_timeout)
+            except OSError as exc:
+                raise ConfigError(f"cannot reach the Dask scheduler at {self.settings.scheduler}: {exc}") from exc
+        else:
+            # Loopback only: a scan's local cluster is not a service for the network.
+            self.cluster = LocalCluster(n_workers=self.settings.workers or os.cpu_count() or 1, threads_per_worker=1,
+                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+
+    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+        parts = corpus.parts(self.settings.blocksize)
+        if self.cluster is None:
+            self._check_shared(parts)
+        # A byte range's line numbers (and the ids of records without one) continue the previous
+        # range's: its lines are counted first, a cheap pass that reads but does not parse.
+        ranged = [i for i, p in enumerate(parts) if p.kind == "jsonl" and (p.start or p.end is not None)]
+        counts = [0] * len(parts)
+        for i, n in zip(ranged, gathered(self.client.map(count_lines, [parts[i] for i in ranged]), "line count")):
+            counts[i] = n
+        parts = numbered(parts, counts)
+        self.parts = parts
+        shared = self.client.scatter(analyzer, broadcast=True)
+        analyzed = self.client.map(tasks.analyze_part, parts, analyzer=shared, fields=corpus.fields,
+                                   max_bytes=corpus.max_bytes, pure=False)
+        records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
+        self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
+        self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
+        self.numbers, self._number_futures = [], []
+        return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
+
+    def _check_shared(self, parts: list[Part]) -> None:
+        """Stop with a clear message when the scheduler's workers cannot read local files that this
+        machine reads (workers on other machines, or started in another folder, with a relative
+        path or stdin given), which would otherwise become input errors or a traceback."""
+        # A folder's part (a folder with no file to read) is reported without reading anything.
+        local = sorted({p.path for p in parts
+                        if p.kind != "folder" and "://" not in p.path and os.path.exists(p.path)})
+        displays = {p.path: p.display for p in parts}
+        chunks = [local[at:at + CHECK_FILES] for at in range(0, len(local), CHECK_FILES)]
+        for missing in gathered(self.client.map(tasks.unreadable, chunks, pure=False), "a check of the input files"):
+            if missing:
+                path, why = missing[0]
+                raise InputError(f"{displays[path]}: the Dask workers cannot read it ({why}), though this machine "
+                                 "can: give the corpus at a path the workers see (an absolute path on a "
+                                 "filesystem they share, or a URL such as s3://bucket/path)")
+
+    def _in_order(self, futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
+        """The records of the parts in reading order, each part let go once read; the last one
+        read and its position are noted for :meth:`_numbered`."""
+        for future in futures:
+            part = _result(future, "scan")
+            future.release()
+            self.numbers.append(np.full(len(part), -1, dtype=np.int64))
+            for position, record in enumerate(part):
+                self._last = (position, record)
+                yield record
+
+    def _numbered(self, summaries: Iterator[DocumentSummary]) -> Iterator[DocumentSummary]:
+        """The summaries, each one's index among them noted at its position in its part: the
+        LSH rows are made where the keys are, and a record the scan left out makes none."""
+        for index, summary in enumerate(summaries):
+            # documents() passes the records through one at a time: the last one read is this one.
+            assert self._last is not None and self._last[1] is summary
+            self.numbers[-1][self._last[0]] = index
+            yield summary
+
+    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+        def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
+            wanted = tasks.wanted(summaries, needed)
+            paths = {path for path, _, _ in wanted}
+            parts = [p for p in self.parts if p.display in paths]
+            # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
+            # after the keyword, which the scheduler rejects (distributed 2026.8: "AssertionError:
+            # <TaskState 'wanted' processing>"); a few thousand candidates are past that.
+            [shared] = self.client.scatter([wanted], hash=False)
+            futures = self.client.map(tasks.load_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes,
+                                      rules=rules, lines=self.settings.lines,
+                                      disabled=frozenset(self.settings.disabled_rules), wanted=shared, pure=False)
+            for future in futures:
+                yield from _result(future, "re-reading of documents")
+                # Released as read: for template lines the wanted documents may be all of them.
+                future.release()
+        return load
+
+    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
+        def compare(pairs: np.ndarray, passages: np.ndarray,
+                    settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
+            # The lines each candidate passage is on: the workers send back only what is quoted.
+            quoted: dict[int, set[int]] = {}
+            for i, p in passages.reshape(-1, 2).tolist():
+                quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
+            needed = set(pairs.ravel().tolist()) | set(quoted)
+            if not needed:
+                return iter(()), []
+            wanted = tasks.wanted(summaries, needed)
+            paths = {path for path, _, _ in wanted}
+            chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
+            shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
+            # Each part's signatures join its sets where the part was analyzed: the client has none.
+            loaded = self.client.map(tasks.sets_part, [self.parts[k] for k in chosen], [self.signed[k] for k in chosen],
+                                     fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
+                                     lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
+                                     wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
+            # The sets carry what verification needs of the signatures: the workers may drop them
+            # once the sets are made (about half a kilobyte a document).
+            self.signed = []
+            # The sets stay on the workers; the client learns only which part holds which document.
+            part_of = np.full(len(summaries), -1, dtype=np.int64)
+            sizes = []
+            for k, held in enumerate(gathered(self.client.map(tasks.found_documents, loaded, pure=False), "verification")):
+                part_of[held] = k
+                sizes.append(len(held))
+            # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
+            # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
+            workers = self._workers()
+            group_of, members = tasks.grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
+            sets = [self.client.submit(tasks.merged, *[loaded[k] for k in mine], pure=False) for mine in members]
+            del loaded
+            # -1 (held by no part) indexes the -1 appended.
+            group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
+            # The verified pairs stay where they were verified: the client learns how many.
+            verified, words = [], word_counts(summaries)
+            for first, second, which in self._by_groups(group_of_doc, pairs, len(sets)):
+                joined = [sets[first]] if first == second else [sets[first], sets[second]]
+                for at in range(0, len(which), VERIFY_BLOCK):
+                    block = pairs[which[at:at + VERIFY_BLOCK]]
+                    verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
+            # A pair of documents' passages all go to one task, which merges their windows.
+            found = []
+            for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
+                joined = [sets[first]] if first == second else [sets[first], sets[second]]
+                for block in tasks.whole_runs(passages[which, 0] * len(summaries) + passages[which, 2], PASSAGE_BLOCK):
+                    mine = passages[which[block]]
+                    docs = set(mine[:, [0, 2]].ravel().tolist())
+                    quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
+                    [payload] = self.client.scatter([(mine, quoting)], hash=False)
+                    found.append(self.client.submit(tasks.passages, payload, settings, *joined, pure=False))
+            count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
+            shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
+                            key=operator.itemgetter(0))
+            if count > CLIENT_PAIRS:
+                return self._components(verified, count), [pair for _, pair in shared]
+            return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
+        return compare
+
+    @staticmethod
+    def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """The pairs of documents (rows of `pairs`) by the pair of groups that hold their documents:
+        (group, group, row indexes). A document no part holds any more (its file changed
+        meanwhile) is in no group, and its pairs in none (they share nothing)."""
+        a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
+        held = np.flatnonzero((a >= 0) & (b >= 0))
+        group = np.minimum(a, b)[held] * groups + np.maximum(a, b)[held]
+        order, starts, ends = runs(group, min_size=1)
+        held, group = held[order], group[order]
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            first, second = divmod(int(group[start]), groups)
+            yield first, second, held[start:end]
+
+    def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
+                   passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
+        # The keys never came here (`passage_keys` holds none): each part's task makes its rows.
+        numbers = self._scattered_numbers()
+        documents = self._banded(shuffle.document_rows, numbers, sum(s.signature is not None for s in summaries),
+                                 settings.document_bands, per_band=settings.document_rows)
+        passages = [len(s.passages) for s in summaries]
+        stride = max(passages, default=0) + 1
+        found = self._banded(shuffle.passage_rows, numbers, sum(passages), settings.passage_bands, stride=stride)
+        # As :func:`audit.similarity.candidates.containment_candidates` does in one process.
+        contained = self._sharing(self.client.map(operator.attrgetter("anchors"), self.keys, pure=False), numbers,
+                                  settings.max_anchor_documents, anchor_share(settings), "containment candidates")
+        # Verification needs the signatures; the passages' band keys, most of the weight, go.
+        self.signed = [self.client.submit(tasks.signatures_of, keys, pure=False) for keys in self.keys]
+        self.keys = []
+        return np.concatenate([documents, contained]), apart(summaries, np.stack(np.divmod(found[:, 0], stride), axis=1),
+                                                             np.stack(np.divmod(found[:, 1], stride), axis=1))
+
+    def _sharing(self, owned: list[Future], numbers: list[Future], most: int, share: float, what: str) -> np.ndarray:
+        """The pairs of documents that share at least `share` of the keys of the one with fewer
+        (each part's :class:`Owned` keys, a key of more than `most` documents left out): (key,
+        document) rows shuffled by key, paired there, and the pairs' shared keys shuffled by pair
+        and added up."""
+        workers = self._workers()
+        keys = sum(gathered(self.client.map(tasks.owned_count, owned, pure=False), what))
+        # In rounds, a share of the keys each, so that a worker holds about SHUFFLE_ROWS rows
+        # of a round (at most ANCHOR_ROUNDS of them, as the LSH rounds are at most the bands).
+        rounds = min(ANCHOR_ROUNDS, max(1, -(-keys // (SHUFFLE_ROWS * workers))))
+        paired: list[Future] = []
+        for this in range(rounds):
+            mapped = self.client.map(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=workers, pure=False)
+            done = self._shuffled(mapped, workers, shuffle.sharing_partition, most, workers)
+            wait(done)
+            paired += done
+        found = gathered(self._shuffled(paired, workers, shuffle.enough_partition, share), what)
+        return np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found)
+
+    def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
+        # The prose keys stay where they were made, as the anchors do.
+        return self._sharing(self.client.map(operator.attrgetter("prose"), self.lines, pure=False),
+                             self._scattered_numbers(), MAX_COPY_EVIDENCE, min_share, "copy groups")
+
+    def _scattered_numbers(self) -> list[Future]:
+        """Each part's records' numbers among the summaries (8 bytes a document), sent to the workers
+        once for the shuffles that need them."""
+        if not self._number_futures:
+            self._number_futures = self.client.scatter(self.numbers, hash=False)
+        return self._number_futures
+
+    def _banded(self, make: Callable[..., list[BandRows]], numbers: list[Future], items: int, bands: int,
+                **given: int) -> np.ndarray:
+        """The distinct pairs of rows (`items` documents or passages) colliding in some band: a
+        shuffle of the rows `make` makes from each part, a few bands at a time, since all the
+        parts' rows of a round wait in the workers' memory for its reduce side."""
+        workers = self._workers()
+        step = max(1, SHUFFLE_ROWS * workers // max(1, items))
+        pairs = np.zeros((0, 2), dtype=np.int64)
+        for first in range(0, bands, step):
+            mapped = self.client.map(make, self.keys, numbers, bands=(first, min(bands, first + step)),
+                                     partitions=workers, pure=False, **given)
+            pairs = unique_pairs(np.concatenate([pairs, self._pairs(mapped, workers)]))
+        return pairs
+
+    def _workers(self) -> int:
+        return max(1, len(self.client.scheduler_info()["workers"]))
+
+    def _partitions(self, rows: int) -> int:
+        """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
+        return max(self._workers(), -(-rows // SHUFFLE_ROWS))
+
+    def _pairs(self, mapped: list[Future], partitions: int) -> np.ndarray:
+        """The distinct colliding pairs of rows, from the parts' split rows."""
+        found = self._reduced(mapped, partitions, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
+        return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found))
+
+    def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
+        """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
+        return gathered(self._shuffled(mapped, partitions, reduce, *args), what)
+
+    def _shuffled(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any,
+                  beside: Sequence[list[Future]] = ()) -> list[Future]:
+        """As :meth:`_reduced`, left on the workers. With `beside` (more split rows), each reduce
+        takes its partition's pieces of those too, after its own: a join."""
+        if not mapped:
+            return []
+        pieces = [[[self.client.submit(operator.getitem, m, p) for m in split] for p in range(partitions)]
+                  for split in (mapped, *beside)]
+        return [self.client.submit(reduce, *(mine[p] for mine in pieces), *args, pure=False) for p in range(partitions)]
+
+    def _components(self, verified: list[Future], count: int) -> Iterator[Edges]:
+        """The verified pairs (`count` of them, left on the workers), in batches of whole connected
+        components, a share of the components at a time: the components are found on the cluster
+        (:mod:`audit.similarity.stars`), each pair is sent to a share by its component's label, and the shares
+        come here one by one (each about CLIENT_SHARE pairs, or one big component)."""
+        partitions = self._partitions(2 * count)
+
+        def half_round(stars: list[Future], large: bool) -> list[Future]:
+            mapped = self.client.map(split, stars, partitions=partitions, both=large, pure=False)
+            return self._shuffled(mapped, partitions, large_star if large else small_star)
+
+        def seen(stars: list[Future]) -> Seen:
+            return total(gathered(self.client.map(operator.attrgetter("seen"), stars, pure=False), "connected components"))
+
+        settled = converged(self.client.map(shuffle.stars_of, verified, pure=False), half_round, seen)
+        shares = max(self._workers(), -(-count // CLIENT_SHARE))
+        labelled = self._shuffled(self.client.map(shuffle.edge_rows, verified, partitions=partitions, pure=False), partitions,
+                                  shuffle.labelled, shares,
+                                  beside=[self.client.map(split, settled, partitions=partitions, both=False, pure=False)])
+        found = self._shuffled(labelled, shares, Edges.joined)
+        # The shares are all that is needed now: the workers may drop the rest as soon as they are made.
+        del verified, settled, labelled
+        for share in found:
+            edges = _result(share, "connected components")
+            share.release()
+            yield from by_components(edges)
+
+    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+                  minimum: int) -> Templates:
+        # The line keys were counted where they were made (`details` hold them too, for the report).
+        group = np.asarray(groups + [-1], dtype=np.int64)
+        # -1 (no summary) indexes the -1 appended.
+        scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
+        partitions = self._partitions(sum(s.text_lines for s in summaries))
+        mapped = self.client.map(shuffle.template_rows, self.lines, scattered, partitions=partitions, pure=False)
+        counts: dict[int, int] = {}
+        for keys, n in self._reduced(mapped, partitions, shuffle.count_partition, minimum, what="template count"):
+            counts.update(zip(keys.tolist(), n.tolist()))
+        self.lines = []
+        return Templates(counts)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

@@ -1,0 +1,280 @@
+"""The Dask engine's tasks on one part of the corpus, run where the part is.
+
+A part's task analyzes its documents and keeps on its worker what LSH and the template count are
+made of (:class:`PartKeys`, :class:`PartLines`); later tasks re-read a part's wanted documents
+for verification (:class:`Reread`) and verify pairs and passages in groups of parts.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from itertools import islice
+
+import numpy as np
+
+from audit.analyze import Analyzer, compared_again
+from audit.engines.local import BATCH_SIZE
+from audit.lines.rules import RuleSet
+from audit.lines.templates import present
+from audit.read.readers import Fields, Part, read_part, reason
+from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
+from audit.settings import LineSettings, ScanSettings, SimilaritySettings
+from audit.similarity.candidates import anchored
+from audit.similarity.lsh import runs
+from audit.similarity.verify import Edges, PassageKey, Quoted, load_sets, pair_counts, shared_passages, verify
+
+
+@dataclass
+class Owned:
+    """Keys kept on a worker, each row with its document's position in the part: the anchors of
+    the documents that may be inside others, or the documents' prose-line keys."""
+
+    owner: np.ndarray
+    keys: np.ndarray
+
+    @classmethod
+    def of(cls, held: list[tuple[int, np.ndarray]]) -> Owned:
+        """From some documents' (position, keys)."""
+        return cls(np.repeat(np.array([p for p, _ in held], dtype=np.int64), [len(k) for _, k in held]),
+                   np.concatenate([k for _, k in held] or [np.zeros(0, dtype=np.uint64)]))
+
+
+@dataclass
+class PartKeys:
+    """What a part's candidate rows are made of, kept on its worker: the signatures of its signed
+    documents, its passages' band keys and the anchors of the documents that may be inside
+    others, each row with its document's position in the part."""
+
+    signed: np.ndarray
+    #: One row of uint32 per signed document.
+    signatures: np.ndarray
+    passage_owner: np.ndarray
+    #: Each passage row's index among its document's passages.
+    passage_index: np.ndarray
+    #: One row of uint64 band keys per passage.
+    passage_keys: np.ndarray
+    anchors: Owned
+
+
+@dataclass
+class PartLines:
+    """What a part's template-line rows are made of, kept on its worker: the distinct line keys of
+    each document (:func:`audit.lines.templates.present`), each with the document's position in the
+    part, and the documents' prose-line keys (which find the copies)."""
+
+    owner: np.ndarray
+    keys: np.ndarray
+    prose: Owned
+
+
+def part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
+    """The part's :class:`PartLines`, the prose keys taken out of its summaries (which then hold
+    :data:`audit.records.HELD`; they keep their line keys: the report locates lines by them)."""
+    owner, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
+    prose = []
+    for p, r in enumerate(records):
+        if not isinstance(r, DocumentSummary):
+            continue
+        if r.line_keys is not None:
+            keys.append(present(r.line_keys))
+            owner.append(np.full(len(keys[-1]), p, dtype=np.int64))
+        if r.prose_keys is not None:
+            prose.append((p, r.prose_keys))
+            r.prose_keys = HELD
+    return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose))
+
+
+def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
+    """The part's :class:`PartKeys`, taken out of its summaries (which then hold no passage keys,
+    and :data:`audit.records.HELD` for a signature and for the anchors)."""
+    sim = settings.similarity
+    signed = [p for p, r in enumerate(records) if isinstance(r, DocumentSummary) and r.signature is not None]
+    owner, index = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    keys = [np.zeros((0, sim.passage_bands), dtype=np.uint64)]
+    for p, r in enumerate(records):
+        if isinstance(r, DocumentSummary) and r.passage_keys is not None:
+            owner.append(np.full(len(r.passage_keys), p, dtype=np.int64))
+            index.append(np.arange(len(r.passage_keys), dtype=np.int64))
+            keys.append(r.passage_keys)
+            r.passage_keys = None
+    signatures = [records[p].signature for p in signed]  # type: ignore[union-attr]
+    for p in signed:
+        records[p].signature = HELD  # type: ignore[union-attr]
+    summaries = [(p, r) for p, r in enumerate(records) if isinstance(r, DocumentSummary)]
+    inside = [(p, r.anchors) for p, r in summaries if anchored(r, sim)]
+    for _, r in summaries:
+        r.anchors = HELD
+    return PartKeys(np.asarray(signed, dtype=np.int64),
+                    np.stack(signatures) if signatures else np.zeros((0, sim.num_perm), dtype=np.uint32),
+                    np.concatenate(owner), np.concatenate(index), np.concatenate(keys), Owned.of(inside))
+
+
+def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
+                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines]:
+    """One task: the summaries and problems of a part, in order, and its LSH keys and line keys
+    apart. Read and analyzed a batch at a time, as locally: a compressed file is one part, and
+    its texts need not fit in the worker's memory at once."""
+    out: list[DocumentSummary | InputProblem] = []
+    records = read_part(part, fields, max_bytes)
+    while batch := list(islice(records, BATCH_SIZE)):
+        docs = [r for r in batch if not isinstance(r, InputProblem)]
+        summaries = iter(analyzer.batch(docs)) if docs else iter(())
+        # A scan reports a problem by its place and message; what could be read of it is for
+        # clean's log, and need not travel to the client (an invalid line may be megabytes).
+        out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
+    return out, part_keys(out, analyzer.settings), part_lines(out)
+
+
+#: A document as a part reads it again: its file, line and id. The id too, because one file may
+#: be read under two of the folders given (two documents, two ids, one place), and a file changed
+#: since may hold another record at the line.
+Where = tuple[str, int | None, str]
+
+
+@dataclass
+class Reread:
+    """What verification keeps on a worker of the documents a part (or a group of parts) read
+    again, by document index: their shingle sets, their signatures (from the analysis), and the
+    lines candidate passages are on ({line index: text})."""
+
+    sets: Mapping[int, np.ndarray]
+    signatures: Mapping[int, np.ndarray]
+    lines: Mapping[int, Mapping[int, str]]
+
+
+#: The documents a task re-reads: (index, lines when summarized) by where they are.
+Wanted = Mapping[Where, tuple[int, int]]
+
+
+def unreadable(paths: list[str]) -> list[tuple[str, str]]:
+    """One task: the files of `paths` this worker cannot read, with why."""
+    missing = []
+    for path in paths:
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            missing.append((path, reason(exc)))
+    return missing
+
+
+def reread(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
+            disabled: frozenset[str], wanted: Wanted) -> Iterator[tuple[int, int, list[str]]]:
+    """The wanted documents of a part read again (:func:`audit.analyze.compared_again`):
+    (position in the part, index, prepared body lines)."""
+    for position, r in enumerate(read_part(part, fields, max_bytes)):
+        if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line, r.id) in wanted:
+            i, count = wanted[r.origin.path, r.origin.line, r.id]
+            compared = compared_again(r, rules, lines, disabled, count)
+            if compared is not None:
+                yield position, i, compared
+
+
+def load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
+               disabled: frozenset[str], wanted: Wanted) -> list[tuple[int, list[str]]]:
+    """One task: the prepared body lines of the wanted documents of a part, by index."""
+    return [(i, body) for _, i, body in reread(part, fields, max_bytes, rules, lines, disabled, wanted)]
+
+
+def sets_part(part: Part, signed: tuple[np.ndarray, np.ndarray], fields: Fields, max_bytes: int, rules: RuleSet,
+               lines: LineSettings, disabled: frozenset[str], wanted: Wanted, quoted: Mapping[int, Iterable[int]],
+               size: int) -> Reread:
+    """One task: the :class:`Reread` of a part's wanted documents; `quoted` gives the line indexes
+    candidate passages are on by document, `signed` the part's signatures ((positions, rows), as
+    :func:`signatures_of` keeps them)."""
+    positions, signatures = signed
+    at: dict[int, int] = {}
+    loaded = []
+    for position, i, body in reread(part, fields, max_bytes, rules, lines, disabled, wanted):
+        at[i] = position
+        loaded.append((i, body))
+    sets, signature_of, passage_lines = {}, {}, {}
+    for i, body, shingles in load_sets(loaded, size):
+        sets[i] = shingles
+        row = int(np.searchsorted(positions, at[i]))
+        if row < len(positions) and positions[row] == at[i]:
+            signature_of[i] = signatures[row]
+        if i in quoted:
+            passage_lines[i] = {n: body[n] for n in quoted[i]}
+    return Reread(sets, signature_of, passage_lines)
+
+
+def wanted(summaries: list[DocumentSummary], needed: Iterable[int]) -> dict[Where, tuple[int, int]]:
+    return {(summaries[i].origin.path, summaries[i].origin.line, summaries[i].id): (i, summaries[i].lines) for i in needed}
+
+
+def found_documents(reread: Reread) -> np.ndarray:
+    """What the client needs of a part's sets: which documents it holds."""
+    return np.fromiter(reread.sets, dtype=np.int64, count=len(reread.sets))
+
+
+def joined_groups(groups: tuple[Reread, ...]) -> Reread:
+    """The groups a task is given, looked up as one (no copy)."""
+    return Reread(ChainMap(*(g.sets for g in groups)), ChainMap(*(g.signatures for g in groups)),
+                  ChainMap(*(g.lines for g in groups)))
+
+
+def merged(*parts: Reread) -> Reread:
+    """One task: the :class:`Reread` of a group of parts, in one mapping each."""
+    joined = joined_groups(parts)
+    return Reread(dict(joined.sets), dict(joined.signatures), dict(joined.lines))
+
+
+def signatures_of(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
+    """One task: what verification needs of a part's LSH keys: its signed documents' positions
+    and signatures (the passages' band keys, most of the weight, can go)."""
+    return keys.signed, keys.signatures
+
+
+def grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
+    """Consecutive parts joined into groups of at most `most` documents (a bigger part is a group
+    alone): each part's group, and each group's parts.
+
+    >>> grouped([3, 3, 5, 0, 9, 1], 6)
+    ([0, 0, 1, 1, 2, 3], [[0, 1], [2, 3], [4], [5]])
+    """
+    group_of: list[int] = []
+    members: list[list[int]] = []
+    filled = 0
+    for k, size in enumerate(sizes):
+        if not members or filled + size > most:
+            members.append([])
+            filled = 0
+        members[-1].append(k)
+        group_of.append(len(members) - 1)
+        filled += size
+    return group_of, members
+
+
+def whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
+    """The row indexes of `keys` in blocks of about `most` rows, all rows of one key in one block.
+
+    >>> [block.tolist() for block in whole_runs(np.array([3, 1, 3, 2, 1, 3, 4]), 3)]
+    [[1, 4, 3], [0, 2, 5], [6]]
+    """
+    order, starts, _ = runs(keys, min_size=1)
+    bounds = np.append(starts, len(keys))
+    # Each block ends where the first run at or past the next multiple of `most` starts.
+    cuts = np.unique(np.append(bounds[np.searchsorted(bounds, np.arange(0, len(keys), most))], len(keys)))
+    return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
+
+
+def verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Edges:
+    """One task: the pairs that hold (:func:`audit.similarity.verify`; `words` are their documents'
+    word counts), counted in the sets and signatures of the groups they are in."""
+    joined = joined_groups(groups)
+    return verify(pairs, pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings), words, settings)
+
+
+def passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
+              *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
+    """One task: the shared passages among candidates (rows of :func:`audit.similarity.candidates.apart`:
+    all of some pairs of documents) whose documents are in these groups, with their keys."""
+    ends, quoted = candidates
+    return shared_passages(ends, quoted, settings, joined_groups(groups).lines)
+
+
+def owned_count(owned: Owned) -> int:
+    return len(owned.keys)

@@ -1,0 +1,1 @@
+"""Feed deduplication: a persistent LSH index (SQLite or Redis) that passes on only new items."""

@@ -1,0 +1,363 @@
+"""The rule engine: load rule packs (TOML files in ``rules/``) and apply them to lines.
+
+A rule file holds ``[[rule]]`` tables. Every rule has the common keys ``id`` (``family.name``),
+``kind``, ``message``, ``severity``, ``action``, ``match`` and ``no_match`` (examples that must and
+must not match, checked by ``corpus-audit rules test`` and the test suite), and optionally
+``description``, ``scope``, ``within``, ``max_words``, ``case_sensitive``, ``language`` and
+``block`` (true for a heading of a block of links: the rule also claims the list under it, up to
+the next prose; see :func:`audit.lines.statistics.block_after`). Kinds:
+
+- ``pattern``: a regular expression (``pattern``) searched in the line;
+- ``phrases``: a list of phrases (``phrases``); a line matches when, folded and without
+  surrounding punctuation, it is one of them.
+
+Scopes: ``line`` (any line), ``head`` or ``tail`` (only the first or last ``within`` units of a
+document: its non-empty lines, or the paragraphs of a hard-wrapped text, each read as one).
+
+``language`` is the language of a rule's words (an ISO 639-1 code, or ``any`` for rules about
+markup and symbols); a file sets it for all its rules with a top-level ``language = "en"``, and a
+rule may set its own. A loader error names the file, the rule and the key.
+
+Patterns run on the ``regex`` engine, which copes with most catastrophic-backtracking patterns
+and takes a time limit per search: a user rule that would hang on some line gives up on that line
+after ``timeout`` seconds, and the line is reported instead of the run hanging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from audit.errors import RuleError
+from audit.records import SEVERITIES
+from audit.settings import ACTIONS
+from audit.text.normalize import fold
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RULE_KINDS = ("pattern", "phrases")
+SCOPES = ("line", "head", "tail")
+
+_COMMON_KEYS = {"id", "kind", "message", "severity", "action", "match", "no_match", "description",
+                "scope", "within", "max_words", "case_sensitive", "language", "block"}
+_KIND_KEYS = {"pattern": {"pattern"}, "phrases": {"phrases"}}
+_ID = re.compile(r"^[a-z0-9_-]+\.[a-z0-9_.-]+$")
+_LANGUAGE = re.compile(r"^([a-z]{2}|any)$")
+_EDGE_PUNCT = " \t\"'“”‘’«»()[]{}<>|•·*-–—:;,.!?"
+
+
+def phrase_key(line: str) -> str:
+    """A line as phrase rules compare it: folded, without surrounding punctuation.
+
+    >>> phrase_key("  Share this Article: ")
+    'share this article'
+    """
+    return fold(line.strip(_EDGE_PUNCT))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A line (or a paragraph read as one) as the rules read it, prepared once for all of them:
+    some sixty rules see each line, and most of them only its word count."""
+
+    text: str
+    stripped: str
+    folded: str
+    words: int
+
+    @classmethod
+    def of(cls, text: str) -> Unit:
+        return cls(text, text.strip(), phrase_key(text), len(text.split()))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule."""
+
+    id: str
+    kind: str
+    message: str
+    severity: str
+    action: str
+    scope: str
+    within: int
+    max_words: int | None
+    #: The rule file, as the folder it was loaded from names it.
+    file: str
+    language: str = "any"
+    block: bool = False
+    description: str = ""
+    pattern: regex.Pattern[str] | None = None
+    phrases: frozenset[str] = frozenset()
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+    def search(self, line: str, timeout: float | None = None) -> tuple[int, int] | None:
+        """The span of the match in `line`, or None (scope is the caller's business).
+
+        Patterns see the line without its surrounding spaces (page dumps indent deeply, and a
+        pattern need not spend time on it). Raises TimeoutError when the pattern takes longer than
+        `timeout` seconds.
+        """
+        return self.find(Unit.of(line), timeout)
+
+    def find(self, unit: Unit, timeout: float | None = None) -> tuple[int, int] | None:
+        """As :meth:`search`, in a unit prepared once for every rule."""
+        if self.max_words is not None and unit.words > self.max_words:
+            return None
+        if self.pattern is not None:
+            m = self.pattern.search(unit.stripped, timeout=timeout)
+            if m is None:
+                return None
+            offset = len(unit.text) - len(unit.text.lstrip())
+            return (offset + m.start(), offset + m.end())
+        if unit.folded in self.phrases:
+            stripped = unit.text.strip(_EDGE_PUNCT)
+            start = unit.text.find(stripped)
+            return (start, start + len(stripped))
+        return None
+
+    def check_examples(self) -> list[str]:
+        """Messages for the examples this rule gets wrong; empty when all pass."""
+        problems = [f"{self.id}: should match {ex!r}" for ex in self.match if self.search(ex) is None]
+        problems += [f"{self.id}: should not match {ex!r}" for ex in self.no_match if self.search(ex) is not None]
+        return problems
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that matched a line, or (``timed_out``) gave up on it."""
+
+    line: int
+    rule: Rule
+    span: tuple[int, int]
+    timed_out: bool = False
+
+
+#: Seconds one pattern may spend on one line. The clock is the wall's: on a loaded machine a
+#: sound pattern may wait its turn for a good part of a second (0.25 s was seen to trip there,
+#: which made a report depend on the load), while a catastrophic one runs for minutes.
+DEFAULT_TIMEOUT = 2.0
+
+
+@dataclass
+class RuleSet:
+    """Rules in the order they were loaded.
+
+    A line is claimed by the first rule that matches it and strips; failing that, by the first
+    that matches and only flags (a line a strip rule would remove is not kept because a flag rule
+    came first).
+    """
+
+    rules: list[Rule] = field(default_factory=list)
+    timeout: float | None = DEFAULT_TIMEOUT
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def apply(self, lines: list[str], units: list[tuple[int, int]] | None = None) -> list[Hit]:
+        """Match every rule against the lines of one document (1-based line numbers).
+
+        `units` are the spans of lines read as one (0-based first and last line): the paragraphs
+        of a hard-wrapped text, so that a rule sees a whole paragraph and not a fragment of a
+        sentence; by default every non-empty line is a unit of its own. A rule that matches a unit
+        of several lines claims each of its lines. Scopes count units.
+
+        >>> rs = RuleSet([compile_rule({"id": "share.x", "kind": "phrases", "phrases": ["share"],
+        ...   "message": "m", "match": ["Share"], "no_match": []}, "x.toml")])
+        >>> [(h.line, h.rule.id) for h in rs.apply(["Body text.", "Share:"])]
+        [(2, 'share.x')]
+        """
+        if units is None:
+            units = [(i, i) for i, line in enumerate(lines) if line.strip()]
+        hits: list[Hit] = []
+        for rank, (first, last) in enumerate(units):
+            text = lines[first] if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
+            claim, gave_up = self._claim(text, rank, len(units) - rank)
+            hits += [Hit(first + 1, rule, (0, 0), timed_out=True) for rule in gave_up]
+            if claim is None:
+                continue
+            rule, span = claim
+            if first == last:
+                hits.append(Hit(first + 1, rule, span))
+            else:
+                hits += [Hit(i + 1, rule, (0, len(lines[i]))) for i in range(first, last + 1)]
+        return hits
+
+    def fingerprint(self) -> str:
+        """A digest of what decides which lines the rules match (not messages or severities):
+        feed indexes record it, since their signatures are made of the text the rules leave."""
+        parts = [[r.id, r.kind, r.scope, r.within, r.max_words,
+                  r.pattern.pattern if r.pattern else None, r.pattern.flags if r.pattern else None,
+                  sorted(r.phrases)] for r in self.rules]
+        return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:16]
+
+    def _claim(self, text: str, rank: int, from_end: int) -> tuple[tuple[Rule, tuple[int, int]] | None, list[Rule]]:
+        """The rule that claims a unit, with its span (or None), and the rules that gave up on it."""
+        flagged = None
+        gave_up: list[Rule] = []
+        unit = Unit.of(text)
+        for rule in self.rules:
+            if rule.scope == "head" and rank >= rule.within:
+                continue
+            if rule.scope == "tail" and from_end > rule.within:
+                continue
+            if flagged is not None and rule.action != "strip":
+                continue
+            try:
+                span = rule.find(unit, self.timeout)
+            except TimeoutError:
+                gave_up.append(rule)
+                continue
+            if span is None:
+                continue
+            if rule.action == "strip":
+                return (rule, span), gave_up
+            flagged = (rule, span)
+        return flagged, gave_up
+
+    def check_examples(self) -> list[str]:
+        """Every example failure of every rule."""
+        return [problem for rule in self.rules for problem in rule.check_examples()]
+
+
+def _fail(file: str, rule_id: str, key: str, reason: str) -> RuleError:
+    return RuleError(f"{file}: rule {rule_id!r}: {key}: {reason}")
+
+
+def _strings(file: str, rule_id: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(file, rule_id, key, "must be a list of strings")
+    return tuple(value)
+
+
+def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rule:
+    """Check one ``[[rule]]`` table and compile it; errors name the file, the rule and the key.
+
+    `language` is the file's language, which the rule's own ``language`` key overrides.
+    """
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise _fail(file, str(rule_id), "id", "must look like 'family.name' (lower case)")
+    kind = table.get("kind")
+    if kind not in RULE_KINDS:
+        raise _fail(file, rule_id, "kind", f"must be one of {', '.join(RULE_KINDS)}")
+    unknown = set(table) - _COMMON_KEYS - _KIND_KEYS[kind]
+    if unknown:
+        raise _fail(file, rule_id, sorted(unknown)[0], f"unknown key for a {kind} rule")
+    message = table.get("message")
+    if not isinstance(message, str) or not message:
+        raise _fail(file, rule_id, "message", "is required")
+    severity = table.get("severity", "warning")
+    if severity not in SEVERITIES:
+        raise _fail(file, rule_id, "severity", f"must be one of {', '.join(SEVERITIES)}")
+    action = table.get("action", "flag")
+    if action not in ACTIONS:
+        raise _fail(file, rule_id, "action", f"must be one of {', '.join(ACTIONS)}")
+    scope = table.get("scope", "line")
+    if scope not in SCOPES:
+        raise _fail(file, rule_id, "scope", f"must be one of {', '.join(SCOPES)}")
+    within = table.get("within", 3)
+    if not isinstance(within, int) or within < 1:
+        raise _fail(file, rule_id, "within", "must be a positive integer")
+    max_words = table.get("max_words")
+    if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
+        raise _fail(file, rule_id, "max_words", "must be a positive integer")
+    block = table.get("block", False)
+    if not isinstance(block, bool):
+        raise _fail(file, rule_id, "block", "must be true or false")
+    language = table.get("language", language)
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        raise _fail(file, rule_id, "language", "must be a two-letter ISO 639-1 code or 'any'")
+    match = _strings(file, rule_id, "match", table.get("match", []))
+    no_match = _strings(file, rule_id, "no_match", table.get("no_match", []))
+    if not match:
+        raise _fail(file, rule_id, "match", "needs at least one example that must match")
+    pattern = None
+    phrases: frozenset[str] = frozenset()
+    if kind == "pattern":
+        source = table.get("pattern")
+        if not isinstance(source, str) or not source:
+            raise _fail(file, rule_id, "pattern", "is required")
+        flags = regex.VERSION0 | (0 if table.get("case_sensitive", False) else regex.IGNORECASE)
+        try:
+            pattern = regex.compile(source, flags)
+        except (regex.error, ValueError) as exc:
+            raise _fail(file, rule_id, "pattern", f"invalid regular expression: {exc}") from None
+    else:
+        phrases = frozenset(phrase_key(p) for p in _strings(file, rule_id, "phrases", table.get("phrases")))
+        if not phrases:
+            raise _fail(file, rule_id, "phrases", "needs at least one phrase")
+    return Rule(id=rule_id, kind=kind, message=message, severity=severity, action=action, scope=scope,
+                within=within, max_words=max_words, file=file, language=language, block=block,
+                description=table.get("description", ""),
+                pattern=pattern, phrases=phrases, match=match, no_match=no_match)
+
+
+def load_file(path: Path) -> list[Rule]:
+    """The rules of one TOML file; errors name it as given (with its folder: two packs may hold
+    files of one name)."""
+    name = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{name}: cannot read rule file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{name}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"rule", "language"}
+    if unknown:
+        raise RuleError(f"{name}: unknown top-level key {sorted(unknown)[0]!r} (a file holds 'language' and [[rule]] tables)")
+    tables = data.get("rule", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise RuleError(f"{name}: 'rule' must be an array of tables ([[rule]])")
+    language = data.get("language", "any")
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        raise RuleError(f"{name}: language: must be a two-letter ISO 639-1 code or 'any'")
+    return [compile_rule(t, name, language) for t in tables]
+
+
+def builtin_rules_dir() -> Path:
+    """The folder of rule packs that ships with corpus-audit (``rules/`` of the source tree)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "rule_packs"
+    return installed if installed.is_dir() else package.parent / "rules"
+
+
+def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True,
+               timeout: float | None = DEFAULT_TIMEOUT, known: Iterable[str] = ()) -> RuleSet:
+    """Load the built-in rule packs and those in `dirs`, without the rules whose id is disabled.
+
+    `known` are other ids that may be switched off (the line statistics); a disabled id that is
+    neither a rule's nor known is an error, so that a typo never leaves a rule on.
+    """
+    folders = ([builtin_rules_dir()] if builtin else []) + [Path(d) for d in dirs]
+    reserved = set(known)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise RuleError(f"{folder}: rule folder not found")
+        for path in sorted(folder.glob("*.toml")):
+            for rule in load_file(path):
+                if rule.id in reserved:
+                    raise RuleError(f"{path}: rule {rule.id!r}: id: already the id of a line statistic")
+                if rule.id in seen:
+                    raise RuleError(f"{path}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
+                seen[rule.id] = str(path)
+                rules.append(rule)
+    off = set(disabled)
+    unknown = off - set(seen) - reserved
+    if unknown:
+        raise RuleError(f"no rule with id {sorted(unknown)[0]!r} to switch off")
+    return RuleSet([r for r in rules if r.id not in off], timeout)

@@ -1,0 +1,335 @@
+"""Line statistics: find leftover page text that no rule names, from how lines look in context.
+
+Measuring follows the line filters of C4, Gopher and FineWeb (terminal punctuation, very short
+lines, the share of letters against digits and symbols, links and URLs, bullet menus), read in
+context as jusText does, because one line alone says little: "Politics" is a menu item in a
+navigation bar and a subheading inside an article. A document is cut into paragraphs, each
+paragraph gets a class, the main text is found as the stretch where prose outweighs the rest, and
+the document's layout decides what is flagged:
+
+- ``lines.links``: a paragraph that is mostly link text (a list of links, link reference
+  definitions of Markdown output), anywhere;
+- ``lines.page``: in a whole-page dump (many menu-like lines outside the main text), every line
+  outside the main text: navigation, teasers, footers.
+
+Two signals are reported as quality, not as leftovers, since articles print them too: a line that
+is only a URL (``lines.url``) and a line of digits and symbols outside a table
+(``lines.symbols``). A whole-page dump also gets one document-level finding (``lines.page-dump``).
+``lines.template`` (a line repeated across documents of one source) is counted over the corpus,
+in :mod:`audit.lines.templates`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from audit.settings import LineSettings
+
+#: Paragraph classes (a closed set).
+PROSE, SHORT, MIDDLING, SYMBOLS, LINKS, TABLE, URL = "prose", "short", "middling", "symbols", "links", "table", "url"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One kind of line statistic: its id (as rule ids: ``family.name``), finding kind and message."""
+
+    id: str
+    kind: str
+    severity: str
+    message: str
+    description: str
+
+
+#: Every statistic this module reports, by id.
+SIGNALS = {s.id: s for s in (
+    Signal("lines.links", "boilerplate", "warning", "Line of links left in the text",
+           "A paragraph whose text is mostly links or URLs (link lists, Markdown link definitions)."),
+    Signal("lines.page", "boilerplate", "warning", "Page text outside the main text of a whole-page dump",
+           "In a document with many menu-like lines outside its main text: every line outside it."),
+    Signal("lines.url", "quality", "info", "Line that is only a URL",
+           "A line whose only text is a URL (reported, not counted as leftover page text)."),
+    Signal("lines.symbols", "quality", "info", "Line of digits and symbols",
+           "A line with few letters, outside a table (reported, not counted as leftover page text)."),
+    Signal("lines.page-dump", "quality", "warning", "Whole-page dump: navigation around the text",
+           "A document with many menu-like lines outside its main text (one finding per document)."),
+    Signal("lines.template", "boilerplate", "warning", "Template line repeated across documents of one source",
+           "A line found verbatim (after folding) in several documents of one source; the documents of "
+           "one near-duplicate cluster count once. Counted over the whole corpus."),
+)}
+
+# Lookup tables: the shapes of links, bullets, table rows and sentence ends.
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b(?:/[^\s)\]>]*)?", re.I)
+_MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
+_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
+_MARKUP = re.compile(r"[*_#`>]+")
+_TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
+_TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
+_WORD = re.compile(r"\w+")
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A run of lines read as one unit (one line, or the lines of a hard-wrapped paragraph)."""
+
+    first: int
+    last: int
+    cls: str
+    words: int
+
+    @property
+    def size(self) -> int:
+        """Lines in the paragraph."""
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
+class LineFlag:
+    """A line a statistic flags (1-based line number)."""
+
+    line: int
+    signal: Signal
+    detail: str
+
+
+@dataclass
+class Layout:
+    """How a document is laid out: its paragraphs, its main text, and whether it is a page dump."""
+
+    paragraphs: list[Paragraph]
+    #: Indexes of the first and last paragraph of the main text, or None when there is no prose.
+    main: tuple[int, int] | None
+    page_dump: bool
+    #: Lines outside the main text, and the menu-like ones among them.
+    outside_lines: int = 0
+    menu_lines: int = 0
+
+    def main_lines(self) -> tuple[int, int] | None:
+        """The 1-based first and last line of the main text."""
+        if self.main is None:
+            return None
+        return self.paragraphs[self.main[0]].first + 1, self.paragraphs[self.main[1]].last + 1
+
+
+def word_count(text: str) -> int:
+    """Words of a text; in scripts written without spaces, two characters count as a word.
+
+    >>> word_count("North Korea's leader, Kim"), word_count("東京都の知事")
+    (5, 3)
+    """
+    total = 0
+    for token in _WORD.findall(text):
+        wide = len(_WIDE.findall(token))
+        total += max(1, (wide + 1) // 2) if wide else 1
+    return total
+
+
+def blank(line: str) -> bool:
+    """True for a line with nothing visible on it (spaces, zero-width and other format characters).
+
+    >>> blank(" \u200b "), blank(" a ")
+    (True, False)
+    """
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in line)
+
+
+def wrap_width(lines: list[str], settings: LineSettings) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when its lines are not wrapped.
+
+    >>> s = LineSettings()
+    >>> wrap_width(["a" * 78, "b" * 80, "c" * 75, "d" * 30, "e" * 79], s)
+    80
+    >>> wrap_width(["a" * 300, "short"], s) is None
+    True
+    """
+    lengths = [len(line.rstrip()) for line in lines if not blank(line)]
+    if len(lengths) < 5:
+        return None
+    widest = max(lengths)
+    if widest > settings.max_wrap_width:
+        return None
+    near = sum(1 for n in lengths if n >= widest - settings.wrap_tolerance)
+    return widest if near >= 3 and near / len(lengths) >= settings.min_wrap_share else None
+
+
+def _continues(previous: str, line: str, width: int) -> bool:
+    """Whether `line` continues the paragraph of `previous` in text wrapped at `width`: the
+    first word of `line` would not have fitted on `previous` (greedy wrapping)."""
+    if _LINK_DEFINITION.match(line) or _BULLET.match(line):
+        return False
+    return len(previous.rstrip()) + 1 + len(line.split()[0]) > width
+
+
+def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
+    """Cut lines into paragraphs and class each one (empty lines belong to none).
+
+    >>> s = LineSettings()
+    >>> [(p.first, p.cls) for p in paragraphs(["Home", "", "[Story][1]", "It rained all day in the city and the roads were closed."], s)]
+    [(0, 'short'), (2, 'links'), (3, 'prose')]
+    """
+    width = wrap_width(lines, settings)
+    spans: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if blank(line):
+            continue
+        if spans and width and spans[-1][1] == i - 1 and _continues(lines[i - 1], line, width):
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    out = []
+    for first, last in spans:
+        text = " ".join(lines[i].strip() for i in range(first, last + 1))
+        cls, words = classify(text, settings)
+        out.append(Paragraph(first, last, cls, words))
+    return out
+
+
+def classify(text: str, settings: LineSettings) -> tuple[str, int]:
+    """The class of one paragraph and its word count.
+
+    >>> s = LineSettings()
+    >>> [classify(t, s)[0] for t in ["* Politics", "https://example.com/a/b", "| 12 | 3 |", "45%",
+    ...   "Why the storm hit the coast so hard", "[Read the story][4] and [more][5]",
+    ...   "The storm hit the coast early on Monday, state officials said."]]
+    ['short', 'url', 'table', 'symbols', 'middling', 'links', 'prose']
+    """
+    if _LINK_DEFINITION.match(text):
+        return LINKS, 0
+    anchors = _MD_LINK.sub(lambda m: m.group(1), text)
+    visible = _BULLET.sub("", _MARKUP.sub("", _URL.sub(" ", anchors))).strip()
+    words = word_count(visible)
+    chars = len("".join(text.split()))
+    link_chars = sum(len(m.group(0)) for m in _MD_LINK.finditer(text))
+    url_chars = sum(len(m.group(0)) for m in _URL.finditer(_MD_LINK.sub(" ", text)))
+    if not visible and url_chars:
+        return URL, 0
+    shown = "".join(visible.split())  # str.split() cuts at exactly the characters isspace() names
+    prose = words >= settings.min_unpunctuated_prose_words or (
+        words >= settings.min_prose_words and bool(_TERMINAL.search(visible)))
+    # A sentence that happens to be a link's text is still prose; a run of anchors is a link list.
+    if chars and not prose and (link_chars + url_chars) / chars >= settings.min_link_share:
+        return (LINKS if link_chars else URL), words
+    if _TABLE.search(text):
+        return TABLE, words
+    if not shown or sum(map(str.isalpha, shown)) / len(shown) < settings.min_letter_share:
+        return SYMBOLS, words
+    if prose:
+        return PROSE, words
+    if words <= settings.max_short_words:
+        return SHORT, words
+    return MIDDLING, words
+
+
+def block_after(paras: list[Paragraph], line: int) -> list[int]:
+    """The lines (1-based) of the list under a heading on `line`: the paragraphs after it that are
+    short, middling or links, up to the first of another class (prose, a table, a URL, digits).
+
+    >>> s = LineSettings()
+    >>> text = ["Most popular", "* Storm hits the coast", "* Markets rally again", "The storm hit the coast early on Monday, state officials said."]
+    >>> block_after(paragraphs(text, s), 1)
+    [2, 3]
+    """
+    out: list[int] = []
+    after = False
+    for p in paras:
+        if after:
+            if p.cls not in (SHORT, MIDDLING, LINKS):
+                break
+            out += range(p.first + 1, p.last + 2)
+        elif p.first < line <= p.last + 1:
+            after = True
+    return out
+
+
+def _score(p: Paragraph, settings: LineSettings, claimed: set[int]) -> int:
+    if any(n + 1 in claimed for n in range(p.first, p.last + 1)):
+        return -settings.claimed_penalty
+    if p.cls == PROSE:
+        return min(p.words, settings.max_prose_credit)
+    if p.cls in (SHORT, SYMBOLS):
+        return -settings.short_penalty
+    if p.cls == MIDDLING:
+        return -settings.middling_penalty
+    return 0  # links, URLs and tables neither make nor break the main text
+
+
+def main_text(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = frozenset()) -> tuple[int, int] | None:
+    """The stretch of paragraphs with the highest score (prose for, the rest against), or None.
+
+    A paragraph with a line in `claimed` (flagged by a rule) counts against the text whatever
+    it looks like: a comment section is prose, but its timestamps and vote counters are not.
+
+    >>> s = LineSettings()
+    >>> ps = [Paragraph(i, i, c, w) for i, (c, w) in enumerate(
+    ...     [("short", 1), ("short", 1), ("prose", 40), ("middling", 6), ("prose", 30), ("short", 1)])]
+    >>> main_text(ps, s)
+    (2, 4)
+    """
+    best, best_span = 0, None
+    total, start = 0, 0
+    for i, p in enumerate(paras):
+        score = _score(p, settings, claimed)
+        if total <= 0:
+            total, start = score, i
+        else:
+            total += score
+        if total > best:
+            best, best_span = total, (start, i)
+    return best_span
+
+
+def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = frozenset()) -> Layout:
+    """The layout of a document cut into paragraphs: its main text, and whether it is a page dump.
+
+    The main text goes on through the middling paragraphs right after it (a list that closes an
+    article: tour dates, steps, products) up to the first paragraph of another class or one
+    with a line in `claimed` (1-based lines that rules flagged: "Related", share buttons).
+    """
+    main = main_text(paras, settings, claimed)
+    if main is None:
+        return Layout(paras, None, False)
+    last = main[1]
+    while (last + 1 < len(paras) and paras[last + 1].cls == MIDDLING
+           and not any(n + 1 in claimed for n in range(paras[last + 1].first, paras[last + 1].last + 1))):
+        last += 1
+    main = (main[0], last)
+    outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
+    counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
+    outside_lines = sum(p.size for p in outside)
+    menu_lines = sum(p.size for p in outside if p.cls in (SHORT, SYMBOLS))
+    page = (menu_lines >= settings.min_page_menu_lines
+            and menu_lines >= settings.min_page_menu_share * outside_lines
+            and outside_lines >= settings.min_page_outside_share * counted)
+    return Layout(paras, main, page, outside_lines, menu_lines)
+
+
+def flag_lines(lines: list[str], doc: Layout, claimed: set[int] = frozenset()) -> list[LineFlag]:
+    """The lines a document's statistics flag (1-based), in line order.
+
+    Lines in `claimed` (already flagged by a rule) get no second flag.
+
+    >>> s = LineSettings()
+    >>> text = ["[Home][1]", "Storms hit the coast on Monday, and the roads were closed for hours."]
+    >>> [(f.line, f.signal.id) for f in flag_lines(text, layout(paragraphs(text, s), s))]
+    [(1, 'lines.links')]
+    """
+    flags: list[LineFlag] = []
+    span = doc.main_lines()
+    for i, p in enumerate(doc.paragraphs):
+        outside = doc.main is not None and not doc.main[0] <= i <= doc.main[1]
+        if p.cls == LINKS:
+            signal, detail = SIGNALS["lines.links"], "mostly link text"
+        elif doc.page_dump and outside:
+            signal, detail = SIGNALS["lines.page"], f"outside the main text (lines {span[0]}-{span[1]})"
+        elif p.cls == URL:
+            signal, detail = SIGNALS["lines.url"], "only a URL"
+        elif p.cls == SYMBOLS:
+            signal, detail = SIGNALS["lines.symbols"], "mostly digits and symbols"
+        else:
+            continue
+        flags += [LineFlag(n + 1, signal, detail) for n in range(p.first, p.last + 1)
+                  if n + 1 not in claimed and not blank(lines[n])]
+    return flags

@@ -1,0 +1,169 @@
+"""The main job: read a corpus, analyze each document, run the corpus pass, judge the result.
+
+The engine (:mod:`audit.engines`) runs the per-document work and gives the summaries; the
+corpus pass then works on the summaries (near-duplicates, then template lines, counted with
+copies of one text as one document) and re-reads only the documents whose candidate duplicates
+it verifies or whose template lines it reports.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+
+from audit.analyze import Analyzer
+from audit.checks.thresholds import decide
+from audit.engines.base import Engine, engine_for
+from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
+from audit.lines.rules import load_rules
+from audit.lines.statistics import SIGNALS
+from audit.lines.templates import copy_groups
+from audit.read.readers import Corpus, Fields
+from audit.read.sources import Source, opened
+from audit.read.spool import Spool
+from audit.records import Cluster, Details, DocumentSummary, Finding, ScanResult
+from audit.results import SpooledDocuments, SpooledFindings
+from audit.settings import ScanSettings
+from audit.similarity.duplicates import Loader, find_duplicates
+from audit.similarity.keystore import PassageKeys
+
+
+def duplicate_findings(cluster: Cluster) -> list[Finding]:
+    """One finding per member a cluster does not keep, naming the kept one and the closest match."""
+    out = []
+    links = cluster.links()
+    for member in cluster.members:
+        if member == cluster.kept:
+            continue
+        pair, other, relation = links[member]
+        if pair is None:
+            how = f"near-duplicate of {other}"
+        else:
+            how = {"near-duplicate": f"near-duplicate of {other} (Jaccard {pair.similarity:.2f})",
+                   "contained": f"contained in {other} ({pair.containment:.0%} of its shingles)",
+                   "contains": f"contains {other} ({pair.containment:.0%} of that one's shingles)"}[relation]
+        keeps = "" if other == cluster.kept else f"; its cluster keeps {cluster.kept}"
+        out.append(Finding(member, "duplicate", "duplicate.document", "warning",
+                           f"Duplicate: {how}{keeps} (kept: {cluster.reason})",
+                           detail={"duplicate_of": cluster.kept, "matched": other, "relation": relation}))
+    return out
+
+
+def with_template_findings(summaries: list[DocumentSummary], details: Sequence[Details], clusters: list[Cluster],
+                           settings: ScanSettings, load: Loader,
+                           count: TemplateCounter = local_templates,
+                           copies: CopyFinder = local_copies) -> Iterator[Details]:
+    """Each document's details, in order, with a finding added for each of its template lines that
+    no rule or statistic claimed (in line order).
+
+    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `details` are read
+    up to three times (count, find, add), one document at a time; `copies` pairs the documents
+    that are copies by their prose lines and `count` counts the lines (each where the engine keeps
+    the keys). `load` gives the lines of the
+    documents that have template lines: a template line is one no rule or statistic claimed, so
+    it is never blanked there, and its text is read from there.
+    """
+    signal = SIGNALS["lines.template"]
+    minimum = settings.lines.min_template_documents
+    if not settings.lines.enabled or minimum is None or signal.id in settings.disabled_rules:
+        yield from details
+        return
+    index = {s.id: i for i, s in enumerate(summaries)}
+    group = copy_groups(len(summaries), copies(summaries, settings.lines.min_copy_share),
+                        ([index[m] for m in c.members] for c in clusters))
+    del index
+    templates = count(summaries, details, group, minimum)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for i, d in enumerate(details):
+        claimed = {f.line for f in d.findings if f.kind == "boilerplate"}
+        hits = [(line, n) for line, n in templates.lines(d.line_keys) if line not in claimed]
+        if hits:
+            found[i] = hits
+    loaded = iter(load(set(found)))
+    # The loader reads in corpus order, which is the documents' order; any other order is waited for.
+    waiting: dict[int, list[str]] = {}
+    for i, d in enumerate(details):
+        if i in found:
+            while i not in waiting and (item := next(loaded, None)) is not None:
+                j, lines = item
+                waiting[j] = [lines[line - 1] for line, _ in found[j]]
+            # A document the loader no longer finds (its file changed meanwhile) keeps what it had.
+            s = summaries[i]
+            added = [Finding(s.id, signal.kind, signal.id, signal.severity,
+                             f"{signal.message} ({n} documents of {s.source})", line=line,
+                             text=text, detail={"action": settings.lines.action, "documents": n})
+                     for (line, n), text in zip(found[i], waiting.pop(i, []))]
+            d = replace(d, findings=sorted(d.findings + added, key=lambda f: (f.line or 0, f.kind != "encoding")))
+        yield d
+
+
+def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | None = None,
+         progress: Callable[[int], None] | None = None, name: str | None = None) -> ScanResult:
+    """Audit a corpus: paths (folders, files, globs, URLs, "-" for JSON Lines on stdin), or
+    records in memory (dicts, :class:`~audit.records.Document`, a pandas DataFrame or Series, a
+    ``datasets.Dataset``), which the report calls `name` (:mod:`audit.read.sources`).
+
+    `progress`, when given, is called with the number of documents analyzed so far.
+    """
+    with opened(source, fields, name) as corpus:
+        return scan_corpus(corpus, settings or ScanSettings(), progress)
+
+
+def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int], None] | None = None,
+                engine: Engine | None = None) -> ScanResult:
+    """Audit an open corpus (which the caller may read again afterwards, as `clean` does).
+
+    `engine`, when given, is the caller's to close (``clean`` goes on using the cluster);
+    otherwise the settings' engine is started for this scan and closed after it.
+    """
+    rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
+    analyzer = Analyzer(settings, rules)
+    own = engine is None
+    engine = engine or engine_for(settings)
+    final: Spool[Details] = Spool()
+    try:
+        problems: list[Finding] = []
+        summaries: list[DocumentSummary] = []
+        sources: dict[str, str] = {}
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[Details]() as details:
+            for summary in engine.summaries(corpus, analyzer, problems):
+                # What only the report needs goes to disk, and the passages' keys too: they are
+                # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
+                # (An engine that keeps them where the summary was made sends none.)
+                if summary.passage_keys is not None:
+                    passage_keys.add(len(summaries), summary.passage_keys)
+                    summary.passage_keys = None
+                details.append(summary.details())
+                summary.without_details()
+                summary.source = sources.setdefault(summary.source, summary.source)
+                summaries.append(summary)
+                if progress is not None:
+                    progress(len(summaries))
+            load = engine.loader(corpus, rules, summaries)
+            duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
+                                         engine.comparer(load, corpus, rules, summaries), engine.candidates)
+            counts = array("q")
+            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates,
+                                            engine.copies):
+                final.append(d)
+                counts.append(len(d.findings))
+    except BaseException:
+        final.close()
+        raise
+    finally:
+        if own:
+            engine.close()
+    extra = [f for cluster in duplicates.clusters for f in duplicate_findings(cluster)] + problems
+    result = ScanResult(
+        settings=settings.to_dict(),
+        documents=SpooledDocuments(summaries, final),
+        findings=SpooledFindings(final, counts, extra),
+        duplicate_pairs=duplicates.pairs,
+        clusters=duplicates.clusters,
+        passage_pairs=duplicates.passage_pairs,
+        input_errors=len(problems),
+        records=len(summaries) + len(problems),
+    )
+    decide(result, settings.thresholds)
+    return result

@@ -1,0 +1,1 @@
+"""Reading a corpus: files, folders, JSON Lines, URLs and records in memory, as documents and input problems."""

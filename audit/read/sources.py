@@ -1,0 +1,171 @@
+"""What the library accepts as a corpus: paths, or records in memory (dicts, documents, a pandas
+DataFrame or Series, a Hugging Face ``datasets.Dataset``), opened as a :class:`Corpus`.
+
+Records in memory are spooled to a temporary JSON Lines file, once: the corpus pass reads the
+corpus again (verification, template lines, cleaning), and an iterator can be read only once.
+Each record is then read exactly as a line of a JSON Lines file would be: records named
+"records" (the default) give the report of the same records in a file ``records.jsonl``, and
+their findings and origins name ``records.jsonl`` and the record's number as its line. pandas and datasets
+are never imported here: an object of theirs is recognized only when its package is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from audit.errors import InputError
+from audit.read.readers import MAX_DOCUMENT_BYTES, Corpus, Fields, Record, jsonl_record
+from audit.records import Document, InputProblem, Origin
+
+#: A corpus as the library takes it: a path, several paths, or records.
+Source = Union[str, os.PathLike, Iterable[Any]]
+
+#: The name of records given in memory, where the caller gives none: their report's title, the
+#: source of a record without one, and the file they are reported in ("records.jsonl:3").
+RECORDS = "records"
+
+
+def as_paths(source: Source) -> list[str] | None:
+    """The paths `source` stands for, or None when it is records.
+
+    >>> from pathlib import Path
+    >>> as_paths("seeds/"), as_paths([Path("a.jsonl"), "b.jsonl"]), as_paths([{"text": "x"}])
+    (['seeds/'], ['a.jsonl', 'b.jsonl'], None)
+    """
+    if isinstance(source, (str, os.PathLike)):
+        return [os.fspath(source)]
+    if isinstance(source, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in source):
+        return [os.fspath(p) for p in source]
+    return None
+
+
+def _loaded(package: str, name: str) -> type | None:
+    """A class of a package that is already imported (never importing it)."""
+    module = sys.modules.get(package)
+    return getattr(module, name, None) if module is not None else None
+
+
+def records_of(source: Any, fields: Fields) -> Iterator[Mapping[str, Any] | Document]:
+    """The records of an in-memory source, one at a time.
+
+    A DataFrame gives its rows (columns as fields); a Series gives its values as texts, with the
+    index as ids; a ``datasets.Dataset`` and any other iterable give their items.
+    """
+    frame, series = _loaded("pandas", "DataFrame"), _loaded("pandas", "Series")
+    if frame is not None and isinstance(source, frame):
+        for chunk in range(0, len(source), 10_000):
+            yield from source.iloc[chunk:chunk + 10_000].to_dict("records")
+        return
+    if series is not None and isinstance(source, series):
+        for key, text in source.items():
+            yield {fields.id: key, fields.text: text}
+        return
+    if isinstance(source, (str, bytes, Mapping)):
+        raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document)",
+                         source=type(source).__name__)
+    try:
+        yield from iter(source)
+    except TypeError:
+        raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document)",
+                         source=type(source).__name__) from None
+
+
+def _value(v: Any) -> Any:
+    """A record's value as JSON holds it: a missing value (NaN, pandas' NA) as null."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    return v
+
+
+def record_line(record: Mapping[str, Any] | Document, fields: Fields, number: int) -> str:
+    """One record as a JSON Lines line. A :class:`Document` gives the fields it was read with, or
+    its id, source and text under the field names; values JSON has no type for (dates, NumPy
+    numbers) are written as text."""
+    if isinstance(record, Document):
+        data = dict(record.fields) or {fields.id: record.id, fields.source: record.source}
+        data[fields.text] = record.text
+    elif isinstance(record, Mapping):
+        data = {str(k): _value(v) for k, v in record.items()}
+    else:
+        raise InputError(f"record {number}: {type(record).__name__}, not a dict or audit.Document")
+    return json.dumps(data, ensure_ascii=False, default=str) + "\n"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A source as :class:`Corpus` takes it: paths, how files are named where not by their path,
+    and the corpus's name (None: from the first path)."""
+
+    paths: list[str]
+    displays: dict[str, str] = field(default_factory=dict)
+    name: str | None = None
+
+    def corpus(self, fields: Fields | None = None, reread: bool = True) -> Corpus:
+        return Corpus(self.paths, fields, reread=reread, displays=self.displays, name=self.name)
+
+
+@contextmanager
+def spooled(source: Source, fields: Fields | None = None, name: str | None = None) -> Iterator[Inputs]:
+    """`source` as :class:`Inputs`: paths as they are; records written to a temporary JSON Lines
+    file (removed on leaving), which the report calls `name` and findings ``{name}.jsonl``."""
+    fields = fields or Fields()
+    paths = as_paths(source)
+    if paths is not None:
+        yield Inputs(paths, name=name)
+        return
+    label = name or RECORDS
+    folder = tempfile.mkdtemp(prefix="corpus-audit-records-")
+    try:
+        path = os.path.join(folder, "records.jsonl")
+        with open(path, "w", encoding="utf-8") as out:
+            for number, record in enumerate(records_of(source, fields), start=1):
+                out.write(record_line(record, fields, number))
+        yield Inputs([path], {path: f"{label}.jsonl"}, label)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def opened(source: Source, fields: Fields | None = None, name: str | None = None) -> Iterator[Corpus]:
+    """`source` as an open :class:`Corpus` (see :func:`spooled`).
+
+    >>> with opened([{"id": "a", "text": "One story."}, {"id": "b", "text": "Another."}]) as corpus:
+    ...     [(d.id, d.source, str(d.origin)) for d in corpus]
+    [('a', 'records', 'records.jsonl:1'), ('b', 'records', 'records.jsonl:2')]
+    """
+    with spooled(source, fields, name) as inputs, inputs.corpus(fields) as corpus:
+        yield corpus
+
+
+@dataclass
+class Streamed:
+    """Records read as they come, once and with no copy (an endless feed is fine): each one
+    checked as a JSON Lines record is, and placed at its number (`first` for the first one) in
+    ``{name}.jsonl``."""
+
+    source: Any
+    fields: Fields = field(default_factory=Fields)
+    name: str = RECORDS
+    first: int = 1
+    max_bytes: int = MAX_DOCUMENT_BYTES
+
+    def __iter__(self) -> Iterator[Record]:
+        for number, record in enumerate(records_of(self.source, self.fields), start=self.first):
+            try:
+                line = record_line(record, self.fields, number)
+            except InputError as exc:
+                yield InputProblem(Origin(f"{self.name}.jsonl", number), str(exc).split(": ", 1)[-1])
+                continue
+            yield from jsonl_record(line.encode("utf-8"), Origin(f"{self.name}.jsonl", number), self.name,
+                                    self.fields, self.max_bytes)

@@ -1,0 +1,1 @@
+"""Near-duplicates: MinHash signatures, LSH candidates, exact verification, clusters and shared passages."""

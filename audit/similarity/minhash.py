@@ -1,0 +1,152 @@
+"""MinHash signatures of many texts at once, from raw text, compatible with datasketch.
+
+:meth:`Signer.sign_texts` folds and encodes a batch of texts in Python (C-speed string methods),
+then one compiled kernel (:mod:`audit.similarity.kernels`) tokenizes, hashes words and shingles and applies
+the permutations. Shingles are hashed with XXH64 (see :func:`shingle_hash`) rather than
+datasketch's default SHA-1: SHA-1 needs a Python call per shingle, which is most of the time of
+datasketch's ``update`` loop. Compatibility holds through datasketch's ``hashfunc`` argument: a
+``MinHash(num_perm, seed, hashfunc=shingle_hash32)`` updated with the shingles of a text holds
+the same values as our signature of that text (datasketch's default "affine32" scheme), so
+:meth:`Signer.lean` gives a ``LeanMinHash`` that datasketch's LSH and storage accept, and
+:meth:`Signer.minhash` a ``MinHash`` to which more shingles can be added the datasketch way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+from datasketch import LeanMinHash, MinHash
+
+from audit.similarity import kernels
+from audit.text.normalize import fold_chars
+
+SCHEME = "affine32"
+
+
+def shingles(words: list[str], size: int) -> list[str]:
+    """Word n-grams of `size` words, joined by a space; a text shorter than that is one shingle.
+
+    >>> shingles(["a", "b", "c", "d"], 3)
+    ['a b c', 'b c d']
+    >>> shingles(["a", "b"], 3)
+    ['a b']
+    """
+    if len(words) <= size:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
+
+
+def shingle_hash(shingle: str | bytes) -> int:
+    """The 64-bit hash of a shingle (its words joined by single spaces): XXH64 of the XXH64 of
+    each word's UTF-8 bytes, each as 8 little-endian bytes.
+
+    >>> hex(shingle_hash("the quick brown fox jumps"))
+    '0x3d2d3fac2991033b'
+    """
+    text = shingle.decode("utf-8") if isinstance(shingle, bytes) else shingle
+    lanes = b"".join(xxhash.xxh64_intdigest(w.encode("utf-8", "surrogatepass")).to_bytes(8, "little")
+                     for w in text.split(" "))
+    return xxhash.xxh64_intdigest(lanes)
+
+
+def shingle_hash32(shingle: str | bytes) -> int:
+    """The low 32 bits of :func:`shingle_hash`: datasketch's ``hashfunc`` for our signatures."""
+    return shingle_hash(shingle) & 0xFFFFFFFF
+
+
+@functools.lru_cache(maxsize=2)
+def word_table(full: bool) -> np.ndarray:
+    """Which code points ``\\w`` matches (1) or not (0): ASCII only, or every code point.
+
+    Built with ``re`` itself, so it agrees with :func:`audit.text.normalize.words` on every Python
+    version (the full table takes a few tenths of a second, once per process that needs it).
+    """
+    chars = "".join(map(chr, range(0x110000 if full else 0x80)))
+    marked = re.sub(r"[^\x00]", "\x01", re.sub(r"\W", "\x00", chars))
+    return np.frombuffer(marked.encode("latin-1"), dtype=np.uint8)
+
+
+def encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Folded texts as one UTF-8 buffer: (bytes, offsets of each text, the word table they need)."""
+    parts = [fold_chars(t).encode("utf-8", "surrogatepass") for t in texts]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    joined = b"".join(parts)
+    return np.frombuffer(joined, dtype=np.uint8), offsets, word_table(not joined.isascii())
+
+
+@dataclass
+class Signed:
+    """Signatures of a batch of texts, with their word counts and anchors.
+
+    Anchors are the distinct shingle hashes divisible by the anchor rate: a sample that depends
+    only on the shingles (Broder's MOD-m sample), so a text contained in another has its anchors
+    among the other's. They find candidates for containment, where Jaccard similarity is low.
+    """
+
+    #: One row of uint32 values per text (all maximal for a text without words).
+    signatures: np.ndarray
+    #: Words per text.
+    words: np.ndarray
+    anchors: np.ndarray
+    anchor_offsets: np.ndarray
+
+    def anchors_of(self, i: int) -> np.ndarray:
+        """The anchors of text `i` (sorted uint64 hashes)."""
+        return self.anchors[self.anchor_offsets[i]:self.anchor_offsets[i + 1]]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Makes MinHash signatures of `num_perm` permutations drawn from `seed`."""
+
+    num_perm: int = 128
+    seed: int = 1
+    _a: np.ndarray = field(init=False, repr=False, compare=False)
+    _b: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        a, b = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=SCHEME).permutations
+        object.__setattr__(self, "_a", np.ascontiguousarray(a, dtype=np.uint32))
+        object.__setattr__(self, "_b", np.ascontiguousarray(b, dtype=np.uint32))
+
+    def sign_texts(self, texts: Sequence[str], size: int, anchor_every: int = 0) -> Signed:
+        """Signatures of the `size`-word shingles of each text (and anchors, 1 in `anchor_every`).
+
+        >>> signed = Signer(num_perm=4).sign_texts(["One two three four.", ""], 3)
+        >>> signed.words.tolist(), bool((signed.signatures[1] == 2**32 - 1).all())
+        ([4, 0], True)
+        """
+        buf, offsets, table = encode(texts)
+        signatures, words, anchors, anchor_offsets = kernels.sign_many(
+            buf, offsets, table, size, self._a, self._b, anchor_every)
+        return Signed(signatures, words, anchors, anchor_offsets)
+
+    def minhash(self) -> MinHash:
+        """An empty datasketch ``MinHash`` that ``update(shingle)`` fills the way our signatures are."""
+        return MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=shingle_hash32, scheme=SCHEME)
+
+    def lean(self, signature: np.ndarray) -> LeanMinHash:
+        """A datasketch ``LeanMinHash`` holding `signature`."""
+        return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=SCHEME)
+
+
+def shingle_sets(texts: Sequence[str], size: int) -> list[np.ndarray]:
+    """The distinct 64-bit shingle hashes of each text, sorted: what verification compares.
+
+    >>> [len(s) for s in shingle_sets(["a b c a b c", "a"], 2)]
+    [3, 1]
+    """
+    buf, offsets, table = encode(texts)
+    hashes, bounds = kernels.shingle_sets(buf, offsets, table, size)
+    return [hashes[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """MinHash estimate of the Jaccard similarity of two signatures."""
+    return float(np.mean(a == b))
