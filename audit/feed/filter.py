@@ -1,0 +1,88 @@
+"""Feed dedup inside a pipeline: records in, only those not seen before out.
+
+:class:`Feed` holds a persistent index open (SQLite or Redis, as ``corpus-audit dedup``) and
+checks records a batch at a time, with the same signing and index as the command, so the two can
+share one index. It writes no files: where the command delivers new items to an output with a
+record of what it delivered (:mod:`audit.feed.delivery`), a Feed hands them back to the caller,
+and an item counts as seen once its batch has been checked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from audit.feed.backends import open_index
+from audit.feed.dedup import BATCH_SIZE, THRESHOLD, DedupCounts, Signing, index_params
+from audit.feed.index import FeedIndex, Verdict, parse_window
+from audit.lines.rules import load_rules
+from audit.lines.statistics import SIGNALS
+from audit.read.readers import Fields
+from audit.read.sources import RECORDS, Streamed
+from audit.records import Document, InputProblem
+from audit.settings import ScanSettings
+from audit.similarity.minhash import Signer
+
+
+class Feed:
+    """A feed index opened for a pipeline (a SQLite file, created if missing, or a redis:// URL).
+
+    >>> import tempfile, os
+    >>> index = os.path.join(tempfile.mkdtemp(), "seen.db")
+    >>> items = [{"id": "1", "text": "Floods close the valley road for a week, officials say."},
+    ...          {"id": "2", "text": "A new bridge opens downstream after two years of work."}]
+    >>> with Feed(index) as feed:
+    ...     [r["id"] for r in feed.new(items)], [r["id"] for r in feed.new(items)]
+    (['1', '2'], [])
+    """
+
+    def __init__(self, index: str, settings: ScanSettings | None = None, fields: Fields | None = None,
+                 threshold: float = THRESHOLD, window: str | None = None, batch_size: int = BATCH_SIZE) -> None:
+        settings = settings or ScanSettings()
+        rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
+        disabled = frozenset(settings.disabled_rules)
+        sim = settings.similarity
+        self.fields = fields or Fields()
+        self.signing = Signing(rules, Signer(sim.num_perm, sim.seed), sim.shingle_size, settings.lines, disabled)
+        self.batch_size = batch_size
+        self.counts = DedupCounts()
+        self.index: FeedIndex = open_index(index, index_params(sim, rules, threshold, settings.lines, disabled))
+        if window is not None:
+            self.index.set_window(parse_window(window))
+
+    def verdicts(self, records: Iterable[Any], name: str = RECORDS) -> Iterator[tuple[Any, Verdict | InputProblem]]:
+        """Each record with its verdict (new, or the duplicate of which item), or the problem that
+        kept it from being read; new ones are remembered, a batch at a time."""
+        source = iter(records)
+        number = 0
+        while batch := list(islice(source, self.batch_size)):
+            read = list(Streamed(batch, self.fields, name, first=number + 1))
+            number += len(batch)
+            docs = [r for r in read if isinstance(r, Document)]
+            found = iter(self.index.check_and_add(self.signing.items(docs, self.fields), time.time(), []))
+            self.counts.read += len(batch)
+            for record, parsed in zip(batch, read):
+                if isinstance(parsed, InputProblem):
+                    self.counts.errors += 1
+                    yield record, parsed
+                    continue
+                verdict = next(found)
+                self.counts.new += verdict.new
+                self.counts.duplicates += not verdict.new
+                yield record, verdict
+
+    def new(self, records: Iterable[Any], name: str = RECORDS) -> Iterator[Any]:
+        """The records not seen before (by this feed or any run on its index), as given."""
+        return (record for record, verdict in self.verdicts(records, name)
+                if isinstance(verdict, Verdict) and verdict.new)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Feed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
