@@ -1,5 +1,6 @@
-"""Shared fixtures: the seeds folder, a helper that runs the installed CLI as a subprocess, and
-scan results built by hand for the corpus-level stages."""
+"""Shared fixtures: the seeds folder, the CLI run in this process (`cli`) or as the installed
+command in a subprocess (`cli_process`, where signals, pipes or the process itself are the
+point), and scan results built by hand for the corpus-level stages."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from audit.records import (Cluster, DocumentSummary, Finding, Origin, PassagePair, Readability,
                            ScanResult)
@@ -31,6 +35,35 @@ def run_cli(*args: str, input: str | None = None, cwd: Path | None = None, env: 
     return subprocess.run([exe, *args], input=input, capture_output=True, text=True, cwd=cwd, env=full_env, timeout=300)
 
 
+@dataclass
+class Ran:
+    """What a command run in this process gave, as :class:`subprocess.CompletedProcess` has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(*args: str, input: str | None = None, cwd: Path | None = None, env: dict | None = None) -> Ran:
+    """Run the CLI in this process with click's CliRunner: what the command prints and its exit
+    code, as `run_cli` gives them, without starting Python (a second or so a run). An exception
+    that escapes the command is a traceback on stderr, exit 1, as in a real process."""
+    from audit.cli import Stop, cli
+
+    previous = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args), input=input, env={"SOURCE_DATE_EPOCH": "0", **(env or {})},
+                                    obj=Stop(), prog_name="corpus-audit")
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr
+    if result.exc_info is not None and not isinstance(result.exc_info[1], SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return Ran(result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture
 def seeds() -> Path:
     return SEEDS
@@ -38,6 +71,11 @@ def seeds() -> Path:
 
 @pytest.fixture
 def cli():
+    return invoke_cli
+
+
+@pytest.fixture
+def cli_process():
     return run_cli
 
 

@@ -31,10 +31,10 @@ def clean(tmp_path):
     return root
 
 
-def test_defaults_pass_on_seeds_and_the_summary_is_appended(cli, seeds, tmp_path):
+def test_defaults_pass_on_seeds_and_the_summary_is_appended(cli_process, seeds, tmp_path):
     summary = tmp_path / "summary.md"
     summary.write_text("Earlier step output\n")
-    run = cli("check", str(seeds), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    run = cli_process("check", str(seeds), env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == "corpus-audit: pass: every threshold holds (3 documents, 5 findings)"
     assert "| max-boilerplate-share | 15.2% | 20.0% | holds |" in run.stdout

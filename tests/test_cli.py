@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 
-def test_scan_seeds_writes_the_report_with_every_finding(cli, seeds, tmp_path):
+def test_scan_seeds_writes_the_report_with_every_finding(cli_process, seeds, tmp_path):
     out = tmp_path / "seeds.md"
-    run = cli("scan", str(seeds), "-o", str(out))
+    run = cli_process("scan", str(seeds), "-o", str(out))
     assert run.returncode == 0, run.stderr
     assert f"wrote {out}" in run.stderr
     md = out.read_text()

@@ -20,6 +20,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+#: A local cluster starts in about a second, and some tests kill workers and wait them out.
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed", reason="the Dask engine needs the dask extra: pip install '.[dask]'")
 
 from dask.utils import key_split  # noqa: E402
@@ -216,12 +219,12 @@ def test_local_engine_imports_no_dask(seeds):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_unreachable_scheduler_is_one_line_exit_2(cli, seeds):
+def test_unreachable_scheduler_is_one_line_exit_2(cli_process, seeds):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     started = time.monotonic()
-    done = cli("scan", str(seeds), "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "-o", "-",
+    done = cli_process("scan", str(seeds), "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "-o", "-",
                "--connect-timeout", "1")
     assert done.returncode == 2
     assert "cannot reach the Dask scheduler" in done.stderr
@@ -229,7 +232,7 @@ def test_unreachable_scheduler_is_one_line_exit_2(cli, seeds):
     assert time.monotonic() - started < 25
 
 
-def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_path):
+def test_cli_on_a_scheduler_and_workers_started_as_commands(cli_process, corpus, tmp_path):
     bin_dir = Path(sys.executable).parent
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -244,15 +247,15 @@ def test_cli_on_a_scheduler_and_workers_started_as_commands(cli, corpus, tmp_pat
                   for _ in range(2)]
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
-        local = cli("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "local.json"), "-q")
-        remote = cli("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "dask.json"), "-q",
+        local = cli_process("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "local.json"), "-q")
+        remote = cli_process("scan", str(corpus), "--format", "json", "-o", str(tmp_path / "dask.json"), "-q",
                      "--engine", "dask", "--scheduler", address, "--blocksize", "2kB")
         assert local.returncode == remote.returncode, remote.stderr
         assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "local.json").read_bytes()
         # A path the workers do not see (relative, and they run in another folder), in byte ranges
         # and whole: one line and exit 2, not input errors in a report, nor a traceback.
         for args in (["a.jsonl", "--blocksize", "2kB"], ["a.jsonl"]):
-            stray = cli("scan", *args, "--engine", "dask", "--scheduler", address, "-o", str(tmp_path / "stray.md"),
+            stray = cli_process("scan", *args, "--engine", "dask", "--scheduler", address, "-o", str(tmp_path / "stray.md"),
                         cwd=corpus)
             assert stray.returncode == 2 and not (tmp_path / "stray.md").exists(), stray.stderr
             assert stray.stderr == ("corpus-audit: error: a.jsonl: the Dask workers cannot read it (No such file or "

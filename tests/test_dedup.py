@@ -124,13 +124,13 @@ def test_a_run_with_other_parameters_is_refused_with_the_differences(cli, seeds,
     assert fewer_rules.returncode == 2 and "rules: index '" in fewer_rules.stderr
 
 
-def test_stdin_is_the_default_input_and_fields_are_kept(cli, tmp_path):
+def test_stdin_is_the_default_input_and_fields_are_kept(cli_process, tmp_path):
     records = [{"guid": "g1", "body": "Zürich council votes to expand the tram network by 2030.",
                 "meta": {"tags": ["transport"], "score": 0.5}, "url": "https://news.example/a"},
                {"guid": "g2", "body": "Zürich council votes to expand the tram network by 2030.", "meta": None},
                {"guid": "g3", "body": "A different story about harbour dredging in Rotterdam this week."}]
     feed = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records) + "{broken\n"
-    done = cli("dedup", "--index", str(tmp_path / "i.db"), "--text-field", "body", "--id-field", "guid", input=feed)
+    done = cli_process("dedup", "--index", str(tmp_path / "i.db"), "--text-field", "body", "--id-field", "guid", input=feed)
     assert done.returncode == 0, done.stderr
     assert [json.loads(line) for line in done.stdout.splitlines()] == [records[0], records[2]]
     assert "corpus-audit: <stdin>:4: invalid JSON" in done.stderr
@@ -203,6 +203,7 @@ def kill_when_grown(cmd: list[str], watch: Path, grow_by: int, **popen) -> subpr
     return proc
 
 
+@pytest.mark.slow
 def test_kill_9_mid_batch_loses_no_item_and_writes_none_twice(index_location, tmp_path):
     feed, originals, copies = crash_feed(tmp_path)
     out, dups = tmp_path / "new.jsonl", tmp_path / "dups.jsonl"
@@ -239,6 +240,7 @@ def _started_until_lines(cmd: list[str], lines: int, stderr: int) -> tuple[subpr
     return proc, got, reader
 
 
+@pytest.mark.slow
 def test_kill_9_with_stdout_never_repeats_an_item(index_location, tmp_path):
     feed, originals, _ = crash_feed(tmp_path, stories=160, copies=40)
     cmd = [exe(), "dedup", "--index", index_location, str(feed), "--batch-size", "5"]
@@ -260,6 +262,7 @@ def test_kill_9_with_stdout_never_repeats_an_item(index_location, tmp_path):
     index.close()
 
 
+@pytest.mark.slow
 def test_two_workers_feeding_one_index_agree_on_every_story(index_location, tmp_path):
     shared = [{"id": f"shared{n}", "text": story(1000 + n)} for n in range(60)]
     mine = [{"id": f"a{n}", "text": story(2000 + n)} for n in range(60)]
@@ -296,6 +299,7 @@ def test_two_workers_feeding_one_index_agree_on_every_story(index_location, tmp_
     assert [a.stdout for a in again] == ["", ""]
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_batch_finish_so_stdout_misses_nothing(tmp_path):
     feed, originals, _ = crash_feed(tmp_path, stories=160, copies=40)
     index = str(tmp_path / "feed.db")

@@ -1,5 +1,6 @@
 """The GitHub Action (action.yml) and the pre-commit hooks run the installed command as documented."""
 
+import pytest
 import os
 import re
 import shlex
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STRICT = ROOT / "tests" / "data" / "strict.toml"
 
 
+@pytest.mark.slow
 def test_the_actions_check_step_runs_check_and_writes_outputs_and_summary(tmp_path):
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite" and action["inputs"]["paths"]["required"] is True

@@ -48,6 +48,7 @@ def _on_a_terminal(args: list[str], until: bytes | None = None, then=None) -> tu
     return code, seen.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
 def test_interrupted_scan_leaves_previous_output_untouched(tmp_path, sig, code, word):
     corpus = big_corpus(tmp_path / "big.jsonl")
@@ -69,6 +70,7 @@ def test_interrupted_scan_leaves_previous_output_untouched(tmp_path, sig, code, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "report.md"]
 
 
+@pytest.mark.slow
 def test_progress_shows_on_a_terminal_and_quiet_silences_it(tmp_path):
     corpus = big_corpus(tmp_path / "big.jsonl", 150)
     code, shown = _on_a_terminal(["scan", str(corpus), "-o", str(tmp_path / "a.md"), "-j", "1"])

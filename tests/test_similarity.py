@@ -169,6 +169,7 @@ def test_bad_keep_policy_is_a_config_error():
         SimilaritySettings(document_bands=40, document_rows=4)
 
 
+@pytest.mark.slow
 def test_a_bucket_of_many_copies_costs_pairs_linear_in_its_size(tmp_path):
     """300 copies of one text (a mirrored page): one cluster, each copy tied by one pair, and
     the report lists those ties rather than the ~300 x 200 verified pairs."""
