@@ -6,7 +6,7 @@ The pairs are made on the workers, as verification leaves them: `--docs` documen
 every pair inside a group verified. Then, in this process (the client), either every pair is
 gathered and clustered (`--where client`) or the components are found on the cluster and the
 pairs come a share of components at a time (`--where cluster`); both cluster as a scan does
-(`similarity.clustered`, the report's pairs included). Peak is the client's maximum resident set
+(`audit.similarity.cluster.clustered`, the report's pairs included). Peak is the client's maximum resident set
 size, less the one before the step; a LocalCluster of two worker processes, one thread each.
 
     python bench/cluster_components.py --docs 1000000 --copies 20 --where client
@@ -22,7 +22,7 @@ import time
 import numpy as np
 from distributed import Client, LocalCluster
 
-from audit import dask_engine
+from audit.engines.dask import engine as dask_engine
 from audit.engines.dask.engine import DaskEngine, gathered
 from audit.records import DocumentSummary, Origin
 from audit.settings import ScanSettings, SimilaritySettings

@@ -63,7 +63,7 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
     from audit.report.formats import render
     from audit.settings import ScanSettings
 
-    # The module, not the function `audit.pipeline` that the package exports under the same name.
+    # The module, whose names the stage timers below wrap.
     scan_module = importlib.import_module("audit.pipeline")
     engine, workers = CONFIGS[config]
     marks: dict[str, float] = {}

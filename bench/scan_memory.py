@@ -50,7 +50,7 @@ from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.lines.rules import load_rules
 from audit.pipeline import with_template_findings
 from audit.settings import ScanSettings  # noqa: E402
-from audit import similarity  # noqa: E402
+from audit.similarity import candidates  # noqa: E402
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.duplicates import find_duplicates
 from audit.read.spool import Spool
@@ -248,9 +248,9 @@ def stages(summaries: list[DocumentSummary], details: Spool, keys: PassageKeys, 
         return out
 
     print("corpus pass, step by step (tracemalloc):")
-    stage("document candidates", lambda: similarity.document_candidates(summaries, sim))
-    stage("containment candidates", lambda: similarity.containment_candidates(summaries, sim))
-    stage("passage candidates", lambda: similarity.passage_candidates(summaries, sim, keys=keys))
+    stage("document candidates", lambda: candidates.document_candidates(summaries, sim))
+    stage("containment candidates", lambda: candidates.containment_candidates(summaries, sim))
+    stage("passage candidates", lambda: candidates.passage_candidates(summaries, sim, keys=keys))
     found = stage("find_duplicates (all)", lambda: find_duplicates(summaries, sim, load, passage_keys=keys))
     stage("template lines", lambda: sum(1 for _ in with_template_findings(summaries, details, found.clusters,
                                                                            settings, load)))

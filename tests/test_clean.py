@@ -382,7 +382,7 @@ def test_an_empty_jsonl_file_or_folder_is_logged_as_unreadable_and_nothing_is_wr
 
 
 def test_a_part_for_a_folder_without_files_writes_no_output_on_a_cluster(tmp_path):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="the Dask engine needs the dask extra: pip install '.[dask]'")
     from audit.cleaning.plan import Plan
     from audit.cleaning.on_cluster import PartPlan, clean_part
     from audit.read.readers import Corpus
