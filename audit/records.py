@@ -380,7 +380,7 @@ class ScanResult:
     failures: list[str] = field(default_factory=list)
     #: Every threshold as judged, failed or not (see :mod:`audit.checks.thresholds`).
     checks: list[Check] = field(default_factory=list)
-    #: The corpus figures the thresholds were judged on (:func:`audit.checks.figures.summarize`), kept
+    #: The corpus figures the thresholds were judged on (:func:`audit.checks.figures.count_figures`), kept
     #: so that the report need not read every document and finding back from disk again; None
     #: until judged.
     figures: dict[str, Any] | None = None

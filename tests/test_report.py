@@ -8,15 +8,15 @@ from audit.settings import ScanSettings
 def test_a_scan_and_its_reports_read_the_figures_once(seeds, monkeypatch):
     """Summarizing reads every document and finding back from disk: the thresholds' figures are
     the reports' too."""
-    from audit.checks import figures as summary, thresholds
-    real, calls = summary.summarize, []
+    from audit.checks import figures, thresholds
+    real, calls = figures.count_figures, []
 
     def counted(result):
         calls.append(result)
         return real(result)
 
-    monkeypatch.setattr(summary, "summarize", counted)
-    monkeypatch.setattr(thresholds, "summarize", counted)
+    monkeypatch.setattr(figures, "count_figures", counted)
+    monkeypatch.setattr(thresholds, "count_figures", counted)
     result = scan([str(seeds)], ScanSettings(jobs=1))
     data = json.loads(render_json(result))
     render_markdown(result, "seeds")

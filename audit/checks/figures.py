@@ -9,11 +9,11 @@ from audit.records import ScanResult
 
 
 def figures_of(result: ScanResult) -> dict[str, Any]:
-    """The figures of a scan: those it was judged on, or else summarized now."""
-    return result.figures if result.figures is not None else summarize(result)
+    """The figures of a scan: those it was judged on, or else counted now."""
+    return result.figures if result.figures is not None else count_figures(result)
 
 
-def summarize(result: ScanResult) -> dict[str, Any]:
+def count_figures(result: ScanResult) -> dict[str, Any]:
     """The figures of a scan, keyed as in the JSON contract's ``summary``.
 
     One pass over the documents and one over the findings: a scan reads both back from disk.

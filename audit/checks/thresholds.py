@@ -6,7 +6,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from audit.checks.figures import summarize
+from audit.checks.figures import count_figures
 from audit.records import SEVERITIES, Check, ScanResult
 from audit.settings import Thresholds
 
@@ -54,8 +54,8 @@ def _fail_on(result: ScanResult, severity: str | None) -> Check:
 
 def evaluate(result: ScanResult, thresholds: Thresholds, figures: dict[str, Any] | None = None) -> list[Check]:
     """Every threshold, in the order they are declared, judged against the scan's figures
-    (`figures`, or summarized here)."""
-    figures = figures if figures is not None else summarize(result)
+    (`figures`, or counted here)."""
+    figures = figures if figures is not None else count_figures(result)
     checks = []
     for f in dataclasses.fields(thresholds):
         limit = getattr(thresholds, f.name)
@@ -69,7 +69,7 @@ def evaluate(result: ScanResult, thresholds: Thresholds, figures: dict[str, Any]
 
 def decide(result: ScanResult, thresholds: Thresholds) -> None:
     """Judge `result` and record the outcome on it: the figures, every check, the failures and the verdict."""
-    result.figures = summarize(result)
+    result.figures = count_figures(result)
     result.checks = evaluate(result, thresholds, result.figures)
     result.failures = [c.message for c in result.checks if not c.passed]
     result.verdict = "fail" if result.failures else "pass"
