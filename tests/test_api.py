@@ -128,6 +128,14 @@ def test_a_broken_parquet_file_is_an_input_error(tmp_path):
     assert next(iter(result.findings)).message.startswith("cannot read Parquet: ")
 
 
+def test_a_record_that_is_not_an_object_is_an_input_error_as_in_a_file(records):
+    result = audit.scan([records[0], "just a string", {"id": "x"}], settings())
+    problems = [(f.document, f.line, f.message) for f in result.findings if f.kind == "input-error"]
+    assert problems == [("records.jsonl", 2, "a string, not a JSON object"), ("records.jsonl", 3, "field 'text' is missing")]
+    with pytest.raises(InputError, match=r"^records.jsonl:2: a string, not a JSON object$"):
+        audit.scan([records[0], "just a string"], audit.ScanSettings(jobs=1, strict=True))
+
+
 @pytest.mark.parametrize("source", [42, {"id": "a", "text": "One."}, b"text"])
 def test_what_is_not_a_corpus_is_refused_in_the_librarys_terms(source):
     with pytest.raises(InputError, match=r"^source='(int|dict|bytes)' must be paths or an iterable of records"):

@@ -24,7 +24,7 @@ from typing import Any, Union
 
 from audit.errors import InputError
 from audit.read.readers import MAX_DOCUMENT_BYTES, Corpus, Fields, Record, jsonl_record
-from audit.records import Document, InputProblem, Origin
+from audit.records import Document, Origin
 
 #: A corpus as the library takes it: a path, several paths, or records.
 Source = Union[str, os.PathLike, Iterable[Any]]
@@ -88,17 +88,22 @@ def _value(v: Any) -> Any:
     return v
 
 
-def record_line(record: Mapping[str, Any] | Document, fields: Fields, number: int) -> str:
+def record_line(record: Any, fields: Fields) -> str:
     """One record as a JSON Lines line. A :class:`Document` gives the fields it was read with, or
     its id, source and text under the field names; values JSON has no type for (dates, NumPy
-    numbers) are written as text."""
+    numbers) are written as text. Anything else is written as it is, and the reader then reports
+    it as it would such a line of a file ("a string, not a JSON object").
+
+    >>> record_line({"id": 7, "text": "x", "n": float("nan")}, Fields()), record_line("x", Fields())
+    ('{"id": 7, "text": "x", "n": null}\\n', '"x"\\n')
+    """
     if isinstance(record, Document):
-        data = dict(record.fields) or {fields.id: record.id, fields.source: record.source}
+        data: Any = dict(record.fields) or {fields.id: record.id, fields.source: record.source}
         data[fields.text] = record.text
     elif isinstance(record, Mapping):
         data = {str(k): _value(v) for k, v in record.items()}
     else:
-        raise InputError(f"record {number}: {type(record).__name__}, not a dict or audit.Document")
+        data = record
     return json.dumps(data, ensure_ascii=False, default=str) + "\n"
 
 
@@ -129,8 +134,8 @@ def spooled(source: Source, fields: Fields | None = None, name: str | None = Non
     try:
         path = os.path.join(folder, "records.jsonl")
         with open(path, "w", encoding="utf-8") as out:
-            for number, record in enumerate(records_of(source, fields), start=1):
-                out.write(record_line(record, fields, number))
+            for record in records_of(source, fields):
+                out.write(record_line(record, fields))
         yield Inputs([path], {path: f"{label}.jsonl"}, label)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -162,10 +167,5 @@ class Streamed:
 
     def __iter__(self) -> Iterator[Record]:
         for number, record in enumerate(records_of(self.source, self.fields), start=self.first):
-            try:
-                line = record_line(record, self.fields, number)
-            except InputError as exc:
-                yield InputProblem(Origin(f"{self.name}.jsonl", number), str(exc).split(": ", 1)[-1])
-                continue
-            yield from jsonl_record(line.encode("utf-8"), Origin(f"{self.name}.jsonl", number), self.name,
-                                    self.fields, self.max_bytes)
+            yield from jsonl_record(record_line(record, self.fields).encode("utf-8"),
+                                    Origin(f"{self.name}.jsonl", number), self.name, self.fields, self.max_bytes)
