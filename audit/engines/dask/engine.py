@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import operator
 import os
+from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
@@ -209,65 +210,70 @@ class DaskEngine:
         return load
 
     def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        def compare(pairs: np.ndarray, passages: np.ndarray,
-                    settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
-            # The lines each candidate passage is on: the workers send back only what is quoted.
-            quoted: dict[int, set[int]] = {}
-            for i, p in passages.reshape(-1, 2).tolist():
-                quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
-            needed = set(pairs.ravel().tolist()) | set(quoted)
-            if not needed:
-                return iter(()), []
-            wanted = tasks.wanted(summaries, needed)
-            paths = {path for path, _, _ in wanted}
-            chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
-            shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
-            # Each part's signatures join its sets where the part was analyzed: the client has none.
-            loaded = self.client.map(tasks.sets_part, [self.parts[k] for k in chosen], [self.signed[k] for k in chosen],
-                                     fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
-                                     lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
-                                     wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
-            # The sets carry what verification needs of the signatures: the workers may drop them
-            # once the sets are made (about half a kilobyte a document).
-            self.signed = []
-            # The sets stay on the workers; the client learns only which part holds which document.
-            part_of = np.full(len(summaries), -1, dtype=np.int64)
-            sizes = []
-            for k, held in enumerate(gathered(self.client.map(tasks.found_documents, loaded, pure=False), "verification")):
-                part_of[held] = k
-                sizes.append(len(held))
-            # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
-            # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
-            workers = self._workers()
-            group_of, members = tasks.grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
-            sets = [self.client.submit(tasks.merged, *[loaded[k] for k in mine], pure=False) for mine in members]
-            del loaded
-            # -1 (held by no part) indexes the -1 appended.
-            group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
-            # The verified pairs stay where they were verified: the client learns how many.
-            verified, words = [], word_counts(summaries)
-            for first, second, which in self._by_groups(group_of_doc, pairs, len(sets)):
-                joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                for at in range(0, len(which), VERIFY_BLOCK):
-                    block = pairs[which[at:at + VERIFY_BLOCK]]
-                    verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
-            # A pair of documents' passages all go to one task, which merges their windows.
-            found = []
-            for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
-                joined = [sets[first]] if first == second else [sets[first], sets[second]]
-                for block in tasks.whole_runs(passages[which, 0] * len(summaries) + passages[which, 2], PASSAGE_BLOCK):
-                    mine = passages[which[block]]
-                    docs = set(mine[:, [0, 2]].ravel().tolist())
-                    quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
-                    [payload] = self.client.scatter([(mine, quoting)], hash=False)
-                    found.append(self.client.submit(tasks.passages, payload, settings, *joined, pure=False))
-            count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
-            shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
-                            key=operator.itemgetter(0))
-            if count > CLIENT_PAIRS:
-                return self._components(verified, count), [pair for _, pair in shared]
-            return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
-        return compare
+        return partial(self._compare, corpus, rules, summaries)
+
+    def _compare(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], pairs: np.ndarray,
+                 passages: np.ndarray, settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
+        """The :data:`audit.similarity.duplicates.Comparer` on the cluster: the candidates' documents are
+        re-read where their parts are and verified in tasks of a pair of groups of parts. Only the
+        passages the report quotes come back; the verified pairs come whole up to CLIENT_PAIRS, else
+        a share of their connected components at a time (:meth:`_components`)."""
+        # The lines each candidate passage is on: the workers send back only what is quoted.
+        quoted: dict[int, set[int]] = {}
+        for i, p in passages.reshape(-1, 2).tolist():
+            quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
+        needed = set(pairs.ravel().tolist()) | set(quoted)
+        if not needed:
+            return iter(()), []
+        wanted = tasks.wanted(summaries, needed)
+        paths = {path for path, _, _ in wanted}
+        chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
+        shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
+        # Each part's signatures join its sets where the part was analyzed: the client has none.
+        loaded = self.client.map(tasks.sets_part, [self.parts[k] for k in chosen], [self.signed[k] for k in chosen],
+                                 fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
+                                 lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
+                                 wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
+        # The sets carry what verification needs of the signatures: the workers may drop them
+        # once the sets are made (about half a kilobyte a document).
+        self.signed = []
+        # The sets stay on the workers; the client learns only which part holds which document.
+        part_of = np.full(len(summaries), -1, dtype=np.int64)
+        sizes = []
+        for k, held in enumerate(gathered(self.client.map(tasks.found_documents, loaded, pure=False), "verification")):
+            part_of[held] = k
+            sizes.append(len(held))
+        # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
+        # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
+        workers = self._workers()
+        group_of, members = tasks.grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
+        sets = [self.client.submit(tasks.merged, *[loaded[k] for k in mine], pure=False) for mine in members]
+        del loaded
+        # -1 (held by no part) indexes the -1 appended.
+        group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
+        # The verified pairs stay where they were verified: the client learns how many.
+        verified, words = [], word_counts(summaries)
+        for first, second, which in self._by_groups(group_of_doc, pairs, len(sets)):
+            joined = [sets[first]] if first == second else [sets[first], sets[second]]
+            for at in range(0, len(which), VERIFY_BLOCK):
+                block = pairs[which[at:at + VERIFY_BLOCK]]
+                verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
+        # A pair of documents' passages all go to one task, which merges their windows.
+        found = []
+        for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
+            joined = [sets[first]] if first == second else [sets[first], sets[second]]
+            for block in tasks.whole_runs(passages[which, 0] * len(summaries) + passages[which, 2], PASSAGE_BLOCK):
+                mine = passages[which[block]]
+                docs = set(mine[:, [0, 2]].ravel().tolist())
+                quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
+                [payload] = self.client.scatter([(mine, quoting)], hash=False)
+                found.append(self.client.submit(tasks.passages, payload, settings, *joined, pure=False))
+        count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
+        shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
+                        key=operator.itemgetter(0))
+        if count > CLIENT_PAIRS:
+            return self._components(verified, count), [pair for _, pair in shared]
+        return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
 
     @staticmethod
     def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
