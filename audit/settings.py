@@ -90,7 +90,7 @@ class SimilaritySettings:
 
 
 def limit(default: Any, doc: str, **metadata: Any) -> Any:
-    """A threshold field: its default and its line of docs (read by ``--help`` and the README test)."""
+    """A threshold field: its default and its line of docs (read by ``--help`` and the docs test)."""
     return field(default=default, metadata={"doc": doc, **metadata})
 
 
@@ -145,7 +145,7 @@ class Thresholds:
     """Limits the verdict is judged against (``None`` switches a limit off).
 
     Each field's ``doc`` metadata is its line of documentation: the command line's help and the
-    README's table of thresholds say the same.
+    table of thresholds in docs/ci.md say the same.
     """
 
     max_duplicate_share: float | None = limit(
