@@ -5,8 +5,9 @@ Records in memory are spooled to a temporary JSON Lines file, once: the corpus p
 corpus again (verification, template lines, cleaning), and an iterator can be read only once.
 Each record is then read exactly as a line of a JSON Lines file would be: records named
 "records" (the default) give the report of the same records in a file ``records.jsonl``, and
-their findings and origins name ``records.jsonl`` and the record's number as its line. pandas and datasets
-are never imported here: an object of theirs is recognized only when its package is loaded.
+their findings and origins name ``records.jsonl`` and the record's number as its line. pandas
+and datasets are never imported here: an object of theirs is recognized only when its package
+is loaded.
 """
 
 from __future__ import annotations
@@ -69,14 +70,14 @@ def records_of(source: Any, fields: Fields) -> Iterator[Mapping[str, Any] | Docu
         for key, text in source.items():
             yield {fields.id: key, fields.text: text}
         return
-    if isinstance(source, (str, bytes, Mapping)):
-        raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document)",
-                         source=type(source).__name__)
     try:
-        yield from iter(source)
+        if isinstance(source, (str, bytes, Mapping)):
+            raise TypeError
+        items = iter(source)
     except TypeError:
         raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document)",
                          source=type(source).__name__) from None
+    yield from items
 
 
 def _value(v: Any) -> Any:
