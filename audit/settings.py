@@ -246,6 +246,13 @@ class ScanSettings:
     #: With dask and a scheduler: seconds to wait for it before giving up with one line.
     connect_timeout: float = 30.0
 
+    def __post_init__(self) -> None:
+        # Lists from Python callers are held as tuples: settings are frozen, and hashable.
+        object.__setattr__(self, "rule_dirs", tuple(self.rule_dirs))
+        object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
+
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data for the report (where the work ran left out: it never changes a result)."""
         data = asdict(self)

@@ -87,6 +87,15 @@ def test_a_pandas_dataframe_and_column(records, jsonl):
     assert reports(by_column) == reports(audit.scan(texts, settings()))
 
 
+def test_a_pandas_frames_own_index_gives_the_ids_and_a_feed_takes_its_rows(records, tmp_path):
+    pd = pytest.importorskip("pandas", reason="pandas is an optional extra (corpus-audit[pandas])")
+    frame = pd.DataFrame(records).set_index("id")
+    assert [d.id for d in audit.scan(frame, settings()).documents] == [r["id"] for r in records]
+    with audit.Feed(str(tmp_path / "seen.db")) as feed:
+        # The last record is a near-copy of the first.
+        assert [r["id"] for r in feed.new(pd.DataFrame(records))] == [r["id"] for r in records[:3]]
+
+
 def test_a_pandas_frame_with_missing_values_reports_them_as_input_errors(records):
     pd = pytest.importorskip("pandas", reason="pandas is an optional extra (corpus-audit[pandas])")
     frame = pd.DataFrame(records[:2] + [{"id": "blank"}])  # no text: NaN in the frame
@@ -96,10 +105,12 @@ def test_a_pandas_frame_with_missing_values_reports_them_as_input_errors(records
     assert (problem.document, problem.line, problem.message) == ("records.jsonl", 3, "field 'text' is null, not a string")
 
 
-def test_a_hugging_face_dataset(records, jsonl):
+def test_a_hugging_face_dataset_and_its_column(records, jsonl):
     datasets = pytest.importorskip("datasets", reason="datasets is an optional extra (corpus-audit[datasets])")
     dataset = datasets.Dataset.from_list(records)
     assert reports(audit.scan(dataset, settings())) == reports(audit.scan(jsonl, settings()))
+    texts = [r["text"] for r in records]
+    assert reports(audit.scan(dataset["text"], settings())) == reports(audit.scan(iter(texts), settings()))
 
 
 def test_a_parquet_file_reads_as_the_same_records(records, jsonl, tmp_path, monkeypatch):
@@ -129,17 +140,47 @@ def test_a_broken_parquet_file_is_an_input_error(tmp_path):
 
 
 def test_a_record_that_is_not_an_object_is_an_input_error_as_in_a_file(records):
-    result = audit.scan([records[0], "just a string", {"id": "x"}], settings())
+    result = audit.scan([records[0], 42, {"id": "x"}], settings())
     problems = [(f.document, f.line, f.message) for f in result.findings if f.kind == "input-error"]
-    assert problems == [("records.jsonl", 2, "a string, not a JSON object"), ("records.jsonl", 3, "field 'text' is missing")]
-    with pytest.raises(InputError, match=r"^records.jsonl:2: a string, not a JSON object$"):
-        audit.scan([records[0], "just a string"], audit.ScanSettings(jobs=1, strict=True))
+    assert problems == [("records.jsonl", 2, "a number, not a JSON object"), ("records.jsonl", 3, "field 'text' is missing")]
+    with pytest.raises(InputError, match=r"^records.jsonl:2: a number, not a JSON object$"):
+        audit.scan([records[0], 42], audit.ScanSettings(jobs=1, strict=True))
+
+
+def test_texts_alone_are_records_and_an_empty_list_is_an_empty_corpus(records):
+    texts = audit.scan((r["text"] for r in records), settings())
+    assert [d.id for d in texts.documents] == [f"records:{n}" for n in range(1, len(records) + 1)]
+    empty = audit.scan([], settings())
+    assert (empty.input_errors, next(iter(empty.findings)).message) == (1, "empty, no records")
+
+
+def test_a_documents_own_id_and_source_win_over_its_fields():
+    doc = audit.Document("x1", "wire", "Floods closed the valley road on Monday.", fields={"id": "old", "lang": "en"})
+    [summary] = audit.scan([doc], settings()).documents
+    assert (summary.id, summary.source) == ("x1", "wire")
+
+
+def test_numpy_values_are_written_back_as_json_values(tmp_path):
+    np = pytest.importorskip("numpy")
+    row = {"id": "a", "text": "Floods closed the valley road on Monday, officials said.",
+           "tags": np.array(["x", "y"]), "n": np.int64(5), "deep": {"m": [np.float64(0.5), float("nan")]}}
+    audit.clean([row], str(tmp_path / "out.jsonl"), settings())
+    written = json.loads((tmp_path / "out.jsonl").read_text())
+    assert written == {"id": "a", "text": row["text"], "tags": ["x", "y"], "n": 5, "deep": {"m": [0.5, None]}}
 
 
 @pytest.mark.parametrize("source", [42, {"id": "a", "text": "One."}, b"text"])
 def test_what_is_not_a_corpus_is_refused_in_the_librarys_terms(source):
-    with pytest.raises(InputError, match=r"^source='(int|dict|bytes)' must be paths or an iterable of records"):
+    with pytest.raises(InputError, match=r"^source must be paths or an iterable of records .*, not (int|dict|bytes)$"):
         audit.scan(source)
+
+
+def test_settings_from_python_are_checked_and_hashable():
+    with pytest.raises(audit.ConfigError, match=r"^engine: 'spark' is not one of local, dask$"):
+        audit.ScanSettings(engine="spark")
+    lists = audit.ScanSettings(disabled_rules=["share.widget"])
+    assert lists.disabled_rules == ("share.widget",)
+    assert audit.leftovers_of("The river rose two metres overnight.\nShare this article", lists) == []
 
 
 def test_check_returns_its_verdict(records):
@@ -176,6 +217,15 @@ def test_dedup_from_python_and_a_feed_share_one_index_with_the_command(records, 
     again = cli("dedup", "--index", index, input=json.dumps(records[2]) + "\n")
     assert again.returncode == 0 and again.stdout == ""
     assert "1 read, 0 new, 1 duplicate, 0 errors" in again.stderr
+
+
+def test_dedup_to_a_stdout_without_bytes_still_delivers(records, tmp_path, capsys):
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        run = audit.dedup(records[:1], str(tmp_path / "seen.db"))
+    assert run.counts.new == 1 and json.loads(out.getvalue())["id"] == records[0]["id"]
 
 
 def test_per_text_helpers():

@@ -122,8 +122,12 @@ class Output:
         """Append `data`; on return a file has it on disk, a stream has been flushed."""
         if self._fd is None:
             try:
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
+                if hasattr(sys.stdout, "buffer"):
+                    sys.stdout.buffer.write(data)
+                else:
+                    # A text stream that stands in for stdout (a notebook's, contextlib.redirect_stdout).
+                    sys.stdout.write(data.decode("utf-8"))
+                sys.stdout.flush()
             except BrokenPipeError:
                 # The reader went away: nothing more can reach it, and Python's own flush at exit
                 # must not fail again.

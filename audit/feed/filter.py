@@ -4,7 +4,10 @@
 checks records a batch at a time, with the same signing and index as the command, so the two can
 share one index. It writes no files: where the command delivers new items to an output with a
 record of what it delivered (:mod:`audit.feed.delivery`), a Feed hands them back to the caller,
-and an item counts as seen once its batch has been checked.
+and an item counts as seen once its batch has been checked: records are taken a batch at a time
+(`batch_size`), so a caller that stops part way through a batch has had the rest of it marked as
+seen without receiving it. Where every new item must reach its destination, write them with
+:func:`audit.feed.dedup.dedup` (a file, with a record of each delivery) instead.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from audit.feed.index import FeedIndex, Verdict, parse_window
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.read.readers import Fields
-from audit.read.sources import RECORDS, Streamed
+from audit.read.sources import RECORDS, Streamed, records_of
 from audit.records import Document, InputProblem
 from audit.settings import ScanSettings
 from audit.similarity.minhash import Signer
@@ -54,8 +57,10 @@ class Feed:
 
     def verdicts(self, records: Iterable[Any], name: str = RECORDS) -> Iterator[tuple[Any, Verdict | InputProblem]]:
         """Each record with its verdict (new, or the duplicate of which item), or the problem that
-        kept it from being read; new ones are remembered, a batch at a time."""
-        source = iter(records)
+        kept it from being read; new ones are remembered a batch at a time, before the batch's
+        first record is given back. `records` are what :func:`audit.scan` takes in memory (a
+        DataFrame gives its rows as dicts)."""
+        source = records_of(records, self.fields)
         number = 0
         while batch := list(islice(source, self.batch_size)):
             read = list(Streamed(batch, self.fields, name, first=number + 1))
@@ -74,7 +79,9 @@ class Feed:
                 yield record, verdict
 
     def new(self, records: Iterable[Any], name: str = RECORDS) -> Iterator[Any]:
-        """The records not seen before (by this feed or any run on its index), as given."""
+        """The records not seen before (by this feed or any run on its index), as given. A batch
+        counts as seen once checked: stop part way through one, and the rest of it is lost to
+        this index (see the module's docstring)."""
         return (record for record, verdict in self.verdicts(records, name)
                 if isinstance(verdict, Verdict) and verdict.new)
 

@@ -39,12 +39,12 @@ def as_paths(source: Source) -> list[str] | None:
     """The paths `source` stands for, or None when it is records.
 
     >>> from pathlib import Path
-    >>> as_paths("seeds/"), as_paths([Path("a.jsonl"), "b.jsonl"]), as_paths([{"text": "x"}])
-    (['seeds/'], ['a.jsonl', 'b.jsonl'], None)
+    >>> as_paths("seeds/"), as_paths([Path("a.jsonl"), "b.jsonl"]), as_paths([{"text": "x"}]), as_paths([])
+    (['seeds/'], ['a.jsonl', 'b.jsonl'], None, None)
     """
     if isinstance(source, (str, os.PathLike)):
         return [os.fspath(source)]
-    if isinstance(source, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in source):
+    if isinstance(source, (list, tuple)) and source and all(isinstance(p, (str, os.PathLike)) for p in source):
         return [os.fspath(p) for p in source]
     return None
 
@@ -58,13 +58,18 @@ def _loaded(package: str, name: str) -> type | None:
 def records_of(source: Any, fields: Fields) -> Iterator[Mapping[str, Any] | Document]:
     """The records of an in-memory source, one at a time.
 
-    A DataFrame gives its rows (columns as fields); a Series gives its values as texts, with the
-    index as ids; a ``datasets.Dataset`` and any other iterable give their items.
+    A DataFrame gives its rows (columns as fields; its index gives the ids when no column does and
+    it is not the default 0, 1, 2 ...); a Series gives its values as texts, with the index as ids;
+    a ``datasets.Dataset`` and any other iterable give their items (a text alone is a record).
     """
     frame, series = _loaded("pandas", "DataFrame"), _loaded("pandas", "Series")
     if frame is not None and isinstance(source, frame):
-        for chunk in range(0, len(source), 10_000):
-            yield from source.iloc[chunk:chunk + 10_000].to_dict("records")
+        # An index of its own (not 0, 1, 2 ...) gives the ids, where no column does.
+        ids = fields.id not in source.columns and not isinstance(source.index, _loaded("pandas", "RangeIndex"))
+        for at in range(0, len(source), 10_000):
+            chunk = source.iloc[at:at + 10_000]
+            for key, row in zip(chunk.index, chunk.to_dict("records")):
+                yield {fields.id: key, **row} if ids else row
         return
     if series is not None and isinstance(source, series):
         for key, text in source.items():
@@ -75,36 +80,48 @@ def records_of(source: Any, fields: Fields) -> Iterator[Mapping[str, Any] | Docu
             raise TypeError
         items = iter(source)
     except TypeError:
-        raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document)",
-                         source=type(source).__name__) from None
+        raise InputError("{source} must be paths or an iterable of records (dicts or audit.Document), "
+                         f"not {type(source).__name__}", source=None) from None
     yield from items
 
 
-def _value(v: Any) -> Any:
-    """A record's value as JSON holds it: a missing value (NaN, pandas' NA) as null."""
-    if isinstance(v, float) and math.isnan(v):
-        return None
+def _plain(v: Any) -> Any:
+    """A record's value as JSON holds it: a missing value (NaN, pandas' NA) as null, NumPy values
+    and arrays as numbers and lists (a Parquet list column in pandas is an array), at any depth.
+
+    >>> import numpy as np
+    >>> _plain({"n": np.int64(5), "tags": np.array(["x", "y"]), "gone": [float("nan")]})
+    {'n': 5, 'tags': ['x', 'y'], 'gone': [None]}
+    """
+    if isinstance(v, float):
+        return None if math.isnan(v) else v
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if type(v).__module__ == "numpy" and hasattr(v, "tolist"):
+        return _plain(v.tolist())
     if type(v).__name__ in ("NAType", "NaTType"):
         return None
     return v
 
 
 def record_line(record: Any, fields: Fields) -> str:
-    """One record as a JSON Lines line. A :class:`Document` gives the fields it was read with, or
-    its id, source and text under the field names; values JSON has no type for (dates, NumPy
-    numbers) are written as text. Anything else is written as it is, and the reader then reports
-    it as it would such a line of a file ("a string, not a JSON object").
+    """One record as a JSON Lines line. A :class:`Document` gives the fields it was read with, its
+    id, source and text under the field names; a text alone is a record of that text; values
+    JSON has no type for (dates) are written as text. Anything else is written as it is, and the
+    reader then reports it as it would such a line of a file ("a number, not a JSON object").
 
-    >>> record_line({"id": 7, "text": "x", "n": float("nan")}, Fields()), record_line("x", Fields())
-    ('{"id": 7, "text": "x", "n": null}\\n', '"x"\\n')
+    >>> record_line({"id": 7, "text": "x", "n": float("nan")}, Fields()), record_line("One.", Fields())
+    ('{"id": 7, "text": "x", "n": null}\\n', '{"text": "One."}\\n')
     """
     if isinstance(record, Document):
-        data: Any = dict(record.fields) or {fields.id: record.id, fields.source: record.source}
-        data[fields.text] = record.text
-    elif isinstance(record, Mapping):
-        data = {str(k): _value(v) for k, v in record.items()}
+        data: Any = {**_plain(record.fields), fields.id: record.id, fields.source: record.source,
+                     fields.text: record.text}
+    elif isinstance(record, str):
+        data = {fields.text: record}
     else:
-        data = record
+        data = _plain(record)
     return json.dumps(data, ensure_ascii=False, default=str) + "\n"
 
 
