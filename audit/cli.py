@@ -86,8 +86,7 @@ def _stdout_gone() -> bool:
 
 
 #: The flag of each library argument that an error message may name (:class:`audit.errors.AuditError`).
-FLAGS = {"out": "--out", "log": "--log", "engine": "--engine", "scheduler": "--scheduler", "index": "--index",
-         "output": "--output", "duplicates": "--duplicates", "text_field": "--text-field"}
+FLAGS = {"out": "--out", "log": "--log", "engine": "--engine"}
 
 
 class AuditGroup(click.Group):

@@ -316,3 +316,13 @@ def test_sigterm_lets_the_batch_finish_so_stdout_misses_nothing(tmp_path):
     second = subprocess.run(cmd, capture_output=True, timeout=300)
     after = [json.loads(line)["id"] for line in second.stdout.splitlines()]
     assert sorted(before + after) == sorted(originals)
+
+
+def test_dedup_switches_off_a_line_statistic_as_scan_does(cli, tmp_path):
+    # One set of rules for feed dedup from the CLI, audit.dedup and audit.Feed: statistics' ids too.
+    item = json.dumps({"id": "1", "text": "Floods closed the valley road on Monday, officials said."})
+    run = cli("dedup", "--index", str(tmp_path / "seen.db"), "--disable-rule", "lines.template", input=item + "\n")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["id"] == "1"
+    assert cli("dedup", "--index", str(tmp_path / "other.db"), "--disable-rule", "no.such-rule",
+               input=item + "\n").returncode == 2

@@ -78,7 +78,7 @@ def _clean_here(inputs: Inputs, out: str, settings: ScanSettings, fields: Fields
         check_replaceable(paths, out, log)
         probe(out, folder=out != "-" and folder_output(paths))
         probe(log)
-    with Corpus(paths, fields, displays=inputs.displays, name=inputs.name) as corpus, ExitStack() as stack:
+    with dataclasses.replace(inputs, paths=paths).corpus(fields) as corpus, ExitStack() as stack:
         decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
         if dry_run:
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)

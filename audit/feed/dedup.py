@@ -27,6 +27,7 @@ from audit.feed.backends import open_index
 from audit.feed.delivery import Output, Recovery, recover, render
 from audit.feed.index import FeedIndex, IndexParams, IndexStats, Item, format_window, parse_window
 from audit.lines.rules import RuleSet, load_rules
+from audit.lines.statistics import SIGNALS
 from audit.output import json_line
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, Streamed, as_paths
@@ -82,6 +83,15 @@ class Signing:
     #: Line statistics, and the ids of rules and statistics switched off.
     lines: LineSettings = LineSettings()
     disabled: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, settings: ScanSettings) -> Signing:
+        """What feed dedup signs with under `settings`: their rule packs, less the rules and line
+        statistics they switch off (`corpus-audit dedup`, :func:`dedup` and :class:`audit.Feed` alike)."""
+        rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
+        sim = settings.similarity
+        return cls(rules, Signer(sim.num_perm, sim.seed), sim.shingle_size, settings.lines,
+                   frozenset(settings.disabled_rules))
 
     def body(self, doc: Document) -> str:
         """The text an item is compared by: its text with leftover page text blanked (an item that
@@ -316,9 +326,8 @@ def dedup(source: Source, index: str, settings: ScanSettings | None = None, fiel
     pipeline, :class:`audit.Feed` hands the new items back instead of writing them.
     """
     settings = settings or ScanSettings()
-    rules = load_rules(settings.rule_dirs, settings.disabled_rules)
+    signing = Signing.of(settings)
     extra = {} if window is None else {"window": parse_window(window)}
-    return run(source, index, settings.similarity, rules, fields, output, duplicates, threshold=threshold,
-               batch_size=batch_size, strict=settings.strict, lines=settings.lines,
-               disabled=frozenset(settings.disabled_rules), on_problem=on_problem, on_note=on_note,
-               progress=progress, **extra)
+    return run(source, index, settings.similarity, signing.rules, fields, output, duplicates, threshold=threshold,
+               batch_size=batch_size, strict=settings.strict, lines=signing.lines, disabled=signing.disabled,
+               on_problem=on_problem, on_note=on_note, progress=progress, **extra)

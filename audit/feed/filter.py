@@ -20,13 +20,10 @@ from typing import Any
 from audit.feed.backends import open_index
 from audit.feed.dedup import BATCH_SIZE, THRESHOLD, DedupCounts, Signing, index_params
 from audit.feed.index import FeedIndex, Verdict, parse_window
-from audit.lines.rules import load_rules
-from audit.lines.statistics import SIGNALS
 from audit.read.readers import Fields
 from audit.read.sources import RECORDS, Streamed, records_of
 from audit.records import Document, InputProblem
 from audit.settings import ScanSettings
-from audit.similarity.minhash import Signer
 
 
 class Feed:
@@ -44,14 +41,13 @@ class Feed:
     def __init__(self, index: str, settings: ScanSettings | None = None, fields: Fields | None = None,
                  threshold: float = THRESHOLD, window: str | None = None, batch_size: int = BATCH_SIZE) -> None:
         settings = settings or ScanSettings()
-        rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
-        disabled = frozenset(settings.disabled_rules)
-        sim = settings.similarity
         self.fields = fields or Fields()
-        self.signing = Signing(rules, Signer(sim.num_perm, sim.seed), sim.shingle_size, settings.lines, disabled)
+        self.signing = Signing.of(settings)
         self.batch_size = batch_size
         self.counts = DedupCounts()
-        self.index: FeedIndex = open_index(index, index_params(sim, rules, threshold, settings.lines, disabled))
+        s = self.signing
+        self.index: FeedIndex = open_index(index, index_params(settings.similarity, s.rules, threshold, s.lines,
+                                                                s.disabled))
         if window is not None:
             self.index.set_window(parse_window(window))
 
