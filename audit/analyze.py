@@ -1,8 +1,8 @@
 """Per-document work: a pure function from one document to its compact summary.
 
 Repair the encoding, cut the lines into paragraphs, match the rules and the line statistics, key
-the lines for the corpus count of template lines, sign the document and its passages, and score
-readability and tone. The result holds no copy of the text, so the corpus pass can keep one
+the lines for the corpus count of template lines, sign the document and its passages, identify
+its language, and score readability and tone where they are valid for that language. The result holds no copy of the text, so the corpus pass can keep one
 summary per document, and the function runs the same in a local process pool or on a cluster.
 """
 
@@ -19,6 +19,7 @@ from audit.settings import LineSettings, ScanSettings
 from audit.similarity import passages
 from audit.similarity.lsh import band_keys
 from audit.similarity.minhash import Signer
+from audit.text import language as languages
 from audit.text import sentences
 from audit.text.normalize import Repair, body_text, repair, words
 from audit.tone import lexicon
@@ -178,6 +179,15 @@ def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[F
     return findings
 
 
+def _language_findings(doc: Document, language: str, expected: tuple[str, ...]) -> list[Finding]:
+    """A finding when `expected` languages are set and the document is identified as another."""
+    if not expected or language == languages.UNDETERMINED or language in expected:
+        return []
+    return [Finding(doc.id, "quality", "language.other", "warning",
+                    f"In language {language}, not {' or '.join(expected)} (the languages setting)",
+                    detail={"language": language})]
+
+
 def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSummary]:
     """The summaries of several documents, each a function of its document alone.
 
@@ -207,10 +217,13 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
         # `words` counts the body (what a reader gets), which the statistics may have cut further.
         word_count = compared_words if len(prep.leftovers) == len({h.line for h in prep.hits}) \
             else len(words(body_text(bodies[i])))
+        language = languages.identify(body_text(bodies[i]))
+        # Readability's formulas and tone's lexicons are English: a number for other text is noise.
+        scored = languages.scored(language)
         # Readability and tone count the same sentences and words.
-        text_units = list(sentences.sentences(prep.body)) if settings.readability or settings.tone else []
+        text_units = list(sentences.sentences(prep.body)) if scored and (settings.readability or settings.tone) else []
         keys = line_keys(doc.source, prep.lines) if settings.lines.min_template_documents else None
-        found = findings_of(doc, prep, analyzer)
+        found = findings_of(doc, prep, analyzer) + _language_findings(doc, language, settings.languages)
         out.append(DocumentSummary(
             id=doc.id,
             source=doc.source,
@@ -220,9 +233,9 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             words=word_count,
             chars=len(doc.text),
             findings=found,
-            readability=readability.score(text_units) if settings.readability else None,
+            readability=readability.score(text_units) if scored and settings.readability else None,
             tone=tone.document_tone(text_units, analyzer.lexicon, settings.min_loaded_sentence,
-                                    settings.quoted_weight) if settings.tone else None,
+                                    settings.quoted_weight) if scored and settings.tone else None,
             signature=signed.signatures[i].copy() if compared_words else None,
             anchors=signed.anchors_of(i).copy(),
             passages=passages.table(us),
@@ -231,6 +244,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             line_keys=keys,
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
             flagged_lines=len({f.line for f in found if f.kind in ("boilerplate", "encoding")}),
+            language=language,
         ))
         first += len(us)
     return out

@@ -91,7 +91,10 @@ def _accepts(annotation: Any, value: Any) -> bool:
     return isinstance(value, annotation)
 
 
-def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str) -> Any:
+def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str,
+           parts: dict[str, Any] | None = None) -> Any:
+    """`base` with the values of `table` applied, and `parts` (sub-tables already built) in the same
+    step: the settings check some keys against others (a threshold that needs a setting)."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     changes: dict[str, Any] = {}
@@ -110,7 +113,7 @@ def _apply(cls: type, base: Any, table: dict[str, Any], where: str, prefix: str)
             raise ConfigError(f"{where}: {full!r} must be one of {', '.join(choices)}{off}, not {value!r}")
         changes[name] = tuple(value) if isinstance(value, list) else value
     try:
-        return dataclasses.replace(base, **changes)
+        return dataclasses.replace(base, **changes, **(parts or {}))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 
@@ -123,13 +126,13 @@ def settings_from(table: dict[str, Any], where: str, base: ScanSettings | None =
     """`base` (defaults when None) with the values of one config table applied."""
     settings = base or ScanSettings()
     flat = {k: v for k, v in table.items() if k not in TABLES}
+    parts = {}
     for key, cls in TABLES.items():
         if key in table:
             if not isinstance(table[key], dict):
                 raise ConfigError(f"{where}: {key!r} must be a table")
-            part = _apply(cls, getattr(settings, key), table[key], where, f"{key}.")
-            settings = dataclasses.replace(settings, **{key: part})
-    return _apply(ScanSettings, settings, flat, where, "")
+            parts[key] = _apply(cls, getattr(settings, key), table[key], where, f"{key}.")
+    return _apply(ScanSettings, settings, flat, where, "", parts)
 
 
 def load_settings(config: str | None = None, overrides: dict[str, Any] | None = None) -> ScanSettings:
@@ -150,6 +153,5 @@ def load_settings(config: str | None = None, overrides: dict[str, Any] | None = 
             nested.setdefault(head, {})[tail] = value
         else:
             flat[key] = value
-    for head, values in nested.items():
-        settings = dataclasses.replace(settings, **{head: dataclasses.replace(getattr(settings, head), **values)})
-    return dataclasses.replace(settings, **flat)
+    parts = {head: dataclasses.replace(getattr(settings, head), **values) for head, values in nested.items()}
+    return dataclasses.replace(settings, **parts, **flat)

@@ -202,6 +202,9 @@ class DocumentSummary:
     #: Lines with leftover page text or an encoding repair on them (what "cleanest" compares);
     #: kept apart from the findings, which a scan moves to disk (:class:`Details`).
     flagged_lines: int = 0
+    #: The language the document's text is in (ISO 639-1, ``und`` when it cannot be told; None:
+    #: not identified, as in summaries made before languages were).
+    language: str | None = None
 
     def details(self) -> Details:
         """The report content the corpus pass does not need."""

@@ -163,6 +163,9 @@ class Thresholds:
         None, "Least mean readability grade of the documents (what suits depends on the corpus).", bound="grade")
     max_mean_grade: float | None = limit(
         None, "Most mean readability grade of the documents (what suits depends on the corpus).", bound="grade")
+    max_other_language_share: float | None = limit(
+        None, "Most share of documents in a language not in the `languages` setting (a scraper on the wrong edition).",
+        bound="share")
     fail_on: str | None = limit(
         None, "Fail on any finding of this severity or above: info, warning or error.", choices=SEVERITIES)
 
@@ -231,6 +234,9 @@ class ScanSettings:
     min_loaded_sentence: float = 0.5
     #: How much words inside quotation marks (speech the outlet reports) count toward its tone.
     quoted_weight: float = 0.5
+    #: The languages the corpus should be in (ISO 639-1 codes, e.g. ["en"]): a document identified
+    #: as another is a finding (rule ``language.other``); empty, any language is expected.
+    languages: tuple[str, ...] = ()
     #: Stop at the first input error instead of counting it.
     strict: bool = False
     #: Worker processes for per-document work (0: one per core).
@@ -250,6 +256,10 @@ class ScanSettings:
         # Lists from Python callers are held as tuples: settings are frozen, and hashable.
         object.__setattr__(self, "rule_dirs", tuple(self.rule_dirs))
         object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
+        object.__setattr__(self, "languages", tuple(self.languages))
+        if self.thresholds.max_other_language_share is not None and not self.languages:
+            raise ConfigError("'thresholds.max-other-language-share' needs the 'languages' setting "
+                              "(the languages the corpus should be in, e.g. [\"en\"])")
         if self.engine not in ENGINES:
             raise ConfigError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
 
@@ -260,4 +270,5 @@ class ScanSettings:
             data.pop(key)
         data["rule_dirs"] = list(self.rule_dirs)
         data["disabled_rules"] = list(self.disabled_rules)
+        data["languages"] = list(self.languages)
         return data

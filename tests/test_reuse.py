@@ -21,12 +21,30 @@ def test_passages_grouped_by_pair_of_sources_with_who_reuses_whom(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = scan([str(path)], ScanSettings(readability=False, tone=False, jobs=1))
     groups = {(g.a, g.b): g for g in source_pairs(result)}
-    wire_paper = groups[("wire", "paper")]
-    assert len(wire_paper.passages) == 2 and wire_paper.documents == ({"w1"}, {"p1", "p2"})
-    assert wire_paper.first == (2, 0) and wire_paper.reuser == "paper"
-    assert groups[("wire", "blog")].reuser is None  # the blog post has no date
-    assert 0 < wire_paper.shares[0] <= 1 and wire_paper.words[0] > 20
+    paper_wire = groups[("paper", "wire")]  # a pair of sources is named in alphabetical order
+    assert len(paper_wire.passages) == 2 and paper_wire.documents == ({"p1", "p2"}, {"w1"})
+    assert paper_wire.first == (0, 2) and paper_wire.reuser == "paper"
+    assert groups[("blog", "wire")].reuser is None  # the blog post has no date
+    assert 0 < paper_wire.shares[1] <= 1 and paper_wire.words[1] > 20
     md = render_markdown(result, "docs")
     assert "paper reuses wire (2 of 2 dated pairs)" in md and "unknown (no dates)" in md
-    [entry] = [g for g in to_json(result)["source_pairs"] if (g["a"], g["b"]) == ("wire", "paper")]
+    [entry] = [g for g in to_json(result)["source_pairs"] if (g["a"], g["b"]) == ("paper", "wire")]
     assert entry["reuser"] == "paper" and entry["passages"] == 2
+
+
+def _pair(doc_a, src_a, doc_b, src_b, text="a shared passage of news"):
+    from audit.records import PassagePair, Span
+    return PassagePair(Span(doc_a, src_a, (1, 1), text), Span(doc_b, src_b, (2, 2), text), 0.9)
+
+
+def test_a_pair_of_sources_is_one_group_whichever_side_each_passage_was_found_on():
+    from audit.records import ScanResult
+    result = ScanResult(settings={}, documents=[], findings=[], duplicate_pairs=[], clusters=[], input_errors=0, records=0, passage_pairs=[
+        _pair("r1", "rollingstone", "b1", "billboard"), _pair("b2", "billboard", "r2", "rollingstone"),
+        _pair("r3", "rollingstone", "b3", "billboard")])
+    [group] = source_pairs(result)
+    assert (group.a, group.b) == ("billboard", "rollingstone") and len(group.passages) == 3
+    assert group.documents == ({"b1", "b2", "b3"}, {"r1", "r2", "r3"})
+    assert all(p.a.source == "billboard" for p in group.passages)
+    [entry] = to_json(result)["source_pairs"]
+    assert (entry["a"], entry["b"], entry["passages"]) == ("billboard", "rollingstone", 3)

@@ -35,7 +35,7 @@ def count_figures(result: ScanResult) -> dict[str, Any]:
     repaired: set[str] = set()
     for f in result.findings:
         kinds[f.kind] += 1
-        if f.rule in ("lines.template", "lines.page-dump"):
+        if f.rule in ("lines.template", "lines.page-dump", "language.other"):
             rules[f.rule] += 1
         if f.kind == "encoding":
             repaired.add(f.document)
@@ -61,6 +61,9 @@ def count_figures(result: ScanResult) -> dict[str, Any]:
         "duplicate_share": round(in_clusters / n, 4) if n else 0.0,
         "passage_pairs": len(result.passage_pairs),
         "input_errors": result.input_errors,
+        # Documents in a language the `languages` setting does not expect (0 when it is not set).
+        "other_language_documents": rules["language.other"],
+        "other_language_share": round(rules["language.other"] / n, 4) if n else 0.0,
         # None when readability is off or no document has a score: nothing to judge.
         "mean_grade": round(grade_sum / graded, 2) if graded else None,
     }

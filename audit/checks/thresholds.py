@@ -20,6 +20,7 @@ BOUNDS = {
     "max_passage_pairs": ("passage_pairs", "{}"),
     "min_mean_grade": ("mean_grade", "{:.1f}"),
     "max_mean_grade": ("mean_grade", "{:.1f}"),
+    "max_other_language_share": ("other_language_share", "{:.1%}"),
 }
 
 

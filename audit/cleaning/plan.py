@@ -16,6 +16,7 @@ from audit.output import json_line
 from audit.read.readers import Fields
 from audit.records import Document, Finding, InputProblem, ScanResult
 from audit.results import SpooledDocuments
+from audit.text.counts import plural
 from audit.text.normalize import repair
 
 #: The rule id logged for a record that could not be read (as in a scan's findings).
@@ -67,10 +68,10 @@ class CleanCounts:
     def line(self) -> str:
         """One line for people."""
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
-        return (f"{self.documents} documents, {self.lines_in} lines in, {self.lines_kept} kept, "
-                f"{self.lines_removed} removed ({rules or 'none'}), {self.duplicates_dropped} duplicate documents "
-                f"dropped ({self.lines_dropped} lines), {self.lines_repaired} repaired, "
-                f"{self.input_errors} unreadable records skipped; {self.logged} removals logged")
+        return (f"{plural(self.documents, 'document')}, {plural(self.lines_in, 'line')} in, {self.lines_kept} kept, "
+                f"{self.lines_removed} removed ({rules or 'none'}), {plural(self.duplicates_dropped, 'duplicate document')} "
+                f"dropped ({plural(self.lines_dropped, 'line')}), {self.lines_repaired} repaired, "
+                f"{plural(self.input_errors, 'unreadable record')} skipped; {plural(self.logged, 'removal')} logged")
 
 
 @dataclass

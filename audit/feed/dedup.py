@@ -34,6 +34,7 @@ from audit.read.sources import Source, Streamed, as_paths
 from audit.records import Document, InputProblem
 from audit.settings import LineSettings, ScanSettings, SimilaritySettings
 from audit.similarity.minhash import Signer
+from audit.text.counts import plural
 from audit.text.normalize import body_text, words
 
 #: Items checked and recorded together (one transaction, one sync of each output file).
@@ -54,7 +55,7 @@ class DedupCounts:
     errors: int = 0
 
     def line(self) -> str:
-        return f"{self.read} read, {self.new} new, {self.duplicates} duplicate, {self.errors} errors"
+        return f"{self.read} read, {self.new} new, {self.duplicates} duplicate, {plural(self.errors, 'error')}"
 
 
 def index_params(similarity: SimilaritySettings, rules: RuleSet, threshold: float = THRESHOLD,

@@ -21,6 +21,8 @@ from audit.checks.figures import figures_of
 from audit.records import DocumentSummary, Finding, ScanResult
 from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import summaries
+from audit.text import language as languages
+from audit.text.counts import plural
 from audit.text.sentences import word_spans
 from audit.version import __version__
 
@@ -75,6 +77,7 @@ def _document_json(d: DocumentSummary) -> dict[str, Any]:
         "origin": str(d.origin),
         "lines": d.lines,
         "words": d.words,
+        "language": d.language,
         "readability": d.readability.to_json() if d.readability else None,
         "tone": d.tone.to_json() if d.tone else None,
     }
@@ -180,18 +183,20 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
         ["Documents", s["documents"]],
         ["Sources", s["sources"]],
         ["Lines (with text)", s["text_lines"]],
-        ["Words", s["words"]],
-        ["Near-duplicate clusters", f"{s['clusters']} ({s['duplicate_documents']} documents beside the kept ones, {s['duplicate_share']:.1%})"],
+        ["Words (leftover page text left out; split at hyphens and full stops: U.S. is two)", s["words"]],
+        ["Near-duplicate clusters", f"{s['clusters']} ({plural(s['duplicate_documents'], 'document')} beside the kept ones, "
+                                    f"{s['duplicate_share']:.1%})"],
         ["Passages shared between sources", s["passage_pairs"]],
         ["Lines of leftover page text", f"{s['boilerplate_lines']} ({s['boilerplate_share']:.1%} of lines with text; "
-                                        f"{s['template_lines']} template lines)"],
+                                        f"{plural(s['template_lines'], 'template line')})"],
         ["Whole-page dumps", s["page_dumps"]],
-        ["Encoding repairs", f"{s['encoding_repairs']} in {s['documents_repaired']} documents"],
+        ["Encoding repairs", f"{s['encoding_repairs']} in {plural(s['documents_repaired'], 'document')}"],
+        ["Documents in another language than the `languages` setting", s["other_language_documents"]],
         ["Input errors", s["input_errors"]],
     ])
     out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
     scores = _scores(result)
-    out += _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(result) + _settings(result)
+    out += _languages(result) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(result) + _settings(result)
     return "\n".join(out) + "\n"
 
 
@@ -399,6 +404,9 @@ def _scores(result: ScanResult) -> _Scores:
     toned: list[DocumentSummary] = []
     count = 0
     for d in result.documents:
+        if not languages.scored(d.language) and (result.settings.get("readability") or result.settings.get("tone")):
+            rows.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
+            continue
         if not (d.readability or d.tone):
             continue
         src = sources[d.source]
@@ -420,6 +428,21 @@ def _scores(result: ScanResult) -> _Scores:
     return _Scores(dict(sorted(sources.items())), rows, count, heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first))
 
 
+def _languages(result: ScanResult) -> list[str]:
+    out = ["", "## Languages", ""]
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    for d in summaries(result.documents):
+        by_source[d.source][d.language or "not identified"] += 1
+    if not by_source:
+        return out + ["No documents."]
+    out += [f"Documents per language (ISO 639-1; `{languages.UNDETERMINED}`: too little text to tell), "
+            "identified by py3langid. Readability and tone are scored only for English (and `und`): "
+            "their formulas and word lists are English.", ""]
+    return out + _table(["Source", "Documents", "Languages (documents)"], [
+        [src, sum(counts.values()), ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
+        for src, counts in sorted(by_source.items())])
+
+
 def _loaded_first(d: DocumentSummary) -> tuple[float, str]:
     assert d.tone is not None
     return -d.tone.score, d.id
@@ -437,7 +460,7 @@ def _per_source(scores: _Scores) -> list[str]:
         rows.append([src, sc.documents, _mean_sd(sc.readability["grade"]), _mean_sd(sc.readability["flesch_reading_ease"]),
                      _mean_sd(sc.tone, 2), _mean_sd(sc.loaded_share, 2),
                      ", ".join(w for w, _ in sc.evidence.most_common(6))])
-    out += _table(["Source", "Documents", "Grade", "Flesch reading ease", "Tone", "Loaded sentences (share)",
+    out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Tone", "Loaded sentences (share)",
                    "Top evidence words"], rows)
     out += _charts(scores)
     return out + ["", VALIDATION]
@@ -457,13 +480,13 @@ def _readability(scores: _Scores) -> list[str]:
     out += ["Grade = 0.39 × root-mean-square sentence length + 0.22 × percent of rare words − 1.3 "
             "(see `audit/readability.py`); the other five are textstat's formulas, counted on the same "
             "sentences and words. Per source (mean ± standard deviation):", ""]
-    out += _table(["Source", "Documents", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
+    out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
         [src, len(sc.readability["grade"])] + [_mean_sd(sc.readability[m]) for m in MEASURES]
         for src, sc in scores.sources.items() if sc.readability["grade"]
     ])
     out += ["", "Per document:", ""]
     return out + scores.readability.table(
-        ["Document", "Words", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"])
+        ["Document", "Words (as the formulas count them: U.S. is one)", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"])
 
 
 def _tone(scores: _Scores) -> list[str]:

@@ -46,8 +46,15 @@ class SourcePair:
                 "shares": list(self.shares), "published_first": list(self.first), "reuser": self.reuser}
 
 
+def oriented(p: PassagePair) -> PassagePair:
+    """The pair with its sides in the order of their sources' names, so that a pair of sources is
+    one group whichever side each passage was found on."""
+    return p if p.a.source <= p.b.source else PassagePair(p.b, p.a, p.similarity)
+
+
 def source_pairs(result: ScanResult) -> list[SourcePair]:
-    """Passage pairs grouped by pair of sources, most shared passages first."""
+    """Passage pairs grouped by the unordered pair of sources (named in alphabetical order, each
+    passage pair turned to match), most shared passages first."""
     if not result.passage_pairs:
         return []
     shared = {span.document for p in result.passage_pairs for span in (p.a, p.b)}
@@ -59,7 +66,7 @@ def source_pairs(result: ScanResult) -> list[SourcePair]:
             dates[d.id] = d.date
     groups: dict[tuple[str, str], SourcePair] = {}
     spans: dict[tuple[str, str], tuple[dict, dict]] = {}
-    for p in result.passage_pairs:
+    for p in map(oriented, result.passage_pairs):
         key = (p.a.source, p.b.source)
         group = groups.setdefault(key, SourcePair(*key))
         seen = spans.setdefault(key, ({}, {}))
