@@ -328,8 +328,8 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
         write_atomic(target, render_pieces(result, fmt, name))
     else:
         write_atomic(target, render_markdown(result, name))
-        if target != "-":
-            click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
+    if target != "-":
+        click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
     report_input_errors(result)
 
 

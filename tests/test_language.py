@@ -1,0 +1,78 @@
+"""Language per document: identified, reported, and readability and tone only where valid."""
+
+import json
+
+import pytest
+
+from audit.config import settings_from
+from audit.errors import ConfigError
+from audit.pipeline import scan
+from audit.report.markdown import render_markdown, to_json
+from audit.settings import ScanSettings, Thresholds
+from audit.text.language import identify
+
+ENGLISH = ("Floods closed the valley road on Monday after the river rose two metres overnight, officials said. "
+           "Crews worked through the night to clear the mud from the bridge, and the school stayed shut.")
+RUSSIAN = ("Наводнение закрыло дорогу в долине в понедельник после того, как река поднялась на два метра за ночь. "
+           "Рабочие всю ночь убирали грязь с моста, а школа осталась закрытой, сообщили чиновники.")
+PORTUGUESE = ("As enchentes fecharam a estrada do vale na segunda-feira, depois que o rio subiu dois metros durante "
+              "a noite. As equipes trabalharam a noite toda para limpar a lama da ponte, disseram as autoridades.")
+
+
+def _records():
+    return [{"id": "en1", "source": "wire", "text": ENGLISH},
+            {"id": "ru1", "source": "wire", "text": RUSSIAN},
+            {"id": "pt1", "source": "jornal", "text": PORTUGUESE}]
+
+
+def test_languages_are_identified_from_the_text():
+    assert [identify(t) for t in (ENGLISH, RUSSIAN, PORTUGUESE)] == ["en", "ru", "pt"]
+    assert identify("") == "und"
+
+
+def test_only_english_documents_get_readability_and_tone():
+    result = scan(_records(), ScanSettings(jobs=1))
+    docs = {d.id: d for d in result.documents}
+    assert {i: d.language for i, d in docs.items()} == {"en1": "en", "ru1": "ru", "pt1": "pt"}
+    assert docs["en1"].readability and docs["en1"].tone
+    assert all(docs[i].readability is None and docs[i].tone is None for i in ("ru1", "pt1"))
+    data = to_json(result)
+    assert [(d["id"], d["language"]) for d in data["documents"]] == [("en1", "en"), ("ru1", "ru"), ("pt1", "pt")]
+    md = render_markdown(result, "langs")
+    assert "| ru1 | not scored: language ru |" in md and "| pt1 | not scored: language pt |" in md
+    tone = md[md.index("## Tone"):md.index("## Input errors")]
+    assert "en1" in tone and "ru1" not in tone and "pt1" not in tone
+    languages = md[md.index("## Languages"):md.index("## Readability and tone per source")]
+    assert "| jornal | 1 | pt 1 |" in languages and "| wire | 2 | en 1, ru 1 |" in languages
+
+
+def test_other_languages_are_findings_and_a_threshold_when_languages_are_set():
+    settings = ScanSettings(jobs=1, languages=("en",), thresholds=Thresholds(max_other_language_share=0.5))
+    result = scan(_records(), settings)
+    other = [(f.document, f.rule, f.severity) for f in result.findings if f.rule == "language.other"]
+    assert other == [("ru1", "language.other", "warning"), ("pt1", "language.other", "warning")]
+    assert result.verdict == "fail"
+    assert "max-other-language-share: 66.7% > 50.0%" in result.failures[0]
+    assert to_json(result)["summary"]["other_language_documents"] == 2
+
+
+def test_no_language_finding_without_the_setting():
+    result = scan(_records(), ScanSettings(jobs=1))
+    assert not [f for f in result.findings if f.rule == "language.other"]
+
+
+def test_the_threshold_needs_the_languages_setting():
+    with pytest.raises(ConfigError, match="needs the 'languages' setting"):
+        settings_from({"thresholds": {"max-other-language-share": 0.1}}, "corpus-audit.toml")
+    both = settings_from({"languages": ["en"], "thresholds": {"max-other-language-share": 0.1}}, "corpus-audit.toml")
+    assert both.languages == ("en",) and both.thresholds.max_other_language_share == 0.1
+
+
+def test_check_fails_on_a_corpus_in_the_wrong_language(cli, tmp_path):
+    data = tmp_path / "feed.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _records()))
+    config = tmp_path / "audit.toml"
+    config.write_text('languages = ["en"]\n')
+    run = cli("check", str(data), "--config", str(config), "--max-other-language-share", "0.1", "-j", "1")
+    assert run.returncode == 1, run.stderr
+    assert "max-other-language-share: 66.7% > 10.0%" in run.stdout
