@@ -287,7 +287,8 @@ class Cluster:
     lowest, over all verified pairs inside it, of each pair's score (its containment where
     containment counts, i.e. the smaller one has enough words and at least ``min_containment``
     of it is inside, else its Jaccard similarity); `containment` is the lowest containment among
-    all its verified pairs of kind "contained" (None when it has none).
+    all its verified pairs of kind "contained" (None when it has none), and `jaccard` the lowest
+    Jaccard similarity among its other verified pairs, the near-duplicates (None when it has none).
     """
 
     members: list[str]
@@ -296,6 +297,7 @@ class Cluster:
     similarity: float
     pairs: list[DuplicatePair] = field(default_factory=list)
     containment: float | None = None
+    jaccard: float | None = None
 
     def links(self) -> dict[str, tuple[DuplicatePair | None, str, str]]:
         """For each member: the pair that ties it to the cluster (with the kept member when there
@@ -323,7 +325,7 @@ class Cluster:
 
     def to_json(self) -> dict[str, Any]:
         return {"members": self.members, "kept": self.kept, "reason": self.reason, "similarity": self.similarity,
-                "containment": self.containment, "pairs": [p.to_json() for p in self.pairs]}
+                "containment": self.containment, "jaccard": self.jaccard, "pairs": [p.to_json() for p in self.pairs]}
 
 
 @dataclass(frozen=True)

@@ -323,7 +323,7 @@ def flag_lines(lines: list[str], doc: Layout, claimed: set[int] = frozenset()) -
         if p.cls == LINKS:
             signal, detail = SIGNALS["lines.links"], "mostly link text"
         elif doc.page_dump and outside:
-            signal, detail = SIGNALS["lines.page"], f"outside the main text (lines {span[0]}-{span[1]})"
+            signal, detail = SIGNALS["lines.page"], f"the main text is lines {span[0]}-{span[1]}"
         elif p.cls == URL:
             signal, detail = SIGNALS["lines.url"], "only a URL"
         elif p.cls == SYMBOLS:

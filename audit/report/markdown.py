@@ -191,7 +191,7 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
                                         f"{plural(s['template_lines'], 'template line')})"],
         ["Whole-page dumps", s["page_dumps"]],
         ["Encoding repairs", f"{s['encoding_repairs']} in {plural(s['documents_repaired'], 'document')}"],
-        ["Documents in another language than the `languages` setting", s["other_language_documents"]],
+        ["Documents in a language the languages setting does not expect", s["other_language_documents"]],
         ["Input errors", s["input_errors"]],
     ])
     out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
@@ -299,9 +299,9 @@ def _clusters(result: ScanResult) -> list[str]:
                           [(src, round(100 * v, 1)) for src, v in shares.items()]) + [""]
     out += ["Clusters of documents that are near-duplicates (Jaccard similarity of word 5-grams) or "
             "where one contains the other (the share of the smaller one's 5-grams found in the "
-            "larger: an article inside a whole-page dump). One member of each is kept. The weakest "
-            "link is the lowest score among a cluster's pairs (containment where it counts, else "
-            "Jaccard).", ""]
+            "larger: an article inside a whole-page dump). One member of each is kept. Its weakest "
+            "links: the lowest Jaccard similarity among its near-duplicate pairs, and the lowest "
+            "containment among its pairs where one document is inside the other (– where it has none).", ""]
     rows = []
     for c in result.clusters:
         others = []
@@ -318,8 +318,9 @@ def _clusters(result: ScanResult) -> list[str]:
                 others.append(f"{m} ({how})")
         if len(others) > MAX_LISTED:
             others = others[:MAX_LISTED] + [f"… and {len(others) - MAX_LISTED} more (the JSON report lists all)"]
-        rows.append([c.kept, c.reason, "; ".join(others), f"{c.similarity:.2f}"])
-    return out + _table(["Kept", "Why", "Duplicates", "Weakest link"], rows)
+        rows.append([c.kept, c.reason, "; ".join(others), "–" if c.jaccard is None else f"{c.jaccard:.2f}",
+                     "–" if c.containment is None else f"{c.containment:.0%}"])
+    return out + _table(["Kept", "Why", "Duplicates", "Lowest Jaccard", "Lowest containment"], rows)
 
 
 def _boilerplate(result: ScanResult) -> list[str]:

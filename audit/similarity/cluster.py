@@ -144,6 +144,8 @@ def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
         weakest = np.minimum.reduceat(part.strength[by_group], starts).tolist() if len(groups) else []
         least_contained = np.minimum.reduceat(np.where(part.contained, part.containment, np.inf)[by_group],
                                               starts).tolist() if len(groups) else []
+        least_similar = np.minimum.reduceat(np.where(part.contained, np.inf, part.similarity)[by_group],
+                                            starts).tolist() if len(groups) else []
         inner, bounds = by_group.tolist(), [*starts.tolist(), len(by_group)]
         contained, firsts = part.contained.tolist(), part.first.tolist()
         ties: dict[int, DuplicatePair] = {}
@@ -154,7 +156,8 @@ def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
             containers = frozenset(int(part.i[k] + part.j[k]) - firsts[k] for k in mine if contained[k])
             kept, reason = keep(members, summaries, settings.keep, containers)
             tied = with_ties_only(Cluster([summaries[m].id for m in members], summaries[kept].id, reason, weakest[g], pairs,
-                                          least_contained[g] if least_contained[g] != np.inf else None))
+                                          least_contained[g] if least_contained[g] != np.inf else None,
+                                          least_similar[g] if least_similar[g] != np.inf else None))
             ties.update((row_of[id(p)], p) for p in tied.pairs)
             found.append((members, tied))
         # Pairs inside a cluster are stood for by its ties; the others stay listed.
