@@ -5,6 +5,7 @@ An interrupted run leaves either the complete new file or the previous one, neve
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -28,6 +29,27 @@ def json_line(value: object) -> str:
     return json.dumps(value, ensure_ascii=False).translate(_LINE_ENDS) + "\n"
 
 
+def write_stdout(pieces: Iterable[str]) -> None:
+    """Write text to stdout whole, or raise (BrokenPipeError when its reader has gone).
+
+    Unbuffered (``python -u``, ``PYTHONUNBUFFERED=1``, common in containers), stdout's text layer
+    sits on the raw file, whose one write may take only part of the bytes (what a full pipe had
+    room for); the text layer drops the rest without a word, and the command went on to exit 0
+    with its output cut. Here a raw stdout is written to until every byte is taken.
+    """
+    stream = sys.stdout
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        stream.writelines(pieces)
+        stream.flush()
+        return
+    stream.flush()
+    for piece in pieces:
+        view = memoryview(piece.encode(stream.encoding, stream.errors or "strict"))
+        while view:
+            view = view[raw.write(view) or 0:]
+
+
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write `text` to `path` ("-" is stdout), creating missing parent folders.
 
@@ -35,8 +57,7 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """
     pieces = [text] if isinstance(text, str) else text
     if path == "-":
-        sys.stdout.writelines(pieces)
-        sys.stdout.flush()
+        write_stdout(pieces)
         return
     target = Path(path)
     tmp = staging_path(target)
