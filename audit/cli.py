@@ -413,13 +413,15 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 @click.option("--dry-run", is_flag=True, help="Write nothing; print the removal log to stdout.")
 @keep_option
 @click.option("--keep-duplicates", is_flag=True, help="Write every member of a near-duplicate cluster.")
+@click.option("--keep-empty", is_flag=True,
+              help="Write documents that cleaning left with no text (by default they are left out and logged).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Worker processes (0, the default: one per core).")
 @engine_options
 def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], out: str,
-                  log: str | None, dry_run: bool, keep: str | None, keep_duplicates: bool, jobs: int | None,
-                  **where: Any) -> None:
+                  log: str | None, dry_run: bool, keep: str | None, keep_duplicates: bool, keep_empty: bool,
+                  jobs: int | None, **where: Any) -> None:
     """Write a cleaned copy of a corpus and a log of every line and document removed.
 
     The encoding is repaired, the lines of leftover page text whose rule (or line statistic)
@@ -428,7 +430,8 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     for JSON Lines with every other field kept. Each removal is logged (JSON Lines: document,
     line, rule, text, why; a dropped duplicate is one entry, line null, rule duplicate.document)
     and the counts are checked: lines in = lines kept + lines removed + lines of dropped
-    duplicates. Output is written to temporary files and renamed at the end, so an interrupted
+    duplicates. A document left with no text (a page that was all cookie banner) is left out and
+    logged (rule clean.empty) unless --keep-empty. Output is written to temporary files and renamed at the end, so an interrupted
     run leaves the previous output as it was. Examples:
 
     \b
@@ -445,7 +448,7 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     progress = Progress(quiet)
     try:
         summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress,
-                        keep_duplicates=keep_duplicates)
+                        keep_duplicates=keep_duplicates, keep_empty=keep_empty)
     finally:
         progress.close()
     for problem in summary.problems:

@@ -290,7 +290,8 @@ def test_cli_clean(cli, seeds, tmp_path):
     run = cli("clean", str(seeds), "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert ("corpus-audit: clean: 3 documents, 50 lines in, 45 kept, 5 removed (share.widget 2, byline.by 1, "
-            "credit.label 1, wire.contributed 1), 0 duplicate documents dropped (0 lines), 0 repaired, 0 unreadable records skipped; 5 removals logged; "
+            "credit.label 1, wire.contributed 1), 0 duplicate documents dropped, 0 emptied documents dropped "
+            "(0 lines in dropped documents), 0 repaired, 0 unreadable records skipped; 5 removals logged; "
             f"wrote {out} and {out}.removals.jsonl") in run.stderr
     config = tmp_path / "c.toml"
     config.write_text("disable-rules = ['byline.by', 'wire.contributed']\n")
@@ -348,7 +349,7 @@ def test_keep_duplicates_writes_every_member_and_keep_picks_which(cli, tmp_path)
     assert summary.duplicates_dropped == 0
     run = cli("clean", str(feed), "--out", str(tmp_path / "first.jsonl"), "--keep", "earliest", "-j", "1")
     assert run.returncode == 0, run.stderr
-    assert "2 duplicate documents dropped (5 lines)" in run.stderr
+    assert "2 duplicate documents dropped, 0 emptied documents dropped (5 lines in dropped documents)" in run.stderr
     assert [json.loads(line)["id"] for line in (tmp_path / "first.jsonl").read_text().splitlines()] == ["wire", "bakery"]
 
 
@@ -426,3 +427,21 @@ def test_the_plan_reads_lines_to_strip_back_from_the_scan_as_asked(seeds, tmp_pa
     assert dict(lazy.lines) == eager.lines and len(lazy.lines) == len(eager.lines) >= 2
     assert lazy.documents == eager.documents and lazy.documents
     assert lazy.lines.get("bakery") is None and "bakery" not in lazy.lines
+
+
+COOKIES = "We use cookies to improve your experience. By continuing to browse, you accept our use of cookies."
+
+
+def test_a_document_left_with_no_text_is_dropped_and_logged_unless_kept(cli, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "banner", "text": COOKIES}) + "\n" + json.dumps({"id": "story", "text": STORY}) + "\n")
+    out, log = tmp_path / "clean.jsonl", tmp_path / "log.jsonl"
+    summary = clean([str(feed)], str(out), ScanSettings(jobs=1), log=str(log))
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["story"]
+    assert summary.empty_dropped == 1 and summary.documents == 2
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"document": "banner", "line": None, "rule": "clean.empty"}.items() <= logged[-1].items()
+    run = cli("clean", str(feed), "--out", str(out), "--log", str(log), "--keep-empty", "-j", "1")
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["banner", "story"]
+    assert json.loads(out.read_text().splitlines()[0])["text"] == ""

@@ -147,7 +147,7 @@ def _counts(summary: CleanCounts) -> dict[str, Any]:
 
 def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields: Fields, log: str | None,
                      dry_run: bool, log_stream: IO[str] | None, progress: Callable[[int], None] | None,
-                     keep_duplicates: bool) -> CleanCounts:
+                     keep_duplicates: bool, keep_empty: bool = False) -> CleanCounts:
     """:func:`audit.cleaning.run.clean` with ``settings.engine == "dask"`` (see the module's docstring)."""
     if out == "-":
         raise InputError("{out} (stdout) is for a local run; with {engine}, the output is a folder of parts",
@@ -166,7 +166,7 @@ def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields:
     try:
         with Corpus(paths, fields) as corpus:
             result = scan_corpus(corpus, settings, progress, engine=engine)
-            decided = plan(result.findings, drop_duplicates=not keep_duplicates)
+            decided = plan(result.findings, not keep_duplicates, keep_empty)
             origins = {d.id: (d.origin.path, d.origin.line) for d in result.documents}
             unreadable = {(f.document, f.line): f.message for f in result.findings if f.kind == "input-error"}
             parts = engine.parts

@@ -21,6 +21,9 @@ from audit.text.normalize import repair
 
 #: The rule id logged for a record that could not be read (as in a scan's findings).
 UNREADABLE = "input.unreadable"
+#: The rule id logged for a document left with no text by cleaning (a page that was all cookie
+#: banner): written out, it would be an empty record in a corpus about to be used.
+EMPTIED = "clean.empty"
 
 
 @dataclass
@@ -48,6 +51,8 @@ class CleanCounts:
     lines_removed: int = 0
     #: Documents left out as duplicates of a kept one, and their lines.
     duplicates_dropped: int = 0
+    #: Documents left out because cleaning left no text in them (their lines count as dropped).
+    empty_dropped: int = 0
     lines_dropped: int = 0
     lines_repaired: int = 0
     logged: int = 0
@@ -61,16 +66,18 @@ class CleanCounts:
         if self.lines_in != self.lines_kept + self.lines_removed + self.lines_dropped:
             raise AuditError(f"clean: counts do not reconcile: {self.lines_in} lines in, {self.lines_kept} kept "
                              f"+ {self.lines_removed} removed + {self.lines_dropped} in dropped duplicates")
-        if self.logged != self.lines_removed + self.duplicates_dropped + self.input_errors:
+        if self.logged != self.lines_removed + self.duplicates_dropped + self.empty_dropped + self.input_errors:
             raise AuditError(f"clean: {self.logged} removals logged for {self.lines_removed} lines removed, "
-                             f"{self.duplicates_dropped} duplicates dropped and {self.input_errors} unreadable records")
+                             f"{self.duplicates_dropped} duplicates dropped, {self.empty_dropped} emptied documents "
+                             f"dropped and {self.input_errors} unreadable records")
 
     def line(self) -> str:
         """One line for people."""
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
         return (f"{plural(self.documents, 'document')}, {plural(self.lines_in, 'line')} in, {self.lines_kept} kept, "
                 f"{self.lines_removed} removed ({rules or 'none'}), {plural(self.duplicates_dropped, 'duplicate document')} "
-                f"dropped ({plural(self.lines_dropped, 'line')}), {self.lines_repaired} repaired, "
+                f"dropped, {plural(self.empty_dropped, 'emptied document')} dropped ({plural(self.lines_dropped, 'line')} "
+                f"in dropped documents), {self.lines_repaired} repaired, "
                 f"{plural(self.input_errors, 'unreadable record')} skipped; {plural(self.logged, 'removal')} logged")
 
 
@@ -81,6 +88,8 @@ class Plan:
 
     lines: Mapping[str, dict[int, Finding]]
     documents: dict[str, Finding] = field(default_factory=dict)
+    #: Write a document that cleaning left with no text (else it is left out and logged).
+    keep_empty: bool = False
 
 
 def _strips(f: Finding) -> bool:
@@ -115,16 +124,16 @@ class SpooledStrips(Mapping[str, dict[int, Finding]]):
         return sum(1 for _ in self)
 
 
-def plan_for(result: ScanResult, drop_duplicates: bool = True) -> Plan:
+def plan_for(result: ScanResult, drop_duplicates: bool = True, keep_empty: bool = False) -> Plan:
     """:func:`plan` of a scan; where the scan keeps its documents' findings on disk, the lines to
     strip stay there (:class:`SpooledStrips`) and only the duplicates are gathered."""
     if not isinstance(result.documents, SpooledDocuments):
-        return plan(result.findings, drop_duplicates)
+        return plan(result.findings, drop_duplicates, keep_empty)
     duplicates = plan((f for f in result.findings if f.kind == "duplicate"), drop_duplicates)
-    return Plan(SpooledStrips(result.documents), duplicates.documents)
+    return Plan(SpooledStrips(result.documents), duplicates.documents, keep_empty)
 
 
-def plan(findings: Iterable[Finding], drop_duplicates: bool = True) -> Plan:
+def plan(findings: Iterable[Finding], drop_duplicates: bool = True, keep_empty: bool = False) -> Plan:
     """What to remove, from a scan's findings: the lines a finding of kind boilerplate with action
     ``strip`` claims, and (with `drop_duplicates`) the documents a duplicate finding names.
 
@@ -144,7 +153,7 @@ def plan(findings: Iterable[Finding], drop_duplicates: bool = True) -> Plan:
             lines.setdefault(f.document, {}).setdefault(f.line, f)  # type: ignore[arg-type]
         elif f.kind == "duplicate" and drop_duplicates and f.detail.get("duplicate_of"):
             documents.setdefault(f.document, f)
-    return Plan(lines, documents)
+    return Plan(lines, documents, keep_empty)
 
 
 def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanCounts, log: IO[str]) -> str | None:
@@ -182,8 +191,14 @@ def clean_record(record: Document | InputProblem, decided: Plan, summary: CleanC
             continue
         summary.by_rule[finding.rule] = summary.by_rule.get(finding.rule, 0) + 1
         record_removal(Removal(record.id, number, finding.rule, line, finding.message))
-    summary.lines_kept += len(kept)
     summary.lines_removed += len(lines) - len(kept)
+    if strip and not decided.keep_empty and not any(line.strip() for line in kept):
+        summary.empty_dropped += 1
+        summary.lines_dropped += len(kept)
+        record_removal(Removal(record.id, None, EMPTIED, "", "No text left after cleaning: the document is left out "
+                                                             "(--keep-empty writes it)"))
+        return None
+    summary.lines_kept += len(kept)
     # As the report counts encoding findings (audit.analyze.findings_of): one per line ftfy
     # repaired and one per line, or JSON Lines record, that was not UTF-8.
     summary.lines_repaired += len(repaired.repairs) + len(record.recoded_lines)

@@ -43,7 +43,7 @@ from audit.settings import ScanSettings
 def clean(source: Source, out: str, settings: ScanSettings | None = None, fields: Fields | None = None,
           log: str | None = None, dry_run: bool = False, log_stream: IO[str] | None = None,
           progress: Callable[[int], None] | None = None, keep_duplicates: bool = False,
-          name: str | None = None) -> CleanCounts:
+          name: str | None = None, keep_empty: bool = False) -> CleanCounts:
     """Clean a corpus into `out` ("-": JSON Lines on stdout) with its removal log.
 
     `source` is paths, or records in memory (as :func:`audit.pipeline.scan` takes them), which
@@ -52,7 +52,8 @@ def clean(source: Source, out: str, settings: ScanSettings | None = None, fields
     With `dry_run`, nothing is written: the removal log goes to `log_stream` (default stdout).
     `progress` is called with the number of documents analyzed so far, as in a scan. Each
     near-duplicate cluster keeps one member (``settings.similarity.keep``) and the others are
-    left out, unless `keep_duplicates`.
+    left out, unless `keep_duplicates`. A document that cleaning leaves with no text is left out
+    and logged (rule ``clean.empty``), unless `keep_empty`.
     """
     settings = dataclasses.replace(settings or ScanSettings(), readability=False, tone=False)
     fields = fields or Fields()
@@ -61,13 +62,14 @@ def clean(source: Source, out: str, settings: ScanSettings | None = None, fields
             from audit.cleaning.on_cluster import clean_on_cluster
 
             return clean_on_cluster(inputs.paths, out, settings, fields, log, dry_run, log_stream, progress,
-                                    keep_duplicates)
-        return _clean_here(inputs, out, settings, fields, log, dry_run, log_stream, progress, keep_duplicates)
+                                    keep_duplicates, keep_empty)
+        return _clean_here(inputs, out, settings, fields, log, dry_run, log_stream, progress, keep_duplicates,
+                           keep_empty)
 
 
 def _clean_here(inputs: Inputs, out: str, settings: ScanSettings, fields: Fields, log: str | None, dry_run: bool,
                 log_stream: IO[str] | None, progress: Callable[[int], None] | None,
-                keep_duplicates: bool) -> CleanCounts:
+                keep_duplicates: bool, keep_empty: bool) -> CleanCounts:
     paths = local_inputs(inputs.paths)
     check_inputs(paths)
     if not dry_run and out == "-" and log is None:
@@ -79,7 +81,7 @@ def _clean_here(inputs: Inputs, out: str, settings: ScanSettings, fields: Fields
         probe(out, folder=out != "-" and folder_output(paths))
         probe(log)
     with dataclasses.replace(inputs, paths=paths).corpus(fields) as corpus, ExitStack() as stack:
-        decided = plan_for(scan_corpus(corpus, settings, progress), drop_duplicates=not keep_duplicates)
+        decided = plan_for(scan_corpus(corpus, settings, progress), not keep_duplicates, keep_empty)
         if dry_run:
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
             summary.check()
