@@ -120,8 +120,22 @@ def test_a_run_with_other_parameters_is_refused_with_the_differences(cli, seeds,
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith(f"corpus-audit: error: {index}: index made with other parameters (")
     assert "threshold: index 0.5, this run 0.8" in refused.stderr and "Traceback" not in refused.stderr
-    fewer_rules = cli("dedup", "--index", index, str(seeds), "--disable-rule", "share.widget")
-    assert fewer_rules.returncode == 2 and "rules: index '" in fewer_rules.stderr
+    fewer_rules = cli("dedup", "--index", index, str(seeds), "--disable-rule", "share.widget", "--disable-rule", "lines.page")
+    assert fewer_rules.returncode == 2
+    assert "(rules: removed lines.page, share.widget); " in fewer_rules.stderr
+    assert "rebuild the index (docs/feed.md, 'Rebuilding an index')" in fewer_rules.stderr
+
+
+def test_a_mismatch_names_the_rules_added_and_changed(cli, seeds, tmp_path):
+    index = str(tmp_path / "feed.db")
+    assert cli("dedup", "--index", index, str(seeds)).returncode == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "extra.toml").write_text(
+        "language = 'en'\n[[rule]]\nid = 'mine.promo'\nkind = 'pattern'\nmessage = 'Promo'\n"
+        "pattern = '^Subscribe now'\nmatch = ['Subscribe now for $1']\nno_match = ['The mayor spoke.']\n")
+    added = cli("dedup", "--index", index, str(seeds), "--rules", str(mine))
+    assert added.returncode == 2 and "(rules: added mine.promo); " in added.stderr, added.stderr
 
 
 def test_stdin_is_the_default_input_and_fields_are_kept(cli_process, tmp_path):

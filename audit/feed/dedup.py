@@ -63,7 +63,10 @@ def index_params(similarity: SimilaritySettings, rules: RuleSet, threshold: floa
     """The parameters an index must have for a run with these settings, rules and threshold (the
     rules' fingerprint covers the line statistics too: both blank page text before signing)."""
     text = json.dumps([rules.fingerprint(), asdict(lines), sorted(disabled)], sort_keys=True, default=str)
-    return IndexParams.make(similarity, threshold, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+    statistics = json.dumps(asdict(lines), sort_keys=True, default=str)
+    parts = {**rules.digests(), "line statistics' settings": hashlib.sha256(statistics.encode("utf-8")).hexdigest()[:12],
+             **{sid: "on" for sid in SIGNALS if sid not in disabled}}
+    return IndexParams.make(similarity, threshold, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], parts)
 
 
 def record(doc: Document, fields: Fields) -> dict:
@@ -300,7 +303,7 @@ def render_stats(stats: IndexStats) -> str:
     window: 30d
     parameters: shingle_size=5 num_perm=128 seed=1 scheme=affine32/xxh64 bands=30 rows=4 threshold=0.5 normalization=1 rules=abc format=1
     """
-    params = " ".join(f"{k}={v}" for k, v in asdict(stats.params).items())
+    params = " ".join(f"{k}={v}" for k, v in asdict(stats.params).items() if k != "rule_parts")
     return "\n".join([
         f"index: {stats.location}",
         f"items: {stats.items}",

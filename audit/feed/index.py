@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
@@ -74,16 +74,21 @@ class IndexParams:
     rules: str
     #: Version of the index layout.
     format: int = FORMAT
+    #: What `rules` is a fingerprint of, part by part (a digest per rule id, the line statistics
+    #: and their settings), so that a mismatch names the rules added, removed or changed. Not
+    #: compared itself (`rules` is); empty in an index made before it was recorded.
+    rule_parts: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def make(cls, similarity: SimilaritySettings, threshold: float, rules_fingerprint: str) -> IndexParams:
+    def make(cls, similarity: SimilaritySettings, threshold: float, rules_fingerprint: str,
+             rule_parts: dict[str, str] | None = None) -> IndexParams:
         """The parameters for signatures made with `similarity` settings and a `threshold`, with
         bands and rows chosen by datasketch's ``MinHashLSH`` optimizer for the threshold, weighted
         towards finding every candidate (:data:`MISS_WEIGHT`)."""
         bands, rows = _optimal_param(threshold, similarity.num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT)
         return cls(shingle_size=similarity.shingle_size, num_perm=similarity.num_perm, seed=similarity.seed,
                    scheme=SIGNATURE_SCHEME, bands=bands, rows=rows, threshold=threshold,
-                   normalization=NORMALIZATION_VERSION, rules=rules_fingerprint)
+                   normalization=NORMALIZATION_VERSION, rules=rules_fingerprint, rule_parts=rule_parts or {})
 
     def to_json(self) -> str:
         """The parameters as a JSON object with sorted keys (what an index stores)."""
@@ -105,8 +110,21 @@ class IndexParams:
         >>> a.differences(IndexParams(5, 128, 1, "affine32", 16, 7, 0.7, 1, "abc"))
         ['bands: index 30, this run 16', 'rows: index 4, this run 7', 'threshold: index 0.5, this run 0.7']
         """
-        return [f"{f.name}: index {getattr(self, f.name)!r}, this run {getattr(other, f.name)!r}"
-                for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+        return [self._rules_changed(other) if f.name == "rules" and self.rule_parts and other.rule_parts else
+                f"{f.name}: index {getattr(self, f.name)!r}, this run {getattr(other, f.name)!r}"
+                for f in fields(self) if f.compare and getattr(self, f.name) != getattr(other, f.name)]
+
+    def _rules_changed(self, other: IndexParams) -> str:
+        """Which rules (and line statistics) this run has that the index's did not, and the reverse.
+
+        >>> a = IndexParams(5, 128, 1, "s", 30, 4, 0.5, 1, "f1", rule_parts={"a.x": "1", "a.y": "2"})
+        >>> a._rules_changed(IndexParams(5, 128, 1, "s", 30, 4, 0.5, 1, "f2", rule_parts={"a.y": "3", "b.z": "4"}))
+        'rules: added b.z; removed a.x; changed a.y'
+        """
+        mine, theirs = self.rule_parts, other.rule_parts
+        groups = [("added", sorted(theirs.keys() - mine.keys())), ("removed", sorted(mine.keys() - theirs.keys())),
+                  ("changed", sorted(k for k in mine.keys() & theirs.keys() if mine[k] != theirs[k]))]
+        return "rules: " + ("; ".join(f"{what} {', '.join(ids)}" for what, ids in groups if ids) or "reordered")
 
     @property
     def min_matches(self) -> int:
@@ -119,7 +137,8 @@ def check_params(stored: IndexParams, wanted: IndexParams, where: str) -> None:
     diffs = stored.differences(wanted)
     if diffs:
         raise IndexMismatch(f"{where}: index made with other parameters ({'; '.join(diffs)}); "
-                            "run with the index's settings, or start a new index")
+                            "run with the index's settings, or rebuild the index (docs/feed.md, "
+                            "'Rebuilding an index')")
 
 
 def index_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -198,10 +198,12 @@ class RuleSet:
     def fingerprint(self) -> str:
         """A digest of what decides which lines the rules match (not messages or severities):
         feed indexes record it, since their signatures are made of the text the rules leave."""
-        parts = [[r.id, r.kind, r.scope, r.within, r.max_words,
-                  r.pattern.pattern if r.pattern else None, r.pattern.flags if r.pattern else None,
-                  sorted(r.phrases)] for r in self.rules]
-        return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:16]
+        return hashlib.sha256(json.dumps([_matching(r) for r in self.rules]).encode("utf-8")).hexdigest()[:16]
+
+    def digests(self) -> dict[str, str]:
+        """Each rule's own digest of what decides the lines it matches, by rule id: what a feed
+        index records to say which rules were added, removed or changed since it was made."""
+        return {r.id: hashlib.sha256(json.dumps(_matching(r)).encode("utf-8")).hexdigest()[:12] for r in self.rules}
 
     def _claim(self, text: str, rank: int, from_end: int) -> tuple[tuple[Rule, tuple[int, int]] | None, list[Rule]]:
         """The rule that claims a unit, with its span (or None), and the rules that gave up on it."""
@@ -240,6 +242,12 @@ def _strings(file: str, rule_id: str, key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _fail(file, rule_id, key, "must be a list of strings")
     return tuple(value)
+
+
+def _matching(r: Rule) -> list[Any]:
+    """What decides which lines a rule matches (not its message or severity)."""
+    return [r.id, r.kind, r.scope, r.within, r.max_words, r.pattern.pattern if r.pattern else None,
+            r.pattern.flags if r.pattern else None, sorted(r.phrases)]
 
 
 def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rule:
