@@ -30,6 +30,7 @@ from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.output import probe, write_atomic
 from audit.pipeline import scan
+from audit.progress import estimated_documents
 from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import step_summary
@@ -121,32 +122,54 @@ class AuditGroup(click.Group):
 
 
 class Progress:
-    """Documents done and documents per second on stderr, redrawn in place; only on a terminal."""
+    """A run's stages on stderr, each a bar with its name, count, total where known, rate and time
+    left (tqdm, imported only then); only on a terminal, and not in CI (``$CI`` set), so a pipe or
+    a CI log gets nothing from it. It follows the stages of :mod:`audit.progress`: documents
+    first (their number estimated from `paths` when shown; None: not known), then each step of the
+    corpus pass."""
 
-    def __init__(self, quiet: bool, what: str = "documents") -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
+    def __init__(self, quiet: bool, what: str = "documents", paths: list[str] | None = None) -> None:
+        self.enabled = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
         self.what = what
         self.started = time.monotonic()
-        self.shown = 0.0
+        self.bar: Any = None
+        self.in_first = True
         self.count = 0
+        if self.enabled:
+            self._open(what, estimated_documents(paths) if paths else None)
 
-    def __call__(self, count: int) -> None:
+    def __call__(self, done: int) -> None:
         _checkpoint()
-        self.count = count
-        if self.enabled and time.monotonic() - self.shown >= 0.2:
-            self._show()
+        if self.in_first:
+            self.count = done
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
 
-    def _show(self) -> None:
-        now = self.shown = time.monotonic()
-        rate = self.count / max(now - self.started, 1e-9)
-        click.echo(f"\r{self.count:,} {self.what} ({rate:,.0f}/s)", err=True, nl=False)
+    def stage(self, name: str, total: int | None = None) -> None:
+        """A new stage begins (the last one's bar goes)."""
+        _checkpoint()
+        self.in_first = False
+        if self.enabled:
+            self._open(name, total)
+
+    def _open(self, name: str, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if self.bar is not None:
+            self.bar.close()
+        # A step with no count to show (finding candidates) shows its name and the time it has taken.
+        shape = {} if total is not None or self.in_first else {"bar_format": "{desc} ({elapsed})"}
+        self.bar = tqdm(desc=name, total=total, file=sys.stderr, leave=False, mininterval=0.2, dynamic_ncols=True,
+                        unit=f" {self.what}" if self.in_first else "", **shape)
 
     def close(self) -> None:
-        """Shows the final count and ends the line; the commands call it before they write their
+        """Ends the bars with one line of what was done; the commands call it before they write their
         outputs, so it is also the checkpoint that keeps an interrupted run from writing them."""
-        if self.enabled and self.shown:
-            self._show()
-            click.echo("", err=True)
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+            seconds = time.monotonic() - self.started
+            click.echo(f"corpus-audit: {self.count:,} {self.what} in {seconds:.1f} s", err=True)
         _checkpoint()
 
 
@@ -319,7 +342,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     name = Corpus(list(paths), fields).name
     target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
     probe(target)
-    progress = Progress(quiet)
+    progress = Progress(quiet, paths=list(paths))
     try:
         result = scan(list(paths), settings, fields, progress)
     finally:
@@ -369,7 +392,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     for path in (output, write_baseline):
         if path:
             probe(path)
-    progress = Progress(quiet)
+    progress = Progress(quiet, paths=list(paths))
     try:
         outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)
     finally:
@@ -445,7 +468,7 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
-    progress = Progress(quiet)
+    progress = Progress(quiet, paths=list(paths))
     try:
         summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress,
                         keep_duplicates=keep_duplicates, keep_empty=keep_empty)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 
 from audit.analyze import Analyzer
 from audit.checks.thresholds import decide
@@ -19,6 +20,7 @@ from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.lines.templates import copy_groups
+from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
 from audit.read.spool import Spool
@@ -104,7 +106,8 @@ def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | 
     records in memory (dicts, :class:`~audit.records.Document`, a pandas DataFrame or Series, a
     ``datasets.Dataset``), which the report calls `name` (:mod:`audit.read.sources`).
 
-    `progress`, when given, is called with the number of documents analyzed so far.
+    `progress`, when given, is called with the number of documents analyzed so far; one with a
+    ``stage`` method is told the stages of the corpus pass too (:mod:`audit.progress`).
     """
     with opened(source, fields, name) as corpus:
         return scan_corpus(corpus, settings or ScanSettings(), progress)
@@ -142,12 +145,17 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                     progress(len(summaries))
             load = engine.loader(corpus, rules, summaries)
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
-                                         engine.comparer(load, corpus, rules, summaries), engine.candidates)
+                                         engine.comparer(load, corpus, rules, summaries), engine.candidates,
+                                         on_stage=partial(stage, progress))
+            done = stage(progress, "template lines: counting", None)
             counts = array("q")
             for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates,
                                             engine.copies):
+                if not counts:  # the count is done when the first document's findings come
+                    done = stage(progress, "template lines: findings", len(summaries))
                 final.append(d)
                 counts.append(len(d.findings))
+                done(len(counts))
     except BaseException:
         final.close()
         raise

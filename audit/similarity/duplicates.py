@@ -62,7 +62,8 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
                     passage_keys: PassageKeys | None = None, compare: Comparer | None = None,
-                    candidates: Candidates = lsh_candidates) -> Duplicates:
+                    candidates: Candidates = lsh_candidates,
+                    on_stage: Callable[[str, int | None], object] = lambda name, total: None) -> Duplicates:
     """Near-duplicate and contained documents, their clusters, and passages shared between sources.
 
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
@@ -74,10 +75,12 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     the comparer gives them: here all the verified pairs are in this process (about 60 bytes a
     pair as columns); a cluster may hold them and give one share of its components at a time.
     Each pair the report lists (the clusters' ties and the pairs kept apart) costs a few hundred
-    bytes more.
+    bytes more. `on_stage` hears the name of each step as it begins (for a progress display).
     """
+    on_stage(f"near-duplicates: candidates among {len(summaries):,} documents", None)
     doc_pairs, passage_pairs = candidates(summaries, settings, passage_keys)
     pairs = unique_pairs(doc_pairs)
+    on_stage(f"near-duplicates: verifying {len(pairs):,} document and {len(passage_pairs):,} passage candidate pairs", None)
     batches, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
     clusters, listed = clustered(batches, summaries, settings)
     return Duplicates(listed, clusters, passages)
