@@ -26,3 +26,37 @@ def test_counts_of_one_are_singular_and_counts_say_what_they_count():
     assert "| Words (leftover page text left out; split at hyphens and full stops: U.S. is two) | 18 |" in md
     assert "| Document | Words (as the formulas count them: U.S. is one) | Sentences |" in md
     assert "| Source | Documents scored |" in md
+
+
+def _result(passage_pairs, clusters=(), findings=()):
+    from audit.records import ScanResult
+    return ScanResult(settings={}, documents=[], findings=list(findings), duplicate_pairs=[], clusters=list(clusters),
+                      passage_pairs=passage_pairs, input_errors=0, records=0)
+
+
+QUOTE = "“We will not stop until the last song is sung,” the singer told the crowd at the stadium on Friday night."
+
+
+def test_a_passage_shared_by_copies_of_one_cluster_is_shown_once_with_the_copies_listed():
+    from audit.records import Cluster, PassagePair, Span
+    copies = Cluster(["b1", "b2", "b3"], "b1", "cleanest", 0.9)
+    pairs = [PassagePair(Span(b, "billboard", (n, n), QUOTE), Span("r1", "rollingstone", (4, 4), QUOTE), 1.0)
+             for n, b in enumerate(["b1", "b2", "b3"], start=7)]
+    md = render_markdown(_result(pairs, [copies]), "copies")
+    section = md[md.index("### billboard and rollingstone"):md.index("## Near-duplicate documents")]
+    assert section.count("the singer told the crowd") == 2  # one table row: the two sides, once
+    assert "The same passage in 2 more pairs of copies (near-duplicates of these documents): b2:8 and r1:4; b3:9 and r1:4." in section
+    # without the cluster, three documents that merely quote alike are three passages
+    apart = render_markdown(_result(pairs), "apart")
+    assert apart[apart.index("### billboard"):apart.index("## Near-duplicate documents")].count("the singer told the crowd") == 6
+
+
+def test_a_long_report_starts_with_its_contents_and_a_short_one_does_not():
+    from audit.records import Finding
+    findings = [Finding(f"d{i}", "boilerplate", rule, "warning", "Leftover", line=1, text="Share this")
+                for rule in ("share.widget", "byline.by", "credit.label") for i in range(150)]
+    md = render_markdown(_result([], findings=findings), "long")
+    contents = md[md.index("## Contents"):md.index("## Summary")]
+    assert "- [Leftover page text](#leftover-page-text)" in contents and "- [Settings](#settings)" in contents
+    assert md.index("## Contents") < md.index("## Summary")
+    assert "## Contents" not in render_markdown(_result([]), "short")

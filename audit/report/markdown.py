@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from audit.checks.figures import figures_of
-from audit.records import DocumentSummary, Finding, ScanResult
+from audit.records import DocumentSummary, Finding, PassagePair, ScanResult
 from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import summaries
 from audit.text import language as languages
@@ -30,6 +30,8 @@ from audit.version import __version__
 MAX_ROWS = 200
 #: Duplicates named in one cluster's cell (a mirrored page may have thousands of copies).
 MAX_LISTED = 20
+#: A report of at least this many lines starts with a table of contents.
+MIN_CONTENTS_LINES = 400
 #: Bars in a chart (the largest are drawn) and slices of a pie (the rest drawn as one).
 MAX_BARS = 20
 MAX_SLICES = 12
@@ -197,7 +199,32 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
     out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
     scores = _scores(result)
     out += _languages(result) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(result) + _settings(result)
-    return "\n".join(out) + "\n"
+    return "\n".join(_with_contents(out)) + "\n"
+
+
+def _with_contents(out: list[str]) -> list[str]:
+    """The report with a table of contents (its sections, linked) before the first section, when
+    it is longer than a screenful or two; lines inside code blocks are not headings."""
+    if len(out) < MIN_CONTENTS_LINES:
+        return out
+    headings, fenced = [], False
+    for n, line in enumerate(out):
+        fenced ^= line.startswith("```")
+        if not fenced and line.startswith("## "):
+            headings.append((n, line[3:]))
+    first = headings[0][0]
+    contents = ["## Contents", ""] + [f"- [{title}](#{anchor(title)})" for _, title in headings] + [""]
+    return out[:first] + contents + out[first:]
+
+
+def anchor(heading: str) -> str:
+    """The link GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens.
+
+    >>> anchor("Readability and tone per source"), anchor("Leftover page text: by rule")
+    ('readability-and-tone-per-source', 'leftover-page-text-by-rule')
+    """
+    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
 
 
 def _thresholds(result: ScanResult) -> list[str]:
@@ -266,13 +293,47 @@ def _passages(result: ScanResult) -> list[str]:
                   [[g.a, g.b, len(g.passages), f"{len(g.documents[0])} / {len(g.documents[1])}",
                     f"{g.words[0]} ({g.shares[0]:.1%}) / {g.words[1]} ({g.shares[1]:.1%})", _direction(g)]
                    for g in groups])
+    cluster_of = {m: i for i, c in enumerate(result.clusters) for m in c.members}
     for g in groups:
         out += ["", f"### {cell(g.a)} and {cell(g.b)}", ""]
-        for p in g.passages[:MAX_ROWS]:
+        shown = _same_passages(g.passages, cluster_of)
+        for p, copies in shown[:MAX_ROWS]:
             out += _table([f"{p.a.document}:{_lines(p.a.lines)}", f"{p.b.document}:{_lines(p.b.lines)}"],
                           [[p.a.text, p.b.text]])
-            out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams).", ""]
+            out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams)."]
+            if copies:
+                out += [f"The same passage in {plural(len(copies), 'more pair')} of copies (near-duplicates of "
+                        "these documents): " + "; ".join(
+                            f"{cell(c.a.document)}:{_lines(c.a.lines)} and {cell(c.b.document)}:{_lines(c.b.lines)}"
+                            for c in copies[:MAX_LISTED])
+                        + (f"; … and {len(copies) - MAX_LISTED} more" if len(copies) > MAX_LISTED else "") + "."]
+            out += [""]
+        if len(shown) > MAX_ROWS:
+            out.append(f"… and {len(shown) - MAX_ROWS} more passages (all of them are in `--format json`).")
     return out
+
+
+def _same_passages(pairs: list[PassagePair], cluster_of: dict[str, int]) -> list[tuple[PassagePair, list[PassagePair]]]:
+    """The passage pairs with those that repeat one passage between copies of the same documents
+    gathered under the first: a pair whose documents sit in the same near-duplicate clusters as an
+    earlier pair's, and whose text on either side is that pair's (case and spacing aside)."""
+    def fold(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    shown: list[tuple[PassagePair, list[PassagePair]]] = []
+    first: dict[tuple[Any, Any, str], int] = {}
+    for p in pairs:
+        where = (cluster_of.get(p.a.document, p.a.document), cluster_of.get(p.b.document, p.b.document))
+        keys = [(*where, "a" + fold(p.a.text)), (*where, "b" + fold(p.b.text))]
+        seen = next((first[k] for k in keys if k in first), None)
+        if seen is None:
+            seen = len(shown)
+            shown.append((p, []))
+        else:
+            shown[seen][1].append(p)
+        for k in keys:
+            first.setdefault(k, seen)
+    return shown
 
 
 def _direction(g: SourcePair) -> str:
