@@ -37,6 +37,7 @@ from audit.report import step_summary
 from audit.report.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.report.markdown import render_markdown
 from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
+from audit.text.counts import plural
 from audit.version import __version__
 
 
@@ -159,7 +160,7 @@ class Progress:
             self.bar.close()
         # A step with no count to show (finding candidates) shows its name and the time it has taken.
         shape = {} if total is not None or self.in_first else {"bar_format": "{desc} ({elapsed})"}
-        self.bar = tqdm(desc=name, total=total, file=sys.stderr, leave=False, mininterval=0.2, dynamic_ncols=True,
+        self.bar = tqdm(desc=name, total=total, file=sys.stderr, leave=False, mininterval=0.2, **_screen(),
                         unit=f" {self.what}" if self.in_first else "", **shape)
 
     def close(self) -> None:
@@ -171,6 +172,16 @@ class Progress:
             seconds = time.monotonic() - self.started
             click.echo(f"corpus-audit: {self.count:,} {self.what} in {seconds:.1f} s", err=True)
         _checkpoint()
+
+
+def _screen() -> dict[str, int]:
+    """The size of stderr's terminal for tqdm, or 80 x 24 where it has none (a pseudo-terminal never
+    sized, where tqdm would draw nothing)."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+        return {"ncols": size.columns or 80, "nrows": size.lines or 24}
+    except (OSError, ValueError):
+        return {"ncols": 80, "nrows": 24}
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -570,7 +581,7 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
                      on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), progress=progress)
     finally:
         progress.close()
-    click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items", err=True)
+    click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {plural(done.index_items, 'item')}", err=True)
 
 
 def main() -> None:

@@ -148,7 +148,7 @@ def test_stdin_is_the_default_input_and_fields_are_kept(cli_process, tmp_path):
     assert done.returncode == 0, done.stderr
     assert [json.loads(line) for line in done.stdout.splitlines()] == [records[0], records[2]]
     assert "corpus-audit: <stdin>:4: invalid JSON" in done.stderr
-    assert "4 read, 2 new, 1 duplicate, 1 errors" in done.stderr
+    assert "4 read, 2 new, 1 duplicate, 1 error;" in done.stderr  # one error, not "1 errors"
 
 
 # --- the library: strictness, ageing ------------------------------------------------------------

@@ -60,3 +60,10 @@ def test_a_long_report_starts_with_its_contents_and_a_short_one_does_not():
     assert "- [Leftover page text](#leftover-page-text)" in contents and "- [Settings](#settings)" in contents
     assert md.index("## Contents") < md.index("## Summary")
     assert "## Contents" not in render_markdown(_result([]), "short")
+
+
+def test_dedup_says_one_item_and_one_error_in_the_singular(cli, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "A bridge opens downstream of the old mill on Monday."}\n{broken\n')
+    run = cli("dedup", "--index", str(tmp_path / "i.db"), str(feed))
+    assert "2 read, 1 new, 0 duplicate, 1 error; the index holds 1 item" in run.stderr, run.stderr
