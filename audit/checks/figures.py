@@ -61,9 +61,11 @@ def count_figures(result: ScanResult) -> dict[str, Any]:
         "duplicate_share": round(in_clusters / n, 4) if n else 0.0,
         "passage_pairs": len(result.passage_pairs),
         "input_errors": result.input_errors,
-        # Documents in a language the `languages` setting does not expect (0 when it is not set).
+        # Documents in a language the `languages` setting does not expect; the share is None (not
+        # measured) when the setting is not set, as any language is then expected.
         "other_language_documents": rules["language.other"],
-        "other_language_share": round(rules["language.other"] / n, 4) if n else 0.0,
+        "other_language_share": (round(rules["language.other"] / n, 4) if n else 0.0)
+        if result.settings.get("languages") else None,
         # None when readability is off or no document has a score: nothing to judge.
         "mean_grade": round(grade_sum / graded, 2) if graded else None,
     }
