@@ -54,11 +54,13 @@ class TextAuditor:
         return analyze_batch([_document(text, id, source)], self.analyzer)[0]
 
     def readability(self, text: str) -> Readability | None:
-        """The readability of `text`'s body (None when it has no sentence to score)."""
+        """The readability of `text`'s body (None when it has no sentence to score, or is in a
+        language other than English: the formulas are English ones)."""
         return self.summary(text).readability
 
     def tone(self, text: str) -> Tone | None:
-        """How loaded `text`'s wording is, with the words that show it (None with tone off)."""
+        """How loaded `text`'s wording is, with the words that show it (None with tone off, or for
+        a text in a language other than English: the lexicons are English)."""
         return self.summary(text).tone
 
     def leftovers(self, text: str) -> list[Finding]:
