@@ -257,6 +257,9 @@ class ScanSettings:
         object.__setattr__(self, "rule_dirs", tuple(self.rule_dirs))
         object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
         object.__setattr__(self, "languages", tuple(self.languages))
+        for code in self.languages:
+            if not (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha() and code.islower()):
+                raise ConfigError(f"languages: {code!r} is not a two-letter ISO 639-1 code in lower case (e.g. \"en\")")
         if self.thresholds.max_other_language_share is not None and not self.languages:
             raise ConfigError("'thresholds.max-other-language-share' needs the 'languages' setting "
                               "(the languages the corpus should be in, e.g. [\"en\"])")

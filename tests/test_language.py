@@ -61,6 +61,11 @@ def test_no_language_finding_without_the_setting():
     assert not [f for f in result.findings if f.rule == "language.other"]
 
 
+def test_languages_are_two_letter_codes():
+    with pytest.raises(ConfigError, match="'English' is not a two-letter ISO 639-1 code"):
+        settings_from({"languages": ["English"]}, "corpus-audit.toml")
+
+
 def test_the_threshold_needs_the_languages_setting():
     with pytest.raises(ConfigError, match="needs the 'languages' setting"):
         settings_from({"thresholds": {"max-other-language-share": 0.1}}, "corpus-audit.toml")
