@@ -7,7 +7,15 @@ from audit.records import Document
 from audit.report.markdown import render_markdown
 from audit.settings import ScanSettings
 
-from test_lines import page_dump
+PROSE = ("The council met on Tuesday evening and voted to rebuild the harbour wall before the winter storms arrive.",
+         "Engineers told the meeting that the old stones had shifted by a hand's width since the spring floods.",
+         "Residents asked how long the coast road would stay closed, and the mayor promised an answer by Friday.")
+
+
+def page_dump() -> list[str]:
+    """A whole page as text: menus of short items around three paragraphs of prose."""
+    menu = [f"  * Section {n}" for n in range(14)]
+    return menu + [""] + [line for p in PROSE for line in (p, "")] + [f"  * More {n}" for n in range(12)]
 
 
 def test_a_page_dump_line_message_does_not_nest_parentheses():
