@@ -75,3 +75,13 @@ def test_dedup_says_one_item_and_one_error_in_the_singular(cli, tmp_path):
     feed.write_text('{"id": "a", "text": "A bridge opens downstream of the old mill on Monday."}\n{broken\n')
     run = cli("dedup", "--index", str(tmp_path / "i.db"), str(feed))
     assert "2 read, 1 new, 0 duplicate, 1 error; the index holds 1 item" in run.stderr, run.stderr
+
+
+def test_scan_says_what_it_wrote_in_every_format(cli, seeds, tmp_path):
+    from audit.report.formats import FORMATS
+    for fmt in FORMATS:
+        out = tmp_path / f"report.{fmt}"
+        run = cli("scan", str(seeds), "--format", fmt, "-o", str(out), "-j", "1")
+        assert run.returncode == 0, run.stderr
+        assert run.stderr == f"corpus-audit: pass: wrote {out}\n", (fmt, run.stderr)
+        assert out.stat().st_size > 0
