@@ -4,7 +4,7 @@ from audit.analyze import Analyzer, analyze
 from audit.lines.rules import load_rules
 from audit.pipeline import scan
 from audit.records import Document
-from audit.report.markdown import render_markdown
+from audit.report.markdown import render_markdown, to_json
 from audit.settings import ScanSettings
 
 PROSE = ("The council met on Tuesday evening and voted to rebuild the harbour wall before the winter storms arrive.",
@@ -85,3 +85,17 @@ def test_scan_says_what_it_wrote_in_every_format(cli, seeds, tmp_path):
         assert run.returncode == 0, run.stderr
         assert run.stderr == f"corpus-audit: pass: wrote {out}\n", (fmt, run.stderr)
         assert out.stat().st_size > 0
+
+
+def test_a_clusters_weakest_links_are_split_into_jaccard_and_containment():
+    from audit.records import Cluster
+    mixed = Cluster(["a", "b", "c"], "a", "cleanest", 0.95, containment=0.95, jaccard=0.61)
+    md = render_markdown(_result([], [mixed]), "clusters")
+    assert "| Kept | Why | Duplicates | Lowest Jaccard | Lowest containment |" in md
+    assert md.count("| 0.61 | 95% |") == 1
+    story = " ".join(PROSE)
+    result = scan([{"id": "x", "text": story}, {"id": "y", "text": story + " The work starts in May."}],
+                  ScanSettings(jobs=1, readability=False, tone=False))
+    [cluster] = result.clusters
+    assert cluster.containment is None and 0.3 <= cluster.jaccard <= 1
+    assert to_json(result)["clusters"][0]["jaccard"] == cluster.jaccard
