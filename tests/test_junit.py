@@ -19,8 +19,8 @@ def test_each_threshold_is_a_test_case(seeds):
                for case in suite.iter("testcase")}
     assert outcome == {"max-duplicate-share": "pass", "max-boilerplate-share": "failure", "max-repair-share": "pass",
                        "max-input-errors": "pass", "max-passage-pairs": "failure", "min-mean-grade": "skipped",
-                       "max-mean-grade": "failure", "fail-on": "failure"}
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("8", "4", "1")
+                       "max-mean-grade": "failure", "max-other-language-share": "skipped", "fail-on": "failure"}
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("9", "4", "2")
     failure = suite.find("testcase[@name='fail-on']/failure")
     assert failure.get("message").startswith("fail-on: 3 findings at severity warning or above")
     assert "000_bcb7408d258baeaa.txt:15: Share widget text left in the page" in failure.text

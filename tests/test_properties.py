@@ -76,7 +76,7 @@ PAGE_LINES = st.sampled_from([
 @example(docs=["a\x85b\u2029c", "next"], copies=1)
 def test_clean_never_loses_a_line_it_does_not_log(tmp_path_factory, docs, copies):
     """Every input line is written or logged (by document and line number); every record is written,
-    logged as a dropped duplicate, or logged as unreadable."""
+    logged as a dropped duplicate or a document cleaning left with no text, or logged as unreadable."""
     from audit.cleaning.run import clean
     from audit.text.normalize import repair
     from audit.settings import ScanSettings
@@ -88,7 +88,7 @@ def test_clean_never_loses_a_line_it_does_not_log(tmp_path_factory, docs, copies
     summary = clean([str(feed)], str(folder / "out.jsonl"), ScanSettings(jobs=1))
     written = {r["id"]: r["text"] for r in map(json.loads, (folder / "out.jsonl").read_text().splitlines())}
     log = [json.loads(line) for line in (folder / "out.removals.jsonl").read_text().splitlines()]
-    dropped = {r["document"] for r in log if r["rule"] == "duplicate.document"}
+    dropped = {r["document"] for r in log if r["rule"] in ("duplicate.document", "clean.empty")}
     event(f"duplicates dropped: {bool(dropped)}")
     unreadable = {r["line"] for r in log if r["rule"] == "input.unreadable"}  # an empty text, say
     for i, text in enumerate(docs):

@@ -18,7 +18,7 @@ def test_every_threshold_is_judged_with_value_and_limit(make_doc, make_result):
         max_boilerplate_share=0.01, max_repair_share=0.6, min_mean_grade=10, max_mean_grade=12)))
     assert [c.name for c in evaluate(make_result(docs), Thresholds())] == [
         "max-duplicate-share", "max-boilerplate-share", "max-repair-share", "max-input-errors",
-        "max-passage-pairs", "min-mean-grade", "max-mean-grade", "fail-on"]
+        "max-passage-pairs", "min-mean-grade", "max-mean-grade", "max-other-language-share", "fail-on"]
     assert checks["max-boilerplate-share"].message == "max-boilerplate-share: 5.0% > 1.0%"
     assert checks["max-repair-share"].passed and checks["max-repair-share"].shown == "50.0%"
     assert checks["min-mean-grade"].message == "min-mean-grade: 9.5 < 10.0"
@@ -49,7 +49,7 @@ def test_decide_records_checks_failures_and_verdict(make_doc, make_result):
     result = make_result([make_doc("a", "x")], input_errors=2)
     decide(result, Thresholds())
     assert result.verdict == "fail" and result.failures == ["max-input-errors: 2 > 0"]
-    assert len(result.checks) == 8
+    assert len(result.checks) == 9
     decide(result, Thresholds(max_input_errors=None))
     assert result.verdict == "pass" and result.failures == []
 
