@@ -163,7 +163,7 @@ def test_nothing_to_read_fails_the_check(cli, tmp_path, make):
     if make == "folder":
         path.mkdir()
         (path / "sub").mkdir()
-        where, message = path.as_posix(), "no .txt, .md or JSON Lines file in the folder"
+        where, message = path.as_posix(), "no .txt, .md, JSON Lines, JSON, CSV or Parquet file in the folder"
     elif make == "stdin":
         path = "-"
         where, message = "<stdin>", "empty, no records"
