@@ -309,7 +309,7 @@ def nothing_readable(documents: int, errors: int) -> None:
     """Exit 2 when not one record could be read: a report of nothing is no pass (a mistyped
     --text-field, a folder of the wrong files)."""
     if not documents:
-        raise InputError(f"no readable record ({errors:,} input errors)")
+        raise InputError(f"no readable record ({errors:,} input error{'' if errors == 1 else 's'})")
 
 
 @click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -591,7 +591,7 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     if counts.read:
         nothing_readable(counts.read - counts.errors, counts.errors)
     if counts.errors > max_errors:
-        raise InputError(f"{counts.errors:,} unreadable records (--max-errors {max_errors})")
+        raise InputError(f"{counts.errors:,} unreadable record{'' if counts.errors == 1 else 's'} (--max-errors {max_errors})")
 
 
 def main() -> None:

@@ -363,8 +363,9 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
     assert isinstance(record, dict)
     text = record.get(fields.text)
     if not isinstance(text, str):
-        what = "missing" if fields.text not in record else f"{_json_type(text)}, not a string"
-        return InputProblem(origin, f"field {fields.text!r} is {what}{_fields_hint(record, fields.text)}", shown)
+        if fields.text in record:
+            return InputProblem(origin, f"field {fields.text!r} is {_json_type(text)}, not a string", shown)
+        return InputProblem(origin, f"field {fields.text!r} is missing{_fields_hint(record, fields.text)}", shown)
     if not text.strip():
         return InputProblem(origin, "empty document")
     raw_id = record.get(fields.id)

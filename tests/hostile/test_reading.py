@@ -341,7 +341,7 @@ def test_dedup_exits_2_when_records_errored_unless_max_errors_allows(cli, tmp_pa
     path.write_text(good(1) + "\n{broken\n" + good(2) + "\n")
     ran = cli("dedup", "--index", str(tmp_path / "a.db"), str(path), "-q")
     assert ran.returncode == 2 and len(ran.stdout.splitlines()) == 2
-    assert "corpus-audit: error: 1 unreadable records (--max-errors 0)" in ran.stderr
+    assert "corpus-audit: error: 1 unreadable record (--max-errors 0)" in ran.stderr
     ran = cli("dedup", "--index", str(tmp_path / "b.db"), str(path), "-q", "--max-errors", "1")
     assert ran.returncode == 0 and len(ran.stdout.splitlines()) == 2
 
