@@ -349,3 +349,19 @@ def test_dedup_exits_2_when_records_errored_unless_max_errors_allows(cli, tmp_pa
 def test_dedup_of_an_empty_stdin_is_still_no_error(cli, tmp_path):
     ran = cli("dedup", "--index", str(tmp_path / "a.db"), "-q", input="")
     assert ran.returncode == 0, ran.stderr
+
+
+def test_clean_writes_csv_and_json_records_as_json_lines_named_so(cli, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.csv").write_text(f"id,text\nr1,{text(1)}\nr2,{text(2)}\n")
+    (folder / "b.json").write_text(json.dumps([{"id": "j1", "text": text(3), "tags": ["x"]}]))
+    ran = cli("clean", str(folder), "--out", str(tmp_path / "out"), "-q")
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.jsonl", "b.jsonl"]
+    assert [json.loads(line)["id"] for line in (tmp_path / "out" / "a.jsonl").read_text().splitlines()] == ["r1", "r2"]
+    assert json.loads((tmp_path / "out" / "b.jsonl").read_text())["tags"] == ["x"]
+    ran = cli("clean", str(folder), "--out", str(tmp_path / "out"), "-q")  # the folder is its own to replace
+    assert ran.returncode == 0, ran.stderr
+    ran = cli("clean", str(folder / "a.csv"), "--out", str(tmp_path / "a.clean.csv"), "-q")
+    assert ran.returncode == 2 and "clean writes" in ran.stderr and "as JSON Lines: give --out a .jsonl name" in ran.stderr
