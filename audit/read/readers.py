@@ -28,6 +28,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+import ftfy.bad_codecs  # noqa: F401 - registers "sloppy-windows-1252", which decode() reads with
+
 from audit.errors import InputError
 from audit.read.locations import (CSV_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, REFUSED, Skipped,
                                   files, has_glob, is_url, locate, not_regular, open_raw, printable, read_bytes,
