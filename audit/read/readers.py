@@ -302,6 +302,18 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def json_text(value: object) -> str:
+    """A value as JSON text, its non-ASCII characters as they are, values JSON has no type for
+    (dates) as text; lone surrogates, which UTF-8 cannot hold, are written as ``\\udXXX``
+    escapes, which the reader then replaces and counts as any record's.
+
+    >>> json_text({"a": "caf\u00e9"}), json_text({"a": "x\ud800"})
+    ('{"a": "café"}', '{"a": "x\\\\ud800"}')
+    """
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(value, default=str) if _SURROGATE.search(text) else text
+
+
 def _clean(text: str) -> str:
     """Text with lone surrogates (which cannot be written as UTF-8) replaced by U+FFFD."""
     return _SURROGATE.sub("\ufffd", text)
@@ -417,7 +429,7 @@ def _parquet_records(part: Part, fields: Fields, max_bytes: int) -> Iterator[Rec
                     row += 1
                     # As a JSON Lines line, so that a row is checked as a record is (dates and
                     # other values JSON has no type for are given as text).
-                    line = json.dumps(values, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+                    line = json_text(values).encode("utf-8")
                     yield from jsonl_record(line, Origin(part.display, row), part.stem, fields, max_bytes)
     except (OSError, ValueError) as exc:
         yield InputProblem(Origin(part.display, row + 1 if row else None), f"cannot read Parquet: {reason(exc)}")
@@ -792,7 +804,8 @@ def count_lines(part: Part) -> int:
             stream = stack.enter_context(open_binary(part.path))
         except OSError:
             return 0
-        return sum(1 for _ in _read_on(_range_lines(stream, part), part.display, 1))
+        return sum(1 for item in _read_on(_range_lines(stream, part), part.display, 1)
+                   if not isinstance(item, InputProblem))
 
 
 def numbered(parts: list[Part], counts: list[int]) -> list[Part]:

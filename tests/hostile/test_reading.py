@@ -365,3 +365,15 @@ def test_clean_writes_csv_and_json_records_as_json_lines_named_so(cli, tmp_path)
     assert ran.returncode == 0, ran.stderr
     ran = cli("clean", str(folder / "a.csv"), "--out", str(tmp_path / "a.clean.csv"), "-q")
     assert ran.returncode == 2 and "clean writes" in ran.stderr and "as JSON Lines: give --out a .jsonl name" in ran.stderr
+
+
+def test_records_in_memory_with_lone_surrogates_are_read_and_counted(tmp_path):
+    import audit
+
+    records = [{"id": "a\ud800", "text": text(1) + " \udc80"}, {"id": "b", "text": text(2)}]
+    result = audit.scan(records, audit.ScanSettings(jobs=1, readability=False, tone=False))
+    assert [d.id for d in result.documents] == ["a\ufffd", "b"]
+    assert [f.document for f in result.findings if f.rule == "encoding.not-utf8"] == ["a\ufffd"]
+    run = audit.dedup(records, str(tmp_path / "i.db"), output=str(tmp_path / "new.jsonl"))
+    assert (run.counts.new, run.counts.errors) == (2, 0)
+    assert "\ufffd" in (tmp_path / "new.jsonl").read_text(encoding="utf-8")
