@@ -623,8 +623,11 @@ def open_binary(path: str) -> Iterator[BinaryIO]:
             # The zstandard reader has no line iteration of its own; a buffer gives it one.
             with io.BufferedReader(zstandard.open(raw, "rb")) as unzipped:  # type: ignore[arg-type]
                 yield unzipped
-        else:
+        elif isinstance(raw, io.BufferedIOBase):
             yield raw
+        else:
+            # fsspec's remote files (s3fs, gcsfs) have no readline(size), which bounded reading needs.
+            yield io.BufferedReader(raw)  # type: ignore[arg-type]
 
 
 class Corpus:

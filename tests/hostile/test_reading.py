@@ -377,3 +377,24 @@ def test_records_in_memory_with_lone_surrogates_are_read_and_counted(tmp_path):
     run = audit.dedup(records, str(tmp_path / "i.db"), output=str(tmp_path / "new.jsonl"))
     assert (run.counts.new, run.counts.errors) == (2, 0)
     assert "\ufffd" in (tmp_path / "new.jsonl").read_text(encoding="utf-8")
+
+
+def test_a_remote_file_without_readline_of_a_size_is_read_bounded(monkeypatch, tmp_path):
+    # s3fs and gcsfs files are fsspec AbstractBufferedFiles, whose readline() takes no size.
+    import fsspec.spec
+
+    import audit.read.readers as readers
+
+    data = ("\n".join(good(n) for n in range(3)) + "\n").encode()
+
+    class Remote(fsspec.spec.AbstractBufferedFile):
+        def _fetch_range(self, start, end):
+            return data[start:end]
+
+    class Store(fsspec.spec.AbstractFileSystem):
+        def info(self, path, **kwargs):
+            return {"name": path, "size": len(data), "type": "file"}
+
+    monkeypatch.setattr(readers, "open_raw", lambda path: Remote(Store(), path, mode="rb", size=len(data), block_size=7))
+    part = readers.Part("remote.jsonl", "remote.jsonl", "jsonl", stem="remote")
+    assert [r.id for r in readers.read_part(part, Fields())] == ["good0", "good1", "good2"]
