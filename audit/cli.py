@@ -332,9 +332,10 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
                  output: str | None, jobs: int | None, keep: str | None, **where: Any) -> None:
     """Audit a corpus and write a report.
 
-    PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
-    a quoted glob ('data/*.jsonl'), a URL (s3://bucket/feed.jsonl.gz, with s3fs installed), or -
-    for JSON Lines on stdin. Example:
+    PATH is a folder (its .txt and .md files and record files, recursively), a JSON Lines file
+    (.jsonl, .ndjson), a JSON (.json) or CSV/TSV file (.csv, .tsv; compressed .gz or .zst alike), a
+    quoted glob ('data/*.jsonl'), a URL (s3://bucket/feed.jsonl.gz, with s3fs installed), or -
+    for JSON Lines on stdin; docs/inputs.md says what is read and skipped. Example:
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
