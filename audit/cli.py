@@ -398,14 +398,15 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     for path in (output, write_baseline):
         if path:
             probe(path)
-    report_skipped(Corpus(list(paths), fields))
+    corpus = Corpus(list(paths), fields)
+    report_skipped(corpus)
     progress = Progress(quiet)
     try:
         outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)
     finally:
         progress.close()
     result = outcome.result
-    name = Corpus(list(paths), fields).name
+    name = corpus.name
     notes = [outcome.baseline_note()] if outcome.baseline else []
     text = render_pieces(result, fmt, name, notes)
     verdict = outcome.verdict_line()

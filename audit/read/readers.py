@@ -371,7 +371,8 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
         return InputProblem(origin, f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     if not isinstance(record, dict):
         return InputProblem(origin, f"{_json_type(record)}, not a JSON object", shown)
-    if _SURROGATE_ESCAPE.search(shown) or any(isinstance(v, str) and _SURROGATE.search(v) for v in record.values()):
+    # A JSON array's element comes without its text (`shown` empty): its values are all looked at.
+    if not shown or _SURROGATE_ESCAPE.search(shown):
         record, replaced = _replace_surrogates(record)  # type: ignore[assignment]
         recoded = recoded or replaced > 0
     assert isinstance(record, dict)

@@ -254,6 +254,12 @@ def test_json_array_json_lines_named_json_and_one_object_are_told_apart(tmp_path
     assert by_file["one.json"] == [("one", 1)]
 
 
+def test_lone_surrogates_deep_in_a_json_array_element_are_replaced(tmp_path):
+    (tmp_path / "a.json").write_text('[{"id": "a", "text": "Fine text.", "tags": [{"\\ud800": "\\udc00x"}]}]')
+    [doc] = Corpus([str(tmp_path / "a.json")])
+    assert doc.fields["tags"] == [{"\ufffd": "\ufffdx"}] and doc.recoded_lines == [0]
+
+
 def test_a_json_array_with_a_broken_element_ends_the_file_with_its_line(tmp_path):
     (tmp_path / "array.json").write_text('[\n{"id": "a", "text": "One."},\n{"id": "b", "text": nope}\n]')
     first, problem = Corpus([str(tmp_path / "array.json")])
