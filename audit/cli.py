@@ -30,7 +30,7 @@ from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.output import probe, write_atomic
 from audit.pipeline import scan
-from audit.read.problems import ProblemLines, skipped_lines
+from audit.read.problems import ProblemLines, missing_id_line, skipped_lines
 from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import step_summary
@@ -300,8 +300,16 @@ def report_problems(lines: typing.Iterable[str]) -> None:
 
 
 def report_skipped(corpus: Corpus) -> None:
-    """The files of the folders given that are not read, summed up in a line on stderr."""
+    """The files of the folders given that are not read, summed up in a line on stderr; and, when
+    --id-field was given, a line if the first record has no such field (a mistyped one is no
+    error: the ids would be FILE:LINE). Stdin is not looked at, which would consume it."""
     for line in skipped_lines(corpus.skipped()):
+        click.echo(f"corpus-audit: {line}", err=True)
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("id_field") != click.core.ParameterSource.COMMANDLINE or "-" in corpus.paths:
+        return
+    line = missing_id_line(corpus, corpus.fields.id, "--id-field")
+    if line is not None:
         click.echo(f"corpus-audit: {line}", err=True)
 
 

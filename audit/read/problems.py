@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from audit.read.locations import Skipped, printable
-from audit.read.readers import FIELDS_MARKER
+from audit.read.readers import FIELDS_MARKER, Record, fields_hint
+from audit.records import Document
 
 #: A line about a record's field, as the readers word it: where, what, and the fields it has.
 _FIELD_LINE = re.compile(r"^(?P<where>.*?): (?P<what>field '(?P<field>[^']*)' is [^;]*)"
@@ -95,3 +98,23 @@ def skipped_lines(skipped: list[Skipped]) -> list[str]:
     parts = [f"{n:,} {kind} ({why}, e.g. {printable(example[kind, why])})" for (kind, why), n in kinds.items()]
     files = "file" if len(skipped) == 1 else "files"
     return [f"skipped {len(skipped):,} {files} that {'is' if len(skipped) == 1 else 'are'} not read: {', '.join(parts)}"]
+
+
+#: How many records are looked at for the first one with fields (a folder's text files have none).
+LOOK_AHEAD = 100
+
+
+def missing_id_line(records: Iterable[Record], field: str, flag: str = "the id field") -> str | None:
+    """A line when the first record with fields (JSON Lines, JSON, CSV ...) has no id field `field`:
+    a mistyped id field is no error (each record gets the id FILE:LINE), so it is said once here.
+
+    >>> from audit.records import Origin
+    >>> missing_id_line([Document("f:1", "f", "x", Origin("f.jsonl", 1), {"guid": "a", "text": "x"})], "id")
+    "f.jsonl:1: no field 'id' (the id field), so ids are FILE:LINE; the record has guid, text"
+    """
+    for record in islice(records, LOOK_AHEAD):
+        if isinstance(record, Document) and record.origin.line is not None:
+            if field in record.fields:
+                return None
+            return f"{record.origin}: no field {field!r} ({flag}), so ids are FILE:LINE{fields_hint(record.fields, field)}"
+    return None

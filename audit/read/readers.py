@@ -380,7 +380,7 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
     if not isinstance(text, str):
         if fields.text in record:
             return InputProblem(origin, f"field {fields.text!r} is {_json_type(text)}, not a string", shown)
-        return InputProblem(origin, f"field {fields.text!r} is missing{_fields_hint(record, fields.text)}", shown)
+        return InputProblem(origin, f"field {fields.text!r} is missing{fields_hint(record, fields.text)}", shown)
     if not text.strip():
         return InputProblem(origin, "empty document")
     raw_id = record.get(fields.id)
@@ -399,10 +399,10 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
 FIELDS_MARKER = "; the record has "
 
 
-def _fields_hint(record: dict, missing: str) -> str:
+def fields_hint(record: Mapping, missing: str) -> str:
     """The record's fields, the one with the longest string first, for a missing-field problem.
 
-    >>> _fields_hint({"id": 1, "title": "Short", "body": "A much longer text."}, "text")
+    >>> fields_hint({"id": 1, "title": "Short", "body": "A much longer text."}, "text")
     '; the record has body, id, title'
     """
     if not record:

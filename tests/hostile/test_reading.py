@@ -404,3 +404,14 @@ def test_a_remote_file_without_readline_of_a_size_is_read_bounded(monkeypatch, t
     monkeypatch.setattr(readers, "open_raw", lambda path: Remote(Store(), path, mode="rb", size=len(data), block_size=7))
     part = readers.Part("remote.jsonl", "remote.jsonl", "jsonl", stem="remote")
     assert [r.id for r in readers.read_part(part, Fields())] == ["good0", "good1", "good2"]
+
+
+def test_a_mistyped_id_field_is_said_once(cli, tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps({"guid": f"g{n}", "text": text(n)}) for n in range(5)) + "\n")
+    ran = cli("scan", str(path), "--id-field", "uid", "--format", "json", "-o", str(tmp_path / "r.json"), "-q")
+    assert ran.returncode == 0
+    assert ran.stderr == (f"corpus-audit: {path.as_posix()}:1: no field 'uid' (--id-field), so ids are FILE:LINE; "
+                          "the record has text, guid\n")
+    ran = cli("scan", str(path), "--id-field", "guid", "--format", "json", "-o", str(tmp_path / "r.json"), "-q")
+    assert ran.stderr == ""
