@@ -514,8 +514,7 @@ def _json_records(part: Part, fields: Fields, max_bytes: int) -> Iterator[Record
         yield InputProblem(Origin(part.display), f"cannot read file: {reason(exc)}")
         return
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    first_line = start.split(b"\n", 1)[0]
-    if start.startswith(b"{") and not _parses(first_line):
+    if start.startswith(b"{") and not _json_lines(start):
         yield from _json_values(part, fields, max_bytes, array=False)
     elif start.startswith(b"["):
         yield from _json_values(part, fields, max_bytes, array=True)
@@ -523,12 +522,21 @@ def _json_records(part: Part, fields: Fields, max_bytes: int) -> Iterator[Record
         yield from read_part(replace(part, kind="jsonl"), fields, max_bytes)
 
 
-def _parses(line: bytes) -> bool:
-    try:
-        json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return True
+def _json_lines(head: bytes) -> bool:
+    """Whether the first bytes of a file are JSON Lines: one of their whole lines is an object on
+    its own (a pretty-printed object's lines never are; JSON Lines with a broken first line is
+    still JSON Lines).
+
+    >>> _json_lines(b'{"a": 1}\\n{"a": 2}\\n'), _json_lines(b'{oops\\n{"a": 2}\\n'), _json_lines(b'{\\n  "a": 1\\n}\\n')
+    (True, True, False)
+    """
+    for line in head.split(b"\n")[:-1] or [head]:
+        try:
+            if isinstance(json.loads(line), dict):
+                return True
+        except (ValueError, RecursionError):
+            continue
+    return False
 
 
 def _json_values(part: Part, fields: Fields, max_bytes: int, array: bool) -> Iterator[Record]:
@@ -579,7 +587,9 @@ def _json_values(part: Part, fields: Fields, max_bytes: int, array: bool) -> Ite
                 while True:
                     try:
                         value, end = decoder.raw_decode(buf, pos)
-                        break
+                        # A number at the buffer's end may go on in the next chunk.
+                        if end < len(buf) or not more(2 * (len(buf) - pos) + CHUNK_BYTES):
+                            break
                     except json.JSONDecodeError as exc:
                         if len(buf) - pos > max_bytes or not more(2 * (len(buf) - pos) + CHUNK_BYTES):
                             why = (f"record larger than the limit ({max_bytes:,} bytes)" if len(buf) - pos > max_bytes

@@ -415,3 +415,18 @@ def test_a_mistyped_id_field_is_said_once(cli, tmp_path):
                           "the record has text, guid\n")
     ran = cli("scan", str(path), "--id-field", "guid", "--format", "json", "-o", str(tmp_path / "r.json"), "-q")
     assert ran.stderr == ""
+
+
+def test_json_lines_named_json_with_a_broken_first_line_is_still_json_lines(tmp_path):
+    (tmp_path / "a.json").write_text("{oops\n" + good(1) + "\n" + good(2) + "\n")
+    problem, *docs = Corpus([str(tmp_path / "a.json")])
+    assert (problem.origin.line, [d.id for d in docs]) == (1, ["good1", "good2"])
+
+
+def test_a_long_json_array_is_read_across_chunks(tmp_path, monkeypatch):
+    import audit.read.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    (tmp_path / "a.json").write_text(json.dumps([{"id": f"a{n}", "text": text(n), "n": 10 ** 30 + n} for n in range(30)]))
+    docs = list(Corpus([str(tmp_path / "a.json")]))
+    assert [d.fields["n"] for d in docs] == [10 ** 30 + n for n in range(30)]
