@@ -23,7 +23,7 @@ from audit.checks.run import check
 from audit.cleaning.run import clean
 from audit.cleaning.targets import default_log
 from audit.config import load_settings
-from audit.errors import AuditError, ConfigError
+from audit.errors import AuditError, ConfigError, InputError
 from audit.feed.dedup import BATCH_SIZE, dedup, index_stats, render_stats
 from audit.feed.dedup import THRESHOLD as DEDUP_THRESHOLD
 from audit.lines.rules import load_rules
@@ -31,6 +31,7 @@ from audit.lines.statistics import SIGNALS
 from audit.output import probe, write_atomic
 from audit.pipeline import scan
 from audit.progress import estimated_documents
+from audit.read.problems import ProblemLines, missing_id_line, skipped_lines
 from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import step_summary
@@ -315,10 +316,42 @@ def with_thresholds(settings: ScanSettings, flags: dict[str, Any]) -> ScanSettin
 
 
 def report_input_errors(result: ScanResult) -> None:
-    """One line on stderr per unreadable file or record."""
-    for problem in (f for f in result.findings if f.kind == "input-error"):
-        where = f"{problem.document}:{problem.line}" if problem.line else problem.document
-        click.echo(f"corpus-audit: {where}: {problem.message}", err=True)
+    """One line on stderr per unreadable file or record (a field missing from many records: one
+    line, :class:`audit.read.problems.ProblemLines`)."""
+    report_problems(f"{f.document}:{f.line}: {f.message}" if f.line else f"{f.document}: {f.message}"
+                    for f in result.findings if f.kind == "input-error")
+
+
+def report_problems(lines: typing.Iterable[str]) -> None:
+    """Input problems' lines ("path:line: message") on stderr, field problems summed up."""
+    shown = ProblemLines("--text-field")
+    for line in lines:
+        now = shown.add(line)
+        if now is not None:
+            click.echo(f"corpus-audit: {now}", err=True)
+    for line in shown.summary():
+        click.echo(f"corpus-audit: {line}", err=True)
+
+
+def report_skipped(corpus: Corpus) -> None:
+    """The files of the folders given that are not read, summed up in a line on stderr; and, when
+    --id-field was given, a line if the first record has no such field (a mistyped one is no
+    error: the ids would be FILE:LINE). Stdin is not looked at, which would consume it."""
+    for line in skipped_lines(corpus.skipped()):
+        click.echo(f"corpus-audit: {line}", err=True)
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("id_field") != click.core.ParameterSource.COMMANDLINE or "-" in corpus.paths:
+        return
+    line = missing_id_line(corpus, corpus.fields.id, "--id-field")
+    if line is not None:
+        click.echo(f"corpus-audit: {line}", err=True)
+
+
+def nothing_readable(documents: int, errors: int) -> None:
+    """Exit 2 when not one record could be read: a report of nothing is no pass (a mistyped
+    --text-field, a folder of the wrong files)."""
+    if not documents:
+        raise InputError(f"no readable record ({plural(errors, 'input error')})")
 
 
 @click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -341,18 +374,21 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
                  output: str | None, jobs: int | None, keep: str | None, **where: Any) -> None:
     """Audit a corpus and write a report.
 
-    PATH is a folder (its .txt and .md files, recursively), a JSON Lines file (.jsonl, .jsonl.gz),
-    a quoted glob ('data/*.jsonl'), a URL (s3://bucket/feed.jsonl.gz, with s3fs installed), or -
-    for JSON Lines on stdin. Example:
+    PATH is a folder (its .txt and .md files and record files, recursively), a JSON Lines file
+    (.jsonl, .ndjson), a JSON (.json) or CSV/TSV file (.csv, .tsv; compressed .gz or .zst alike), a
+    quoted glob ('data/*.jsonl'), a URL (s3://bucket/feed.jsonl.gz, with s3fs installed), or -
+    for JSON Lines on stdin; docs/inputs.md says what is read and skipped. Example:
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
-    name = Corpus(list(paths), fields).name
+    corpus = Corpus(list(paths), fields)
+    name = corpus.name
     target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
     probe(target)
+    report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:
         result = scan(list(paths), settings, fields, progress)
@@ -365,6 +401,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     if target != "-":
         click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
     report_input_errors(result)
+    nothing_readable(len(result.documents), result.input_errors)
 
 
 @cli.command("check")
@@ -403,13 +440,15 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     for path in (output, write_baseline):
         if path:
             probe(path)
+    corpus = Corpus(list(paths), fields)
+    report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:
         outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)
     finally:
         progress.close()
     result = outcome.result
-    name = Corpus(list(paths), fields).name
+    name = corpus.name
     notes = [outcome.baseline_note()] if outcome.baseline else []
     text = render_pieces(result, fmt, name, notes)
     verdict = outcome.verdict_line()
@@ -432,6 +471,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         if step_summary.append(summary_file, markdown):
             click.echo("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit", err=True)
     report_input_errors(result)
+    nothing_readable(len(result.documents), result.input_errors)
     if not outcome.passed:
         sys.exit(1)
 
@@ -479,17 +519,18 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
+    report_skipped(Corpus(list(paths), fields))
     progress = Progress(quiet, paths=list(paths))
     try:
         summary = clean(list(paths), out, settings, fields, log=log, dry_run=dry_run, progress=progress,
                         keep_duplicates=keep_duplicates, keep_empty=keep_empty)
     finally:
         progress.close()
-    for problem in summary.problems:
-        click.echo(f"corpus-audit: {problem}", err=True)
+    report_problems(summary.problems)
     wrote = "dry run, nothing written" if dry_run else \
         f"wrote {out} and {log or default_log(out, parts=settings.engine == 'dask')}"
     click.echo(f"corpus-audit: clean: {summary.line()}; {wrote}", err=True)
+    nothing_readable(summary.documents, summary.input_errors)
 
 
 @cli.group("rules")
@@ -553,10 +594,13 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="Items recorded together; output appears batch by batch.")
 @click.option("--stats", is_flag=True, help="Show the index's size, age range and parameters, and exit.")
+@click.option("--max-errors", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Unreadable records allowed before the run exits 2 (the readable ones are passed on "
+                   "and remembered either way).")
 def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source_field: str, strict: bool,
                   quiet: bool, config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[str, ...], location: str,
                   output: str | None, duplicates: str | None, window: str | None, threshold: float,
-                  batch_size: int, stats: bool) -> None:
+                  batch_size: int, stats: bool, max_errors: int) -> None:
     """Pass on only the items not seen before, and remember them in INDEX.
 
     Reads items (JSON Lines on stdin by default, or the same inputs as scan), writes the new ones
@@ -570,18 +614,31 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         click.echo(render_stats(index_stats(location)))
         return
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None)
+    fields = Fields(text=text_field, id=id_field, source=source_field)
+    inputs = list(paths) or ["-"]
+    report_skipped(Corpus(inputs, fields))
+    shown = ProblemLines("--text-field")
 
     def problem(p: InputProblem) -> None:
-        click.echo(f"corpus-audit: {p.origin}: {p.message}", err=True)
+        line = shown.add(f"{p.origin}: {p.message}")
+        if line is not None:
+            click.echo(f"corpus-audit: {line}", err=True)
 
     progress = Progress(quiet, "items")
     try:
-        done = dedup(list(paths) or ["-"], location, settings, Fields(text=text_field, id=id_field, source=source_field),
-                     output, duplicates, window, threshold, batch_size, on_problem=problem,
-                     on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), progress=progress)
+        done = dedup(inputs, location, settings, fields, output, duplicates, window, threshold, batch_size,
+                     on_problem=problem, on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
+                     progress=progress)
     finally:
         progress.close()
-    click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {plural(done.index_items, 'item')}", err=True)
+        for line in shown.summary():
+            click.echo(f"corpus-audit: {line}", err=True)
+    counts = done.counts
+    click.echo(f"corpus-audit: dedup: {counts.line()}; the index holds {plural(done.index_items, 'item')}", err=True)
+    if counts.read:
+        nothing_readable(counts.read - counts.errors, counts.errors)
+    if counts.errors > max_errors:
+        raise InputError(f"{plural(counts.errors, 'unreadable record')} (--max-errors {max_errors})")
 
 
 def main() -> None:

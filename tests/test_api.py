@@ -142,7 +142,7 @@ def test_a_broken_parquet_file_is_an_input_error(tmp_path):
 def test_a_record_that_is_not_an_object_is_an_input_error_as_in_a_file(records):
     result = audit.scan([records[0], 42, {"id": "x"}], settings())
     problems = [(f.document, f.line, f.message) for f in result.findings if f.kind == "input-error"]
-    assert problems == [("records.jsonl", 2, "a number, not a JSON object"), ("records.jsonl", 3, "field 'text' is missing")]
+    assert problems == [("records.jsonl", 2, "a number, not a JSON object"), ("records.jsonl", 3, "field 'text' is missing; the record has id")]
     with pytest.raises(InputError, match=r"^records.jsonl:2: a number, not a JSON object$"):
         audit.scan([records[0], 42], audit.ScanSettings(jobs=1, strict=True))
 
@@ -211,7 +211,7 @@ def test_dedup_from_python_and_a_feed_share_one_index_with_the_command(records, 
         assert [r["id"] for r, v in verdicts if isinstance(v, Verdict) and v.new] == [records[2]["id"]]
         assert [v.duplicate_of for _, v in verdicts[:2]] == [records[0]["id"], records[1]["id"]]
         assert verdicts[3][1].duplicate_of == records[0]["id"]  # the near-copy
-        assert verdicts[4][1].message == "field 'text' is missing"
+        assert verdicts[4][1].message == "field 'text' is missing; the record has id"
         assert (feed.counts.read, feed.counts.new, feed.counts.duplicates, feed.counts.errors) == (5, 1, 3, 1)
     # What the Feed remembered, the command knows.
     again = cli("dedup", "--index", index, input=json.dumps(records[2]) + "\n")

@@ -163,7 +163,7 @@ def test_nothing_to_read_fails_the_check(cli, tmp_path, make):
     if make == "folder":
         path.mkdir()
         (path / "sub").mkdir()
-        where, message = path.as_posix(), "no .txt, .md or JSON Lines file in the folder"
+        where, message = path.as_posix(), "no .txt, .md, JSON Lines, JSON, CSV or Parquet file in the folder"
     elif make == "stdin":
         path = "-"
         where, message = "<stdin>", "empty, no records"
@@ -171,9 +171,10 @@ def test_nothing_to_read_fails_the_check(cli, tmp_path, make):
         path.write_bytes({"empty.jsonl": b"", "blank.jsonl": b"\n \n", "empty.jsonl.gz": gzip.compress(b"")}[make])
         where, message = path.as_posix(), "empty, no records"
     run = cli("check", str(path), "--format", "text", input="")
-    assert run.returncode == 1, run.stderr
+    # Failed, and more: not one record was read, which is an input error (exit 2), not a verdict.
+    assert run.returncode == 2, run.stderr
     assert run.stdout.splitlines()[0] == "corpus-audit: fail: max-input-errors: 1 > 0"
-    assert run.stderr == f"corpus-audit: {where}: {message}\n"
+    assert run.stderr == f"corpus-audit: {where}: {message}\ncorpus-audit: error: no readable record (1 input error)\n"
     strict = cli("check", str(path), "--strict", input="")
     assert strict.returncode == 2 and strict.stdout == ""
     assert strict.stderr == f"corpus-audit: error: {where}: {message}\n"

@@ -379,7 +379,7 @@ def test_an_empty_jsonl_file_or_folder_is_logged_as_unreadable_and_nothing_is_wr
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["in", "in/a.jsonl"]
     assert [(r["document"], r["line"], r["rule"], r["why"]) for r in read_log(tmp_path / "out.removals.jsonl")] == [
         ((folder / "empty.jsonl").as_posix(), None, "input.unreadable", "empty, no records"),
-        (empty.as_posix(), None, "input.unreadable", "no .txt, .md or JSON Lines file in the folder")]
+        (empty.as_posix(), None, "input.unreadable", "no .txt, .md, JSON Lines, JSON, CSV or Parquet file in the folder")]
 
 
 def test_a_part_for_a_folder_without_files_writes_no_output_on_a_cluster(tmp_path):
@@ -395,7 +395,7 @@ def test_a_part_for_a_folder_without_files_writes_no_output_on_a_cluster(tmp_pat
     summary, _, output = clean_part(0, part, Fields(), 1000, PartPlan(Plan({}, {}), {}), str(tmp_path / "out"),
                                     str(tmp_path / "logs"))
     assert (output, summary.input_errors, list((tmp_path / "out").iterdir())) == (None, 1, [])
-    assert read_log(tmp_path / "logs" / "part-00000.jsonl")[0]["why"] == "no .txt, .md or JSON Lines file in the folder"
+    assert read_log(tmp_path / "logs" / "part-00000.jsonl")[0]["why"] == "no .txt, .md, JSON Lines, JSON, CSV or Parquet file in the folder"
 
 
 def test_a_glob_is_cleaned_as_its_matches_and_a_remote_folder_is_refused(tmp_path):

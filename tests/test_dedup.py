@@ -145,10 +145,12 @@ def test_stdin_is_the_default_input_and_fields_are_kept(cli_process, tmp_path):
                {"guid": "g3", "body": "A different story about harbour dredging in Rotterdam this week."}]
     feed = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records) + "{broken\n"
     done = cli_process("dedup", "--index", str(tmp_path / "i.db"), "--text-field", "body", "--id-field", "guid", input=feed)
-    assert done.returncode == 0, done.stderr
+    # The readable items pass; the unreadable one makes the run exit 2 (--max-errors allows some).
+    assert done.returncode == 2, done.stderr
     assert [json.loads(line) for line in done.stdout.splitlines()] == [records[0], records[2]]
     assert "corpus-audit: <stdin>:4: invalid JSON" in done.stderr
     assert "4 read, 2 new, 1 duplicate, 1 error;" in done.stderr  # one error, not "1 errors"
+    assert done.stderr.endswith("corpus-audit: error: 1 unreadable record (--max-errors 0)\n")
 
 
 # --- the library: strictness, ageing ------------------------------------------------------------

@@ -29,7 +29,7 @@ def _write_corpus(put) -> None:
     put("b.jsonl.gz", gzip.compress(b'{"id": "z", "text": "zipped"}\n{"text": "zipped too"}\n'))
     put("pages/p1.txt", "A page from the caf\xe9.\n".encode("cp1252"))
     put("pages/deeper/p2.md", b"Another page.\n")
-    put("notes.csv", b"not,a,corpus,file\n")
+    put("notes.xlsx", b"not,a,corpus,file\n")
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_memory_url_reads_as_the_same_files_on_disk(memory_root, local_root):
     # Windows-1252 text decoded, ids under the folder, id-less records named by file and line.
     assert ("Document", "pages/p1.txt", "A page from the café.\n", "ROOT/pages/p1.txt") in read
     assert ("Document", "a:1", "record 0 ", "ROOT/a.jsonl:1") in read
-    assert not any("notes.csv" in r[3] for r in read)
+    assert not any("notes.xlsx" in r[3] for r in read)
 
 
 @pytest.mark.parametrize("blocksize", [1, 37, 200, 100_000])
@@ -126,7 +126,7 @@ def test_nothing_there_is_one_input_error(given, message):
 
 def test_a_glob_of_other_files_only_is_an_error(local_root):
     with pytest.raises(InputError, match="matches no folder"):
-        Corpus([str(local_root / "*.csv")])
+        Corpus([str(local_root / "*.xlsx")])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("s3fs") is not None, reason="s3fs is installed here")

@@ -82,8 +82,8 @@ def test_nothing_to_read_is_an_input_error_and_fatal_under_strict(tmp_path, make
     path = tmp_path / make
     if make == "folder":
         path.mkdir()
-        (path / "notes.csv").write_text("not a corpus file\n")
-        message = "no .txt, .md or JSON Lines file in the folder"
+        (path / "notes.xlsx").write_text("not a corpus file\n")
+        message = "no .txt, .md, JSON Lines, JSON, CSV or Parquet file in the folder"
     else:
         path.write_text("" if make == "empty.jsonl" else "\n\n")
         message = "empty, no records"

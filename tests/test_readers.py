@@ -19,7 +19,7 @@ def test_folder_is_read_recursively_in_order(tmp_path):
     (tmp_path / "a.md").write_text("First.")
     (tmp_path / "outlet").mkdir()
     (tmp_path / "outlet" / "c.txt").write_text("Third.")
-    (tmp_path / "skip.csv").write_text("not read")
+    (tmp_path / "skip.png").write_text("not read")
     docs = read(tmp_path)
     assert [(d.id, d.source, d.text) for d in docs] == [
         ("a.md", "a", "First."), ("b.txt", "b", "Second."), ("outlet/c.txt", "outlet", "Third.")]
@@ -177,7 +177,7 @@ def test_a_folder_without_a_file_to_read_is_one_problem_naming_it(tmp_path):
     empty.mkdir()
     other = tmp_path / "other"
     (other / "deeper" / "still").mkdir(parents=True)
-    (other / "table.csv").write_text("a,b\n")
+    (other / "table.xlsx").write_text("a,b\n")
     for folder in (empty, other):
         assert read(folder) == [InputProblem(Origin(folder.as_posix()), NO_FILES)]
     # A folder with something to read is no problem for its empty sub-folders, nor for a

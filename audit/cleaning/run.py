@@ -29,7 +29,7 @@ from typing import IO
 
 from audit.cleaning.plan import CleanCounts, Plan, clean_record, cleaned_line, plan_for
 from audit.cleaning.targets import (Staged, check_inputs, check_replaceable, check_targets, default_log, entry_name,
-                                    folder_output, local_inputs)
+                                    folder_output, local_inputs, written_name)
 from audit.errors import InputError
 from audit.output import probe
 from audit.pipeline import scan_corpus
@@ -163,7 +163,8 @@ class _Writer:
     def _target(self, source_path: str, origin_path: str) -> Path:
         root = self.roots[source_path]
         if source_path != "-" and Path(source_path).is_dir():
-            return root / Path(origin_path).relative_to(Path(source_path))
+            rel = Path(origin_path).relative_to(Path(source_path))
+            return root / rel.with_name(written_name(rel.name))
         return root
 
     def _file(self, target: Path, origin_path: str) -> IO[str]:

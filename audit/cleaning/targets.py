@@ -14,7 +14,8 @@ from typing import IO
 
 from audit.errors import InputError, OutputError
 from audit.output import cannot_write, make_parent, staging_path
-from audit.read.locations import JSONL_SUFFIXES, TEXT_SUFFIXES, has_glob, is_corpus_file, is_url, locate
+from audit.read.locations import (CSV_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, TEXT_SUFFIXES, has_glob,
+                                  is_corpus_file, is_url, locate)
 from audit.read.readers import is_jsonl
 
 
@@ -31,6 +32,36 @@ def default_log(out: str, parts: bool = False) -> str:
             name = name[: -len(suffix)]
             break
     return name + (".removals" if parts else ".removals.jsonl")
+
+
+#: Record files that are not JSON Lines, longest first: cleaned into JSON Lines, and named so.
+_RECORD_SUFFIXES = sorted(JSON_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES, key=len, reverse=True)
+
+
+def written_name(name: str) -> str:
+    """The name of a file's cleaned copy: its own, but JSON Lines for a JSON, CSV, TSV or Parquet
+    file (which clean writes as JSON Lines), compressed as it was.
+
+    >>> written_name("a.csv.gz"), written_name("b.parquet"), written_name("c.JSON"), written_name("d.jsonl")
+    ('a.jsonl.gz', 'b.jsonl', 'c.jsonl', 'd.jsonl')
+    """
+    lower = name.lower()
+    for suffix in _RECORD_SUFFIXES:
+        if lower.endswith(suffix):
+            compressed = suffix[suffix.index(".", 1):] if suffix.count(".") > 1 else ""
+            return name[:-len(suffix)] + ".jsonl" + compressed
+    return name
+
+
+def _read_names(name: str) -> list[str]:
+    """The names of the files whose cleaned copy is called `name` (itself, and for a JSON Lines
+    name the JSON, CSV, TSV and Parquet files that are written as it)."""
+    names = [name]
+    for suffix in _RECORD_SUFFIXES:
+        written = written_name("x" + suffix)[1:]  # ".csv.gz" is written as ".jsonl.gz"
+        if name.lower().endswith(written):
+            names.append(name[:-len(written)] + suffix)
+    return names
 
 
 def local_inputs(paths: list[str]) -> list[str]:
@@ -78,6 +109,9 @@ def check_targets(paths: list[str], out: str, log: str) -> None:
                 raise InputError(f"{target}: the {what} must not be an input, inside one, or hold one ({p})")
     if out == "-":
         return
+    if len(paths) == 1 and paths[0] != "-" and not Path(paths[0]).is_dir() and \
+            written_name(paths[0]) != paths[0] and not is_jsonl(out):
+        raise InputError(f"{out}: clean writes {paths[0]} as JSON Lines: give {{out}} a .jsonl name", out=None)
     if _overlap(log, out):
         raise InputError(f"{log}: the removal log must not be the output, inside it, or hold it ({out})")
     named: dict[str, str] = {}
@@ -95,7 +129,9 @@ def folder_output(paths: list[str]) -> bool:
 
 def entry_name(path: str) -> str:
     """An input's entry in the folder that several inputs' output is."""
-    return Path(path).name if path != "-" else "stdin.jsonl"
+    if path == "-":
+        return "stdin.jsonl"
+    return Path(path).name if Path(path).is_dir() else written_name(Path(path).name)
 
 
 def check_replaceable(paths: list[str], out: str, log: str) -> None:
@@ -139,7 +175,7 @@ def _given(rel: Path, paths: list[str], by_name: dict[str, str]) -> bool:
         if len(rel.parts) == 1:
             return given == "-" or is_url(given) or not Path(given).is_dir()
         source = Path(given, *rel.parts[1:])
-    return source.is_file() and is_corpus_file(source.name)
+    return any(s.is_file() and is_corpus_file(s.name) for s in map(source.with_name, _read_names(source.name)))
 
 
 class Staged:

@@ -9,9 +9,10 @@ matches are read in sorted order, each as if it had been given on its own.
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -21,8 +22,19 @@ from audit.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+#: A JSON array of records, or JSON Lines under this name (told apart by the content).
+JSON_SUFFIXES = (".json", ".json.gz", ".json.zst")
+#: Comma- or tab-separated values with a header row; a row a record, its columns the fields.
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.zst", ".tsv", ".tsv.gz", ".tsv.zst")
 #: Read with pyarrow (``corpus-audit[parquet]``), a row a record, as JSON Lines records are.
 PARQUET_SUFFIXES = (".parquet",)
+#: Every file name a folder or a glob contributes.
+CORPUS_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + JSON_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES
+#: Files that are plainly meant as corpus but are not read, and what to do instead.
+REFUSED = {
+    ".html": "HTML is not read: extract the text first (e.g. with trafilatura) into .txt or JSON Lines",
+    ".htm": "HTML is not read: extract the text first (e.g. with trafilatura) into .txt or JSON Lines",
+}
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -47,10 +59,10 @@ def has_glob(path: str) -> bool:
 def is_corpus_file(name: str) -> bool:
     """True for the file names a folder or a glob contributes (text and JSON Lines files).
 
-    >>> is_corpus_file("a/b.JSONL.gz"), is_corpus_file("notes.md"), is_corpus_file("data.csv")
-    (True, True, False)
+    >>> is_corpus_file("a/b.JSONL.gz"), is_corpus_file("notes.md"), is_corpus_file("data.csv"), is_corpus_file("a.png")
+    (True, True, True, False)
     """
-    return name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES)
+    return name.lower().endswith(CORPUS_SUFFIXES)
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
@@ -99,32 +111,152 @@ def locate(path: str) -> list[Entry]:
             raise InputError(f"{path}: no such file or folder")
         return [Entry(path, os.path.isdir(path))]
     else:
-        found = [(m, os.path.isdir(m)) for m in sorted(glob.glob(path, recursive=True))]
+        found = [(m, os.path.isdir(m)) for m in local_glob(path)]
     entries = [Entry(m, folder) for m, folder in found if folder or is_corpus_file(m)]
     if not entries:
-        raise InputError(f"{path}: matches no folder and no {', '.join(TEXT_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES)} file")
+        raise InputError(f"{path}: matches no folder and no {', '.join(CORPUS_SUFFIXES)} file")
     return entries
 
 
 def files(entry: Entry) -> Iterator[tuple[str, str]]:
     """(file, root) pairs of an entry in reading order: a file is its own root; a folder's corpus
-    files (walked in sorted order, symbolic links to folders not followed) have the folder."""
+    files (walked in sorted order, symbolic links to folders not followed, files that are not
+    regular files left out: :func:`skipped`) have the folder."""
+    for path, root, why in _walk(entry):
+        if why is None:
+            yield path, root
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a folder that is not read, and why (its kind: a suffix, or "FIFO", "socket" ...)."""
+
+    path: str
+    kind: str
+    why: str
+
+
+def skipped(entry: Entry) -> list[Skipped]:
+    """The files of a folder that are not read: other file types, HTML (with a hint), and what is
+    not a regular file (a FIFO would block the read forever, a device never end)."""
+    return [Skipped(path, *why) for path, _, why in _walk(entry) if why is not None]
+
+
+def _walk(entry: Entry) -> Iterator[tuple[str, str, tuple[str, str] | None]]:
+    """(file, root, why it is skipped or None) of an entry, in reading order."""
     if not entry.folder:
         path = entry.path if is_url(entry.path) else PurePosixPath(entry.path).as_posix()
-        yield path, path
+        yield path, path, None
     elif is_url(entry.path):
         fs, inner = _filesystem(entry.path)
         # Named under the folder as it was given, as local files are.
         root = entry.path.rstrip("/")
         for name in sorted(fs.find(inner), key=_walk_order):
-            if is_corpus_file(name):
-                yield _under(root, fs, name), root
+            yield _under(root, fs, name), root, _skip_reason(name, True)
     else:
+        root = PurePosixPath(entry.path).as_posix()
         for dirpath, dirnames, filenames in os.walk(entry.path):
             dirnames.sort()
             for name in sorted(filenames):
-                if is_corpus_file(name):
-                    yield PurePosixPath(dirpath, name).as_posix(), PurePosixPath(entry.path).as_posix()
+                path = PurePosixPath(dirpath, name).as_posix()
+                yield path, root, _skip_reason(path, _regular(path))
+
+
+def _skip_reason(path: str, regular: bool | str) -> tuple[str, str] | None:
+    """Why a folder's file is not read (its kind and the reason), or None when it is read."""
+    if regular is not True:
+        return str(regular), "not a regular file"
+    name = PurePosixPath(path).name.lower()
+    if is_corpus_file(name):
+        return None
+    suffix = PurePosixPath(name).suffix or "(no suffix)"
+    return suffix, REFUSED.get(suffix, "not a file type that is read")
+
+
+def _regular(path: str) -> bool | str:
+    """True for a regular file (or a link to one), else what it is: "FIFO", "socket", "device",
+    "broken link"."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True  # unreadable or gone: the reader says so, naming the file
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "folder"
+
+
+def not_regular(path: str) -> str | None:
+    """What a local path named as a file is when it is not a regular file ("FIFO", "socket",
+    "device"), else None (URLs and regular files)."""
+    if is_url(path):
+        return None
+    kind = _regular(path)
+    return None if kind is True else str(kind)
+
+
+def printable(name: str) -> str:
+    """A file name as it is shown and used as an id: bytes that are not UTF-8 (which Python keeps
+    as lone surrogates) written as ``\\xNN`` escapes.
+
+    >>> printable(os.fsdecode(b"caf\\xe9.txt")), printable("café.txt")
+    ('caf\\\\xe9.txt', 'café.txt')
+    """
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def local_glob(pattern: str) -> list[str]:
+    """The matches of a local glob, sorted; ``**`` matches folders at any depth, but never follows
+    a symbolic link to a folder (a link loop would give paths without end), as :func:`os.walk`
+    does not.
+
+    Components are matched as :mod:`glob` matches them: ``*`` and ``?`` do not match a leading dot.
+    """
+    parts = pattern.split("/")
+    start = "/" if pattern.startswith("/") else ""
+    found: list[str] = []
+
+    def match(base: str, rest: list[str]) -> None:
+        if not rest:
+            found.append(base)
+            return
+        head, tail = rest[0], rest[1:]
+        folder = base or "."
+        if head == "**":
+            match(base, tail)
+            for sub in _names(folder, head, only_folders=True):
+                match(os.path.join(base, sub), rest)
+        elif has_glob(head):
+            for name in _names(folder, head, only_folders=bool(tail)):
+                match(os.path.join(base, name), tail)
+        elif head == "" or os.path.lexists(os.path.join(folder, head)):
+            match(os.path.join(base, head) if head else base, tail)
+
+    match(start, [p for p in parts if p] if start else parts)
+    return sorted(set(found))
+
+
+def _names(folder: str, pattern: str, only_folders: bool) -> list[str]:
+    """Names in a folder that match one glob component (``**``: every folder that is no link)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    out = []
+    for e in entries:
+        if pattern == "**":
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith("."):
+                out.append(e.name)
+        elif (not e.name.startswith(".") or pattern.startswith(".")) and fnmatch.fnmatchcase(e.name, pattern):
+            if not only_folders or e.is_dir():
+                out.append(e.name)
+    return out
 
 
 def _walk_order(path: str) -> tuple[tuple[int, str], ...]:

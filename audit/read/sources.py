@@ -12,7 +12,6 @@ is loaded.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from audit.errors import InputError
-from audit.read.readers import MAX_DOCUMENT_BYTES, Corpus, Fields, Record, jsonl_record
+from audit.read.readers import MAX_DOCUMENT_BYTES, Corpus, Fields, Record, json_text, jsonl_record
 from audit.records import Document, Origin
 
 #: A corpus as the library takes it: a path, several paths, or records.
@@ -122,7 +121,7 @@ def record_line(record: Any, fields: Fields) -> str:
         data = {fields.text: record}
     else:
         data = _plain(record)
-    return json.dumps(data, ensure_ascii=False, default=str) + "\n"
+    return json_text(data) + "\n"
 
 
 @dataclass(frozen=True)
