@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from audit.lines import model as line_model
+from audit.lines import sections
 from audit.lines import statistics as line_stats
 from audit.lines.rules import Hit, RuleSet
 from audit.lines.templates import line_keys, prose_keys
@@ -112,8 +114,30 @@ def prepare(doc: Document, rules: RuleSet, settings: LineSettings, disabled: fro
     hits.sort(key=lambda h: h.line)
     layout = line_stats.layout(paras, settings, claimed)
     flags = line_stats.flag_lines(lines, layout, claimed) if settings.enabled else []
-    return Prepared(lines, normalized.repairs, hits, [h for h in applied if h.timed_out], layout,
-                    [f for f in flags if f.signal.id not in disabled])
+    flags = [f for f in flags if f.signal.id not in disabled]
+    if settings.enabled:
+        flags = _section_and_model(lines, layout, claimed, flags, settings, disabled)
+    return Prepared(lines, normalized.repairs, hits, [h for h in applied if h.timed_out], layout, flags)
+
+
+def _section_and_model(lines: list[str], layout: line_stats.Layout, claimed: set[int], flags: list[line_stats.LineFlag],
+                       settings: LineSettings, disabled: frozenset[str]) -> list[line_stats.LineFlag]:
+    """The statistics' flags with the comments block's and the line model's added (in line order):
+    the model reads the lines flagged so far as evidence about their neighbours."""
+    flagged = claimed | {f.line for f in flags if f.signal.kind == "boilerplate"}
+    if "lines.section" not in disabled:
+        block = sections.comment_block(lines)
+        if block is not None:
+            start, why = block
+            signal = line_stats.SIGNALS["lines.section"]
+            flags = [f for f in flags if f.line < start or f.signal.kind == "boilerplate"]
+            mine = [line_stats.LineFlag(n, signal, f"from line {start}, {why}") for n in range(start, len(lines) + 1)
+                    if n not in flagged and not line_stats.blank(lines[n - 1])]
+            flags += mine
+            flagged |= {f.line for f in mine}
+    if settings.model_min_score is not None and "lines.model" not in disabled:
+        flags += line_model.flag_lines(lines, layout, flagged, settings.model_min_score, line_model.builtin())
+    return sorted(flags, key=lambda f: f.line)
 
 
 def _statistic_findings(doc: Document, prepared: Prepared, settings: LineSettings, disabled: frozenset[str]) -> list[Finding]:
