@@ -126,7 +126,8 @@ def _section_and_model(lines: list[str], layout: line_stats.Layout, claimed: set
     the model reads the lines flagged so far as evidence about their neighbours."""
     flagged = claimed | {f.line for f in flags if f.signal.kind == "boilerplate"}
     if "lines.section" not in disabled:
-        block = sections.comment_block(lines)
+        main = layout.main_lines()
+        block = sections.comment_block(lines, main[0] if main else 1)
         if block is not None:
             start, why = block
             signal = line_stats.SIGNALS["lines.section"]

@@ -4,9 +4,9 @@ A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" a
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
 signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time), and it
-is a tail block when it starts past the first part of the document and the comment signatures go
-on after it (a heading alone, near the end, is enough; without a heading, three signatures, since a
-dateline or a byline with a time is one). Every line from its start to the end of the
+is a tail block when it starts after some text and the comment signatures go on after it (a
+heading alone, near the end, is enough; without a heading, three signatures, since a dateline or a
+byline with a time is one). Every line from its start to the end of the
 document is a leftover (``lines.section``): user comments are not the document's text.
 """
 
@@ -16,15 +16,17 @@ import re
 
 from audit.lines.statistics import blank
 
-#: A comments section starts no earlier than this share of the document's non-empty lines (a
-#: byline "Posted by Ann at 2:42 PM" opens many posts).
-MIN_START = 0.3
+#: Words of text before a comments section (a byline "Posted by Ann at 2:42 PM" opens many posts,
+#: and a "Comments (3)" link sits in many menus).
+MIN_WORDS_BEFORE = 80
 #: Comment signatures (besides a heading) needed from the start on, when no heading opens the block.
 MIN_SIGNATURES = 3
 #: Non-empty lines before a heading: a "Leave a comment" at the top is a link, not a section.
 MIN_HEADING_RANK = 3
 #: Lines a heading may stand before the first signature and still open the block.
 MAX_HEADING_GAP = 40
+#: A heading this near the end opens a block with no signature after it (a reply form).
+END_LINES = 8
 
 _HEADING = re.compile(
     r"^(?:\d+\s+)?(?:comments?|responses?|replies|reactions|thoughts)(?:\s*\(\d+\))?\s*:?$"
@@ -66,30 +68,41 @@ def signature(line: str) -> bool:
     ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "The mayor said the road would reopen on Monday."]]
     [True, True, True, True, False]
     """
-    text = line.strip(" \t*#_-–—|")
+    text = line.strip(" \t*#_-–—|[]")
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
 
 
-def comment_block(lines: list[str]) -> tuple[int, str] | None:
+def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     """The 1-based line where a document's tail block of comments starts, and why; or None.
 
-    >>> body = ["The storm hit the coast early on Monday, officials said."] * 6
+    The block starts at line `after` or later (the main text's first line: a page's menu may link
+    to its comments), with :data:`MIN_WORDS_BEFORE` words before it, at the first heading that has
+    signatures soon after it (or stands near the end), or at the first of
+    :data:`MIN_SIGNATURES` signatures, whichever comes first.
+
+    >>> body = ["The storm hit the coast early on Monday, and the state closed every road for the day."] * 6
     >>> comment_block(body + ["2 Comments", "Great post!", "Ann said...", "I agree.", "Bob said...", "No."])
     (7, "comments heading '2 Comments'")
     >>> comment_block(["Posted by Ann at 2:42 PM"] + body) is None
     True
     """
     numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
-    earliest = int(len(numbers) * MIN_START)
+    before = 0
+    may_start = []
+    for n in numbers:
+        may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
+        before += len(lines[n - 1].split())
     signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])]
-    for k, n in enumerate(numbers[max(earliest, MIN_HEADING_RANK):], start=max(earliest, MIN_HEADING_RANK)):
-        if heading(lines[n - 1]):
+    found = []
+    for k, n in enumerate(numbers):
+        if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
             later = [s for s in signed if s > k]
-            # A heading at the very end (a reply form) or with signatures soon after it.
-            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= 8:
-                return n, f"comments heading {lines[n - 1].strip()[:60]!r}"
-    later = [s for s in signed if s >= earliest]
-    if len(later) >= MIN_SIGNATURES:
-        n = numbers[later[0]]
-        return n, f"comment signature {lines[n - 1].strip()[:60]!r}"
-    return None
+            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES:
+                found.append((n, f"comments heading {lines[n - 1].strip()[:60]!r}"))
+                break
+    for i, k in enumerate(signed):
+        if may_start[k] and len(signed) - i >= MIN_SIGNATURES:
+            n = numbers[k]
+            found.append((n, f"comment signature {lines[n - 1].strip()[:60]!r}"))
+            break
+    return min(found) if found else None
