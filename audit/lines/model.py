@@ -80,9 +80,9 @@ def flag_lines(lines: list[str], layout: Layout, flagged: set[int], min_score: f
     >>> from audit.settings import LineSettings
     >>> text = ["The storm hit the coast early on Monday, and the roads were closed for hours.",
     ...         "Officials said that the bridge would stay shut until the water went down.", "TrackBack", "Email This"]
-    >>> [(f.line, f.signal.id) for f in flag_lines(text, lay(paragraphs(text, LineSettings()), LineSettings()),
-    ...                                            set(), 0.5, builtin())]
-    [(4, 'lines.model')]
+    >>> found = flag_lines(text, lay(paragraphs(text, LineSettings()), LineSettings()), set(), 0.5, builtin())
+    >>> [(f.line, f.signal.id) for f in found][-1], found[-1].detail.startswith("score 0.")
+    ((4, 'lines.model'), True)
     """
     x, numbers = features.line_features(lines, layout, flagged)
     if not len(numbers):

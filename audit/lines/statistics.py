@@ -57,6 +57,9 @@ SIGNALS = {s.id: s for s in (
     Signal("lines.section", "boilerplate", "warning", "User comments: the tail block of a page",
            "Every line from the start of a comments section (a comments heading, or comment signatures such as "
            "'Ann said...' or 'Posted by: Ann at 2:42 PM' past the first part of the document) to its end."),
+    Signal("lines.menu", "boilerplate", "warning", "Menu left in the text",
+           "A row of short items between pipes or bullets ('Home | News | Sport'), or a run of six or more short "
+           "title-case lines outside the main text."),
     Signal("lines.model", "boilerplate", "warning", "Leftover page text by the line model",
            "A line whose features (its shape, its neighbours', its place, flagged lines near it) score at least "
            "lines.model-min-score in the line model (rules/line-model.json); the message names the strongest."),
