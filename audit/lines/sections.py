@@ -23,6 +23,9 @@ MIN_WORDS_BEFORE = 80
 MIN_SIGNATURES = 3
 #: Non-empty lines before a heading: a "Leave a comment" at the top is a link, not a section.
 MIN_HEADING_RANK = 3
+#: Words of a heading, unless it starts with a count ("37 Responses to 'My new book'"): a longer line
+#: that starts "Leave a comment" asks the reader to, in the text.
+MAX_HEADING_WORDS = 6
 #: Lines a heading may stand before the first signature and still open the block.
 MAX_HEADING_GAP = 40
 #: A heading this near the end opens a block with no signature after it (a reply form).
@@ -55,10 +58,12 @@ MAX_SIGNATURE_WORDS = 16
 def heading(line: str) -> bool:
     """Whether a line is a heading that opens a comments section.
 
-    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments on the plan were mixed."]]
-    [True, True, True, False]
+    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments on the plan were mixed.",
+    ...   "- Leave a comment below telling me what you did"]]
+    [True, True, True, False, False]
     """
-    return bool(_HEADING.match(line.strip(" \t*#_-–—|[]")))
+    text = line.strip(" \t*#_-–—|[]")
+    return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
 
 
 def signature(line: str) -> bool:
