@@ -112,3 +112,29 @@ def test_a_model_file_of_other_features_is_refused(tmp_path):
     with pytest.raises(RuleError, match="line-model.json: the line model's features are not those"):
         line_model.load(bad)
     assert np.allclose(line_model.builtin().scale > 0, True)
+
+
+def test_menu_rows_and_runs_of_items_outside_the_text_are_flagged_as_menus(rules):
+    items = ["World", "Business", "Technology", "Science", "Health", "Sport"]
+    text = ["Politics | Culture | Money | Travel"] + BODY + items
+    found, _ = flagged(text, rules, model_min_score=None)
+    menu = {n for n, f in found.items() if f.signal.id == "lines.menu"}
+    assert 1 in menu and set(range(len(BODY) + 2, len(text) + 1)) <= set(found)
+    assert "short items between separators" in found[1].detail
+    assert not any(2 <= n <= len(BODY) + 1 for n in found)
+    # The same items inside the text (between its paragraphs) are a list of the text.
+    inside = BODY[:3] + items + BODY[3:]
+    found, _ = flagged(inside, rules, model_min_score=None)
+    assert not any(f.signal.id == "lines.menu" for f in found.values())
+
+
+def test_the_threshold_is_a_share_or_false_in_a_config(tmp_path):
+    from audit.config import load_settings
+    from audit.errors import ConfigError
+
+    config = tmp_path / "audit.toml"
+    config.write_text("[tool.corpus-audit.lines]\nmodel-min-score = false\n")
+    assert load_settings(str(config)).lines.model_min_score is None
+    config.write_text("[tool.corpus-audit.lines]\nmodel-min-score = 1.5\n")
+    with pytest.raises(ConfigError, match="'lines.model-min-score' must be between 0 and 1"):
+        load_settings(str(config))
