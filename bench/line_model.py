@@ -18,7 +18,6 @@ Without ``--write`` it only prints the cross-validated curve of ``lines.model.mi
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import pickle
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audit.analyze import prepare  # noqa: E402
 from audit.lines import features  # noqa: E402
@@ -38,23 +38,14 @@ from audit.lines.rules import load_rules  # noqa: E402
 from audit.lines.statistics import SIGNALS  # noqa: E402
 from audit.records import Document  # noqa: E402
 from audit.settings import LineSettings  # noqa: E402
+from extraction import CONFLICTS, PAGE_DUMP, read_jsonl, write_section  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"extraction-dev": "extraction-dev", "dragnet-dev": "leftovers-dragnet-dev"}
-PAGE_DUMP = "inscriptis"
-#: Rule families the Dragnet labels disagree with (its gold keeps bylines, credits, datelines):
-#: their findings on lines labelled content are not counted (the data's README).
-CONFLICTS = ("byline", "credit", "wire")
+START, END = "<!-- line-model:start -->", "<!-- line-model:end -->"
 FOLDS = 5
 L2 = 1.0
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """The records of a .jsonl or .jsonl.gz file."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def load_set(folder: Path) -> tuple[list[dict], dict[str, dict[int, str]]]:
@@ -157,8 +148,10 @@ class Count:
         return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def score(rows: list[Rows], scores: dict[str, np.ndarray], threshold: float | None, dragnet: bool) -> dict[str, Count]:
-    """Counts per group of rules, statistics and (at `threshold`) the model together."""
+def score(rows: list[Rows], scores: dict[str, np.ndarray], threshold: float | None,
+          conflicts: tuple[str, ...]) -> dict[str, Count]:
+    """Counts per group of rules, statistics and (at `threshold`) the model together; findings of
+    the families in `conflicts` on lines labelled content are not counted."""
     out = {"extractors": Count(), "page dump": Count()}
     for r in rows:
         mine = scores.get(r.doc)
@@ -166,7 +159,7 @@ def score(rows: list[Rows], scores: dict[str, np.ndarray], threshold: float | No
         if threshold is not None and mine is not None:
             model = {int(r.free[k]) for k in np.flatnonzero(mine >= threshold)}
         for k, (boiler, rule) in enumerate(zip(r.boilerplate, r.rule)):
-            if dragnet and rule and not boiler and rule.split(".")[0] in CONFLICTS:
+            if rule and not boiler and rule.split(".")[0] in conflicts:
                 continue
             out[r.group].add(rule is not None or k in model, boiler)
     return out
@@ -196,7 +189,7 @@ def curve(data: dict[str, list[Rows]], scores: dict[str, np.ndarray]) -> list[st
            "|---|---|---|---|---|---|---|---|"]
     for threshold in (None, *THRESHOLDS):
         for name, rows in data.items():
-            c = score(rows, scores, threshold, name == "dragnet-dev")
+            c = score(rows, scores, threshold, CONFLICTS.get(SETS[name], ()))
             e, d = c["extractors"].prf(), c["page dump"].prf()
             label = "model off" if threshold is None else f"{threshold:.2f}"
             out.append(f"| {label} | {name} | {e[0]:.3f} | {e[1]:.3f} | {e[2]:.3f} | {d[0]:.3f} | {d[1]:.3f} | {d[2]:.3f} |")
@@ -208,6 +201,7 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="write the weights fitted on all rows here (JSON)")
     parser.add_argument("--limit", type=int, help="documents per set (a quick look)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--results", type=Path, metavar="RESULTS_MD", help="write the curve into this file's section")
     parser.add_argument("--cache", type=Path, help="keep the gathered rows in this file (pickle) and reuse them")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the folder holding both dev sets")
     args = parser.parse_args()
@@ -220,6 +214,27 @@ def main() -> None:
     scores = cross_validate(data)
     table = curve(data, scores)
     print("\n".join(table))
+    if args.results:
+        rows = sum(len(r.free) for rows in data.values() for r in rows)
+        write_section(args.results, "\n".join([
+            START,
+            "## The line model's trade-off",
+            "",
+            f"Measured {date.today().isoformat()}: `python bench/line_model.py --results bench/RESULTS.md` "
+            f"({', '.join(f'{k}: {len(v)} documents' for k, v in data.items())}; {rows} labelled lines no rule, "
+            "statistic, comments block or menu flagged). Each document's scores come from weights fitted "
+            f"without any page of its site ({FOLDS} folds by site), and the figures are those of everything "
+            "the per-document work flags (rules, statistics, `lines.section`, `lines.menu`) plus the model "
+            "at each `lines.model-min-score`; template lines (counted over the corpus) are left out, so "
+            "they differ a little from the scan's. On Dragnet a byline, credit or wire finding on a line "
+            "labelled content is not counted, as in bench/extraction.py.",
+            "",
+            *table,
+            "",
+            "The default, 0.95, is the lowest threshold that keeps the extraction-dev extractors' precision "
+            "at 0.90 or above here.",
+            END,
+        ]) + "\n", START, END)
     if args.write:
         every = [r for rows in data.values() for r in rows if len(r.free)]
         x = np.vstack([r.x for r in every])

@@ -22,11 +22,12 @@ from functools import lru_cache
 import numpy as np
 
 from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank
-from audit.text.normalize import fold
 
 #: How many of wordfreq's most frequent English words count as stop words (function words:
 #: past about 80 the list takes in menu words such as "home" and "next").
 STOP_WORDS = 80
+#: Characters of a line the patterns (separators, dates, counters, links) read.
+MAX_PATTERN_CHARS = 300
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _TERMINAL = re.compile(r"""[.!?…]['"”’»)\]]*\s*$""")
@@ -38,6 +39,8 @@ _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[
                    r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
 _COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
                       r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
+_SEPARATORS = frozenset("|│•·»/")
+_LINK_MARKS = frozenset(":.@[")
 _LINKY = re.compile(r"https?://|www\.|@\w|\[[^\]]*\]\(", re.I)
 
 #: A line's own features, each with what a high value and a low value mean (for the messages).
@@ -121,10 +124,14 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     (1.0, 0.0)
     """
     text = line.strip()
+    # The patterns read the start of a long line only: its shape shows there, and a page dump's
+    # lines run to thousands of characters.
+    head = text[:MAX_PATTERN_CHARS]
     tokens = _WORD.findall(text)
     n = len(tokens)
     chars = "".join(text.split()) or " "
     letters = sum(map(str.isalpha, chars))
+    digits = any(map(str.isdigit, head))
     words = [t for t in tokens if t[0].isalpha()]
     title = sum(1 for w in words if w[0].isupper()) / len(words) if words else 0.0
     upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words) if words else 0.0
@@ -133,16 +140,17 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
         1.0 if n <= 4 else 0.0,
         sum(1 for t in tokens if t.lower() in stops) / n if n else 0.0,
         letters / len(chars),
-        sum(map(str.isdigit, chars)) / len(chars),
+        sum(map(str.isdigit, chars)) / len(chars) if digits else 0.0,
         title,
         upper,
-        1.0 if _TERMINAL.search(text) else 0.0,
+        1.0 if _TERMINAL.search(text[-8:]) else 0.0,
         1.0 if text.endswith(":") else 0.0,
-        1.0 if _BULLET.match(text) else 0.0,
-        math.log1p(len(_SEPARATOR.findall(text))),
-        1.0 if _TIME.search(text) or _DATE.search(text) else 0.0,
-        1.0 if _COUNTER.search(text) else 0.0,
-        1.0 if _LINKY.search(text) else 0.0,
+        1.0 if _BULLET.match(head) else 0.0,
+        # Each pattern runs only where the characters it needs are (most lines have none of them).
+        math.log1p(len(_SEPARATOR.findall(head))) if _SEPARATORS.intersection(head) else 0.0,
+        1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
+        1.0 if digits and _COUNTER.search(head) else 0.0,
+        1.0 if _LINK_MARKS.intersection(head) and _LINKY.search(head) else 0.0,
     ]
 
 
@@ -154,7 +162,9 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     """The feature rows of a document's non-empty lines and their 1-based line numbers.
 
     `flagged` are the 1-based lines the rules and the line statistics already flagged: evidence
-    about the lines around them (a line between two flagged ones is likely furniture too).
+    about the lines around them (a line between two flagged ones is likely furniture too). Their
+    own rows are left partly empty unless a line not flagged is near them: only the rows of lines
+    not flagged are meant to be scored.
 
     >>> from audit.lines.statistics import paragraphs, layout as lay
     >>> from audit.settings import LineSettings
@@ -169,7 +179,13 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     if not n:
         return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
-    own = np.array([shape(lines[i - 1], stops) for i in numbers])
+    # Only the lines within the context window of a line not yet flagged are read: the rows of
+    # flagged lines are never scored (their own features stay zero), and in a page dump most are.
+    free = [k for k, i in enumerate(numbers) if i not in flagged]
+    needed = sorted({j for k in free for j in range(max(k - 3, 0), min(k + 4, n))})
+    own = np.zeros((n, len(OWN)))
+    if needed:
+        own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
     was = np.array([1.0 if i in flagged else 0.0 for i in numbers])
     neighbour = np.column_stack([own[:, _NEIGHBOUR_COLUMNS], was])
     pad = np.zeros((1, neighbour.shape[1]))
@@ -188,7 +204,7 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         for k in range(p.first, p.last + 1):
             cls[k + 1] = p.cls
     span = layout.main_lines()
-    folded = [fold(lines[i - 1]) for i in numbers]
+    folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
     seen: dict[str, int] = {}
     for f in folded:
         seen[f] = seen.get(f, 0) + 1
