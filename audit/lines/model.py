@@ -18,6 +18,7 @@ import numpy as np
 
 from audit.errors import RuleError
 from audit.lines import features
+from audit.lines.rules import builtin_rules_dir
 from audit.lines.statistics import SIGNALS, Layout, LineFlag
 
 FILE = "line-model.json"
@@ -67,8 +68,6 @@ def load(path: Path) -> LineModel:
 
 def builtin() -> LineModel:
     """The model that ships with corpus-audit."""
-    from audit.lines.rules import builtin_rules_dir
-
     return load(builtin_rules_dir() / FILE)
 
 
