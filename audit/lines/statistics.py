@@ -56,7 +56,7 @@ SIGNALS = {s.id: s for s in (
            "A document with many menu-like lines outside its main text (one finding per document)."),
     Signal("lines.section", "boilerplate", "warning", "User comments: the tail block of a page",
            "Every line from the start of a comments section (a comments heading, or comment signatures such as "
-           "'Ann said...' or 'Posted by: Ann at 2:42 PM' past the first part of the document) to its end."),
+           "'Ann said...' or 'Posted by: Ann at 2:42 PM', after some text and the main text's start) to its end."),
     Signal("lines.menu", "boilerplate", "warning", "Menu left in the text",
            "A row of short items between pipes or bullets ('Home | News | Sport'), or a run of six or more short "
            "title-case lines outside the main text."),
