@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from audit.lines import model as line_model
+from audit.lines import menus, sections
 from audit.lines import statistics as line_stats
 from audit.lines.rules import Hit, RuleSet
 from audit.lines.templates import line_keys, prose_keys
@@ -113,8 +115,37 @@ def prepare(doc: Document, rules: RuleSet, settings: LineSettings, disabled: fro
     hits.sort(key=lambda h: h.line)
     layout = line_stats.layout(paras, settings, claimed)
     flags = line_stats.flag_lines(lines, layout, claimed) if settings.enabled else []
-    return Prepared(lines, normalized.repairs, hits, [h for h in applied if h.timed_out], layout,
-                    [f for f in flags if f.signal.id not in disabled])
+    flags = [f for f in flags if f.signal.id not in disabled]
+    if settings.enabled:
+        flags = _context_flags(lines, layout, claimed, flags, settings, disabled)
+    return Prepared(lines, normalized.repairs, hits, [h for h in applied if h.timed_out], layout, flags)
+
+
+def _context_flags(lines: list[str], layout: line_stats.Layout, claimed: set[int], flags: list[line_stats.LineFlag],
+                   settings: LineSettings, disabled: frozenset[str]) -> list[line_stats.LineFlag]:
+    """The statistics' flags with the comments block's, the menus' and the line model's added (in line
+    order): the model reads the lines flagged so far as evidence about their neighbours."""
+    flagged = claimed | {f.line for f in flags if f.signal.kind == "boilerplate"}
+    found: list[tuple[str, list[tuple[int, str]]]] = []
+    main = layout.main_lines()
+    if "lines.section" not in disabled:
+        block = sections.comment_block(lines, main[0] if main else 1)
+        if block is not None:
+            found.append(("lines.section", [(n, f"from line {block[0]}, {block[1]}")
+                                            for n in range(block[0], len(lines) + 1)]))
+    if "lines.menu" not in disabled:
+        found.append(("lines.menu", menus.menu_lines(lines, main)))
+    for signal_id, lines_why in found:
+        signal = line_stats.SIGNALS[signal_id]
+        mine = [line_stats.LineFlag(n, signal, why) for n, why in lines_why
+                if n not in flagged and not line_stats.blank(lines[n - 1])]
+        taken = {f.line for f in mine}
+        # A quality flag (a URL, digits) on a line of the block gives way to it.
+        flags = [f for f in flags if f.signal.kind == "boilerplate" or f.line not in taken] + mine
+        flagged |= taken
+    if settings.model_min_score is not None and "lines.model" not in disabled:
+        flags += line_model.flag_lines(lines, layout, flagged, settings.model_min_score, line_model.builtin())
+    return sorted(flags, key=lambda f: f.line)
 
 
 def _statistic_findings(doc: Document, prepared: Prepared, settings: LineSettings, disabled: frozenset[str]) -> list[Finding]:

@@ -134,8 +134,13 @@ class LineSettings:
         3, "Template lines: a line in at least this many documents of one source, copies of one text counting once.")
     min_copy_share: float = limit(
         0.5, "Two documents are copies when near-duplicates, or when they share this share of the prose lines of the one with fewer.")
+    model_min_score: float | None = limit(
+        0.95, "Line model: flag a line no rule or statistic flagged when its score reaches this (higher: fewer lines, "
+             "more precise; false: model off). The curve on the dev sets is in bench/RESULTS.md.")
 
     def __post_init__(self) -> None:
+        if self.model_min_score is not None and not 0 < self.model_min_score < 1:
+            raise ConfigError("'lines.model-min-score' must be between 0 and 1 (or false to switch the model off)")
         if self.min_template_documents is not None and self.min_template_documents < 2:
             raise ConfigError("'lines.min-template-documents' must be at least 2 (or false to switch it off)")
 

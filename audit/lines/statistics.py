@@ -54,6 +54,15 @@ SIGNALS = {s.id: s for s in (
            "A line with few letters, outside a table (reported, not counted as leftover page text)."),
     Signal("lines.page-dump", "quality", "warning", "Whole-page dump: navigation around the text",
            "A document with many menu-like lines outside its main text (one finding per document)."),
+    Signal("lines.section", "boilerplate", "warning", "User comments: the tail block of a page",
+           "Every line from the start of a comments section (a comments heading, or comment signatures such as "
+           "'Ann said...' or 'Posted by: Ann at 2:42 PM', after some text and the main text's start) to its end."),
+    Signal("lines.menu", "boilerplate", "warning", "Menu left in the text",
+           "A row of short items between pipes or bullets ('Home | News | Sport'), or a run of six or more short "
+           "title-case lines outside the main text."),
+    Signal("lines.model", "boilerplate", "warning", "Leftover page text by the line model",
+           "A line whose features (its shape, its neighbours', its place, flagged lines near it) score at least "
+           "lines.model-min-score in the line model (rules/line-model.json); the message names the strongest."),
     Signal("lines.template", "boilerplate", "warning", "Template line repeated across documents of one source",
            "A line found verbatim (after folding) in several documents of one source; the documents of "
            "one near-duplicate cluster count once. Counted over the whole corpus."),

@@ -1,0 +1,229 @@
+"""Line features for the line model: a line's shape, its neighbours', its place, and what flagged it.
+
+Each non-empty line of a document becomes one row of numbers, as jusText and boilerpipe read
+lines: the line's own shallow text features (words, stop-word density, shares of letters, digits
+and capitals, terminal punctuation, title case, list, pipe and bullet markers, dates and times,
+counters), the same features of the lines before and after it (context), its position (head and
+tail of the document, before or after the main text the line statistics found), and the evidence
+already gathered on the document (lines the rules and statistics flagged nearby, how often the line
+repeats in the document). Everything is a function of the document alone, so the model runs where
+the rest of the per-document work runs.
+
+Stop words are the most frequent English words of the ``wordfreq`` package (a core dependency: its
+word lists ship inside it, code Apache-2.0, data CC BY-SA 4.0), read once, never downloaded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank
+
+#: How many of wordfreq's most frequent English words count as stop words (function words:
+#: past about 80 the list takes in menu words such as "home" and "next").
+STOP_WORDS = 80
+#: Characters of a line the patterns (separators, dates, counters, links) read.
+MAX_PATTERN_CHARS = 300
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_TERMINAL = re.compile(r"""[.!?…]['"”’»)\]]*\s*$""")
+_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>-]|\d{1,3}[.)])\s+")
+_SEPARATOR = re.compile(r"\s[|│•·»/]\s|\s[|│]|[|│]\s")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.?\b", re.I)
+_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+                   r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+                   r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
+_COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
+                      r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
+_SEPARATORS = frozenset("|│•·»/")
+_LINK_MARKS = frozenset(":.@[")
+_LINKY = re.compile(r"https?://|www\.|@\w|\[[^\]]*\]\(", re.I)
+
+#: A line's own features, each with what a high value and a low value mean (for the messages).
+OWN = (
+    ("words", "many words", "few words"),
+    ("short", "four words or fewer", "more than four words"),
+    ("stop", "many stop words", "few stop words"),
+    ("letters", "mostly letters", "few letters"),
+    ("digits", "many digits", "few digits"),
+    ("title", "title case", "not title case"),
+    ("upper", "capitals", "few capitals"),
+    ("terminal", "ends a sentence", "no sentence end"),
+    ("colon", "ends in a colon", "no colon at the end"),
+    ("bullet", "list marker", "no list marker"),
+    ("separators", "pipes or bullets between items", "no separators"),
+    ("time", "a date or time", "no date or time"),
+    ("counter", "a counter or number", "no counter"),
+    ("linky", "a link or handle", "no link"),
+)
+#: Features of a neighbouring line (before or after): a subset of the own ones, and whether it was flagged.
+NEIGHBOUR = ("words", "short", "stop", "terminal", "title", "flagged")
+#: Features of the document around the line.
+CONTEXT = (
+    ("window.short", "short lines around", "long lines around"),
+    ("window.terminal", "sentences around", "no sentences around"),
+    ("window.flagged", "flagged lines around", "no flagged lines around"),
+    ("position", "near the end", "near the start"),
+    ("head", "in the first lines", "not in the first lines"),
+    ("tail", "in the last lines", "not in the last lines"),
+    ("before-main", "before the main text", "not before the main text"),
+    ("after-main", "after the main text", "not after the main text"),
+    ("class.prose", "a prose paragraph", "not a prose paragraph"),
+    ("class.short", "a short paragraph", "not a short paragraph"),
+    ("class.middling", "a middling paragraph", "not a middling paragraph"),
+    ("class.table", "a table row", "not a table row"),
+    ("repeated", "repeated in the document", "not repeated"),
+    ("page-dump", "in a whole-page dump", "not in a page dump"),
+    ("short-title", "a short title-case item", "not a short title-case item"),
+    ("length", "a long document", "a short document"),
+)
+_ROLES = ("before", "after")
+
+
+def feature_names() -> list[str]:
+    """The name of every column of :func:`line_features`, in order."""
+    names = [n for n, _, _ in OWN]
+    names += [f"{role}.{n}" for role in _ROLES for n in NEIGHBOUR]
+    return names + [n for n, _, _ in CONTEXT]
+
+
+def feature_phrases() -> dict[str, tuple[str, str]]:
+    """Each feature's phrases for a high and a low value (neighbour features say which neighbour)."""
+    own = {n: (hi, lo) for n, hi, lo in OWN}
+    out = dict(own)
+    for role in _ROLES:
+        for n in NEIGHBOUR:
+            hi, lo = own.get(n, ("flagged", "not flagged"))
+            out[f"{role}.{n}"] = (f"line {role}: {hi}", f"line {role}: {lo}")
+    out.update({n: (hi, lo) for n, hi, lo in CONTEXT})
+    return out
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """wordfreq's most frequent English words (letters only), the first :data:`STOP_WORDS` of them.
+
+    >>> {"the", "of", "and"} <= stop_words()
+    True
+    """
+    import wordfreq
+
+    words = [w for w in wordfreq.top_n_list("en", STOP_WORDS * 2) if w.replace("'", "").isalpha()]
+    return frozenset(words[:STOP_WORDS])
+
+
+def shape(line: str, stops: frozenset[str]) -> list[float]:
+    """A line's own features, in the order of :data:`OWN`.
+
+    >>> s = shape("Posted by Ann at 2:42 PM", frozenset({"by", "at"}))
+    >>> dict(zip([n for n, _, _ in OWN], s))["time"], dict(zip([n for n, _, _ in OWN], s))["terminal"]
+    (1.0, 0.0)
+    """
+    text = line.strip()
+    # The patterns read the start of a long line only: its shape shows there, and a page dump's
+    # lines run to thousands of characters.
+    head = text[:MAX_PATTERN_CHARS]
+    tokens = _WORD.findall(text)
+    n = len(tokens)
+    chars = "".join(text.split()) or " "
+    letters = sum(map(str.isalpha, chars))
+    digits = any(map(str.isdigit, head))
+    words = [t for t in tokens if t[0].isalpha()]
+    title = sum(1 for w in words if w[0].isupper()) / len(words) if words else 0.0
+    upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words) if words else 0.0
+    return [
+        math.log1p(n),
+        1.0 if n <= 4 else 0.0,
+        sum(1 for t in tokens if t.lower() in stops) / n if n else 0.0,
+        letters / len(chars),
+        sum(map(str.isdigit, chars)) / len(chars) if digits else 0.0,
+        title,
+        upper,
+        1.0 if _TERMINAL.search(text[-8:]) else 0.0,
+        1.0 if text.endswith(":") else 0.0,
+        1.0 if _BULLET.match(head) else 0.0,
+        # Each pattern runs only where the characters it needs are (most lines have none of them).
+        math.log1p(len(_SEPARATOR.findall(head))) if _SEPARATORS.intersection(head) else 0.0,
+        1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
+        1.0 if digits and _COUNTER.search(head) else 0.0,
+        1.0 if _LINK_MARKS.intersection(head) and _LINKY.search(head) else 0.0,
+    ]
+
+
+_NEIGHBOUR_COLUMNS = [[n for n, _, _ in OWN].index(n) for n in NEIGHBOUR if n != "flagged"]
+_COL = {n: i for i, (n, _, _) in enumerate(OWN)}
+
+
+def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The feature rows of a document's non-empty lines and their 1-based line numbers.
+
+    `flagged` are the 1-based lines the rules and the line statistics already flagged: evidence
+    about the lines around them (a line between two flagged ones is likely furniture too). Their
+    own rows are left partly empty unless a line not flagged is near them: only the rows of lines
+    not flagged are meant to be scored.
+
+    >>> from audit.lines.statistics import paragraphs, layout as lay
+    >>> from audit.settings import LineSettings
+    >>> text = ["Home | News | Sport", "", "The storm hit the coast early on Monday, and the roads were closed."]
+    >>> rows, numbers = line_features(text, lay(paragraphs(text, LineSettings()), LineSettings()), set())
+    >>> rows.shape[1] == len(feature_names()), numbers.tolist()
+    (True, [1, 3])
+    """
+    numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
+    n = len(numbers)
+    width = len(feature_names())
+    if not n:
+        return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
+    stops = stop_words()
+    # Only the lines within the context window of a line not yet flagged are read: the rows of
+    # flagged lines are never scored (their own features stay zero), and in a page dump most are.
+    free = [k for k, i in enumerate(numbers) if i not in flagged]
+    needed = sorted({j for k in free for j in range(max(k - 3, 0), min(k + 4, n))})
+    own = np.zeros((n, len(OWN)))
+    if needed:
+        own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
+    was = np.array([1.0 if i in flagged else 0.0 for i in numbers])
+    neighbour = np.column_stack([own[:, _NEIGHBOUR_COLUMNS], was])
+    pad = np.zeros((1, neighbour.shape[1]))
+    before = np.vstack([pad, neighbour[:-1]])
+    after = np.vstack([neighbour[1:], pad])
+
+    def window(column: np.ndarray) -> np.ndarray:
+        # The mean over the three lines on either side (the line itself left out).
+        padded = np.concatenate([np.zeros(3), column, np.zeros(3)])
+        sums = np.convolve(padded, np.ones(7), mode="same")[3:-3] - column
+        counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
+        return sums / np.maximum(counts, 1)
+
+    cls = {}
+    for p in layout.paragraphs:
+        for k in range(p.first, p.last + 1):
+            cls[k + 1] = p.cls
+    span = layout.main_lines()
+    folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
+    seen: dict[str, int] = {}
+    for f in folded:
+        seen[f] = seen.get(f, 0) + 1
+    position = np.arange(n) / max(n - 1, 1)
+    rank = np.arange(n)
+    classes = [cls.get(i) for i in numbers]
+    context = np.column_stack([
+        window(own[:, _COL["short"]]),
+        window(own[:, _COL["terminal"]]),
+        window(was),
+        position,
+        (rank < 3).astype(float),
+        (rank >= n - 3).astype(float),
+        np.array([1.0 if span and i < span[0] else 0.0 for i in numbers]),
+        np.array([1.0 if span and i > span[1] else 0.0 for i in numbers]),
+        *(np.array([1.0 if c == k else 0.0 for c in classes]) for k in (PROSE, SHORT, MIDDLING, TABLE)),
+        np.array([1.0 if seen[f] > 1 else 0.0 for f in folded]),
+        np.full(n, 1.0 if layout.page_dump else 0.0),
+        own[:, _COL["short"]] * (own[:, _COL["title"]] >= 0.99) * (1 - own[:, _COL["terminal"]]),
+        np.full(n, math.log1p(n)),
+    ])
+    return np.hstack([own, before, after, context]), np.array(numbers, dtype=np.int64)

@@ -1,0 +1,113 @@
+"""Section-level leftovers: the tail block of user comments, flagged whole from where it starts.
+
+A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" and nothing of the
+comments around them, which read as prose. Here the block is found instead: it starts at a
+comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
+signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time), and it
+is a tail block when it starts after some text and the comment signatures go on after it (a
+heading alone, near the end, is enough; without a heading, three signatures, since a dateline or a
+byline with a time is one). Every line from its start to the end of the
+document is a leftover (``lines.section``): user comments are not the document's text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audit.lines.statistics import blank
+
+#: Words of text before a comments section (a byline "Posted by Ann at 2:42 PM" opens many posts,
+#: and a "Comments (3)" link sits in many menus).
+MIN_WORDS_BEFORE = 80
+#: Comment signatures (besides a heading) needed from the start on, when no heading opens the block.
+MIN_SIGNATURES = 3
+#: Non-empty lines before a heading: a "Leave a comment" at the top is a link, not a section.
+MIN_HEADING_RANK = 3
+#: Words of a heading, unless it starts with a count ("37 Responses to 'My new book'"): a longer line
+#: that starts "Leave a comment" asks the reader to, in the text.
+MAX_HEADING_WORDS = 6
+#: Lines a heading may stand before the first signature and still open the block.
+MAX_HEADING_GAP = 40
+#: A heading this near the end opens a block with no signature after it (a reply form).
+END_LINES = 8
+
+_HEADING = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reactions|thoughts)(?:\s*\(\d+\))?\s*:?$"
+    r"|^(?:\d+\s+(?:comments?|responses?|replies|thoughts)|responses)\s+(?:on|to)\s+.{1,120}[^.!?]$"
+    r"|^(?:leave|post|add|write|submit|make)\s+(?:a|your|the\s+first|new)\s+(?:comment|reply|response)"
+    r"|^(?:reader|readers'?|user|visitor)\s+(?:comments|reactions|responses)"
+    r"|^(?:comments?\s+(?:are|is)\s+(?:now\s+)?closed|comments\s+to\s+this\s+entry\s+are\s+closed)"
+    r"|^(?:join\s+the\s+(?:discussion|conversation)|have\s+your\s+say|speak\s+your\s+mind|discussion)\s*:?$",
+    re.I)
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
+_DATE = (r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+         r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?\s+\d{4}"
+         r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})")
+_SIGNATURE = re.compile(
+    rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
+    rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
+    rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
+    rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+    rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
+    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment",
+    re.I)
+#: A signature is a short line (a comment's text may say "he said").
+MAX_SIGNATURE_WORDS = 16
+
+
+def heading(line: str) -> bool:
+    """Whether a line is a heading that opens a comments section.
+
+    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments on the plan were mixed.",
+    ...   "- Leave a comment below telling me what you did"]]
+    [True, True, True, False, False]
+    """
+    text = line.strip(" \t*#_-–—|[]")
+    return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
+
+
+def signature(line: str) -> bool:
+    """Whether a line signs a user comment.
+
+    >>> [signature(t) for t in ["Posted by: tj at October 30, 2012 01:57 PM", "Ann said...",
+    ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "The mayor said the road would reopen on Monday."]]
+    [True, True, True, True, False]
+    """
+    text = line.strip(" \t*#_-–—|[]")
+    return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
+
+
+def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
+    """The 1-based line where a document's tail block of comments starts, and why; or None.
+
+    The block starts at line `after` or later (the main text's first line: a page's menu may link
+    to its comments), with :data:`MIN_WORDS_BEFORE` words before it, at the first heading that has
+    signatures soon after it (or stands near the end), or at the first of
+    :data:`MIN_SIGNATURES` signatures, whichever comes first.
+
+    >>> body = ["The storm hit the coast early on Monday, and the state closed every road for the day."] * 6
+    >>> comment_block(body + ["2 Comments", "Great post!", "Ann said...", "I agree.", "Bob said...", "No."])
+    (7, "comments heading '2 Comments'")
+    >>> comment_block(["Posted by Ann at 2:42 PM"] + body) is None
+    True
+    """
+    numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
+    before = 0
+    may_start = []
+    for n in numbers:
+        may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
+        before += len(lines[n - 1].split())
+    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])]
+    found = []
+    for k, n in enumerate(numbers):
+        if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
+            later = [s for s in signed if s > k]
+            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES:
+                found.append((n, f"comments heading {lines[n - 1].strip()[:60]!r}"))
+                break
+    for i, k in enumerate(signed):
+        if may_start[k] and len(signed) - i >= MIN_SIGNATURES:
+            n = numbers[k]
+            found.append((n, f"comment signature {lines[n - 1].strip()[:60]!r}"))
+            break
+    return min(found) if found else None

@@ -1,0 +1,140 @@
+"""The line model, its features and section-level leftovers (audit.lines.model, features, sections)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from audit.analyze import prepare
+from audit.cleaning.run import clean
+from audit.errors import RuleError
+from audit.lines import features, sections
+from audit.lines import model as line_model
+from audit.lines.rules import load_rules
+from audit.lines.statistics import SIGNALS
+from audit.records import Document
+from audit.settings import LineSettings, ScanSettings
+
+BODY = [
+    "The storm hit the coast early on Monday, and the state closed every road into the port for the day.",
+    "Officials said the cleanup would take weeks, and that the shops on the front would stay shut.",
+    "Schools sent their pupils home early, and the buses stopped running before noon.",
+    "By evening the water had gone down, but the power was still out in half of the town.",
+    "The mayor said the town would ask the state for help to pay for the repairs.",
+    "Some of the older houses near the harbour were badly damaged by the water and the wind.",
+]
+COMMENTS = [
+    "3 Comments",
+    "What a storm. We lost power for two days and the cellar is still full of water.",
+    "Ann said...",
+    "Thanks for the update, it is good to hear that everyone is safe and sound.",
+    "Bob said...",
+    "Our street was closed too, and nobody told us when it would open again.",
+]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(known=SIGNALS)
+
+
+def flagged(text, rules, **settings):
+    prepared = prepare(Document("d", "s", "\n".join(text)), rules, LineSettings(**settings))
+    return {f.line: f for f in prepared.flags if f.signal.kind == "boilerplate"}, prepared
+
+
+def test_a_comments_block_is_flagged_whole_from_its_heading(rules):
+    found, prepared = flagged(BODY + COMMENTS, rules, model_min_score=None)
+    lines = sorted(n for n, f in found.items() if f.signal.id == "lines.section")
+    # The heading itself may be a rule's; every comment line after it is the section's.
+    assert set(range(len(BODY) + 2, len(BODY) + len(COMMENTS) + 1)) <= set(lines) | {h.line for h in prepared.hits}
+    assert not any(n <= len(BODY) for n in found)
+    assert "comments heading '3 Comments'" in found[len(BODY) + 2].detail
+
+
+def test_comment_signatures_alone_open_a_block_but_a_dateline_does_not():
+    signed = BODY + ["Great piece.", "Posted by: tj at October 30, 2012 01:57 PM", "I agree with tj.",
+                     "Posted by: Ann at October 30, 2012 02:10 PM", "Me too.", "Posted by: Bob at October 31, 2012 9:45 AM"]
+    assert sections.comment_block(signed) == (len(BODY) + 2, "comment signature 'Posted by: tj at October 30, 2012 01:57 PM'")
+    dateline = ["Storm hits the coast", "By Ann Smith", "June 3rd, 2012 at 4:15 pm"] + BODY
+    assert sections.comment_block(dateline) is None
+    assert sections.comment_block(["Leave a comment"] + BODY) is None
+
+
+def test_the_section_signal_can_be_switched_off(rules):
+    prepared = prepare(Document("d", "s", "\n".join(BODY + COMMENTS)), rules, LineSettings(model_min_score=None),
+                       frozenset({"lines.section"}))
+    assert not any(f.signal.id == "lines.section" for f in prepared.flags)
+
+
+def test_every_feature_has_phrases_and_a_column():
+    names = features.feature_names()
+    assert len(names) == len(set(names)) and set(names) <= set(features.feature_phrases())
+    x, numbers = features.line_features(["Home | News | Sport | Weather", "", BODY[0]],
+                                        prepare(Document("d", "s", "x"), load_rules(known=SIGNALS), LineSettings()).layout,
+                                        set())
+    own = dict(zip(names, x[0]))
+    assert numbers.tolist() == [1, 3] and own["separators"] > 0 and own["short"] == 1
+    assert features.stop_words() >= {"the", "of", "and", "to"}
+
+
+TAIL = ["Story tools", "Previous 1 / 6 Next", "TrackBack", "Email This", "Print This"]
+
+
+def test_the_model_flags_furniture_after_the_text_and_says_why(rules):
+    found, _ = flagged(BODY + TAIL, rules, model_min_score=0.5)
+    mine = {n: f for n, f in found.items() if f.signal.id == "lines.model"}
+    assert mine and set(mine) <= set(range(len(BODY) + 1, len(BODY) + len(TAIL) + 1))
+    assert not any(n <= len(BODY) for n in found)
+    assert all(f.detail.startswith("score 0.") and "after the main text" in f.detail for f in mine.values())
+    off, _ = flagged(BODY + TAIL, rules, model_min_score=None)
+    assert not any(f.signal.id == "lines.model" for f in off.values())
+    strict, _ = flagged(BODY + TAIL, rules, model_min_score=0.99)
+    assert not any(f.signal.id == "lines.model" for f in strict.values())
+
+
+def test_clean_strips_what_the_model_and_the_section_flag_with_the_reason(tmp_path):
+    doc = tmp_path / "post.txt"
+    doc.write_text("\n".join(BODY + TAIL + COMMENTS))
+    out = tmp_path / "out.txt"
+    summary = clean([str(doc)], str(out), ScanSettings(jobs=1, lines=LineSettings(model_min_score=0.5)))
+    log = [json.loads(line) for line in (tmp_path / "out.removals.jsonl").read_text().splitlines()]
+    rules = {r["rule"] for r in log}
+    assert {"lines.model", "lines.section"} <= rules
+    assert all(r["why"] for r in log) and any("score 0." in r["why"] for r in log if r["rule"] == "lines.model")
+    assert out.read_text().split("\n")[:len(BODY)] == BODY and "3 Comments" not in out.read_text()
+    assert summary.lines_in == summary.lines_kept + summary.lines_removed and summary.lines_removed == len(log)
+
+
+def test_a_model_file_of_other_features_is_refused(tmp_path):
+    bad = tmp_path / "line-model.json"
+    bad.write_text(json.dumps({"features": ["words"], "mean": [0], "scale": [1], "weights": [1], "bias": 0}))
+    with pytest.raises(RuleError, match="line-model.json: the line model's features are not those"):
+        line_model.load(bad)
+    assert np.allclose(line_model.builtin().scale > 0, True)
+
+
+def test_menu_rows_and_runs_of_items_outside_the_text_are_flagged_as_menus(rules):
+    items = ["World", "Business", "Technology", "Science", "Health", "Sport"]
+    text = ["Politics | Culture | Money | Travel"] + BODY + items
+    found, _ = flagged(text, rules, model_min_score=None)
+    menu = {n for n, f in found.items() if f.signal.id == "lines.menu"}
+    assert 1 in menu and set(range(len(BODY) + 2, len(text) + 1)) <= set(found)
+    assert "short items between separators" in found[1].detail
+    assert not any(2 <= n <= len(BODY) + 1 for n in found)
+    # The same items inside the text (between its paragraphs) are a list of the text.
+    inside = BODY[:3] + items + BODY[3:]
+    found, _ = flagged(inside, rules, model_min_score=None)
+    assert not any(f.signal.id == "lines.menu" for f in found.values())
+
+
+def test_the_threshold_is_a_share_or_false_in_a_config(tmp_path):
+    from audit.config import load_settings
+    from audit.errors import ConfigError
+
+    config = tmp_path / "audit.toml"
+    config.write_text("[tool.corpus-audit.lines]\nmodel-min-score = false\n")
+    assert load_settings(str(config)).lines.model_min_score is None
+    config.write_text("[tool.corpus-audit.lines]\nmodel-min-score = 1.5\n")
+    with pytest.raises(ConfigError, match="'lines.model-min-score' must be between 0 and 1"):
+        load_settings(str(config))
