@@ -33,10 +33,17 @@ from audit.pipeline import scan
 from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import step_summary
+from audit.report.escape import printable
 from audit.report.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.report.markdown import render_markdown
 from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
 from audit.version import __version__
+
+
+def say(line: str) -> None:
+    """One line on stderr, its control characters escaped: ids, sources and file names in it come
+    from the corpus, and must neither inject a CI workflow command nor drive the terminal."""
+    click.echo(printable(line), err=True)
 
 
 class Terminated(BaseException):
@@ -99,7 +106,7 @@ class AuditGroup(click.Group):
             _checkpoint()
             return done
         except AuditError as exc:
-            click.echo(f"corpus-audit: error: {exc.phrased(FLAGS)}", err=True)
+            say(f"corpus-audit: error: {exc.phrased(FLAGS)}")
             ctx.exit(2)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) and _stdout_gone():
@@ -110,13 +117,13 @@ class AuditGroup(click.Group):
             # A file the library did not expect to fail: still one line, and not exit 1, which
             # is a failed check's.
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"corpus-audit: error: {where}{exc.strerror or exc}", err=True)
+            say(f"corpus-audit: error: {where}{exc.strerror or exc}")
             ctx.exit(2)
         except KeyboardInterrupt:
-            click.echo("corpus-audit: interrupted", err=True)
+            say("corpus-audit: interrupted")
             ctx.exit(130)
         except Terminated:
-            click.echo("corpus-audit: terminated", err=True)
+            say("corpus-audit: terminated")
             ctx.exit(143)
 
 
@@ -284,7 +291,7 @@ def report_input_errors(result: ScanResult) -> None:
     """One line on stderr per unreadable file or record."""
     for problem in (f for f in result.findings if f.kind == "input-error"):
         where = f"{problem.document}:{problem.line}" if problem.line else problem.document
-        click.echo(f"corpus-audit: {where}: {problem.message}", err=True)
+        say(f"corpus-audit: {where}: {problem.message}")
 
 
 @click.group(cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -329,7 +336,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     else:
         write_atomic(target, render_markdown(result, name))
         if target != "-":
-            click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
+            say(f"corpus-audit: {result.verdict}: wrote {target}")
     report_input_errors(result)
 
 
@@ -383,20 +390,20 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     if target != "-":
         write_atomic(target, text)
         click.echo(verdict)
-        click.echo(f"corpus-audit: wrote {target}", err=True)
+        say(f"corpus-audit: wrote {target}")
     elif fmt in DOCUMENT_FORMATS:  # stdout is one document for a machine: the verdict goes to stderr
-        click.echo(verdict, err=True)
+        say(verdict)
         write_atomic("-", text)
     else:
         click.echo(verdict + "\n")
         write_atomic("-", text)
     if write_baseline:
-        click.echo(f"corpus-audit: wrote baseline {write_baseline}", err=True)
+        say(f"corpus-audit: wrote baseline {write_baseline}")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         markdown = render(result, "markdown", name, notes)
         if step_summary.append(summary_file, markdown):
-            click.echo("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit", err=True)
+            say("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit")
     report_input_errors(result)
     if not outcome.passed:
         sys.exit(1)
@@ -449,10 +456,10 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     finally:
         progress.close()
     for problem in summary.problems:
-        click.echo(f"corpus-audit: {problem}", err=True)
+        say(f"corpus-audit: {problem}")
     wrote = "dry run, nothing written" if dry_run else \
         f"wrote {out} and {log or default_log(out, parts=settings.engine == 'dask')}"
-    click.echo(f"corpus-audit: clean: {summary.line()}; {wrote}", err=True)
+    say(f"corpus-audit: clean: {summary.line()}; {wrote}")
 
 
 @cli.group("rules")
@@ -535,16 +542,16 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None)
 
     def problem(p: InputProblem) -> None:
-        click.echo(f"corpus-audit: {p.origin}: {p.message}", err=True)
+        say(f"corpus-audit: {p.origin}: {p.message}")
 
     progress = Progress(quiet, "items")
     try:
         done = dedup(list(paths) or ["-"], location, settings, Fields(text=text_field, id=id_field, source=source_field),
                      output, duplicates, window, threshold, batch_size, on_problem=problem,
-                     on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True), progress=progress)
+                     on_note=lambda note: say(f"corpus-audit: {note}"), progress=progress)
     finally:
         progress.close()
-    click.echo(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items", err=True)
+    say(f"corpus-audit: dedup: {done.counts.line()}; the index holds {done.index_items} items")
 
 
 def main() -> None:
