@@ -325,7 +325,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     fields = Fields(text=text_field, id=id_field, source=source_field)
     name = Corpus(list(paths), fields).name
     target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
-    probe(target)
+    probe(target, inputs=paths)
     progress = Progress(quiet)
     try:
         result = scan(list(paths), settings, fields, progress)
@@ -375,7 +375,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     fields = Fields(text=text_field, id=id_field, source=source_field)
     for path in (output, write_baseline):
         if path:
-            probe(path)
+            probe(path, inputs=paths)
     progress = Progress(quiet)
     try:
         outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)

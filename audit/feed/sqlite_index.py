@@ -22,10 +22,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 
 from audit.errors import FeedIndexError
+from audit.output import make_parent
 from audit.feed.index import (IndexParams, IndexStats, Item, Pending, Sink, Verdict, check_params, decode_verdicts,
                               encode_verdicts, index_keys)
 
@@ -86,7 +88,7 @@ class SqliteIndex:
         if not os.path.exists(path):
             if params is None:
                 raise FeedIndexError(f"{path}: no index there")
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            make_parent(Path(os.path.abspath(path)))  # a file in the way is named
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             _wal(conn)
