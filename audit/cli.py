@@ -499,7 +499,7 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     problems = rules.check_examples()
     for p in problems:
-        click.echo(f"FAIL {p}")
+        click.echo(printable(f"FAIL {p}"))
     examples = sum(len(r.match) + len(r.no_match) for r in rules.rules)
     click.echo(f"{len(rules)} rules, {examples} examples, {len(problems)} failed")
     if problems:

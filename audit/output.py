@@ -17,13 +17,15 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 from audit.errors import InputError, OutputError
 from audit.read.locations import Entry, has_glob, is_corpus_file, is_url, locate
 
+#: How errors name standard output, which has no file name of its own.
+STDOUT = Path("standard output")
 #: Characters JSON leaves raw that ``str.splitlines`` (and JavaScript) take for line ends.
 _LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -64,8 +66,7 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """
     pieces = [text] if isinstance(text, str) else text
     if path == "-":
-        sys.stdout.writelines(pieces)
-        sys.stdout.flush()
+        _write_pieces(sys.stdout, STDOUT, pieces)
         return
     target = Path(path)
     if not regular_or_new(target):
@@ -94,16 +95,23 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         raise
 
 
-def _write_pieces(out: IO[str], target: Path, pieces: Iterable[str]) -> None:
+def _write_pieces(out: IO[str] | TextIO, target: Path, pieces: Iterable[str]) -> None:
     """Write and flush `pieces`, piece by piece: an error of the pieces' own making (a record that
     cannot be read) is theirs to tell, and only one of writing is about the target."""
     for piece in pieces:
-        try:
-            out.write(piece)
-        except OSError as exc:
-            raise cannot_write(target, exc) from exc
+        _writing(lambda: out.write(piece), target)
+    _writing(out.flush, target)
+
+
+def _writing(action: Callable[[], object], target: Path) -> None:
+    """Do one write to `target`; its error names `target`. A reader of standard output that went
+    away (``| head``) is left to the CLI, which then ends quietly."""
     try:
-        out.flush()
+        action()
+    except BrokenPipeError:
+        if target is STDOUT:
+            raise
+        raise OutputError(f"{target}: cannot write it: its reader closed the pipe") from None
     except OSError as exc:
         raise cannot_write(target, exc) from exc
 

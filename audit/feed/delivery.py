@@ -144,6 +144,9 @@ class Output:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise FeedIndexError("standard output was closed by its reader; the batch being "
                                      "written is recorded in the index") from None
+            except OSError as exc:
+                raise FeedIndexError(f"standard output: cannot write it: {exc.strerror or exc}; the batch "
+                                     "being written is recorded in the index") from None
             return
         if data:
             try:

@@ -328,3 +328,16 @@ def test_clean_writes_infinity_and_nan_as_valid_json(cli, tmp_path):
     record = json.loads(out.read_text(encoding="utf-8"), parse_constant=strict)
     assert record["score"] is None and record["low"] is None and record["x"] is None
     assert record["deep"] == [{"v": None}] and record["ok"] == 1.5
+
+
+@pytest.mark.parametrize("command", [["scan", "SEEDS", "-o", "-", "--format", "json"],
+                                     ["dedup", "FEED", "--index", "INDEX"]])
+def test_a_full_standard_output_is_named(seeds, tmp_path, command):
+    full = device(tmp_path / "full", 7)
+    args = [{"SEEDS": str(seeds), "FEED": str(feed(tmp_path / "f.jsonl")), "INDEX": str(tmp_path / "i.db")}.get(a, a)
+            for a in command]
+    exe = shutil.which("corpus-audit", path=str(Path(sys.executable).parent))
+    with open(full, "w") as stdout:
+        ran = subprocess.run([exe, *args, "-q"], stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.startswith("corpus-audit: error: standard output: cannot write it: No space left on device")
