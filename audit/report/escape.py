@@ -21,9 +21,9 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 #: Everything `str.splitlines` takes for a line end: in a table cell each becomes a space.
 _LINE_END = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-#: Markdown that a cell must show as it is: ``|`` ends the cell, ``[``, ``]`` and ``!`` make
-#: links and images, ``&``, ``<`` and ``>`` HTML, and a backtick code.
-_MARKDOWN = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "!": "\\!", "&": "&amp;",
+#: Markdown that a cell must show as it is: ``|`` ends the cell, ``[`` and ``]`` make links and
+#: (after ``!``) images, ``&``, ``<`` and ``>`` HTML, and a backtick code.
+_MARKDOWN = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "&": "&amp;",
                            "<": "&lt;", ">": "&gt;", "`": "'"})
 
 
@@ -51,6 +51,6 @@ def cell(text: Any) -> str:
     >>> cell("a | b\\n<c>")
     'a \\\\| b &lt;c&gt;'
     >>> cell("\\r# Heading ![t](https://evil.example/t.png) [login](https://evil.example/p)")
-    ' # Heading \\\\!\\\\[t\\\\](https://evil.example/t.png) \\\\[login\\\\](https://evil.example/p)'
+    ' # Heading !\\\\[t\\\\](https://evil.example/t.png) \\\\[login\\\\](https://evil.example/p)'
     """
     return printable(_LINE_END.sub(" ", str(text)).translate(_MARKDOWN))

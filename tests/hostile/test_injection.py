@@ -40,7 +40,7 @@ def test_cell_escapes_cr_links_and_images():
 
     assert cell("\r# Heading") == " # Heading"
     assert cell(LINK) == "\\[login\\](https://evil.example/p)"
-    assert cell(IMAGE) == "\\!\\[t\\](https://evil.example/t.png)"
+    assert cell(IMAGE) == "!\\[t\\](https://evil.example/t.png)"
     assert cell("a\x1b") == "a\\x1b"
 
 
