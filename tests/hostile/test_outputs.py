@@ -341,3 +341,29 @@ def test_a_full_standard_output_is_named(seeds, tmp_path, command):
         ran = subprocess.run([exe, *args, "-q"], stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300)
     assert ran.returncode == 2, ran.stderr
     assert ran.stderr.startswith("corpus-audit: error: standard output: cannot write it: No space left on device")
+
+
+def test_a_delivery_record_for_a_device_is_dropped_not_replayed_forever(tmp_path):
+    """An earlier version recorded /dev/null as a file to complete; completing it failed on fsync
+    at every run. Such a record is now reported and forgotten."""
+    import numpy as np
+
+    from audit.feed.backends import open_index
+    from audit.feed.delivery import Output, recover
+    from audit.feed.index import IndexParams, Item, Sink
+    from audit.settings import SimilaritySettings
+
+    null = device(tmp_path / "null", 3)
+    params = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
+    index = open_index(str(tmp_path / "i.db"), params)
+    try:
+        item = Item("a", np.arange(params.num_perm, dtype=np.uint32), b'{"id": "a"}\n')
+        index.check_and_add([item], 1.0, [Sink(str(null), "host", "new", 0)])
+        own = Output.file(str(null), "new", "host")
+        assert own.sink is None  # a device is never recorded again
+        outcomes = [(r.outcome, r.lines) for r in recover(index, "host", [own])]
+        own.close()
+        assert outcomes == [("device", 1)]
+        assert index.pending("host") == []
+    finally:
+        index.close()
