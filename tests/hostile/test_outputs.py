@@ -367,3 +367,28 @@ def test_a_delivery_record_for_a_device_is_dropped_not_replayed_forever(tmp_path
         assert index.pending("host") == []
     finally:
         index.close()
+
+
+def test_a_full_sqlite_index_is_one_error_naming_it(tmp_path):
+    """A full disk under the index ("database or disk is full"), simulated by SQLite's own page
+    limit: an error naming the index, and the batch not recorded."""
+    import numpy as np
+
+    from audit.errors import FeedIndexError
+    from audit.feed.backends import open_index
+    from audit.feed.index import IndexParams, Item
+    from audit.settings import SimilaritySettings
+
+    params = IndexParams.make(SimilaritySettings(), 0.5, "rules-v1")
+    location = str(tmp_path / "i.db")
+    index = open_index(location, params)
+    try:
+        pages = index._conn.execute("PRAGMA page_count").fetchone()[0]
+        index._conn.execute(f"PRAGMA max_page_count={pages + 2}")
+        rng = np.random.default_rng(1)
+        batch = [Item(f"d{i}", rng.integers(0, 2**32, params.num_perm, dtype=np.uint32), b"{}\n") for i in range(500)]
+        with pytest.raises(FeedIndexError, match=rf"^{location}: cannot write the index: database or disk is full$"):
+            index.check_and_add(batch, 1.0, [])
+        assert index.count() == 0
+    finally:
+        index.close()
