@@ -99,7 +99,7 @@ def _write_pieces(out: IO[str] | TextIO, target: Path, pieces: Iterable[str]) ->
     """Write and flush `pieces`, piece by piece: an error of the pieces' own making (a record that
     cannot be read) is theirs to tell, and only one of writing is about the target."""
     for piece in pieces:
-        _writing(lambda: out.write(piece), target)
+        _writing(lambda piece=piece: out.write(piece), target)
     _writing(out.flush, target)
 
 

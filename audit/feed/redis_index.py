@@ -263,8 +263,8 @@ def _eviction_notes(client, shown: str) -> list[str]:
         raise FeedIndexError(f"{shown}: Redis evicts keys at its memory limit (maxmemory-policy {policy}), "
                              "and an evicted item would be passed on again as new: use a Redis with "
                              "maxmemory-policy noeviction (or a volatile-* policy) for the index")
-    return [f"{shown}: maxmemory-policy is {policy}: once a memory limit is set, Redis may evict the "
-            "index's items and they would be passed on again as new; set noeviction"]
+    return [(f"{shown}: maxmemory-policy is {policy}: once a memory limit is set, Redis may evict the "
+             "index's items and they would be passed on again as new; set noeviction")]
 
 
 def _persistence_notes(client, shown: str) -> list[str]:

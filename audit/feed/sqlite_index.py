@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from audit.errors import FeedIndexError
-from audit.output import make_parent
 from audit.feed.index import (IndexParams, IndexStats, Item, Pending, Sink, Verdict, check_params, decode_verdicts,
                               encode_verdicts, index_keys)
+from audit.output import make_parent
 
 #: Seconds a writer waits for another process's batch to commit before giving up.
 BUSY_TIMEOUT = 300.0

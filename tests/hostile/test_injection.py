@@ -28,7 +28,7 @@ def _assert_inert_markdown(markdown: str) -> None:
     assert "# Heading" not in [line.strip() for line in markdown.splitlines()]
     assert "\r" not in markdown and "\x1b" not in markdown
     # A link or an image only renders with an unescaped "](" (Mermaid's quoted labels aside).
-    prose = re.sub(r"```mermaid.*?```", "", markdown, flags=re.S)
+    prose = re.sub(r"```mermaid.*?```", "", markdown, flags=re.DOTALL)
     assert not re.search(r"(?<!\\)\]\(https://evil", prose)
     for line in markdown.splitlines():
         if line.startswith("|"):
