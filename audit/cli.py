@@ -35,11 +35,18 @@ from audit.read.problems import ProblemLines, missing_id_line, skipped_lines
 from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
 from audit.report import step_summary
+from audit.report.escape import printable
 from audit.report.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
 from audit.report.markdown import render_markdown
 from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
 from audit.text.counts import plural
 from audit.version import __version__
+
+
+def say(line: str) -> None:
+    """One line on stderr, its control characters escaped: ids, sources and file names in it come
+    from the corpus, and must neither inject a CI workflow command nor drive the terminal."""
+    click.echo(printable(line), err=True)
 
 
 class Terminated(BaseException):
@@ -102,7 +109,7 @@ class AuditGroup(click.Group):
             _checkpoint()
             return done
         except AuditError as exc:
-            click.echo(f"corpus-audit: error: {exc.phrased(FLAGS)}", err=True)
+            say(f"corpus-audit: error: {exc.phrased(FLAGS)}")
             ctx.exit(2)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) and _stdout_gone():
@@ -113,13 +120,13 @@ class AuditGroup(click.Group):
             # A file the library did not expect to fail: still one line, and not exit 1, which
             # is a failed check's.
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"corpus-audit: error: {where}{exc.strerror or exc}", err=True)
+            say(f"corpus-audit: error: {where}{exc.strerror or exc}")
             ctx.exit(2)
         except KeyboardInterrupt:
-            click.echo("corpus-audit: interrupted", err=True)
+            say("corpus-audit: interrupted")
             ctx.exit(130)
         except Terminated:
-            click.echo("corpus-audit: terminated", err=True)
+            say("corpus-audit: terminated")
             ctx.exit(143)
 
 
@@ -171,7 +178,7 @@ class Progress:
             self.bar.close()
             self.bar = None
             seconds = time.monotonic() - self.started
-            click.echo(f"corpus-audit: {self.count:,} {self.what} in {seconds:.1f} s", err=True)
+            say(f"corpus-audit: {self.count:,} {self.what} in {seconds:.1f} s")
         _checkpoint()
 
 
@@ -328,9 +335,9 @@ def report_problems(lines: typing.Iterable[str]) -> None:
     for line in lines:
         now = shown.add(line)
         if now is not None:
-            click.echo(f"corpus-audit: {now}", err=True)
+            say(f"corpus-audit: {now}")
     for line in shown.summary():
-        click.echo(f"corpus-audit: {line}", err=True)
+        say(f"corpus-audit: {line}")
 
 
 def report_skipped(corpus: Corpus) -> None:
@@ -338,13 +345,13 @@ def report_skipped(corpus: Corpus) -> None:
     --id-field was given, a line if the first record has no such field (a mistyped one is no
     error: the ids would be FILE:LINE). Stdin is not looked at, which would consume it."""
     for line in skipped_lines(corpus.skipped()):
-        click.echo(f"corpus-audit: {line}", err=True)
+        say(f"corpus-audit: {line}")
     ctx = click.get_current_context()
     if ctx.get_parameter_source("id_field") != click.core.ParameterSource.COMMANDLINE or "-" in corpus.paths:
         return
     line = missing_id_line(corpus, corpus.fields.id, "--id-field")
     if line is not None:
-        click.echo(f"corpus-audit: {line}", err=True)
+        say(f"corpus-audit: {line}")
 
 
 def nothing_readable(documents: int, errors: int) -> None:
@@ -387,7 +394,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     corpus = Corpus(list(paths), fields)
     name = corpus.name
     target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
-    probe(target)
+    probe(target, inputs=paths)
     report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:
@@ -399,7 +406,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     else:
         write_atomic(target, render_markdown(result, name))
     if target != "-":
-        click.echo(f"corpus-audit: {result.verdict}: wrote {target}", err=True)
+        say(f"corpus-audit: {result.verdict}: wrote {target}")
     report_input_errors(result)
     nothing_readable(len(result.documents), result.input_errors)
 
@@ -439,7 +446,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     fields = Fields(text=text_field, id=id_field, source=source_field)
     for path in (output, write_baseline):
         if path:
-            probe(path)
+            probe(path, inputs=paths)
     corpus = Corpus(list(paths), fields)
     report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
@@ -456,20 +463,20 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     if target != "-":
         write_atomic(target, text)
         click.echo(verdict)
-        click.echo(f"corpus-audit: wrote {target}", err=True)
+        say(f"corpus-audit: wrote {target}")
     elif fmt in DOCUMENT_FORMATS:  # stdout is one document for a machine: the verdict goes to stderr
-        click.echo(verdict, err=True)
+        say(verdict)
         write_atomic("-", text)
     else:
         click.echo(verdict + "\n")
         write_atomic("-", text)
     if write_baseline:
-        click.echo(f"corpus-audit: wrote baseline {write_baseline}", err=True)
+        say(f"corpus-audit: wrote baseline {write_baseline}")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         markdown = render(result, "markdown", name, notes)
         if step_summary.append(summary_file, markdown):
-            click.echo("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit", err=True)
+            say("corpus-audit: the job summary was cut to stay below GitHub's 1 MiB limit")
     report_input_errors(result)
     nothing_readable(len(result.documents), result.input_errors)
     if not outcome.passed:
@@ -529,7 +536,7 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     report_problems(summary.problems)
     wrote = "dry run, nothing written" if dry_run else \
         f"wrote {out} and {log or default_log(out, parts=settings.engine == 'dask')}"
-    click.echo(f"corpus-audit: clean: {summary.line()}; {wrote}", err=True)
+    say(f"corpus-audit: clean: {summary.line()}; {wrote}")
     nothing_readable(summary.documents, summary.input_errors)
 
 
@@ -570,7 +577,7 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     problems = rules.check_examples()
     for p in problems:
-        click.echo(f"FAIL {p}")
+        click.echo(printable(f"FAIL {p}"))
     examples = sum(len(r.match) + len(r.no_match) for r in rules.rules)
     click.echo(f"{len(rules)} rules, {examples} examples, {len(problems)} failed")
     if problems:
@@ -622,19 +629,19 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     def problem(p: InputProblem) -> None:
         line = shown.add(f"{p.origin}: {p.message}")
         if line is not None:
-            click.echo(f"corpus-audit: {line}", err=True)
+            say(f"corpus-audit: {line}")
 
     progress = Progress(quiet, "items")
     try:
         done = dedup(inputs, location, settings, fields, output, duplicates, window, threshold, batch_size,
-                     on_problem=problem, on_note=lambda note: click.echo(f"corpus-audit: {note}", err=True),
+                     on_problem=problem, on_note=lambda note: say(f"corpus-audit: {note}"),
                      progress=progress)
     finally:
         progress.close()
         for line in shown.summary():
-            click.echo(f"corpus-audit: {line}", err=True)
+            say(f"corpus-audit: {line}")
     counts = done.counts
-    click.echo(f"corpus-audit: dedup: {counts.line()}; the index holds {plural(done.index_items, 'item')}", err=True)
+    say(f"corpus-audit: dedup: {counts.line()}; the index holds {plural(done.index_items, 'item')}")
     if counts.read:
         nothing_readable(counts.read - counts.errors, counts.errors)
     if counts.errors > max_errors:

@@ -1,32 +1,65 @@
 """Write outputs atomically: to a temporary file beside the target, then renamed over it.
 
 An interrupted run leaves either the complete new file or the previous one, never half a file.
+Only a regular file (or a new name) is ever renamed over: a device (``/dev/null``, ``/dev/full``)
+or a named pipe is written directly, since replacing it would put a plain file where the device
+node was. An output that is one of the run's inputs is refused (:func:`probe`), and every error
+names the output it concerns.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import io
 import json
+import math
 import os
 import secrets
+import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import IO, TextIO, TypeVar
 
-from audit.errors import OutputError
+from audit.errors import InputError, OutputError
+from audit.read.locations import Entry, has_glob, is_corpus_file, is_url, locate
 
+_T = TypeVar("_T")
+
+#: How errors name standard output, which has no file name of its own.
+STDOUT = Path("standard output")
 #: Characters JSON leaves raw that ``str.splitlines`` (and JavaScript) take for line ends.
 _LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def json_line(value: object) -> str:
-    """One JSON Lines record: UTF-8 text as it is, and nothing a reader could take for a line end.
+    """One JSON Lines record: UTF-8 text as it is, nothing a reader could take for a line end,
+    and valid JSON: a number too large for a float (``1e400``, read as infinity) or ``NaN``,
+    which Python reads but JSON has no word for, is written as ``null``.
 
     >>> json_line({"text": "caf\u00e9\u2028next"})
     '{"text": "caf\u00e9\\\\u2028next"}\\n'
+    >>> json_line({"score": float("inf"), "all": [float("nan"), 1.5]})
+    '{"score": null, "all": [null, 1.5]}\\n'
     """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # rare: only then is the record walked
+        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
     # A raw U+2028 is valid JSON, but `for line in text.splitlines()` cuts the record in two.
-    return json.dumps(value, ensure_ascii=False).translate(_LINE_ENDS) + "\n"
+    return text.translate(_LINE_ENDS) + "\n"
+
+
+def _finite(value: object) -> object:
+    """`value` with every infinite or NaN float, at any depth, replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def write_stdout(pieces: Iterable[str]) -> None:
@@ -40,14 +73,13 @@ def write_stdout(pieces: Iterable[str]) -> None:
     stream = sys.stdout
     raw = getattr(stream, "buffer", None)
     if not isinstance(raw, io.RawIOBase):
-        stream.writelines(pieces)
-        stream.flush()
+        _write_pieces(stream, STDOUT, pieces)
         return
-    stream.flush()
+    _writing(stream.flush, STDOUT)
     for piece in pieces:
         view = memoryview(piece.encode(stream.encoding, stream.errors or "strict"))
         while view:
-            view = view[raw.write(view) or 0:]
+            view = view[_writing(lambda view=view: raw.write(view), STDOUT) or 0:]
 
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
@@ -60,6 +92,9 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         write_stdout(pieces)
         return
     target = Path(path)
+    if not regular_or_new(target):
+        _write_through(target, pieces)
+        return
     tmp = staging_path(target)
     try:
         make_parent(target)
@@ -68,15 +103,8 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         raise cannot_write(target, exc) from exc
     try:
         with out:
-            # Piece by piece: an error of the pieces' own making (a record that cannot be read)
-            # is theirs to tell, and only one of writing is about the target.
-            for piece in pieces:
-                try:
-                    out.write(piece)
-                except OSError as exc:
-                    raise cannot_write(target, exc) from exc
+            _write_pieces(out, target, pieces)
             try:
-                out.flush()
                 os.fsync(out.fileno())
             except OSError as exc:
                 raise cannot_write(target, exc) from exc
@@ -88,6 +116,92 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         if tmp.exists():
             tmp.unlink()
         raise
+
+
+def _write_pieces(out: IO[str] | TextIO, target: Path, pieces: Iterable[str]) -> None:
+    """Write and flush `pieces`, piece by piece: an error of the pieces' own making (a record that
+    cannot be read) is theirs to tell, and only one of writing is about the target."""
+    for piece in pieces:
+        _writing(lambda piece=piece: out.write(piece), target)
+    _writing(out.flush, target)
+
+
+def _writing(action: Callable[[], _T], target: Path) -> _T:
+    """Do one write to `target` and return what it returns; its error names `target`. A reader of
+    standard output that went away (``| head``) is left to the CLI, which then ends quietly."""
+    try:
+        return action()
+    except BrokenPipeError:
+        if target is STDOUT:
+            raise
+        raise OutputError(f"{target}: cannot write it: its reader closed the pipe") from None
+    except OSError as exc:
+        raise cannot_write(target, exc) from exc
+
+
+def regular_or_new(target: Path | str) -> bool:
+    """Whether `target` is written by renaming a file over it: it is missing, a regular file or a
+    link to one (or a folder, which the rename refuses); not a device, a pipe or a socket."""
+    try:
+        mode = os.stat(target).st_mode
+        return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # a link to nowhere, a folder on the way that cannot be read: the write says why
+
+
+def _open_through(target: Path) -> int:
+    """Open an existing device or pipe for writing, as it is. A pipe without a reader is an error
+    now (ENXIO), not a wait without end."""
+    fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return fd
+
+
+def _write_through(target: Path, pieces: Iterable[str]) -> None:
+    """Write to a device or a pipe in place (there is nothing to make atomic, nor to sync)."""
+    try:
+        out = open(_open_through(target), "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OutputError(f"{target}: cannot write it: a named pipe that no process reads") from exc
+        raise cannot_write(target, exc) from exc
+    try:
+        _write_pieces(out, target, pieces)
+    finally:
+        try:
+            out.close()
+        except OSError:
+            pass  # what could not be written is told already (the flush above failed on it)
+
+
+def refuse_inputs(target: str, inputs: Sequence[str], what: str = "output") -> None:
+    """Refuse a `target` that is one of the `inputs`: the same file (by its inode, so through
+    links too), a corpus file in an input folder, or a file an input glob matches. Writing it
+    would replace the corpus with the report."""
+    if target == "-" or not os.path.isfile(target):
+        return
+    for given in inputs:
+        if given == "-" or is_url(given):
+            continue
+        try:
+            entries = locate(given) if has_glob(given) else [Entry(given, os.path.isdir(given))]
+        except (OSError, InputError):
+            continue  # reading the inputs tells what is wrong with them
+        for entry in entries:
+            if same_file(target, entry.path) or (entry.folder and is_corpus_file(target)
+                                                 and Path(entry.path).resolve() in Path(target).resolve().parents):
+                raise OutputError(f"{target}: the {what} is one of the inputs ({given}); "
+                                  "writing it would replace the corpus: give another")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether `a` and `b` are one file (the same inode), however each is named."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def cannot_write(target: Path | str, exc: OSError) -> OutputError:
@@ -105,15 +219,21 @@ def make_parent(target: Path) -> None:
         raise OutputError(f"{target}: cannot write it: {blocking} is a file, not a folder") from exc
 
 
-def probe(path: str, folder: bool = False) -> None:
-    """Fail now, not after a long run, when `path` cannot be written: a folder where a file goes
-    (`folder` False) is refused, its folders are made, and a file is created and removed beside
-    it, as :func:`write_atomic` will."""
+def probe(path: str, folder: bool = False, inputs: Sequence[str] = ()) -> None:
+    """Fail now, not after a long run, when `path` cannot be written: one of the `inputs` (see
+    :func:`refuse_inputs`) or a folder where a file goes (`folder` False) is refused, a device
+    or a pipe must be writable, and otherwise its folders are made and a file is created and
+    removed beside it, as :func:`write_atomic` will."""
     if path == "-":
         return
+    refuse_inputs(path, inputs)
     target = Path(path)
     if target.is_dir() and not folder:
         raise OutputError(f"{target}: is a folder; the output here is a file")
+    if not regular_or_new(target):
+        if not os.access(target, os.W_OK):
+            raise cannot_write(target, OSError(errno.EACCES, os.strerror(errno.EACCES)))
+        return
     tmp = staging_path(target)
     # The folders made for the test go again: a run refused later leaves nothing behind.
     made = [p for p in tmp.parents if not p.exists()]

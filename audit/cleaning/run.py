@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import IO
 
 from audit.cleaning.plan import CleanCounts, Plan, clean_record, cleaned_line, plan_for
-from audit.cleaning.targets import (Staged, check_inputs, check_replaceable, check_targets, default_log, entry_name,
-                                    folder_output, local_inputs, written_name)
+from audit.cleaning.targets import (NamedText, Staged, check_inputs, check_replaceable, check_targets, default_log,
+                                    entry_name, folder_output, local_inputs, written_name)
 from audit.errors import InputError
-from audit.output import probe
+from audit.output import cannot_write, probe
 from audit.pipeline import scan_corpus
 from audit.read.checked import checked
 from audit.read.readers import Corpus, Fields
@@ -86,9 +86,10 @@ def _clean_here(inputs: Inputs, out: str, settings: ScanSettings, fields: Fields
             summary = _run(corpus, decided, _Writer(paths, None, fields, stack), log_stream or sys.stdout)
             summary.check()
             return summary
-        # Entered first, so renamed into place last: the log describes the output beside it.
-        log_stage = stack.enter_context(Staged(Path(log), directory=False))
         writer = _Writer(paths, out, fields, stack)
+        # Entered last, so renamed into place first: a run killed between the renames leaves the
+        # new log beside the previous output, never a new output beside an old log (docs/clean.md).
+        log_stage = stack.enter_context(Staged(Path(log), directory=False))
         summary = _run(corpus, decided, writer, log_stage.open_text())
         summary.check()
         writer.commit()
@@ -96,7 +97,7 @@ def _clean_here(inputs: Inputs, out: str, settings: ScanSettings, fields: Fields
     return summary
 
 
-def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str]) -> CleanCounts:
+def _run(corpus: Corpus, decided: Plan, writer: _Writer, log: IO[str] | NamedText) -> CleanCounts:
     summary = CleanCounts()
     for source_path, record in _checked_items(corpus):
         writer.opened(source_path, record)
@@ -123,7 +124,7 @@ class _Writer:
         self.out = out
         self.roots: dict[str, Path] = {}
         self.stages: list[Staged] = []
-        self.files: dict[Path, IO[str]] = {}
+        self.files: dict[Path, NamedText] = {}
         if out is None or out == "-":
             return
         single = len(paths) == 1
@@ -148,9 +149,12 @@ class _Writer:
             return
         target = self._target(source_path, doc.origin.path)
         if doc.origin.line is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(text)
+            except OSError as exc:
+                raise cannot_write(self._shown(target), exc) from exc
         else:
             self._file(target, doc.origin.path).write(cleaned_line(doc, self.fields, text))
 
@@ -167,28 +171,40 @@ class _Writer:
             return root / rel.with_name(written_name(rel.name))
         return root
 
-    def _file(self, target: Path, origin_path: str) -> IO[str]:
+    def _shown(self, target: Path) -> Path:
+        """The name `target`, written under a temporary name, will have: what errors name."""
+        stage = next(s for s in self.stages if target == s.temp or s.temp in target.parents)
+        return stage.shown(target)
+
+    def _file(self, target: Path, origin_path: str) -> NamedText:
         """The open output for a JSON Lines file, compressed as its input was (gz, zst)."""
         suffix = Path(origin_path).name.lower().rsplit(".", 1)[-1]
         if target not in self.files:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle: IO[str]
-            if suffix == "gz":
-                raw = self.stack.enter_context(open(target, "wb"))
-                # mtime 0: the same input gives the same bytes
-                zipped = self.stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0))
-                handle = self.stack.enter_context(io.TextIOWrapper(zipped, encoding="utf-8", newline="\n"))
-            elif suffix == "zst":
-                import zstandard
-
-                handle = self.stack.enter_context(zstandard.open(target, "wt", encoding="utf-8", newline="\n"))
-            else:
-                handle = self.stack.enter_context(open(target, "w", encoding="utf-8", newline="\n"))
-            self.files[target] = handle
+            try:
+                self.files[target] = NamedText(*self._open(target, suffix), target=self._shown(target))
+            except OSError as exc:
+                raise cannot_write(self._shown(target), exc) from exc
         return self.files[target]
 
+    def _open(self, target: Path, suffix: str) -> tuple[IO[str], IO[bytes] | None]:
+        """A new output file, compressed as `suffix` says, and the plain file under it when
+        closing the text stream leaves that open (gzip's); both are closed with the run."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == "gz":
+            raw = self.stack.enter_context(open(target, "wb"))
+            # mtime 0: the same input gives the same bytes
+            zipped = self.stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0))
+            return self.stack.enter_context(io.TextIOWrapper(zipped, encoding="utf-8", newline="\n")), raw
+        if suffix == "zst":
+            import zstandard
+
+            return self.stack.enter_context(zstandard.open(target, "wt", encoding="utf-8", newline="\n")), None
+        return self.stack.enter_context(open(target, "w", encoding="utf-8", newline="\n")), None
+
     def commit(self) -> None:
+        """Close every file (what a buffer still held is written now, or the error names its
+        file), and mark the outputs for renaming into place."""
         for handle in self.files.values():
-            handle.flush()
+            handle.close()
         for stage in self.stages:
             stage.commit()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from audit.errors import InputError, OutputError
-from audit.output import cannot_write, make_parent, staging_path
+from audit.output import cannot_write, make_parent, regular_or_new, same_file, staging_path
 from audit.read.locations import (CSV_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, TEXT_SUFFIXES, has_glob,
                                   is_corpus_file, is_url, locate)
 from audit.read.readers import is_jsonl
@@ -83,9 +84,10 @@ def local_inputs(paths: list[str]) -> list[str]:
 
 
 def _overlap(a: str, b: str) -> bool:
-    """Whether local paths `a` and `b` are one, or one holds the other."""
+    """Whether local paths `a` and `b` are one (however named: links, hard links too), or one
+    holds the other."""
     first, second = Path(a).resolve(), Path(b).resolve()
-    return first == second or first in second.parents or second in first.parents
+    return first == second or first in second.parents or second in first.parents or same_file(a, b)
 
 
 def check_inputs(paths: list[str]) -> None:
@@ -144,6 +146,11 @@ def check_replaceable(paths: list[str], out: str, log: str) -> None:
         there = Path(target)
         if target == "-" or not there.exists():
             continue
+        if not regular_or_new(there):
+            # Renamed over, a device node would become a plain file; the output and its log
+            # are one unit, and are only ever written as files that replace the old ones.
+            raise OutputError(f"{target}: is a device, a pipe or a socket; the {what} of clean is a "
+                              f"{'folder' if is_folder else 'file'} it replaces")
         if there.is_dir() != is_folder:
             raise OutputError(f"{target}: is a {'folder' if there.is_dir() else 'file'}; the {what} here is a "
                               f"{'folder' if is_folder else 'file'}")
@@ -178,6 +185,32 @@ def _given(rel: Path, paths: list[str], by_name: dict[str, str]) -> bool:
     return any(s.is_file() and is_corpus_file(s.name) for s in map(source.with_name, _read_names(source.name)))
 
 
+@dataclass
+class NamedText:
+    """A text file being written under a temporary name, whose errors (a full disk) name the
+    output it becomes."""
+
+    handle: IO[str]
+    #: The file under `handle`, when closing `handle` leaves it open (a gzip stream's).
+    under: IO[bytes] | None = None
+    target: Path = Path()
+
+    def write(self, text: str) -> int:
+        try:
+            return self.handle.write(text)
+        except OSError as exc:
+            raise cannot_write(self.target, exc) from exc
+
+    def close(self) -> None:
+        """Flush and close: what the buffers still held is written now, or the error names it."""
+        try:
+            self.handle.close()
+            if self.under is not None:
+                self.under.close()
+        except OSError as exc:
+            raise cannot_write(self.target, exc) from exc
+
+
 class Staged:
     """A path written under a temporary name beside it and renamed over it on success."""
 
@@ -194,27 +227,41 @@ class Staged:
         except OSError as exc:
             raise cannot_write(target, exc) from exc
         self.ok = False
-        self._handle: IO[str] | None = None
+        self._handle: NamedText | None = None
 
-    def open_text(self) -> IO[str]:
-        self._handle = open(self.temp, "w", encoding="utf-8", newline="\n")
+    def open_text(self) -> NamedText:
+        self._handle = NamedText(open(self.temp, "w", encoding="utf-8", newline="\n"), target=self.target)
         return self._handle
+
+    def shown(self, path: Path) -> Path:
+        """What `path`, in the temporary file or folder, will be called once renamed into place."""
+        return self.target if path == self.temp else self.target / path.relative_to(self.temp)
 
     def __enter__(self) -> Staged:
         return self
 
     def commit(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
         self.ok = True
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        if exc_type is None and self.ok:
-            _replace(self.temp, self.target)
-        elif self.temp.is_dir():
-            shutil.rmtree(self.temp, ignore_errors=True)
-        elif self.temp.exists():
-            self.temp.unlink()
+        done = False
+        try:
+            if self._handle is not None:
+                self._handle.close()  # a second close, after commit, does nothing
+            if exc_type is None and self.ok:
+                _replace(self.temp, self.target)
+                done = True
+        except OutputError:
+            if exc_type is None:
+                raise
+            # Otherwise the error on its way is the cause, and this one only follows from it.
+        finally:
+            if not done and self.temp.is_dir():
+                shutil.rmtree(self.temp, ignore_errors=True)
+            elif not done and self.temp.exists():
+                self.temp.unlink()
 
 
 def _replace(temp: Path, target: Path) -> None:

@@ -1,13 +1,16 @@
 """The local engine: per-document work in a pool of processes, the corpus pass in this process.
 
 The pool is bounded (only a few batches are in flight), so memory follows the summaries, not the
-corpus; verification re-reads only the documents it needs.
+corpus; verification re-reads only the documents it needs. Its workers die with this process,
+however it ends (``kill -9`` included): none is left holding memory and spool files.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -47,7 +50,7 @@ def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iter
             yield from analyzer.batch(batch)
         return
     # The analyzer (settings, compiled rules, lexicon, permutations) goes to each worker once.
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer,))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer, os.getpid()))
     try:
         pending: list[tuple[list[Document], Future[list[DocumentSummary]]]] = []
         for batch in chain(head, batches):
@@ -74,11 +77,34 @@ def _returned(batch: list[Document], future: Future[list[DocumentSummary]]) -> I
 _WORKER: dict[str, Analyzer] = {}
 
 
-def _start_worker(analyzer: Analyzer) -> None:
-    """Workers keep the analyzer, and leave Ctrl-C and SIGTERM to the parent, which stops the pool in order."""
+#: Linux's prctl option that sends the calling process a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(analyzer: Analyzer, run: int) -> None:
+    """Workers keep the analyzer, leave Ctrl-C and SIGTERM to the parent, which stops the pool in
+    order, and die with the run's process `run` (see :func:`_die_with`)."""
     _WORKER["analyzer"] = analyzer
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(run)
+
+
+def _die_with(run: int) -> None:
+    """Have the kernel kill this worker when its parent dies. A worker waits on the pool's queue
+    for work that a parent killed outright (``kill -9``, the OOM killer) never sends, and would
+    otherwise live on, an orphan. The parent is the run's process, or the start method's server
+    (forkserver), which exits with the run. Linux only; elsewhere nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # no prctl in this C library: a worker is then only ended by its pool
+    try:
+        os.kill(run, 0)
+    except ProcessLookupError:
+        os._exit(1)  # the run died before the request above was made: nothing will signal
 
 
 def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:

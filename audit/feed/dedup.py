@@ -28,7 +28,7 @@ from audit.feed.delivery import Output, Recovery, recover, render
 from audit.feed.index import FeedIndex, IndexParams, IndexStats, Item, format_window, parse_window
 from audit.lines.rules import RuleSet, load_rules
 from audit.lines.statistics import SIGNALS
-from audit.output import json_line
+from audit.output import json_line, refuse_inputs
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, Streamed, as_paths
 from audit.records import Document, InputProblem
@@ -206,6 +206,7 @@ RECOVERY_MESSAGES = {
     "repaired": "wrote the rest of the batch ({lines} lines) that a stopped run left unwritten",
     "busy": "left to the run that is writing it",
     "changed": "changed since a stopped run wrote to it; its last batch ({lines} lines) is not written again",
+    "device": "a device or a pipe, whose lines cannot be checked; its last batch ({lines} lines) is not written again",
 }
 
 
@@ -231,6 +232,9 @@ def run(source: Source, location: str, similarity: SimilaritySettings, rules: Ru
     if len(set(targets)) < len(targets):
         raise ConfigError("new items and duplicates need different outputs")
     paths = as_paths(source)
+    for target in (output, duplicates):
+        if target is not None:
+            refuse_inputs(target, paths or [], "dedup output")
     corpus = Corpus(paths, fields, reread=False) if paths is not None else Streamed(source, fields or Fields())
     signing = Signing(rules, Signer(similarity.num_perm, similarity.seed), similarity.shingle_size, lines, disabled)
     index = open_index(location, index_params(similarity, rules, threshold, lines, disabled))

@@ -12,7 +12,9 @@ is only ever completed when the run that wrote it is gone. Output files are only
 So with ``-o FILE`` an item reaches its file exactly once, crash or not. Standard output cannot be
 completed afterwards (what a pipe's reader got is unknown): lines go to it after the batch is
 recorded, so an item written there is never written again by a later run, but a crash between
-(1) and (2) can cut short the lines of that one batch (their items are in the index).
+(1) and (2) can cut short the lines of that one batch (their items are in the index). A device
+or a named pipe given as ``-o`` (``/dev/null``, ``/dev/stdout``) is written like standard output:
+it has no length to complete from, and cannot be synced.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import errno
 import fcntl
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Sequence
@@ -90,6 +93,8 @@ class Output:
     host: str
     _fd: int | None = field(default=None, repr=False)
     position: int = 0
+    #: False for a device or a pipe: written as it comes, never completed or synced.
+    regular: bool = True
 
     @classmethod
     def file(cls, path: str, role: str, host: str, wait: float = LOCK_WAIT) -> Output:
@@ -101,6 +106,8 @@ class Output:
             fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise FeedIndexError(f"{path}: cannot open for writing: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return cls(role, real, host, fd, regular=False)
         if not _lock(fd, path, wait):
             os.close(fd)
             raise FeedIndexError(f"{path}: another dedup run is writing this file")
@@ -115,8 +122,11 @@ class Output:
 
     @property
     def sink(self) -> Sink | None:
-        """What the delivery record names (None for a stream, which cannot be completed)."""
-        return None if self.path is None else Sink(self.path, self.host, self.role, self.position)
+        """What the delivery record names (None for a stream, a device or a pipe, which cannot be
+        completed)."""
+        if self.path is None or not self.regular:
+            return None
+        return Sink(self.path, self.host, self.role, self.position)
 
     def write(self, data: bytes) -> None:
         """Append `data`; on return a file has it on disk, a stream has been flushed."""
@@ -134,10 +144,18 @@ class Output:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise FeedIndexError("standard output was closed by its reader; the batch being "
                                      "written is recorded in the index") from None
+            except OSError as exc:
+                raise FeedIndexError(f"standard output: cannot write it: {exc.strerror or exc}; the batch "
+                                     "being written is recorded in the index") from None
             return
         if data:
-            _write_all(self._fd, data)
-            os.fsync(self._fd)
+            try:
+                _write_all(self._fd, data)
+                if self.regular:
+                    os.fsync(self._fd)
+            except OSError as exc:
+                raise FeedIndexError(f"{self.path}: cannot write it: {exc.strerror or exc}; the batch being "
+                                     "written is recorded in the index") from None
             self.position += len(data)
 
     def close(self) -> None:
@@ -152,7 +170,8 @@ class Recovery:
 
     path: str
     #: ``complete`` (nothing was missing), ``repaired`` (the batch written again), ``busy`` (a
-    #: live run holds the file; left alone), or ``changed`` (the file no longer fits the record).
+    #: live run holds the file; left alone), ``changed`` (the file no longer fits the record), or
+    #: ``device`` (it is a device or a pipe now, which has nothing to complete).
     outcome: str
     #: Lines of the batch for this file.
     lines: int
@@ -172,11 +191,13 @@ def recover(index: FeedIndex, host: str, own: Sequence[Output] = ()) -> list[Rec
         data = render(split_payload(pending.payload), pending.verdicts, sink.role)
         lines = data.count(b"\n")
         output = mine.get(sink.path)
-        if output is not None:
+        if not os.path.exists(sink.path):
+            outcome = "changed"
+        elif not os.path.isfile(sink.path):
+            outcome = "device"
+        elif output is not None:
             outcome = _complete(output._fd, sink.start, data)
             output.position = os.lseek(output._fd, 0, os.SEEK_END)
-        elif not os.path.exists(sink.path):
-            outcome = "changed"
         else:
             fd = os.open(sink.path, os.O_RDWR)
             try:

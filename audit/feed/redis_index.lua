@@ -22,6 +22,36 @@ local function cutoff_at(now)
   return nil
 end
 
+-- Why the batch must be refused, or nil: every key the batch may read or write, checked before
+-- its first write. Redis does not undo a script's writes when it fails halfway, so a key of
+-- another type under the prefix (another program's) would leave items indexed but, the script
+-- having failed, never delivered.
+local function refusal(n, bands, base)
+  for _, name in ipairs({'seq', 'count', 'low'}) do
+    local key = P .. ':' .. name
+    local t = redis.call('TYPE', key)['ok']
+    if t ~= 'none' and (t ~= 'string' or not tonumber(redis.call('GET', key))) then
+      return key .. ' is not a number'
+    end
+  end
+  local checks = {{meta, 'hash'}, {P .. ':pending', 'hash'}}
+  local seq = tonumber(redis.call('GET', P .. ':seq') or '0')
+  for chunk = 0, math.floor((seq + n) / 1024) do
+    checks[#checks + 1] = {P .. ':i:' .. chunk, 'hash'}
+  end
+  for i = 0, n - 1 do
+    local bks = ARGV[base + 3 * i + 2]
+    for b = 0, bands - 1 do
+      checks[#checks + 1] = {shard(string.sub(bks, b * 8 + 1, b * 8 + 8)), 'zset'}
+    end
+  end
+  for _, c in ipairs(checks) do
+    local t = redis.call('TYPE', c[1])['ok']
+    if t ~= 'none' and t ~= c[2] then return c[1] .. ' is a ' .. t .. ', not a ' .. c[2] end
+  end
+  return nil
+end
+
 local function add()
   local now = tonumber(ARGV[3])
   local num_perm, bands, min_matches = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -40,6 +70,11 @@ local function add()
   end
   local payload = ARGV[9 + 3 * m]
   local base = 10 + 3 * m
+  local refused = refusal(n, bands, base)
+  if refused then
+    return redis.error_reply('a key under the prefix is not the index\'s: ' .. refused ..
+                             '; the batch was refused, nothing of it written')
+  end
   local verdicts, added = {}, 0
   for i = 0, n - 1 do
     local id, sig, bks = ARGV[base + 3 * i], ARGV[base + 3 * i + 1], ARGV[base + 3 * i + 2]

@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -63,20 +64,31 @@ def split_url(url: str) -> tuple[str, str]:
     ('redis://localhost:6379/0', 'news')
     >>> split_url("redis://localhost/2")
     ('redis://localhost/2', 'corpus-audit')
-    >>> split_url("redis://localhost/news")
+    >>> split_url("redis://:secret@localhost/news")
     Traceback (most recent call last):
     ...
-    audit.errors.FeedIndexError: redis://localhost/news: the database is a number after the host (redis://HOST:PORT/0), not 'news'
+    audit.errors.FeedIndexError: redis://:***@localhost/news: the database is a number after the host (redis://HOST:PORT/0), not 'news'
+    >>> split_url("redis://localhost:99999/0")
+    Traceback (most recent call last):
+    ...
+    audit.errors.FeedIndexError: redis://localhost:99999/0: the port must be a number from 1 to 65535
     """
     parts = urlsplit(url)
+    shown = _shown(url)
     # redis-py reads a path that is not a number as database 0: the items would land elsewhere unseen.
     if parts.scheme in ("redis", "rediss") and not re.fullmatch(r"/?(\d+)?", parts.path):
-        raise FeedIndexError(f"{url}: the database is a number after the host (redis://HOST:PORT/0), "
+        raise FeedIndexError(f"{shown}: the database is a number after the host (redis://HOST:PORT/0), "
                              f"not {parts.path.lstrip('/')!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and re.search(r":[^@/]*$", parts.netloc) and parts.scheme != "unix":
+        raise FeedIndexError(f"{shown}: the port must be a number from 1 to 65535")
     query = parse_qsl(parts.query, keep_blank_values=True)
     prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
     if not prefix or not re.fullmatch(r"[A-Za-z0-9_.:{}-]+", prefix):
-        raise FeedIndexError(f"{url}: the prefix must be letters, digits or _ . : - {{ }}")
+        raise FeedIndexError(f"{shown}: the prefix must be letters, digits or _ . : - {{ }}")
     rest = urlencode([(k, v) for k, v in query if k != "prefix"])
     return urlunsplit(parts._replace(query=rest)), prefix
 
@@ -118,8 +130,8 @@ class RedisIndex:
                     pipe.hsetnx(meta, field, value)
                 pipe.execute()
             stored = client.hget(meta, "params")
-            notes = _persistence_notes(client, shown)
-        except redis.RedisError as exc:
+            notes = _persistence_notes(client, shown) + _eviction_notes(client, shown)
+        except (redis.RedisError, ValueError) as exc:  # ValueError: a URL redis-py cannot take
             raise FeedIndexError(f"{shown}: {exc}") from None
         if stored is None:
             raise FeedIndexError(f"{shown}: no index there (prefix {prefix!r})")
@@ -128,11 +140,18 @@ class RedisIndex:
             check_params(stored_params, params, shown)
         return cls(shown, client, prefix, stored_params, notes)
 
-    def _call(self, *args: object) -> object:
+    @contextmanager
+    def _told(self) -> Iterator[None]:
+        """Redis's errors (a lost connection, a key of another type) as the index's own, in one
+        line naming the index, its password masked."""
         try:
-            return self._script(args=[str(a) if isinstance(a, (int, float)) else a for a in args])
+            yield
         except _redis().RedisError as exc:
             raise FeedIndexError(f"{self.location}: {exc}") from None
+
+    def _call(self, *args: object) -> object:
+        with self._told():
+            return self._script(args=[str(a) if isinstance(a, (int, float)) else a for a in args])
 
     def check_and_add(self, items: Sequence[Item], now: float, sinks: Sequence[Sink]) -> list[Verdict]:
         if not items:
@@ -150,25 +169,29 @@ class RedisIndex:
         return decode_verdicts(encoded.decode("utf-8"), p.num_perm)
 
     def pending(self, host: str) -> list[Pending]:
-        out = []
-        for field, value in self._client.hgetall(f"{self._p}:pending").items():
-            field_host, _, path = field.decode("utf-8").partition("\0")
-            if field_host != host:
-                continue
-            role, start, verdicts, payload = value.split(b"\n", 3)
-            out.append(Pending(Sink(path, host, role.decode(), int(start)), payload,
-                               decode_verdicts(verdicts.decode("utf-8"), self.params.num_perm)))
-        return out
+        with self._told():
+            out = []
+            for field, value in self._client.hgetall(f"{self._p}:pending").items():
+                field_host, _, path = field.decode("utf-8").partition("\0")
+                if field_host != host:
+                    continue
+                role, start, verdicts, payload = value.split(b"\n", 3)
+                out.append(Pending(Sink(path, host, role.decode(), int(start)), payload,
+                                   decode_verdicts(verdicts.decode("utf-8"), self.params.num_perm)))
+            return out
 
     def clear_pending(self, sink: Sink) -> None:
-        self._client.hdel(f"{self._p}:pending", _field(sink))
+        with self._told():
+            self._client.hdel(f"{self._p}:pending", _field(sink))
 
     def window(self) -> float | None:
-        value = self._client.hget(f"{self._p}:meta", "window")
-        return None if value in (None, b"null") else float(value)
+        with self._told():
+            value = self._client.hget(f"{self._p}:meta", "window")
+            return None if value in (None, b"null") else float(value)
 
     def set_window(self, seconds: float | None) -> None:
-        self._client.hset(f"{self._p}:meta", "window", "null" if seconds is None else repr(float(seconds)))
+        with self._told():
+            self._client.hset(f"{self._p}:meta", "window", "null" if seconds is None else repr(float(seconds)))
 
     def expire(self, now: float) -> int:
         removed = 0
@@ -179,18 +202,20 @@ class RedisIndex:
                 return removed
 
     def count(self) -> int:
-        return int(self._client.get(f"{self._p}:count") or 0)
+        with self._told():
+            return int(self._client.get(f"{self._p}:count") or 0)
 
     def stats(self) -> IndexStats:
-        count = self.count()
-        oldest = newest = None
-        if count:
-            low = int(self._client.get(f"{self._p}:low") or 1)
-            record = self._client.hget(f"{self._p}:i:{low // 1024}", str(low))
-            oldest = struct.unpack("<d", record[:8])[0] if record else None
-            newest = float(self._client.hget(f"{self._p}:meta", "last"))
-        return IndexStats(self.location, count, oldest, newest, self._memory(), "memory of its keys in Redis",
-                          self.params, self.window())
+        with self._told():
+            count = self.count()
+            oldest = newest = None
+            if count:
+                low = int(self._client.get(f"{self._p}:low") or 1)
+                record = self._client.hget(f"{self._p}:i:{low // 1024}", str(low))
+                oldest = struct.unpack("<d", record[:8])[0] if record else None
+                newest = float(self._client.hget(f"{self._p}:meta", "last"))
+            return IndexStats(self.location, count, oldest, newest, self._memory(), "memory of its keys in Redis",
+                              self.params, self.window())
 
     def _memory(self) -> int:
         """Bytes of memory the index's keys take in Redis."""
@@ -215,6 +240,31 @@ class RedisIndex:
 
 def _field(sink: Sink) -> bytes:
     return f"{sink.host}\0{sink.path}".encode("utf-8")
+
+
+#: ``maxmemory-policy`` values under which Redis may evict any key, the index's among them.
+#: The ``volatile-*`` policies evict only keys with a time to live, which the index never sets.
+_EVICTING = ("allkeys-lru", "allkeys-lfu", "allkeys-random")
+
+
+def _eviction_notes(client, shown: str) -> list[str]:
+    """Refuse a Redis that may evict the index's keys (an ``allkeys-*`` policy under a memory
+    limit): an evicted item is forgotten, and delivered again as new without a word. With no
+    limit set (``maxmemory 0``) nothing is evicted yet: a warning. Nothing when CONFIG cannot be
+    asked (managed services rename it); then the server's own settings are the user's to check."""
+    try:
+        config = client.config_get("maxmemory*")
+    except Exception:  # noqa: BLE001 - CONFIG may be renamed or refused
+        return []
+    policy = config.get("maxmemory-policy", "")
+    if policy not in _EVICTING:
+        return []
+    if int(config.get("maxmemory") or 0) > 0:
+        raise FeedIndexError(f"{shown}: Redis evicts keys at its memory limit (maxmemory-policy {policy}), "
+                             "and an evicted item would be passed on again as new: use a Redis with "
+                             "maxmemory-policy noeviction (or a volatile-* policy) for the index")
+    return [(f"{shown}: maxmemory-policy is {policy}: once a memory limit is set, Redis may evict the "
+             "index's items and they would be passed on again as new; set noeviction")]
 
 
 def _persistence_notes(client, shown: str) -> list[str]:

@@ -22,12 +22,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 
 from audit.errors import FeedIndexError
 from audit.feed.index import (IndexParams, IndexStats, Item, Pending, Sink, Verdict, check_params, decode_verdicts,
                               encode_verdicts, index_keys)
+from audit.output import make_parent
 
 #: Seconds a writer waits for another process's batch to commit before giving up.
 BUSY_TIMEOUT = 300.0
@@ -86,7 +88,7 @@ class SqliteIndex:
         if not os.path.exists(path):
             if params is None:
                 raise FeedIndexError(f"{path}: no index there")
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            make_parent(Path(os.path.abspath(path)))  # a file in the way is named
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             _wal(conn)
@@ -96,7 +98,7 @@ class SqliteIndex:
             # 40 MiB of WAL rather than SQLite's 4 MiB writes a page once for several batches.
             conn.execute("PRAGMA wal_autocheckpoint=10000")
             conn.execute("PRAGMA journal_size_limit=67108864")
-            with _write(conn):
+            with _write(conn, path):
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if (tables and "meta" not in tables) or tables - _TABLES:
                     raise FeedIndexError(f"{path}: a SQLite database, but not a corpus-audit index")
@@ -123,7 +125,7 @@ class SqliteIndex:
         return None if value == "null" else float(value)
 
     def set_window(self, seconds: float | None) -> None:
-        with _write(self._conn):
+        with _write(self._conn, self.location):
             self._conn.execute("UPDATE meta SET value=? WHERE key='window'",
                                ("null" if seconds is None else repr(float(seconds)),))
 
@@ -134,7 +136,7 @@ class SqliteIndex:
         signatures = np.stack([it.signature for it in items]).astype(np.uint32)
         keys = index_keys(signatures, p.bands, p.rows)
         conn = self._conn
-        with _write(conn):
+        with _write(conn, self.location):
             window = self.window()
             cutoff = None if window is None else now - window
             stored = self._candidates(keys, cutoff)
@@ -177,7 +179,7 @@ class SqliteIndex:
                 for path, role, start, payload, verdicts in rows.fetchall()]
 
     def clear_pending(self, sink: Sink) -> None:
-        with _write(self._conn):
+        with _write(self._conn, self.location):
             self._conn.execute("DELETE FROM pending WHERE host=? AND path=?", (sink.host, sink.path))
 
     def expire(self, now: float) -> int:
@@ -186,7 +188,7 @@ class SqliteIndex:
             return 0
         cutoff, removed, p = now - window, 0, self.params
         while True:
-            with _write(self._conn):
+            with _write(self._conn, self.location):
                 rows = self._conn.execute("SELECT n, signature FROM items WHERE added < ? LIMIT ?",
                                           (cutoff, _EXPIRE_CHUNK)).fetchall()
                 if not rows:
@@ -242,14 +244,18 @@ def _decide(items: Sequence[Item], signatures: np.ndarray, keys: np.ndarray,
 
 
 @contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def _write(conn: sqlite3.Connection, where: str) -> Iterator[sqlite3.Connection]:
     """A write transaction that takes the write lock first (``BEGIN IMMEDIATE``), so the reads
-    inside it see what no other writer can change before the commit."""
-    conn.execute("BEGIN IMMEDIATE")
+    inside it see what no other writer can change before the commit. SQLite's errors in it (a
+    full disk: "database or disk is full") are one line naming the index at `where`."""
     try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:  # an I/O error may have rolled it back already
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # an I/O error may have rolled it back already
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise FeedIndexError(f"{where}: cannot write the index: {exc}") from None

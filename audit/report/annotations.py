@@ -13,6 +13,7 @@ from pathlib import Path
 
 from audit.checks.baseline import PASSAGE_RULE, finding_key, passage_key
 from audit.records import Finding, Origin, PassagePair, ScanResult
+from audit.report.escape import printable
 
 #: Characters of a finding's text quoted in an annotation (the report has all of it).
 MAX_QUOTE = 200
@@ -114,12 +115,14 @@ def annotations(result: ScanResult) -> list[Annotation]:
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message, escaped as GitHub's toolkit does (``%``, CR and LF).
+    """A workflow command's message, escaped as GitHub's toolkit does (``%``, CR and LF), with the
+    other control characters escaped too (:func:`audit.report.escape.printable`): GitHub's log
+    acts on ANSI escapes.
 
-    >>> escape_data("100% sure\\r\\nnext")
-    '100%25 sure%0D%0Anext'
+    >>> escape_data("100% sure\\r\\nnext \\x1b[31m")
+    '100%25 sure%0D%0Anext \\\\x1b[31m'
     """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -161,9 +164,15 @@ def text_line(a: Annotation) -> str:
 
     >>> text_line(Annotation("share.widget", "warning", "t", "Share widget", "a.txt", 3))
     'a.txt:3: warning share.widget: Share widget'
+
+    Control characters and line ends in it are escaped, so that it stays one line that a
+    terminal or a CI log shows, not acts on:
+
+    >>> print(text_line(Annotation("r.x", "error", "t", "m", "x\\n::error file=README.md::pwned.txt")))
+    x\\n::error file=README.md::pwned.txt: error r.x: m
     """
     where = "" if a.path is None else f"{a.path}:{a.line}: " if a.line else f"{a.path}: "
-    return f"{where}{a.severity} {a.rule}: {a.message}"
+    return printable(f"{where}{a.severity} {a.rule}: {a.message}")
 
 
 def render_text(result: ScanResult) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from audit.checks.figures import figures_of
 from audit.records import DocumentSummary, Finding, PassagePair, ScanResult
+from audit.report.escape import cell, printable
 from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import summaries
 from audit.text import language as languages
@@ -111,16 +112,6 @@ def render_json(result: ScanResult) -> str:
     return "".join(json_pieces(result))
 
 
-def cell(text: Any) -> str:
-    """Text made safe for one Markdown table cell.
-
-    >>> cell("a | b\\n<c>")
-    'a \\\\| b &lt;c&gt;'
-    """
-    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
-
-
 def _table(header: list[str], rows: Sequence[list[Any]], total: int | None = None) -> list[str]:
     """A Markdown table of the first MAX_ROWS rows; `total` is how many rows there are in all,
     when the caller passes only the first ones (a corpus's findings are not gathered in a list)."""
@@ -172,7 +163,7 @@ def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
 def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -> str:
     """The report for people; `notes` are paragraphs shown under the verdict (a baseline, say)."""
     s = figures_of(result)
-    out: list[str] = [f"# corpus-audit report: {title}", ""]
+    out: list[str] = [f"# corpus-audit report: {cell(title)}", ""]
     if result.verdict == "pass":
         out.append("**Verdict: pass**: every threshold holds.")
     else:
@@ -242,7 +233,7 @@ def mermaid_label(text: str) -> str:
     >>> mermaid_label('say "hi"\\nthere')
     "say 'hi' there"
     """
-    return " ".join(str(text).replace('"', "'").split())
+    return printable(" ".join(str(text).replace('"', "'").split()))
 
 
 def _bar_chart(title: str, y_label: str, bars: list[tuple[str, float]]) -> list[str]:
@@ -298,7 +289,7 @@ def _passages(result: ScanResult) -> list[str]:
         out += ["", f"### {cell(g.a)} and {cell(g.b)}", ""]
         shown = _same_passages(g.passages, cluster_of)
         for p, copies in shown[:MAX_ROWS]:
-            out += _table([f"{p.a.document}:{_lines(p.a.lines)}", f"{p.b.document}:{_lines(p.b.lines)}"],
+            out += _table([cell(f"{p.a.document}:{_lines(p.a.lines)}"), cell(f"{p.b.document}:{_lines(p.b.lines)}")],
                           [[p.a.text, p.b.text]])
             out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams)."]
             if copies:
@@ -400,7 +391,7 @@ def _boilerplate(result: ScanResult) -> list[str]:
                   [[rule, rows.total, message[rule]]
                    for rule, rows in sorted(by_rule.items(), key=lambda kv: (-kv[1].total, kv[0]))])
     for rule, rows in sorted(by_rule.items()):
-        out += ["", f"### {rule}", ""]
+        out += ["", f"### {cell(rule)}", ""]
         out += rows.table(["Where", "Line"])
     return out
 
