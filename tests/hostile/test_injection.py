@@ -89,7 +89,7 @@ def test_stderr_of_dedup_and_clean_escape_origins(cli, tmp_path):
     feed = tmp_path / ("f\x1b[31m\n::error::x.jsonl")
     feed.write_text('{"id": "a", "text": "one two three four five six"}\nnot json\n', encoding="utf-8")
     ran = cli("dedup", str(feed), "--index", str(tmp_path / "i.db"), "-o", str(tmp_path / "new.jsonl"), "-q")
-    assert ran.returncode == 0, ran.stderr
+    assert ran.returncode == 2, ran.stderr  # the unreadable record: --max-errors 0
     assert "\x1b" not in ran.stderr and "\n::error" not in ran.stderr
     ran = cli("clean", str(feed), "--out", str(tmp_path / "clean.jsonl"), "-q")
     assert ran.returncode == 0, ran.stderr
