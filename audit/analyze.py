@@ -169,6 +169,8 @@ def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[F
     ]
     findings += [
         Finding(doc.id, "quality", h.rule.id, "error",
+                f"Rules gave up on the document here: their budget of {analyzer.rules.budget}s a document "
+                "ran out, and the lines from this one on were not searched" if h.budget_spent else
                 f"Rule gave up on this line after {analyzer.rules.timeout}s (its pattern is too slow here)",
                 line=h.line, text=lines[h.line - 1][:200])
         for h in prepared.timeouts
