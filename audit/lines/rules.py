@@ -195,6 +195,9 @@ class RuleSet:
     _gate: Gate | None = field(default=None, init=False, repr=False, compare=False)
     _read: int = field(default=0, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self._phrase_rules = frozenset(i for i, r in enumerate(self.rules) if r.pattern is None)
+
     def __len__(self) -> int:
         return len(self.rules)
 
@@ -258,14 +261,15 @@ class RuleSet:
         gave_up: list[Rule] = []
         unit = Unit.of(text)
         candidates = gate.candidates(unit.stripped) if gate is not None else None
-        for index, rule in enumerate(self.rules):
+        # In load order: which rule claims a unit depends on it.
+        order = range(len(self.rules)) if candidates is None else sorted(candidates.union(self._phrase_rules))
+        for index in order:
+            rule = self.rules[index]
             if rule.scope == "head" and rank >= rule.within:
                 continue
             if rule.scope == "tail" and from_end > rule.within:
                 continue
             if flagged is not None and rule.action != "strip":
-                continue
-            if rule.pattern is not None and candidates is not None and index not in candidates:
                 continue
             left = deadline - time.monotonic()
             try:
