@@ -31,6 +31,9 @@ class Analyzer:
 
     settings: ScanSettings
     rules: RuleSet
+    #: Whether summaries carry their compared lines (for an engine that spools them: the
+    #: corpus pass then reads them instead of repairing and matching the document again).
+    keep_compared: bool = False
     signer: Signer = field(init=False)
     lexicon: lexicon.Lexicon = field(init=False)
 
@@ -233,6 +236,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             line_keys=keys,
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
             flagged_lines=len({f.line for f in found if f.kind in ("boilerplate", "encoding")}),
+            compared=prep.compared if analyzer.keep_compared else None,
         ))
         first += len(us)
     return out

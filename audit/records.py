@@ -202,6 +202,10 @@ class DocumentSummary:
     #: Lines with leftover page text or an encoding repair on them (what "cleanest" compares);
     #: kept apart from the findings, which a scan moves to disk (:class:`Details`).
     flagged_lines: int = 0
+    #: The document's compared lines (:attr:`audit.analyze.Prepared.compared`), when the analyzer
+    #: keeps them for an engine that spools them for verification instead of re-preparing the
+    #: document; a scan moves them to disk as each summary arrives.
+    compared: list[str] | None = None
 
     def details(self) -> Details:
         """The report content the corpus pass does not need."""
