@@ -13,9 +13,12 @@ hyperscan = pytest.importorskip("hyperscan")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+@pytest.fixture(autouse=True, scope="module")
+def own_cache(tmp_path_factory):
+    # One cache for the module: the built-in rules' gate takes seconds to build.
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 def hits(rules, lines):
@@ -75,7 +78,8 @@ def test_what_cannot_be_loosened_is_always_a_candidate():
     assert g.candidates("nothing here") == {0, 1}
 
 
-def test_a_compiled_gate_is_kept_in_the_cache_and_read_back(tmp_path):
+def test_a_compiled_gate_is_kept_in_the_cache_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     patterns = [Pattern(0, "sponsored", True)]
     Gate(patterns)
     [kept] = (tmp_path / "cache" / "corpus-audit").glob("gate-*.hsdb")
@@ -102,3 +106,13 @@ def test_without_hyperscan_every_pattern_is_searched(monkeypatch):
     g = Gate([Pattern(0, "sponsored", True)])
     assert g.candidates("anything") is None
     assert gate.cache_dir().name == "corpus-audit"
+
+
+def test_threads_share_a_gate_each_with_its_own_scratch():
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = Gate([Pattern(0, "sponsored", True), Pattern(1, "cookies", True)])
+    lines = ["Sponsored content", "We use cookies", "Body text"] * 2000
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(g.candidates, lines))
+    assert found == [frozenset({0}), frozenset({1}), frozenset()] * 2000

@@ -33,6 +33,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,12 +163,14 @@ class Gate:
     """The patterns that may match a text, found in one scan.
 
     Built in the process that uses it: a compiled database is not sent to worker processes (they
-    find it in the cache folder).
+    find it in the cache folder). Each thread scans with scratch space of its own (a Dask worker
+    runs several tasks at once, and Hyperscan's scratch is one scan's at a time).
     """
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.always: frozenset[int] = frozenset(p.index for p in patterns)
         self._database: Any = None
+        self._scratch = threading.local()
         try:
             import hyperscan
         except ImportError:
@@ -220,7 +223,12 @@ class Gate:
         def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
             found.add(index)
 
-        self._database.scan(data, match_event_handler=on_match)
+        scratch = getattr(self._scratch, "space", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self._scratch.space = hyperscan.Scratch(self._database)
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
         return frozenset(found)
 
 
