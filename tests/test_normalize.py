@@ -70,8 +70,9 @@ def test_ftfy_fast_path_spares_clean_text_and_the_seeds():
         assert not ftfy_keeps(text) or ftfy.fix_text(text, FTFY_CONFIG) == text
 
 
-@pytest.mark.parametrize("text", ["Hello, World! It's 2024 -- \"quoted\"", "ÉCOLE “x” — ﬁ", "ASCII\tTAB"])
-def test_fold_chars_ascii_fast_path_is_the_full_fold(text):
+@pytest.mark.parametrize("text", ["Hello, World! It's 2024 -- \"quoted\"", "ÉCOLE “x” — ﬁ", "ASCII\tTAB",
+                                  "‘a’ ‚b‛ “c” „d‟ ″e″ «f» g–h—i−j ′k′"])
+def test_fold_chars_fast_paths_are_the_full_fold(text):
     import unicodedata
 
     from audit.text.normalize import _QUOTES, fold_chars
