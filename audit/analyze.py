@@ -34,6 +34,9 @@ class Analyzer:
 
     settings: ScanSettings
     rules: RuleSet
+    #: Whether summaries carry their compared lines (for an engine that spools them: the
+    #: corpus pass then reads them instead of repairing and matching the document again).
+    keep_compared: bool = False
     signer: Signer = field(init=False)
     lexicon: lexicon.Lexicon = field(init=False)
 
@@ -201,6 +204,8 @@ def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[F
     ]
     findings += [
         Finding(doc.id, "quality", h.rule.id, "error",
+                f"Rules gave up on the document here: their budget of {analyzer.rules.budget}s a document "
+                "ran out, and the lines from this one on were not searched" if h.budget_spent else
                 f"Rule gave up on this line after {analyzer.rules.timeout}s (its pattern is too slow here)",
                 line=h.line, text=lines[h.line - 1][:200])
         for h in prepared.timeouts
@@ -276,6 +281,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
             flagged_lines=len({f.line for f in found if f.kind in ("boilerplate", "encoding")}),
             language=language,
+            compared=prep.compared if analyzer.keep_compared else None,
         ))
         first += len(us)
     return out

@@ -16,7 +16,7 @@ from functools import partial
 from audit.analyze import Analyzer
 from audit.checks.thresholds import decide
 from audit.engines.base import Engine, engine_for
-from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
+from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates, spooled_loader
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.lines.templates import copy_groups
@@ -121,15 +121,16 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     otherwise the settings' engine is started for this scan and closed after it.
     """
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
-    analyzer = Analyzer(settings, rules)
     own = engine is None
     engine = engine or engine_for(settings)
+    analyzer = Analyzer(settings, rules, keep_compared=engine.keeps_compared)
     final: Spool[Details] = Spool()
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
         sources: dict[str, str] = {}
-        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[Details]() as details:
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[Details]() as details, \
+                Spool[list[str]]() as compared:
             for summary in engine.summaries(corpus, analyzer, problems):
                 # What only the report needs goes to disk, and the passages' keys too: they are
                 # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
@@ -139,11 +140,14 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                     summary.passage_keys = None
                 details.append(summary.details())
                 summary.without_details()
+                if summary.compared is not None:
+                    compared.append(summary.compared)
+                    summary.compared = None
                 summary.source = sources.setdefault(summary.source, summary.source)
                 summaries.append(summary)
                 if progress is not None:
                     progress(len(summaries))
-            load = engine.loader(corpus, rules, summaries)
+            load = spooled_loader(compared) if engine.keeps_compared else engine.loader(corpus, rules, summaries)
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
                                          engine.comparer(load, corpus, rules, summaries), engine.candidates,
                                          on_stage=partial(stage, progress))

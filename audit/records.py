@@ -205,6 +205,10 @@ class DocumentSummary:
     #: The language the document's text is in (ISO 639-1, ``und`` when it cannot be told; None:
     #: not identified, as in summaries made before languages were).
     language: str | None = None
+    #: The document's compared lines (:attr:`audit.analyze.Prepared.compared`), when the analyzer
+    #: keeps them for an engine that spools them for verification instead of re-preparing the
+    #: document; a scan moves them to disk as each summary arrives.
+    compared: list[str] | None = None
 
     def details(self) -> Details:
         """The report content the corpus pass does not need."""

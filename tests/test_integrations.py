@@ -20,7 +20,11 @@ def test_the_actions_check_step_runs_check_and_writes_outputs_and_summary(tmp_pa
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite" and action["inputs"]["paths"]["required"] is True
     steps = {step["name"]: step for step in action["runs"]["steps"]}
-    assert list(steps) == ["Set up Python", "Install corpus-audit", "Check"]
+    assert list(steps) == ["Set up Python", "Cache pip, numba kernels and the rules gate", "Install corpus-audit", "Check"]
+    # The kernels and the gate are compiled once per cache, not on every fresh runner.
+    cached = steps["Cache pip, numba kernels and the rules gate"]
+    assert cached["uses"].startswith("actions/cache@") and "~/.cache/corpus-audit" in cached["with"]["path"]
+    assert "NUMBA_CACHE_DIR=$HOME/.cache/corpus-audit/numba" in steps["Install corpus-audit"]["run"]
     for step in steps.values():  # inputs reach scripts through the environment only
         assert "${{" not in step.get("run", "")
     check = steps["Check"]

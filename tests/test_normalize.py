@@ -1,3 +1,7 @@
+from pathlib import Path
+
+import pytest
+
 from audit.text.normalize import fold, repair, words
 
 
@@ -31,3 +35,46 @@ def test_line_numbers_never_move():
 def test_fold_and_words():
     assert fold("  “It’s”\tHERE ") == '"it\'s" here'
     assert words("It’s a U.S.-led, 7.3-metre plan") == ["it's", "a", "u", "s", "led", "7", "3", "metre", "plan"]
+
+
+# What ftfy changes, one case per fixer, and clean text in several scripts: ftfy_keeps may say
+# True only where ftfy keeps the text (bench/ftfy_fast_path.py does the same on the dev corpora).
+FTFY_CASES = [
+    "plain ASCII text", "“Curly” quotes — and dashes", "café naïve Ärger", "Ελληνικά и русский 日本語",
+    "caf\u00c3\u00a9", "line one\n\u00c3 at a line start", "\u00c3 starts", "sÃ³", "\ufb01ne ligature",
+    "C1 \x85 control", "escape \x1b[31mred", "nul \x00 char", "bom \ufeff inside", "e\u0301 not NFC",
+    "lone \ud800 surrogate", "âœ” No problems", "voilÃ le travail", "Â£5",
+]
+
+
+@pytest.mark.parametrize("text", FTFY_CASES)
+def test_ftfy_is_skipped_only_where_it_would_change_nothing(text):
+    import ftfy
+
+    from audit.text.normalize import FTFY_CONFIG, ftfy_keeps
+
+    if ftfy_keeps(text):
+        assert ftfy.fix_text(text, FTFY_CONFIG) == text
+
+
+def test_ftfy_fast_path_spares_clean_text_and_the_seeds():
+    from audit.text.normalize import ftfy_keeps
+
+    assert [ftfy_keeps(t) for t in FTFY_CASES[:4]] == [True] * 4
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    import ftfy
+
+    from audit.text.normalize import FTFY_CONFIG
+    for path in seeds.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert not ftfy_keeps(text) or ftfy.fix_text(text, FTFY_CONFIG) == text
+
+
+@pytest.mark.parametrize("text", ["Hello, World! It's 2024 -- \"quoted\"", "ÉCOLE “x” — ﬁ", "ASCII\tTAB",
+                                  "‘a’ ‚b‛ “c” „d‟ ″e″ «f» g–h—i−j ′k′"])
+def test_fold_chars_fast_paths_are_the_full_fold(text):
+    import unicodedata
+
+    from audit.text.normalize import _QUOTES, fold_chars
+
+    assert fold_chars(text) == unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)

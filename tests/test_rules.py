@@ -187,3 +187,44 @@ def test_a_catastrophic_pattern_cannot_hang_a_run(tmp_path):
     [slow] = [f for f in summary.findings if f.kind == "quality"]
     assert (slow.rule, slow.line) == ("mine.sponsor", 2)
     assert "gave up" in slow.message
+
+
+def _catastrophic(tmp_path):
+    body = GOOD.replace("'^sponsored by '", "'(a|aa)+$'").replace('["Sponsored by Acme"]', '["aaaa"]')
+    return write(tmp_path, body.replace('["It was not sponsored by anyone."]', '["' + "a" * 5000 + 'b"]'))
+
+
+def test_rules_test_searches_examples_on_the_bounded_path(tmp_path):
+    # The no_match example makes the pattern backtrack for minutes: `rules test` gives up on it.
+    rules = load_rules([_catastrophic(tmp_path)], builtin=False, timeout=0.2)
+    [problem] = rules.check_examples()
+    assert problem.startswith("mine.sponsor: gave up after 0.2s on 'aaaa")
+
+
+def test_a_document_has_one_budget_for_all_its_lines(tmp_path):
+    rules = load_rules([_catastrophic(tmp_path)], builtin=False, timeout=0.2, budget=0.5)
+    lines = ["a" * 5000 + "b"] * 20 + ["aaaa"]
+    gave_up = [h for h in rules.apply(lines)]
+    # Bounded per line alone, all 20 hostile lines would each cost the full limit; the budget ends
+    # the document after a few, says so once, and searches nothing after it (not even line 21).
+    assert all(h.timed_out for h in gave_up) and len(gave_up) < 20
+    assert [h.budget_spent for h in gave_up] == [False] * (len(gave_up) - 1) + [True]
+
+
+def test_a_budget_spent_is_reported_as_such(tmp_path):
+    from audit.analyze import Analyzer
+    from audit.records import Document, Origin
+    from audit.settings import ScanSettings
+
+    rules = load_rules([_catastrophic(tmp_path)], builtin=False, timeout=0.2, budget=0.3)
+    doc = Document("d", "s", "\n".join(["a" * 5000 + "b"] * 5), Origin("d"))
+    summary = Analyzer(ScanSettings(jobs=1, readability=False, tone=False), rules)(doc)
+    last = [f for f in summary.findings if f.kind == "quality"][-1]
+    assert "budget of 0.3s a document ran out" in last.message
+
+
+@pytest.mark.parametrize("pattern", ["a*", "(?:)", "^", "x?|y", r"\s*$"])
+def test_a_pattern_that_matches_the_empty_string_is_refused(tmp_path, pattern):
+    body = GOOD.replace("'^sponsored by '", f"'{pattern}'")
+    with pytest.raises(RuleError, match="mine.sponsor'?: pattern: matches the empty string"):
+        load_rules([write(tmp_path, body)], builtin=False)

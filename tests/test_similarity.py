@@ -56,8 +56,10 @@ def test_shared_passage_between_sources_with_locations(tmp_path):
 
 
 @pytest.mark.parametrize("change", ["gone", "cut shorter"])
-def test_a_document_gone_or_cut_shorter_when_re_read_shares_nothing(tmp_path, change):
-    # Cut shorter, its passage is on a line it no longer has: once an IndexError out of the scan.
+def test_verification_reads_what_the_analysis_read_not_the_file_again(tmp_path, change):
+    # Once the file was re-read for verification, and a document cut shorter meanwhile had its
+    # passage on a line it no longer had (an IndexError out of the scan). Now the analysis spools
+    # each document's compared lines: the report is of the corpus as it was analyzed.
     base = STORY * 3 + "\n" + QUOTE
     rows = [{"id": "a", "source": "one", "text": base},
             {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
@@ -74,7 +76,8 @@ def test_a_document_gone_or_cut_shorter_when_re_read_shares_nothing(tmp_path, ch
 
     result = scan([path], quick(), progress=rewrite)
     assert [d.lines for d in result.documents] == [2, 2, 1]
-    assert result.duplicate_pairs == [] and result.clusters == [] and result.passage_pairs == []
+    assert (result.duplicate_pairs, result.clusters, result.passage_pairs) == \
+        (found.duplicate_pairs, found.clusters, found.passage_pairs)
 
 
 def test_candidates_below_threshold_are_rejected(tmp_path):
@@ -314,3 +317,18 @@ def test_sharing_pairs_split_by_anchor_and_added_up_are_those_of_all_rows(rows, 
     # Each pair shares at most the anchors the two documents have in common.
     common = {(a, b): len({x for x, o in rows if o == a} & {x for x, o in rows if o == b}) for a, b in whole.tolist()}
     assert all(k <= common[a, b] for (a, b), k in zip(whole.tolist(), shared.tolist()))
+
+
+def test_each_document_is_repaired_and_matched_once(tmp_path, monkeypatch):
+    import audit.analyze as analyze
+
+    calls = []
+    real = analyze.repair
+    monkeypatch.setattr(analyze, "repair", lambda text: calls.append(text) or real(text))
+    base = STORY * 3 + "\n" + QUOTE
+    rows = [{"id": "a", "source": "one", "text": base},
+            {"id": "b", "source": "two", "text": base.replace("forty", "fifty")},
+            {"id": "c", "source": "three", "text": OTHER * 3}]
+    found = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
+    assert found.duplicate_pairs and found.passage_pairs  # verification had documents to read
+    assert len(calls) == len(rows)

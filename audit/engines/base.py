@@ -21,6 +21,10 @@ from audit.similarity.keystore import PassageKeys
 class Engine(Protocol):
     """Where a scan's work runs: per-document analysis, LSH candidates, re-reading for verification."""
 
+    #: Whether summaries come with their compared lines, which the scan spools and verification
+    #: reads (:func:`audit.engines.local.spooled_loader`) instead of the engine's :meth:`loader`.
+    keeps_compared: bool
+
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         """The summaries of the readable documents with unique ids, in reading order."""
 

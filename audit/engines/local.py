@@ -11,7 +11,7 @@ import ctypes
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -128,11 +128,22 @@ def _loader(corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], se
     return load
 
 
+def spooled_loader(compared: Sequence[list[str]]) -> Loader:
+    """A :data:`Loader` that reads each document's compared lines as its analysis left them (the
+    scan spooled them): no document is read, repaired or matched twice."""
+
+    def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
+        for i in sorted(needed):
+            yield i, compared[i]
+    return load
+
+
 @dataclass
 class LocalEngine:
     """This machine: a process pool for per-document work, everything else in this process."""
 
     settings: ScanSettings
+    keeps_compared = True
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)

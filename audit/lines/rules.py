@@ -18,9 +18,15 @@ document: its non-empty lines, or the paragraphs of a hard-wrapped text, each re
 markup and symbols); a file sets it for all its rules with a top-level ``language = "en"``, and a
 rule may set its own. A loader error names the file, the rule and the key.
 
-Patterns run on the ``regex`` engine, which copes with most catastrophic-backtracking patterns
-and takes a time limit per search: a user rule that would hang on some line gives up on that line
-after ``timeout`` seconds, and the line is reported instead of the run hanging.
+Patterns run on the ``regex`` engine, which copes with most catastrophic-backtracking patterns.
+Every search (in a scan and in ``rules test``) is bounded: by ``timeout`` seconds per line, and by
+``budget`` seconds for all the rules' searches in one document. A rule that runs out of time on a
+line gives up on it, and the line is reported instead of the run hanging; once a document's budget
+is spent, its remaining lines are not searched and that is reported too. A pattern that matches
+the empty string (it would claim every line) is refused at load.
+
+Before the searches, a gate (:mod:`audit.lines.gate`) scans each unit once for all the patterns
+and names those that may match it; only they are searched. The gate never changes what matches.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +44,7 @@ from typing import Any
 import regex
 
 from audit.errors import RuleError
+from audit.lines.gate import Gate, Pattern
 from audit.records import SEVERITIES
 from audit.settings import ACTIONS
 from audit.text.normalize import fold
@@ -64,6 +72,19 @@ def phrase_key(line: str) -> str:
     'share this article'
     """
     return fold(line.strip(_EDGE_PUNCT))
+
+
+#: Seconds one pattern may spend on one line. The clock is the wall's: on a loaded machine a
+#: sound pattern may wait its turn for a good part of a second (0.25 s was seen to trip there,
+#: which made a report depend on the load), while a catastrophic one runs for minutes.
+DEFAULT_TIMEOUT = 2.0
+#: Seconds all the rules' searches may spend on one document, however many lines it has: bounded
+#: per line alone, a few hostile lines would cost minutes (20 such lines took 83 s). Sound rules
+#: spend milliseconds on a document.
+DEFAULT_BUDGET = 10.0
+#: Units a rule set reads before it builds its gate: a small run is done before a gate would pay
+#: for itself (building one takes seconds when the cache has none).
+GATE_AFTER = 2000
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,7 @@ class Rule:
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
 
-    def search(self, line: str, timeout: float | None = None) -> tuple[int, int] | None:
+    def search(self, line: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, int] | None:
         """The span of the match in `line`, or None (scope is the caller's business).
 
         Patterns see the line without its surrounding spaces (page dumps indent deeply, and a
@@ -112,7 +133,7 @@ class Rule:
         """
         return self.find(Unit.of(line), timeout)
 
-    def find(self, unit: Unit, timeout: float | None = None) -> tuple[int, int] | None:
+    def find(self, unit: Unit, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, int] | None:
         """As :meth:`search`, in a unit prepared once for every rule."""
         if self.max_words is not None and unit.words > self.max_words:
             return None
@@ -128,27 +149,33 @@ class Rule:
             return (start, start + len(stripped))
         return None
 
-    def check_examples(self) -> list[str]:
-        """Messages for the examples this rule gets wrong; empty when all pass."""
-        problems = [f"{self.id}: should match {ex!r}" for ex in self.match if self.search(ex) is None]
-        problems += [f"{self.id}: should not match {ex!r}" for ex in self.no_match if self.search(ex) is not None]
+    def check_examples(self, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+        """Messages for the examples this rule gets wrong (or gives up on); empty when all pass."""
+        problems = []
+        for expected, examples in ((True, self.match), (False, self.no_match)):
+            for ex in examples:
+                try:
+                    found = self.search(ex, timeout) is not None
+                except TimeoutError:
+                    problems.append(f"{self.id}: gave up after {timeout}s on {ex!r} (its pattern is too slow)")
+                    continue
+                if found != expected:
+                    problems.append(f"{self.id}: should {'' if expected else 'not '}match {ex!r}")
         return problems
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A rule that matched a line, or (``timed_out``) gave up on it."""
+    """A rule that matched a line, or (``timed_out``) gave up on it; ``budget_spent`` when that was
+    for the document's budget (and the lines after it were not searched)."""
 
     line: int
     rule: Rule
     span: tuple[int, int]
     timed_out: bool = False
+    budget_spent: bool = False
 
 
-#: Seconds one pattern may spend on one line. The clock is the wall's: on a loaded machine a
-#: sound pattern may wait its turn for a good part of a second (0.25 s was seen to trip there,
-#: which made a report depend on the load), while a catastrophic one runs for minutes.
-DEFAULT_TIMEOUT = 2.0
 
 
 @dataclass
@@ -161,10 +188,21 @@ class RuleSet:
     """
 
     rules: list[Rule] = field(default_factory=list)
-    timeout: float | None = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT
+    budget: float = DEFAULT_BUDGET
+    gate_after: int = GATE_AFTER
+    # Built in each process once `gate_after` units were read (a database is not pickled).
+    _gate: Gate | None = field(default=None, init=False, repr=False, compare=False)
+    _read: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._phrase_rules = frozenset(i for i, r in enumerate(self.rules) if r.pattern is None)
 
     def __len__(self) -> int:
         return len(self.rules)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_gate": None}
 
     def apply(self, lines: list[str], units: list[tuple[int, int]] | None = None) -> list[Hit]:
         """Match every rule against the lines of one document (1-based line numbers).
@@ -181,11 +219,15 @@ class RuleSet:
         """
         if units is None:
             units = [(i, i) for i, line in enumerate(lines) if line.strip()]
+        gate = self._gate_for(len(units))
+        deadline = time.monotonic() + self.budget
         hits: list[Hit] = []
         for rank, (first, last) in enumerate(units):
             text = lines[first] if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
-            claim, gave_up = self._claim(text, rank, len(units) - rank)
-            hits += [Hit(first + 1, rule, (0, 0), timed_out=True) for rule in gave_up]
+            claim, gave_up, spent = self._claim(text, rank, len(units) - rank, gate, deadline)
+            hits += [Hit(first + 1, rule, (0, 0), timed_out=True, budget_spent=spent) for rule in gave_up]
+            if spent:
+                break
             if claim is None:
                 continue
             rule, span = claim
@@ -205,33 +247,52 @@ class RuleSet:
         index records to say which rules were added, removed or changed since it was made."""
         return {r.id: hashlib.sha256(json.dumps(_matching(r)).encode("utf-8")).hexdigest()[:12] for r in self.rules}
 
-    def _claim(self, text: str, rank: int, from_end: int) -> tuple[tuple[Rule, tuple[int, int]] | None, list[Rule]]:
-        """The rule that claims a unit, with its span (or None), and the rules that gave up on it."""
+    def _gate_for(self, units: int) -> Gate | None:
+        """The gate, built once this set has read `gate_after` units."""
+        self._read += units
+        if self._gate is None and self._read >= self.gate_after:
+            self._gate = Gate([Pattern(i, r.pattern.pattern, bool(r.pattern.flags & regex.IGNORECASE))
+                               for i, r in enumerate(self.rules) if r.pattern is not None])
+        return self._gate
+
+    def _claim(self, text: str, rank: int, from_end: int, gate: Gate | None,
+               deadline: float) -> tuple[tuple[Rule, tuple[int, int]] | None, list[Rule], bool]:
+        """The rule that claims a unit, with its span (or None), the rules that gave up on it, and
+        whether the document's budget is spent."""
         flagged = None
         gave_up: list[Rule] = []
         unit = Unit.of(text)
-        for rule in self.rules:
+        candidates = gate.candidates(unit.stripped) if gate is not None else None
+        # In load order: which rule claims a unit depends on it.
+        order = range(len(self.rules)) if candidates is None else sorted(candidates.union(self._phrase_rules))
+        for index in order:
+            rule = self.rules[index]
             if rule.scope == "head" and rank >= rule.within:
                 continue
             if rule.scope == "tail" and from_end > rule.within:
                 continue
             if flagged is not None and rule.action != "strip":
                 continue
+            left = deadline - time.monotonic()
             try:
-                span = rule.find(unit, self.timeout)
+                if left <= 0:
+                    raise TimeoutError
+                span = rule.find(unit, min(self.timeout, left))
             except TimeoutError:
                 gave_up.append(rule)
+                if time.monotonic() >= deadline:
+                    return None, gave_up, True
                 continue
             if span is None:
                 continue
             if rule.action == "strip":
-                return (rule, span), gave_up
+                return (rule, span), gave_up, False
             flagged = (rule, span)
-        return flagged, gave_up
+        return flagged, gave_up, False
 
     def check_examples(self) -> list[str]:
         """Every example failure of every rule."""
-        return [problem for rule in self.rules for problem in rule.check_examples()]
+        return [problem for rule in self.rules for problem in rule.check_examples(self.timeout)]
 
 
 def _fail(file: str, rule_id: str, key: str, reason: str) -> RuleError:
@@ -303,6 +364,8 @@ def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rul
             pattern = regex.compile(source, flags)
         except (regex.error, ValueError) as exc:
             raise _fail(file, rule_id, "pattern", f"invalid regular expression: {exc}") from None
+        if pattern.search("") is not None:
+            raise _fail(file, rule_id, "pattern", "matches the empty string, so it would claim every line")
     else:
         phrases = frozenset(phrase_key(p) for p in _strings(file, rule_id, "phrases", table.get("phrases")))
         if not phrases:
@@ -343,7 +406,7 @@ def builtin_rules_dir() -> Path:
 
 
 def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin: bool = True,
-               timeout: float | None = DEFAULT_TIMEOUT, known: Iterable[str] = ()) -> RuleSet:
+               timeout: float = DEFAULT_TIMEOUT, known: Iterable[str] = (), budget: float = DEFAULT_BUDGET) -> RuleSet:
     """Load the built-in rule packs and those in `dirs`, without the rules whose id is disabled.
 
     `known` are other ids that may be switched off (the line statistics); a disabled id that is
@@ -368,4 +431,4 @@ def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin:
     unknown = off - set(seen) - reserved
     if unknown:
         raise RuleError(f"no rule with id {sorted(unknown)[0]!r} to switch off")
-    return RuleSet([r for r in rules if r.id not in off], timeout)
+    return RuleSet([r for r in rules if r.id not in off], timeout, budget)

@@ -110,6 +110,8 @@ class DaskEngine:
     """A Dask cluster: the one at ``settings.scheduler``, or a local one started for this scan."""
 
     settings: ScanSettings
+    # The workers re-read their own parts (the client keeps no texts).
+    keeps_compared = False
 
     def __post_init__(self) -> None:
         self.cluster: LocalCluster | None = None
