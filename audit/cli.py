@@ -15,32 +15,28 @@ import sys
 import time
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from audit.checks.run import check
-from audit.cleaning.run import clean
-from audit.cleaning.targets import default_log
+# What a command needs beyond these (the analysis, numpy, numba, datasketch, the readers) is
+# imported in the command itself: `--help` and `--version` should not wait for it.
 from audit.config import load_settings
 from audit.errors import AuditError, ConfigError, InputError
-from audit.feed.dedup import BATCH_SIZE, dedup, index_stats, render_stats
-from audit.feed.dedup import THRESHOLD as DEDUP_THRESHOLD
-from audit.lines.rules import load_rules
+from audit.feed.defaults import BATCH_SIZE
+from audit.feed.defaults import THRESHOLD as DEDUP_THRESHOLD
 from audit.lines.statistics import SIGNALS
 from audit.output import probe, write_atomic
-from audit.pipeline import scan
 from audit.progress import estimated_documents
-from audit.read.problems import ProblemLines, missing_id_line, skipped_lines
-from audit.read.readers import Corpus, Fields
 from audit.records import InputProblem, ScanResult
-from audit.report import step_summary
 from audit.report.escape import printable
 from audit.report.formats import DOCUMENT_FORMATS, FORMATS, render, render_pieces
-from audit.report.markdown import render_markdown
 from audit.settings import ENGINES, KEEP_POLICIES, ScanSettings, Thresholds, out_of_bounds
 from audit.text.counts import plural
 from audit.version import __version__
+
+if TYPE_CHECKING:
+    from audit.read.readers import Corpus
 
 
 def say(line: str) -> None:
@@ -331,6 +327,8 @@ def report_input_errors(result: ScanResult) -> None:
 
 def report_problems(lines: typing.Iterable[str]) -> None:
     """Input problems' lines ("path:line: message") on stderr, field problems summed up."""
+    from audit.read.problems import ProblemLines
+
     shown = ProblemLines("--text-field")
     for line in lines:
         now = shown.add(line)
@@ -344,6 +342,8 @@ def report_skipped(corpus: Corpus) -> None:
     """The files of the folders given that are not read, summed up in a line on stderr; and, when
     --id-field was given, a line if the first record has no such field (a mistyped one is no
     error: the ids would be FILE:LINE). Stdin is not looked at, which would consume it."""
+    from audit.read.problems import missing_id_line, skipped_lines
+
     for line in skipped_lines(corpus.skipped()):
         say(f"corpus-audit: {line}")
     ctx = click.get_current_context()
@@ -388,6 +388,9 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
 
         corpus-audit scan seeds/            # writes reports/seeds.md
     """
+    from audit.pipeline import scan
+    from audit.read.readers import Corpus, Fields
+
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
@@ -404,7 +407,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     if fmt != "markdown":
         write_atomic(target, render_pieces(result, fmt, name))
     else:
-        write_atomic(target, render_markdown(result, name))
+        write_atomic(target, render(result, "markdown", name))
     if target != "-":
         say(f"corpus-audit: {result.verdict}: wrote {target}")
     report_input_errors(result)
@@ -440,6 +443,10 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
         corpus-audit check data/ --max-boilerplate-share 0.05 --fail-on error
         corpus-audit check data/ --format github --baseline .corpus-audit-baseline.json
     """
+    from audit.checks.run import check
+    from audit.read.readers import Corpus, Fields
+    from audit.report import step_summary
+
     settings = with_thresholds(settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs,
                                             engine=engine, scheduler=scheduler, workers=workers,
                                             blocksize=blocksize, connect_timeout=connect_timeout), limits)
@@ -523,6 +530,10 @@ def clean_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     With --engine dask, OUT is a folder of one file per part and a manifest.json of the files
     and their counts; the logs are one file per part in LOG (default OUT.removals).
     """
+    from audit.cleaning.run import clean
+    from audit.cleaning.targets import default_log
+    from audit.read.readers import Corpus, Fields
+
     settings = settings_for(config, rule_dirs, disabled, strict=strict or None, jobs=jobs, **where,
                             **{"similarity.keep": keep})
     fields = Fields(text=text_field, id=id_field, source=source_field)
@@ -554,6 +565,8 @@ def rules_list(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
 
         corpus-audit rules list --rules my-rules/
     """
+    from audit.lines.rules import load_rules
+
     settings = settings_for(config, rule_dirs, disabled)
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     click.echo(f"{'ID':28} {'KIND':9} {'SCOPE':5} {'ACTION':6} {'SEVERITY':8} {'LANG':4} MESSAGE")
@@ -573,6 +586,8 @@ def rules_test(config: str | None, rule_dirs: tuple[str, ...], disabled: tuple[s
 
         corpus-audit rules test --rules my-rules/
     """
+    from audit.lines.rules import load_rules
+
     settings = settings_for(config, rule_dirs, disabled)
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     problems = rules.check_examples()
@@ -617,6 +632,10 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 
         scraper | corpus-audit dedup --index feed.db --window 30d -o new.jsonl
     """
+    from audit.feed.dedup import dedup, index_stats, render_stats
+    from audit.read.problems import ProblemLines
+    from audit.read.readers import Corpus, Fields
+
     if stats:
         click.echo(render_stats(index_stats(location)))
         return

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads with the analysis, not with every import of these records (--help)
+    import numpy as np
+
+
+def _no_anchors() -> np.ndarray:
+    """An empty anchor array (uint64)."""
+    import numpy as np
+
+    return np.zeros(0, dtype=np.uint64)
+
 
 #: Severities, mildest first.
 SEVERITIES = ("info", "warning", "error")
@@ -192,7 +201,7 @@ class DocumentSummary:
     date: str | None = None
     #: The document's anchors: a content-defined sample of its shingle hashes (sorted uint64),
     #: which finds documents contained in others (none: never found inside another).
-    anchors: np.ndarray | Held = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    anchors: np.ndarray | Held = field(default_factory=_no_anchors)
     #: One key per line for the corpus count of template lines (a uint64 array; 0 for a line with
     #: no letters or digits), or None when template lines are switched off.
     line_keys: np.ndarray | None = None

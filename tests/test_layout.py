@@ -4,6 +4,8 @@ it), only the CLI knows click, optional extras load only where used, and every m
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audit"
@@ -93,3 +95,13 @@ def test_every_module_says_its_job():
     missing = [name for name, path in modules().items()
                if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))]
     assert missing == []
+
+
+def test_the_command_line_starts_without_the_analysis():
+    """`--help` and `--version` load the CLI alone: numpy, numba, scipy, datasketch, ftfy, regex and
+    the optional extras load in the command that needs them (bench/RESULTS.md times the start)."""
+    heavy = ("numpy", "numba", "scipy", "datasketch", "ftfy", "regex", "hyperscan", "py3langid", "tqdm", "pandas",
+             "pyarrow", "dask")
+    code = f"import sys, audit.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

@@ -24,6 +24,7 @@ from itertools import islice
 from audit.analyze import prepare
 from audit.errors import ConfigError, InputError
 from audit.feed.backends import open_index
+from audit.feed.defaults import BATCH_SIZE, THRESHOLD
 from audit.feed.delivery import Output, Recovery, recover, render
 from audit.feed.index import FeedIndex, IndexParams, IndexStats, Item, format_window, parse_window
 from audit.lines.rules import RuleSet, load_rules
@@ -37,12 +38,6 @@ from audit.similarity.minhash import Signer
 from audit.text.counts import plural
 from audit.text.normalize import body_text, words
 
-#: Items checked and recorded together (one transaction, one sync of each output file).
-BATCH_SIZE = 100
-#: Estimated Jaccard similarity at which an item repeats a stored one. Higher than scan's
-#: verified 0.3: dedup verifies on signatures, not shingle sets, and on the extraction-dev feed
-#: 0.5 keeps 99.9% of its duplicates right (bench/RESULTS.md).
-THRESHOLD = 0.5
 
 
 @dataclass

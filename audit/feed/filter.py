@@ -18,7 +18,8 @@ from itertools import islice
 from typing import Any
 
 from audit.feed.backends import open_index
-from audit.feed.dedup import BATCH_SIZE, THRESHOLD, DedupCounts, Signing, index_params
+from audit.feed.dedup import DedupCounts, Signing, index_params
+from audit.feed.defaults import BATCH_SIZE, THRESHOLD
 from audit.feed.index import FeedIndex, Verdict, parse_window
 from audit.read.readers import Fields
 from audit.read.sources import RECORDS, Streamed, records_of

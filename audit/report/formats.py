@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from typing import TYPE_CHECKING
+
 from audit.errors import ConfigError
-from audit.records import ScanResult
-from audit.report.annotations import render_github, render_text
-from audit.report.junit import render_junit
-from audit.report.markdown import json_pieces, render_markdown
-from audit.report.sarif import render_sarif
+
+if TYPE_CHECKING:
+    from audit.records import ScanResult
 
 #: The formats, people's first.
 FORMATS = ("markdown", "text", "json", "github", "sarif", "junit")
@@ -28,6 +28,13 @@ def render(result: ScanResult, fmt: str = "markdown", title: str = "corpus", not
 def render_pieces(result: ScanResult, fmt: str, title: str, notes: Sequence[str] = ()) -> Iterator[str]:
     """The report in format `fmt` in pieces, for :func:`audit.output.write_atomic` to write as they
     come: JSON comes an item at a time, so a large corpus's report is never whole in memory."""
+    # The renderers load here, when a report is written: the CLI imports this module at start for
+    # its --format choices, and `--help` should not wait for them.
+    from audit.report.annotations import render_github, render_text
+    from audit.report.junit import render_junit
+    from audit.report.markdown import json_pieces, render_markdown
+    from audit.report.sarif import render_sarif
+
     if fmt == "json":
         yield from json_pieces(result)
     elif fmt == "markdown":
