@@ -48,3 +48,15 @@ def test_absolute_paths_under_the_working_folder_become_relative(tmp_path):
     assert display_path(str(tmp_path / "d" / "a.txt"), tmp_path) == "d/a.txt"
     assert display_path("/elsewhere/a.txt", tmp_path) == "/elsewhere/a.txt"
     assert display_path("<stdin>") is None
+
+
+def test_text_lines_from_stdin_start_with_path_and_line(cli):
+    """A problem matcher reads `path:line:` at the start of each line; stdin's records have theirs."""
+    records = ['{"text": "Share this article\\nSome real words in a sentence here for the text."}',
+               '{"text": "A different story about harbour dredging in Rotterdam this week and its costs."}',
+               '{"text": "Share this article\\nOther words about a river crossing opened at last on Monday."}']
+    ran = cli("scan", "-", "--format", "text", "-q", input="\n".join(records) + "\n")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == [
+        "<stdin>:1: warning share.widget: stdin:1:1: Share widget text left in the page: “Share this article”",
+        "<stdin>:3: warning share.widget: stdin:3:1: Share widget text left in the page: “Share this article”"]

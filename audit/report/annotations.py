@@ -36,6 +36,9 @@ class Annotation:
     line: int | None = None
     #: The baseline key's hash: the same finding keeps it when its line moves.
     fingerprint: str | None = None
+    #: For a record read from standard input, its line there: CI systems have no file to point
+    #: at, but a terminal's ``path:line:`` (and a problem matcher reading it) still wants one.
+    stdin_line: int | None = None
 
 
 def quote(text: str, limit: int = MAX_QUOTE) -> str:
@@ -83,23 +86,25 @@ def _place(document: str, line: int | None, origins: dict[str, Origin]) -> tuple
 
 def _finding(f: Finding, origins: dict[str, Origin]) -> Annotation:
     path, line, prefix = _place(f.document, f.line, origins)
+    stdin_line = None
     if path is None:  # stdin: name the document and its line in the message
-        prefix, line = f"{f.document}" + (f":{f.line}" if f.line else "") + ": ", None
+        prefix, line, stdin_line = f"{f.document}" + (f":{f.line}" if f.line else "") + ": ", None, line
     text = f": {quote(f.text)}" if f.text else ""
     return Annotation(f.rule, f.severity, f"corpus-audit {f.rule}", f"{prefix}{f.message}{text}",
-                      path, line, finding_key(f)[2])
+                      path, line, finding_key(f)[2], stdin_line)
 
 
 def _passage(p: PassagePair, origins: dict[str, Origin]) -> list[Annotation]:
     out = []
     for here, there in ((p.a, p.b), (p.b, p.a)):
         path, line, prefix = _place(here.document, here.lines[0], origins)
+        stdin_line = None
         if path is None:
-            prefix, line = f"{here.document}:{here.lines[0]}: ", None
+            prefix, line, stdin_line = f"{here.document}:{here.lines[0]}: ", None, line
         message = (f"{prefix}Passage shared with {there.document}:{there.lines[0]} ({there.source}), "
                    f"similarity {p.similarity:.2f}: {quote(here.text)}")
         out.append(Annotation(PASSAGE_RULE, PASSAGE_SEVERITY, f"corpus-audit {PASSAGE_RULE}", message,
-                              path, line, passage_key(p)[2]))
+                              path, line, passage_key(p)[2], stdin_line))
     return out
 
 
@@ -170,8 +175,16 @@ def text_line(a: Annotation) -> str:
 
     >>> print(text_line(Annotation("r.x", "error", "t", "m", "x\\n::error file=README.md::pwned.txt")))
     x\\n::error file=README.md::pwned.txt: error r.x: m
+
+    A record from standard input is placed at its line there:
+
+    >>> text_line(Annotation("share.widget", "warning", "t", "stdin:4:2: Share widget", stdin_line=4))
+    '<stdin>:4: warning share.widget: stdin:4:2: Share widget'
     """
-    where = "" if a.path is None else f"{a.path}:{a.line}: " if a.line else f"{a.path}: "
+    if a.path is None:
+        where = "" if a.stdin_line is None else f"<stdin>:{a.stdin_line}: "
+    else:
+        where = f"{a.path}:{a.line}: " if a.line else f"{a.path}: "
     return printable(f"{where}{a.severity} {a.rule}: {a.message}")
 
 
