@@ -54,6 +54,12 @@ def rule(pattern, case_sensitive=False):
     (r"^(?!.*\d)\w+$", "naïve"),              # lookaround, approximated
     (r"(\w)\1", "ßß"),                        # a backreference
     (r"[^\W\d]+x", "éx"),                     # a class the gate cannot loosen: always searched
+    # regex's own syntax, which Hyperscan would read as something else: always searched
+    (r"(?:cookie){e<=1} policy", "cokie policy"),  # fuzzy matching
+    (r"\mfoo\M", "a foo b"),                  # word start and end
+    (r"a{,3}b", "aab"),                       # {,n} is {0,n}
+    (r"(?r)ab", "ab"),                        # reverse searching
+    (r"(?>a+)b", "aab"),                      # an atomic group
 ])
 def test_the_gate_keeps_what_unicode_matching_finds(pattern, line):
     r = rule(pattern)

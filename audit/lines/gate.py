@@ -49,6 +49,18 @@ _WIDE = {"w": r"\w\x{80}-\x{10ffff}", "s": r"\s\x0b\x{80}-\x{10ffff}", "d": r"\d
 _FOLDS_TO_ASCII = re.compile("[\u0130\u017f\u212a]")
 
 
+#: Escaped letters that mean in Hyperscan what they mean in ``regex`` (or are widened or dropped
+#: here): any other (``\m``, ``\M``, ``\G``, ``\X``, ``\L``…) is ``regex``'s own, and Hyperscan
+#: would read it as something else, so the gate could miss a line the rule matches.
+_SHARED_ESCAPES = frozenset("wsdWSDbBuxAZzntrfve0pPN123456789")
+#: A repeat both engines read alike: ``{m}``, ``{m,}``, ``{m,n}`` (not ``regex``'s ``{,n}`` nor its
+#: fuzzy ``{e<=1}``).
+_REPEAT = re.compile(r"\{\d+(?:,\d*)?\}")
+#: Group openings both engines read alike: non-capturing, lookaround, named, and inline flags
+#: ``i``, ``m``, ``s``, ``x`` (not ``regex``'s ``(?r)``, ``(?V1)``, ``(?>``, ``(?|``…).
+_GROUP = re.compile(r"\((?:\?(?::|=|!|<=|<!|P?<\w+>|[imsx]*(?:-[imsx]+)?[:)])|(?!\?|\*))")
+
+
 class Unsupported(ValueError):
     """A pattern the gate does not loosen (it is then searched in every line)."""
 
@@ -76,6 +88,8 @@ def _widened(source: str) -> str:
         if c == "\\":
             end = _escape(source, i)
             letter = source[i + 1]
+            if letter.isalnum() and letter not in _SHARED_ESCAPES:
+                raise Unsupported(f"\\{letter}")
             if letter in _WIDE:
                 out.append("[" + _WIDE[letter] + "]")
             elif letter == "u":
@@ -86,6 +100,10 @@ def _widened(source: str) -> str:
         elif c == "[":
             i = _widened_class(source, i, out)
         else:
+            if c == "{" and not _REPEAT.match(source, i):
+                raise Unsupported(f"a repeat only regex reads at {i}")
+            if c == "(" and not _GROUP.match(source, i):
+                raise Unsupported(f"a group only regex reads at {i}")
             out.append(c)
             i += 1
     return "".join(out)
@@ -106,6 +124,8 @@ def _widened_class(source: str, i: int, out: list[str]) -> int:
         if source[i] == "\\":
             end = _escape(source, i)
             letter = source[i + 1]
+            if letter.isalnum() and letter not in _SHARED_ESCAPES:
+                raise Unsupported(f"\\{letter} in a class")
             if letter in _WIDE and not negated:
                 parts.append(_WIDE[letter])
             elif letter in "WSDpP" and negated:
