@@ -342,3 +342,17 @@ def test_dedup_switches_off_a_line_statistic_as_scan_does(cli, tmp_path):
     assert json.loads(run.stdout)["id"] == "1"
     assert cli("dedup", "--index", str(tmp_path / "other.db"), "--disable-rule", "no.such-rule",
                input=item + "\n").returncode == 2
+
+
+def test_refitted_line_model_weights_make_another_index(monkeypatch):
+    """The line model blanks lines before signing, so its weights are part of what an index was made with."""
+    from audit.feed import dedup as feed_dedup
+    from audit.lines.rules import load_rules
+    from audit.settings import SimilaritySettings
+
+    rules = load_rules()
+    before = feed_dedup.index_params(SimilaritySettings(), rules)
+    monkeypatch.setattr(feed_dedup.line_model, "digest", lambda: "refitted0000")
+    after = feed_dedup.index_params(SimilaritySettings(), rules)
+    assert before.rules != after.rules
+    assert after.rule_parts["line model's weights"] == "refitted0000"

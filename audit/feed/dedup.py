@@ -27,6 +27,7 @@ from audit.feed.backends import open_index
 from audit.feed.defaults import BATCH_SIZE, THRESHOLD
 from audit.feed.delivery import Output, Recovery, recover, render
 from audit.feed.index import FeedIndex, IndexParams, IndexStats, Item, format_window, parse_window
+from audit.lines import model as line_model
 from audit.lines.rules import RuleSet, load_rules
 from audit.lines.statistics import SIGNALS
 from audit.output import json_line, refuse_inputs
@@ -57,10 +58,11 @@ def index_params(similarity: SimilaritySettings, rules: RuleSet, threshold: floa
                  lines: LineSettings = LineSettings(), disabled: frozenset[str] = frozenset()) -> IndexParams:
     """The parameters an index must have for a run with these settings, rules and threshold (the
     rules' fingerprint covers the line statistics too: both blank page text before signing)."""
-    text = json.dumps([rules.fingerprint(), asdict(lines), sorted(disabled)], sort_keys=True, default=str)
+    weights = line_model.digest()
+    text = json.dumps([rules.fingerprint(), asdict(lines), sorted(disabled), weights], sort_keys=True, default=str)
     statistics = json.dumps(asdict(lines), sort_keys=True, default=str)
     parts = {**rules.digests(), "line statistics' settings": hashlib.sha256(statistics.encode("utf-8")).hexdigest()[:12],
-             **{sid: "on" for sid in SIGNALS if sid not in disabled}}
+             "line model's weights": weights, **{sid: "on" for sid in SIGNALS if sid not in disabled}}
     return IndexParams.make(similarity, threshold, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], parts)
 
 

@@ -9,6 +9,8 @@ so that a report and clean's removal log say why.
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,6 +66,12 @@ def load(path: Path) -> LineModel:
     if list(names) != features.feature_names() or any(len(a) != len(names) for a in arrays):
         raise RuleError(f"{path}: the line model's features are not those of this version (run bench/line_model.py)")
     return LineModel(names, *arrays, bias)
+
+
+def digest() -> str:
+    """A short digest of the shipped weights: a feed index records it, since refitted weights blank
+    other lines before signing."""
+    return hashlib.sha256((builtin_rules_dir() / FILE).read_bytes()).hexdigest()[:12]
 
 
 def builtin() -> LineModel:
