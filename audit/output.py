@@ -16,6 +16,7 @@ import json
 import math
 import os
 import secrets
+import select
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -62,8 +63,9 @@ def _finite(value: object) -> object:
     return value
 
 
-def write_stdout(pieces: Iterable[str]) -> None:
-    """Write text to stdout whole, or raise (BrokenPipeError when its reader has gone).
+def write_stdout(pieces: Iterable[str | bytes]) -> None:
+    """Write text (or bytes, as they are) to stdout whole, or raise (BrokenPipeError when its
+    reader has gone; an error naming standard output otherwise).
 
     Unbuffered (``python -u``, ``PYTHONUNBUFFERED=1``, common in containers), stdout's text layer
     sits on the raw file, whose one write may take only part of the bytes (what a full pipe had
@@ -71,15 +73,29 @@ def write_stdout(pieces: Iterable[str]) -> None:
     with its output cut. Here a raw stdout is written to until every byte is taken.
     """
     stream = sys.stdout
-    raw = getattr(stream, "buffer", None)
-    if not isinstance(raw, io.RawIOBase):
-        _write_pieces(stream, STDOUT, pieces)
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text stream standing in for stdout (a notebook's, redirect_stdout)
+        _write_pieces(stream, STDOUT, (p.decode("utf-8") if isinstance(p, bytes) else p for p in pieces))
         return
     _writing(stream.flush, STDOUT)
     for piece in pieces:
-        view = memoryview(piece.encode(stream.encoding, stream.errors or "strict"))
-        while view:
-            view = view[_writing(lambda view=view: raw.write(view), STDOUT) or 0:]
+        data = piece if isinstance(piece, bytes) else piece.encode(stream.encoding, stream.errors or "strict")
+        if isinstance(binary, io.RawIOBase):
+            _write_raw(binary, data)
+        else:
+            _writing(lambda data=data: binary.write(data), STDOUT)
+    _writing(binary.flush, STDOUT)
+
+
+def _write_raw(raw: io.RawIOBase, data: bytes) -> None:
+    """All of `data` to a raw stdout, however little each write takes."""
+    view = memoryview(data)
+    while view:
+        written = _writing(lambda view=view: raw.write(view), STDOUT)
+        if written is None:  # a non-blocking stdout that is full: wait until it takes more
+            select.select([], [raw], [])
+            continue
+        view = view[written:]
 
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:

@@ -1,10 +1,12 @@
+import io
 import os
+import sys
 import stat
 
 import pytest
 
 from audit.errors import OutputError
-from audit.output import probe, write_atomic
+from audit.output import probe, write_atomic, write_stdout
 
 
 def test_text_in_pieces_is_written_whole(tmp_path, capsys):
@@ -58,3 +60,28 @@ def test_an_error_of_the_pieces_own_making_is_not_taken_for_a_write_error(tmp_pa
     with pytest.raises(FileNotFoundError) as caught:
         write_atomic(str(tmp_path / "out.jsonl"), pieces())
     assert caught.value.filename == "input.jsonl" and not list(tmp_path.iterdir())
+
+
+class _Trickle(io.RawIOBase):
+    """A raw stdout that takes at most three bytes a write, as a full pipe may."""
+
+    def __init__(self):
+        self.taken = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.taken += bytes(data[:3])
+        return len(data[:3])
+
+
+def test_stdout_that_takes_a_few_bytes_a_write_gets_every_byte(monkeypatch):
+    """dedup delivers bytes, clean and scan write text: all of it reaches a stdout whose writes are partial."""
+    from audit.feed.delivery import Output
+
+    raw = _Trickle()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
+    write_stdout(["café report\n", b"raw bytes\n"])
+    Output("new", None, "host").write(b'{"id": "a"}\n')
+    assert raw.taken.decode("utf-8") == 'café report\nraw bytes\n{"id": "a"}\n'

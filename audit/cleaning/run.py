@@ -31,7 +31,7 @@ from audit.cleaning.plan import CleanCounts, Plan, clean_record, cleaned_line, p
 from audit.cleaning.targets import (NamedText, Staged, check_inputs, check_replaceable, check_targets, default_log,
                                     entry_name, folder_output, local_inputs, written_name)
 from audit.errors import InputError
-from audit.output import cannot_write, probe
+from audit.output import cannot_write, probe, write_stdout
 from audit.pipeline import scan_corpus
 from audit.read.checked import checked
 from audit.read.readers import Corpus, Fields
@@ -145,7 +145,7 @@ class _Writer:
         if self.out is None:
             return
         if self.out == "-":
-            sys.stdout.write(cleaned_line(doc, self.fields, text))
+            write_stdout([cleaned_line(doc, self.fields, text)])
             return
         target = self._target(source_path, doc.origin.path)
         if doc.origin.line is None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from audit.errors import FeedIndexError
 from audit.feed.index import FeedIndex, Sink, Verdict
+from audit.output import write_stdout
 
 #: Seconds to wait for another process to let go of an output file.
 LOCK_WAIT = 10.0
@@ -132,12 +133,7 @@ class Output:
         """Append `data`; on return a file has it on disk, a stream has been flushed."""
         if self._fd is None:
             try:
-                if hasattr(sys.stdout, "buffer"):
-                    sys.stdout.buffer.write(data)
-                else:
-                    # A text stream that stands in for stdout (a notebook's, contextlib.redirect_stdout).
-                    sys.stdout.write(data.decode("utf-8"))
-                sys.stdout.flush()
+                write_stdout([data])
             except BrokenPipeError:
                 # The reader went away: nothing more can reach it, and Python's own flush at exit
                 # must not fail again.
