@@ -397,7 +397,9 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     corpus = Corpus(list(paths), fields)
     name = corpus.name
     target = output or ("-" if fmt != "markdown" else f"reports/{name}.md")
-    probe(target, inputs=paths)
+    # The default report may lie in a folder scanned (`scan .` run twice): there only an input
+    # named on its own is refused; an -o FILE is refused anywhere in the corpus.
+    probe(target, inputs=paths if output else [p for p in paths if not os.path.isdir(p)])
     report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:

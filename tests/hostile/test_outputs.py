@@ -392,3 +392,14 @@ def test_a_full_sqlite_index_is_one_error_naming_it(tmp_path):
         assert index.count() == 0
     finally:
         index.close()
+
+
+def test_scan_of_the_working_folder_runs_again_over_its_own_default_report(cli, tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text("A story about the harbour and its dredging, told in plain words.\n")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        ran = cli("scan", ".", "-q")
+        assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "reports" / f"{tmp_path.name}.md").is_file()
+    ran = cli("scan", ".", "-o", "a.txt", "-q")  # -o over a file of the corpus is still refused
+    assert ran.returncode == 2 and "one of the inputs" in ran.stderr
