@@ -251,9 +251,9 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     for i, (doc, prep, us) in enumerate(zip(docs, prepared, units)):
         compared_words = int(signed.words[i])
         # `words` counts the body (what a reader gets), which the statistics may have cut further.
-        word_count = compared_words if len(prep.leftovers) == len({h.line for h in prep.hits}) \
-            else len(words(body_text(bodies[i])))
-        language = languages.identify(body_text(bodies[i]))
+        body = body_text(bodies[i])
+        word_count = compared_words if len(prep.leftovers) == len({h.line for h in prep.hits}) else len(words(body))
+        language = languages.identify(body)
         # Readability's formulas and tone's lexicons are English: a number for other text is noise.
         scored = languages.scored(language)
         # Readability and tone count the same sentences and words.
