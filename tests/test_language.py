@@ -81,3 +81,14 @@ def test_check_fails_on_a_corpus_in_the_wrong_language(cli, tmp_path):
     run = cli("check", str(data), "--config", str(config), "--max-other-language-share", "0.1", "-j", "1")
     assert run.returncode == 1, run.stderr
     assert "max-other-language-share: 66.7% > 10.0%" in run.stdout
+
+
+def test_documents_not_scored_never_push_scored_ones_out_of_the_table():
+    from audit.report import markdown
+
+    records = [{"id": f"pt{i}", "source": "jornal", "text": f"{PORTUGUESE} ({i})"} for i in range(markdown.MAX_ROWS)]
+    records.append({"id": "en1", "source": "wire", "text": ENGLISH})
+    md = render_markdown(scan(records, ScanSettings(jobs=1)), "langs")
+    table = md[md.index("| Document | Words"):]
+    assert "\n| en1 | " in table and f"| pt{markdown.MAX_ROWS - 2} | not scored" in table
+    assert f"| pt{markdown.MAX_ROWS - 1} | not scored" not in table

@@ -454,11 +454,14 @@ class _Scores:
 def _scores(result: ScanResult) -> _Scores:
     sources: dict[str, _SourceScores] = defaultdict(_SourceScores)
     rows = _Rows()
+    # Listed after the scored documents, which they must not push out of the table.
+    unscored = _Rows()
     toned: list[DocumentSummary] = []
     count = 0
     for d in result.documents:
-        if not languages.scored(d.language) and (result.settings.get("readability") or result.settings.get("tone")):
-            rows.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
+        if not languages.scored(d.language):
+            if result.settings.get("readability"):
+                unscored.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
             continue
         if not (d.readability or d.tone):
             continue
@@ -478,6 +481,9 @@ def _scores(result: ScanResult) -> _Scores:
             toned.append(d)
             if len(toned) >= 2 * MAX_ROWS:
                 toned = heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first)
+    for row in unscored.rows:
+        rows.add(row)
+    rows.total += unscored.total - len(unscored.rows)
     return _Scores(dict(sorted(sources.items())), rows, count, heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first))
 
 
