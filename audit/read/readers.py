@@ -366,11 +366,10 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
     which no UTF-8 output can hold) are replaced by U+FFFD and the record marked as recoded, so
     the report counts it as an encoding finding.
     """
-    shown = _clean(shown)
     if isinstance(record, (dict, list)) and _depth(record) > MAX_JSON_DEPTH:
         return InputProblem(origin, f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     if not isinstance(record, dict):
-        return InputProblem(origin, f"{_json_type(record)}, not a JSON object", shown)
+        return InputProblem(origin, f"{_json_type(record)}, not a JSON object", _clean(shown))
     # A JSON array's element comes without its text (`shown` empty): its values are all looked at.
     if not shown or _SURROGATE_ESCAPE.search(shown):
         record, replaced = _replace_surrogates(record)  # type: ignore[assignment]
@@ -379,8 +378,9 @@ def record_document(record: object, origin: Origin, stem: str, fields: Fields, r
     text = record.get(fields.text)
     if not isinstance(text, str):
         if fields.text in record:
-            return InputProblem(origin, f"field {fields.text!r} is {_json_type(text)}, not a string", shown)
-        return InputProblem(origin, f"field {fields.text!r} is missing{fields_hint(record, fields.text)}", shown)
+            return InputProblem(origin, f"field {fields.text!r} is {_json_type(text)}, not a string", _clean(shown))
+        return InputProblem(origin, f"field {fields.text!r} is missing{fields_hint(record, fields.text)}",
+                            _clean(shown))
     if not text.strip():
         return InputProblem(origin, "empty document")
     raw_id = record.get(fields.id)
