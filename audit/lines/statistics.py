@@ -129,8 +129,11 @@ def word_count(text: str) -> int:
     >>> word_count("North Korea's leader, Kim"), word_count("東京都の知事")
     (5, 3)
     """
+    tokens = _WORD.findall(text)
+    if not _WIDE.search(text):  # most text: one word a token, without a look at each token
+        return len(tokens)
     total = 0
-    for token in _WORD.findall(text):
+    for token in tokens:
         wide = len(_WIDE.findall(token))
         total += max(1, (wide + 1) // 2) if wide else 1
     return total
@@ -142,7 +145,13 @@ def blank(line: str) -> bool:
     >>> blank(" \u200b "), blank(" a ")
     (True, False)
     """
-    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in line)
+    visible = line.strip()
+    # Nearly every line decides at its first character after the spaces.
+    if not visible:
+        return True
+    if unicodedata.category(visible[0]) != "Cf":
+        return False
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in visible)
 
 
 def wrap_width(lines: list[str], settings: LineSettings) -> int | None:
@@ -190,7 +199,7 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
             spans.append([i, i])
     out = []
     for first, last in spans:
-        text = " ".join(lines[i].strip() for i in range(first, last + 1))
+        text = lines[first].strip() if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
         out.append(Paragraph(first, last, cls, words))
     return out
@@ -207,12 +216,22 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
     """
     if _LINK_DEFINITION.match(text):
         return LINKS, 0
-    anchors = _MD_LINK.sub(lambda m: m.group(1), text)
-    visible = _BULLET.sub("", _MARKUP.sub("", _URL.sub(" ", anchors))).strip()
+    # Most paragraphs hold no link and no URL: each search below is skipped where its first
+    # character (a bracket; a dot or "://") is missing.
+    if "[" in text:
+        anchors = _MD_LINK.sub(r"\1", text)
+        link_chars = sum(len(m.group(0)) for m in _MD_LINK.finditer(text))
+        bare = _MD_LINK.sub(" ", text)
+    else:
+        anchors, link_chars, bare = text, 0, text
+    if "." in text or "://" in text:
+        unlinked = _URL.sub(" ", anchors)
+        url_chars = sum(len(m.group(0)) for m in _URL.finditer(bare))
+    else:
+        unlinked, url_chars = anchors, 0
+    visible = _BULLET.sub("", _MARKUP.sub("", unlinked)).strip()
     words = word_count(visible)
     chars = len("".join(text.split()))
-    link_chars = sum(len(m.group(0)) for m in _MD_LINK.finditer(text))
-    url_chars = sum(len(m.group(0)) for m in _URL.finditer(_MD_LINK.sub(" ", text)))
     if not visible and url_chars:
         return URL, 0
     shown = "".join(visible.split())  # str.split() cuts at exactly the characters isspace() names
