@@ -141,7 +141,7 @@ def sentences(lines: list[str]) -> Iterator[Sentence]:
             if not quotes:
                 yield Sentence(number, start, end, text, folded, (False,) * len(written), True, tuple(written))
                 continue
-            quoted = tuple(_inside(quotes, m.start()) for m in _WORD.finditer(line, start, end))
+            quoted = _inside_each(quotes, [m.start() for m in _WORD.finditer(line, start, end)])
             last = text.rstrip("\"'”’»)] ")
             own = not (last[-1:] in "!?" and _inside(quotes, start + len(last) - 1))
             yield Sentence(number, start, end, text, folded, quoted, own, tuple(written))
@@ -173,6 +173,22 @@ def _quotations(line: str) -> list[tuple[int, int]]:
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
     return any(a <= at < b for a, b in spans)
+
+
+def _inside_each(spans: list[tuple[int, int]], starts: list[int]) -> tuple[bool, ...]:
+    """:func:`_inside` of each of the ascending `starts`, in one walk over the spans (which
+    :func:`_quotations` gives in order, none overlapping).
+
+    >>> _inside_each([(2, 5), (9, 12)], [0, 2, 4, 5, 9, 13])
+    (False, True, True, False, True, False)
+    """
+    out = []
+    k, n = 0, len(spans)
+    for at in starts:
+        while k < n and spans[k][1] <= at:
+            k += 1
+        out.append(k < n and spans[k][0] <= at)
+    return tuple(out)
 
 
 def _ends_sentence(before: str) -> bool:
