@@ -39,16 +39,18 @@ def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> li
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        n = len(words(line))
+        spans = sentences.split(line)
+        # Sentences are cut at spaces, and no word holds a space: a line's words, and a window's,
+        # are its sentences' words (each sentence's words are counted once, not once a window).
+        counts = [len(words(line[a:b])) for a, b in spans]
+        n = sum(counts)
         if n >= min_words:
             start = len(line) - len(line.lstrip())
             out.append(Passage(len(out), number, start, len(line.rstrip()), n))
-        spans = sentences.split(line)
         if len(spans) <= max_sentences:
             continue
         for i in range(len(spans) - window + 1):
-            start, end = spans[i][0], spans[i + window - 1][1]
-            n = len(words(line[start:end]))
+            n = sum(counts[i:i + window])
             if n >= min_words:
-                out.append(Passage(len(out), number, start, end, n))
+                out.append(Passage(len(out), number, spans[i][0], spans[i + window - 1][1], n))
     return out
