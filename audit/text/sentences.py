@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 #: Words that end with a full stop without ending a sentence (folded, without the stop).
@@ -114,8 +114,9 @@ def stems(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def sentences(lines: list[str]) -> Iterator[Sentence]:
-    """The sentences of a document given as lines (numbered from 1), each with its words.
+def sentences(lines: list[str], spans: Sequence[list[tuple[int, int]]] | None = None) -> Iterator[Sentence]:
+    """The sentences of a document given as lines (numbered from 1), each with its words;
+    `spans` are the lines' :func:`split`, when the caller has them already.
 
     A line with no word in it (a rule of dashes, a lone bullet) yields nothing. Quotation marks
     are followed across the sentences of a line, so a quotation of several sentences is quoted
@@ -127,11 +128,11 @@ def sentences(lines: list[str]) -> Iterator[Sentence]:
     [(False, False, True, True), (True, True, True), (False,)]
     """
     for number, line in enumerate(lines, start=1):
-        spans = split(line)
-        if not spans:
+        cuts = split(line) if spans is None else spans[number - 1]
+        if not cuts:
             continue
         quotes = _quotations(line)
-        for start, end in spans:
+        for start, end in cuts:
             written = _WORD.findall(line, start, end)
             if not written:
                 continue
