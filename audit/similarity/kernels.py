@@ -241,7 +241,9 @@ def sign_many(buf, offsets, table, size, a, b, anchor_every):
     for i in range(n):
         nw = word_hashes(buf, offsets[i], offsets[i + 1], table, words, 0)
         word_counts[i] = nw
-        ns = shingle_hashes(words, 0, nw, size, shingles, 0)
+        # `at` an int64, not the literal 0, as in shingle_sets: one compiled specialization of
+        # shingle_hashes serves both (each costs a second of the first run's compile).
+        ns = shingle_hashes(words, 0, nw, size, shingles, np.int64(0))
         min_hash(shingles, 0, ns, a, b, signatures[i])
         if anchor_every > 0:
             # Pick first (few), then sort and drop repeats: a text's anchors are a sorted set.
@@ -276,7 +278,7 @@ def shingle_sets(buf, offsets, table, size):
     out = np.empty(total, dtype=np.uint64)
     out_offsets = np.zeros(n + 1, dtype=np.int64)
     words = np.empty(total, dtype=np.uint64)
-    at = 0
+    at = np.int64(0)  # not the literal 0: one specialization of shingle_hashes serves sign_many too
     for i in range(n):
         nw = word_hashes(buf, offsets[i], offsets[i + 1], table, words, 0)
         end = shingle_hashes(words, 0, nw, size, out, at)
