@@ -29,6 +29,24 @@ def dumps(value: Any, newline: str = "\n") -> str:
       "c": "é"
     }
     """
+    text = _scalar(value)
+    if text is not None:
+        return text
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{" + inner + ("," + inner).join(
+            f"{_key(k)}: {dumps(v, inner)}" for k, v in value.items()) + newline + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(dumps(v, inner) for v in value) + newline + "]"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _scalar(value: Any) -> str | None:
+    """A string, number, boolean or None as json writes it; None for anything else."""
     if isinstance(value, str):
         return encode_basestring(value)
     if value is None:
@@ -41,17 +59,7 @@ def dumps(value: Any, newline: str = "\n") -> str:
         return int.__repr__(value)
     if isinstance(value, float):
         return _float(value)
-    inner = newline + "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        return "{" + inner + ("," + inner).join(
-            f"{_key(k)}: {dumps(v, inner)}" for k, v in value.items()) + newline + "}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        return "[" + inner + ("," + inner).join(dumps(v, inner) for v in value) + newline + "]"
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return None
 
 
 def _float(value: float) -> str:
@@ -66,17 +74,10 @@ def _float(value: float) -> str:
 
 
 def _key(key: Any) -> str:
-    """A dict key as json writes it: strings as they are, numbers, booleans and None as text."""
+    """A dict key as json writes it: a string as it is; a number, boolean or None as its text, quoted."""
     if isinstance(key, str):
         return encode_basestring(key)
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return '"' + int.__repr__(key) + '"'
-    if isinstance(key, float):
-        return '"' + _float(key) + '"'
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+    text = _scalar(key)
+    if text is None:
+        raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+    return '"' + text + '"'
