@@ -22,6 +22,7 @@ in :mod:`audit.lines.templates`.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 
@@ -75,7 +76,9 @@ _URL_PART = re.compile(r"://|www\.|\.(?:com|org|net|edu|gov|io|co|info|html?|php
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
-_MARKUP = re.compile(r"[*_#`>]+")
+#: Markdown's emphasis, heading, code and quote marks, deleted from a paragraph's visible text.
+_NO_MARKUP = str.maketrans("", "", "*_#`>")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
@@ -139,6 +142,17 @@ def word_count(text: str) -> int:
         wide = len(_WIDE.findall(token))
         total += max(1, (wide + 1) // 2) if wide else 1
     return total
+
+
+def _letters(text: str) -> int:
+    """How many characters of `text` are letters (``str.isalpha``); ASCII text is counted in C.
+
+    >>> _letters("ab1 c!"), _letters("é2ü")
+    (3, 2)
+    """
+    if text.isascii():  # there, isalpha() is exactly A-Z and a-z
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+    return sum(map(str.isalpha, text))
 
 
 def blank(line: str) -> bool:
@@ -231,7 +245,7 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
         url_chars = sum(len(m.group(0)) for m in _URL.finditer(bare))
     else:
         unlinked, url_chars = anchors, 0
-    visible = _BULLET.sub("", _MARKUP.sub("", unlinked)).strip()
+    visible = _BULLET.sub("", unlinked.translate(_NO_MARKUP)).strip()
     words = word_count(visible)
     chars = len("".join(text.split()))
     if not visible and url_chars:
@@ -242,9 +256,9 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
     # A sentence that happens to be a link's text is still prose; a run of anchors is a link list.
     if chars and not prose and (link_chars + url_chars) / chars >= settings.min_link_share:
         return (LINKS if link_chars else URL), words
-    if _TABLE.search(text):
+    if ("|" in text or "│" in text) and _TABLE.search(text):  # each of its alternatives holds a bar
         return TABLE, words
-    if not shown or sum(map(str.isalpha, shown)) / len(shown) < settings.min_letter_share:
+    if not shown or _letters(shown) / len(shown) < settings.min_letter_share:
         return SYMBOLS, words
     if prose:
         return PROSE, words
