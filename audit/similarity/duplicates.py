@@ -21,7 +21,16 @@ from audit.similarity.candidates import Candidates, lsh_candidates
 from audit.similarity.cluster import by_components, clustered
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import unique_pairs
-from audit.similarity.verify import Edges, load_sets, pair_counts, shared_passages, verify, word_counts
+from audit.similarity.verify import (
+    PASSAGE_CALL,
+    Edges,
+    load_sets,
+    pair_counts,
+    shared_passages_in_blocks,
+    verify,
+    word_counts,
+)
+from audit.similarity.work import Run, here
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
@@ -43,8 +52,10 @@ class Duplicates:
 
 
 def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
-                   settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
-    """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
+                   settings: SimilaritySettings, run: Run = here) -> tuple[Iterator[Edges], list[PassagePair]]:
+    """The :data:`Comparer` of this process: read the documents' compared lines through `load`,
+    count the pairs' shared shingles here, and verify the candidate passages in blocks through
+    `run` (a pool's, or :func:`here`)."""
     quoted = set(passages[:, [0, 2]].ravel().tolist())
     needed = set(pairs.ravel().tolist()) | quoted
     # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
@@ -57,7 +68,7 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
                 bodies[i] = lines
         counts = pair_counts(pairs, sets, lambda i: summaries[i].signature, settings)
         edges = verify(pairs, counts, word_counts(summaries)[pairs], settings)
-        return by_components(edges), [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+        return by_components(edges), shared_passages_in_blocks(passages, summaries, settings, bodies, run, PASSAGE_CALL)
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
