@@ -1,7 +1,7 @@
 """The corpus pass for near-duplicates, end to end: candidates, verification, clusters, passages.
 
 Candidates come from the summaries (:mod:`audit.similarity.candidates`); every candidate is
-verified on the shingle hashes of the documents involved, which the caller re-reads through a
+verified on the shingle hashes of the documents involved, whose compared lines the caller reads through a
 :data:`Loader` (no text is held for the rest; :mod:`audit.similarity.verify`); verified pairs
 are joined into clusters (:mod:`audit.similarity.cluster`).
 """
@@ -37,7 +37,7 @@ Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 #: Given unique pairs of document indexes (an (m, 2) array, sorted), the passage candidates (an
 #: (n, 4) array, :func:`apart`) and the settings: the pairs that hold (:func:`verify`), in batches of whole connected components
 #: (:func:`by_components`), and the shared passages verified (:func:`compare_loaded` here; a
-#: cluster compares where it re-reads the documents, and may find the components there).
+#: cluster compares where the compared lines are, and may find the components there).
 Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
 
 
@@ -58,7 +58,7 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
     `run` (a pool's, or :func:`here`)."""
     quoted = set(passages[:, [0, 2]].ravel().tolist())
     needed = set(pairs.ravel().tolist()) | quoted
-    # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
+    # The read documents' shingle sets wait on disk: at a million documents, the documents in
     # some candidate pair are a few hundred thousand, and their sets gigabytes. The quoted
     # documents' lines too.
     with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
@@ -80,7 +80,7 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
     `candidates` finds the LSH candidates (by default here, from the summaries' signatures and
     `passage_keys`); `compare` counts the candidates' shared shingles and verifies the passage
-    candidates (by default here, re-reading through `load`).
+    candidates (by default here, reading through `load`).
 
     Clusters are joined here (:func:`clustered`), a batch of connected components at a time, as
     the comparer gives them: here all the verified pairs are in this process (about 60 bytes a

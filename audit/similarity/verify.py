@@ -1,4 +1,4 @@
-"""Exact verification of candidate pairs on the re-read texts' shingle hashes.
+"""Exact verification of candidate pairs on the shingle hashes of their compared lines.
 
 A document pair holds when its Jaccard similarity, or the share of the smaller document found in
 the larger (containment), reaches its threshold; verified pairs are kept as columns
@@ -206,7 +206,7 @@ def _estimates(signature: Callable[[int], np.ndarray], pairs: np.ndarray) -> np.
 
 
 def load_sets(loaded: Iterable[tuple[int, list[str]]], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
-    """(index, body lines, shingle hashes) of re-read documents, hashed in batches."""
+    """(index, body lines, shingle hashes) of documents read for verification, hashed in batches."""
     batch: list[tuple[int, list[str]]] = []
     for item in loaded:
         batch.append(item)
