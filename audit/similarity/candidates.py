@@ -168,15 +168,18 @@ def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySet
         return np.zeros((0, 4), dtype=np.int64)
     bits = max(0, int(np.ceil(np.log2(keys.rows / PART_ROWS)))) if keys.rows > PART_ROWS else 0
 
-    def calls() -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    def calls() -> Iterator[tuple[np.ndarray, np.ndarray | None, int]]:
         for b in range(keys.bands):
             band = keys.band(b)
+            if not bits:
+                # The whole band: its rows are 0, 1, … (None), which need not be sent.
+                yield np.asarray(band), None, MAX_PAIRS_PER_KEY
+                continue
             part = np.zeros(len(band), dtype=np.uint8)
-            if bits:
-                for at in range(0, len(band), PART_ROWS):
-                    part[at:at + PART_ROWS] = band[at:at + PART_ROWS] >> np.uint64(64 - bits)
+            for at in range(0, len(band), PART_ROWS):
+                part[at:at + PART_ROWS] = band[at:at + PART_ROWS] >> np.uint64(64 - bits)
             for p in range(1 << bits):
-                rows = np.flatnonzero(part == p) if bits else np.arange(len(band))
+                rows = np.flatnonzero(part == p)
                 yield np.asarray(band[rows]), rows, MAX_PAIRS_PER_KEY
     pairs = np.zeros((0, 2), dtype=np.int64)
     for found in run(key_pairs, calls()):
