@@ -116,8 +116,8 @@ def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSetti
 class Kept:
     """A part's documents' compared lines (:attr:`audit.analyze.Prepared.compared`), kept on its
     worker for verification and the template findings, by position in the part: each document's
-    lines joined and compressed (about a third of the text's bytes, and Dask may spill them to
-    disk as it would any result), None for a position that holds no summary."""
+    lines joined and compressed (about half the text's bytes, and Dask may spill them to disk
+    as it would any result), None for a position that holds no summary."""
 
     texts: list[bytes | None]
 
