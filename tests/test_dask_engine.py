@@ -453,7 +453,7 @@ def test_a_glob_gives_the_local_report_on_workers(corpus, cluster):
 
 
 def test_a_file_read_under_two_folders_given_is_two_documents_on_workers_too(corpus, cluster):
-    # Two documents at one place (two ids): verification must re-read both, not the last named.
+    # Two documents at one place (two ids): verification must read both, not the last named.
     paths = [str(corpus / "pages"), str(corpus)]
     local = json.loads(render(scan(paths, ScanSettings(jobs=1)), "json", "corpus"))
     remote = json.loads(render(scan(paths, ScanSettings(engine="dask", scheduler=cluster.scheduler_address,

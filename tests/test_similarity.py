@@ -70,7 +70,7 @@ def test_verification_reads_what_the_analysis_read_not_the_file_again(tmp_path, 
     changed = [rows[0], rows[2]] if change == "gone" else [rows[0], {**rows[1], "text": STORY * 3}, rows[2]]
 
     def rewrite(analyzed: int) -> None:
-        # The file changes after every document was analyzed, before verification re-reads it.
+        # The file changes after every document was analyzed, before verification.
         if analyzed == len(rows):
             write_jsonl(tmp_path / "docs.jsonl", changed)
 
