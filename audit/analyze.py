@@ -81,7 +81,7 @@ class Prepared:
     @property
     def compared(self) -> list[str]:
         """The lines with the rules' hits blanked out (line numbers kept): what near-duplicate documents
-        are found and verified by (and passages' texts re-read: a passage's line is the same here).
+        are found and verified by (and passages' texts read: a passage's line is the same here).
 
         The line statistics' flags stay in: they are guesses from a line's shape, and where they
         guess wrong in one version of a page and not in another, the two no longer match (on
@@ -89,15 +89,6 @@ class Prepared:
         """
         claimed = {h.line for h in self.hits}
         return ["" if i in claimed else line for i, line in enumerate(self.lines, start=1)]
-
-
-def compared_again(doc: Document, rules: RuleSet, settings: LineSettings, disabled: frozenset[str],
-                   lines: int) -> list[str] | None:
-    """A document's :attr:`Prepared.compared` lines read again (for verification and quoting), or
-    None when it has other than the `lines` it was summarized with: its file changed since, and
-    the first pass's line numbers would point past it or at other text, so it is not found again."""
-    compared = prepare(doc, rules, settings, disabled).compared
-    return compared if len(compared) == lines else None
 
 
 def prepare(doc: Document, rules: RuleSet, settings: LineSettings, disabled: frozenset[str] = frozenset()) -> Prepared:
@@ -237,7 +228,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     bodies = [p.body for p in prepared]
     # Passages come from the body (no statistics-flagged footer is a passage), documents are
     # compared whole on their lines with only the rules' hits out (see Prepared.compared). The
-    # verification stage re-reads `compared` lines for both: a passage's line is in both alike.
+    # verification stage reads the `compared` lines for both: a passage's line is in both alike.
     # Passages and the readability and tone units are cut at the same sentence ends.
     cuts = [[sentences.split(line) for line in b] for b in bodies]
     units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences, c)
@@ -246,7 +237,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     signed = analyzer.signer.sign_texts(texts, sim.shingle_size, sim.anchor_every)
     passage_signed = analyzer.signer.sign_texts(
         [passages.text(b, p) for b, us in zip(bodies, units) for p in us], sim.passage_shingle_size)
-    # Passages are compared by their band keys only (verification re-reads the text): a quarter
+    # Passages are compared by their band keys only (verification reads the compared lines): a quarter
     # of the bytes of their signatures.
     passage_keys = band_keys(passage_signed.signatures, sim.passage_bands, sim.passage_rows)
     out = []

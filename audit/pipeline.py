@@ -2,8 +2,9 @@
 
 The engine (:mod:`audit.engines`) runs the per-document work and gives the summaries; the
 corpus pass then works on the summaries (near-duplicates, then template lines, counted with
-copies of one text as one document) and re-reads only the documents whose candidate duplicates
-it verifies or whose template lines it reports.
+copies of one text as one document) and reads the compared lines the analysis kept (spooled
+here, or where the engine made them) only of the documents whose candidate duplicates it
+verifies or whose template lines it reports: no document is prepared twice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import partial
 from audit.analyze import Analyzer
 from audit.checks.thresholds import decide
 from audit.engines.base import Engine, engine_for
-from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates, spooled_loader
+from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.lines.templates import copy_groups
@@ -123,7 +124,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     own = engine is None
     engine = engine or engine_for(settings)
-    analyzer = Analyzer(settings, rules, keep_compared=engine.keeps_compared)
+    analyzer = Analyzer(settings, rules, keep_compared=True)
     final: Spool[Details] = Spool()
     try:
         problems: list[Finding] = []
@@ -134,7 +135,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             for summary in engine.summaries(corpus, analyzer, problems):
                 # What only the report needs goes to disk, and the passages' keys too: they are
                 # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
-                # (An engine that keeps them where the summary was made sends none.)
+                # (An engine that keeps them where the summary was made sends none, nor compared lines.)
                 if summary.passage_keys is not None:
                     passage_keys.add(len(summaries), summary.passage_keys)
                     summary.passage_keys = None
@@ -147,9 +148,9 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 summaries.append(summary)
                 if progress is not None:
                     progress(len(summaries))
-            load = spooled_loader(compared) if engine.keeps_compared else engine.loader(corpus, rules, summaries)
+            load = engine.loader(compared)
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
-                                         engine.comparer(load, corpus, rules, summaries), engine.candidates,
+                                         engine.comparer(load, summaries), engine.candidates,
                                          on_stage=partial(stage, progress))
             done = stage(progress, "template lines: counting", None)
             counts = array("q")

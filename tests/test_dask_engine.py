@@ -142,14 +142,39 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     for owner, name in [(verify, "shingle_sets"), (tasks, "pair_counts"), (verify, "intersections"),
                         (tasks, "verify"), (local, "copy_pairs"),
                         (verify, "_estimates"), (candidates, "sharing_pairs"), (candidates, "band_keys"),
-                        (shuffle, "band_keys"), (candidates, "local_pairs"), (shuffle, "key_pairs"),
+                        (shuffle, "band_keys"), (candidates, "key_pairs"), (shuffle, "key_pairs"),
                         (keystore.PassageKeys, "add"), (local, "count_templates"), (shuffle, "counted"),
-                        (duplicates, "shared_passages"), (tasks, "shared_passages")]:
+                        (duplicates, "shared_passages_in_blocks"), (tasks, "shared_passages")]:
         monkeypatch.setattr(owner, name, _not_on_the_client)
+    def count_preparing():
+        # On each worker: count the documents prepared (repaired, matched), from now on.
+        import audit.analyze
+
+        prepare = getattr(audit.analyze.prepare, "counted", audit.analyze.prepare)
+
+        def counted(*args, **kwargs):
+            counted.calls += 1
+            return prepare(*args, **kwargs)
+
+        counted.calls, counted.counted = 0, prepare
+        audit.analyze.prepare = counted
+
+    def prepared():
+        import audit.analyze
+
+        calls = audit.analyze.prepare.calls
+        audit.analyze.prepare = audit.analyze.prepare.counted
+        return calls
+
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+        client.run(count_preparing)
         result = scan([str(corpus)], settings)
         report = json.loads(render(result, "json", "corpus"))
         pids = set(client.run(os.getpid).values())
+        # Each document was prepared once, by its analysis: verification and the template
+        # findings read the compared lines the analysis kept on the workers. (The record with a
+        # repeated id is analyzed on its worker too; the client leaves it out.)
+        assert sum(client.run(prepared).values()) == len(result.documents) + 1
     report.pop("generated")
     assert report == local_report
     # The signatures stayed on the workers (the MinHash estimates in the report were made there).
@@ -428,7 +453,7 @@ def test_a_glob_gives_the_local_report_on_workers(corpus, cluster):
 
 
 def test_a_file_read_under_two_folders_given_is_two_documents_on_workers_too(corpus, cluster):
-    # Two documents at one place (two ids): verification must re-read both, not the last named.
+    # Two documents at one place (two ids): verification must read both, not the last named.
     paths = [str(corpus / "pages"), str(corpus)]
     local = json.loads(render(scan(paths, ScanSettings(jobs=1)), "json", "corpus"))
     remote = json.loads(render(scan(paths, ScanSettings(engine="dask", scheduler=cluster.scheduler_address,
@@ -462,37 +487,43 @@ def test_a_memory_url_on_workers_in_this_process_gives_the_disk_report(corpus, l
     assert data == local_report
 
 
-def test_verification_rereads_thousands_of_candidates(tmp_path, cluster, make_doc):
-    # Which documents to re-read travels to the workers; past 100 kB (a few thousand candidates)
+def _kept_on_workers(engine, summaries, per_part):
+    """What analysis leaves on the workers for verification, for summaries made by hand: each
+    part's compared lines (taken out of the summaries) and its records' numbers."""
+    from audit.engines.dask.tasks import part_kept
+
+    chunks = [list(range(at, min(len(summaries), at + per_part))) for at in range(0, len(summaries), per_part)]
+    engine.numbers = [np.array(chunk, dtype=np.int64) for chunk in chunks]
+    engine.kept = engine.client.scatter([part_kept([summaries[i] for i in chunk]) for chunk in chunks], hash=False)
+    return chunks
+
+
+def test_verification_reads_thousands_of_candidates_where_analysis_kept_them(cluster, make_doc):
+    # Which documents to read travels to the workers; past 100 kB (many thousand candidates)
     # it once reached the scheduler in a form it rejected, which small test corpora never showed.
     from audit.engines.dask.engine import DaskEngine
-    from audit.read.readers import Corpus, count_lines, numbered
-    from audit.lines.rules import load_rules
 
-    path = tmp_path / "feed.jsonl"
-    path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Story number {i}.\nIts second line."}) + "\n"
-                            for i in range(4000)), encoding="utf-8")
-    corpus = Corpus([str(path)])
-    summaries = [make_doc(f"d{i}", "feed", path=str(path), line=i + 1, text_lines=2) for i in range(4000)]
-    # The file changed since: one was summarized with more lines than its line has now, another
-    # record (of as many lines) is now at the line of one.
-    summaries[10] = make_doc("d10", "feed", path=str(path), line=11, text_lines=3)
-    summaries[12] = make_doc("moved", "feed", path=str(path), line=13, text_lines=2)
+    summaries = [make_doc(f"d{i}", "feed", text_lines=2) for i in range(16_000)]
+    for i, s in enumerate(summaries):
+        s.compared = [f"Story number {i}.", "Its second line." if i % 7 else "Its \udc80 line."]
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
-        parts = corpus.parts(20_000)
-        engine.parts = numbered(parts, [count_lines(p) for p in parts])
-        load = engine.loader(corpus, load_rules(), summaries)
-        bodies = dict(load(set(range(0, 4000, 2)) | {3999}))
+        _kept_on_workers(engine, summaries, 1000)
+        assert all(s.compared is None for s in summaries)
+        load = engine.loader([])
+        bodies = dict(load(set(range(16_000))))
+        # The template findings are the last to read them: the workers may drop them.
+        assert engine.kept == []
     finally:
         engine.close()
-    assert sorted(bodies) == [i for i in range(0, 4000, 2) if i not in (10, 12)] + [3999]
+    assert sorted(bodies) == list(range(16_000))
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
+    assert bodies[7] == ["Story number 7.", "Its \udc80 line."]  # a lone surrogate the reader left, as it was
 
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))
 def test_whole_runs_cut_near_the_size_and_never_inside_a_key(keys, most):
-    from audit.engines.dask.tasks import whole_runs
+    from audit.similarity.verify import whole_runs
 
     keys = np.array(keys, dtype=np.int64)
     blocks = whole_runs(keys, most)
@@ -508,8 +539,7 @@ def test_whole_runs_cut_near_the_size_and_never_inside_a_key(keys, most):
 
 
 @pytest.mark.parametrize("block", [20_000, 1])
-def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_path, cluster, make_doc, monkeypatch,
-                                                                           block):
+def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(cluster, make_doc, monkeypatch, block):
     # With a block of 1 each pair of documents' candidate passages is a task of its own; the
     # windows of one pair must still merge. Then the verified pairs' components are found on the
     # workers too, and come a component at a time.
@@ -518,8 +548,6 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_p
         monkeypatch.setattr("audit.engines.dask.engine.CLIENT_PAIRS", 0)
         monkeypatch.setattr("audit.engines.dask.engine.CLIENT_SHARE", 1)
     from audit.engines.dask.engine import DaskEngine
-    from audit.read.readers import Corpus, count_lines, numbered
-    from audit.lines.rules import load_rules
     from audit.engines.local import LocalEngine
     from audit.settings import SimilaritySettings
     from audit.similarity.verify import Edges
@@ -527,20 +555,13 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_p
     rng = random.Random(3)
     stories = [_story(rng, 9) for _ in range(30)]
     texts = [stories[i // 2] if i % 2 else _edit(rng, stories[i // 2]) for i in range(60)]
-    path = tmp_path / "feed.jsonl"
-    ids = [f"d{i}" for i in range(60)] + ["cut"]
-    path.write_text("".join(json.dumps({"id": d, "text": t}) + "\n" for d, t in zip(ids, texts + [texts[14]])),
-                    encoding="utf-8")
-    summaries = [make_doc(f"d{i}", f"s{i % 3}", path=str(path), line=i + 1, text_lines=3) for i in range(60)]
-    # The file changed since these were summarized: one "document" names a line the file does not
-    # have, another was five lines long, its last one quoted.
-    summaries.append(make_doc("gone", "feed", path=str(path), line=999, text_lines=3))
-    summaries.append(make_doc("cut", "feed", path=str(path), line=61, text_lines=5))
+    summaries = [make_doc(f"d{i}", f"s{i % 3}", text_lines=3) for i in range(60)]
     # Each document's passages: its first line whole, and two windows of it.
-    for i, text in enumerate(texts + ["", texts[14]]):
+    for summary, text in zip(summaries, texts):
         first = len(text.split("\n")[0])
-        summaries[i].passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
-    summaries[61].passages[0, 0] = 5
+        summary.passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
+        summary.compared = text.split("\n")
+    compared = [s.compared for s in summaries]
     # Signatures (a copy agrees with its edited original on most values), which the local engine
     # finds in the summaries and the workers where analysis left them.
     gen = np.random.default_rng(3)
@@ -548,46 +569,40 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(tmp_p
         summary.signature = gen.integers(0, 2**32, 128, dtype=np.uint32)
     for i in range(1, 60, 2):
         summaries[i].signature[:100] = summaries[i - 1].signature[:100]
-    pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40], [5, 60], [15, 61]], dtype=np.int64)
-    # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41);
-    # passages of the vanished and the shortened document.
+    pairs = np.array([[i, i + 1] for i in range(0, 58, 2)] + [[0, 59], [3, 40]], dtype=np.int64)
+    # Copies (6, 7), (40, 41) in windows that merge into one span; different stories (7, 41).
     passages = np.array([[6, 0, 7, 0], [6, 1, 7, 1], [40, 2, 41, 0], [40, 0, 41, 0], [7, 0, 41, 0],
-                         [12, 0, 13, 0], [5, 0, 60, 0], [15, 0, 61, 0]], dtype=np.int64)
+                         [12, 0, 13, 0]], dtype=np.int64)
     settings = SimilaritySettings(shingle_size=5)
-    corpus, rules = Corpus([str(path)]), load_rules()
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
-        parts = corpus.parts(3000)
-        lines = [count_lines(p) for p in parts]
-        engine.parts = numbered(parts, lines)
-        assert len(engine.parts) > 4
+        chunks = _kept_on_workers(engine, summaries, 7)
+        assert len(chunks) > 4
         # What analysis leaves on the workers: each part's signed documents' positions and signatures.
-        at = {s.origin.line: s.signature for s in summaries if s.id != "gone"}
-        signed = []
-        for part, n in zip(engine.parts, lines):
-            mine = [line for line in range(part.first_line, part.first_line + n) if line in at]
-            signed.append((np.array(mine, dtype=np.int64) - part.first_line,
-                           np.stack([at[line] for line in mine]).reshape(-1, 128)))
-        engine.signed = engine.client.scatter(signed, hash=False)
-        batches, shared = engine.comparer(engine.loader(corpus, rules, summaries), corpus, rules, summaries)(
-            pairs, passages, settings)
+        engine.signed = engine.client.scatter(
+            [(np.arange(len(chunk)), np.stack([summaries[i].signature for i in chunk])) for chunk in chunks], hash=False)
+        batches, shared = engine.comparer(engine.loader([]), summaries)(pairs, passages, settings)
         batches = list(batches)
     finally:
         engine.close()
-    local = LocalEngine(ScanSettings())
-    expected, expected_shared = local.comparer(local.loader(corpus, rules, summaries), corpus, rules, summaries)(
-        pairs, passages, settings)
+    # The local engine with a pool of two: its blocks of passages are as many processes' work.
+    local = LocalEngine(ScanSettings(jobs=2))
+    try:
+        expected, expected_shared = local.comparer(local.loader(compared), summaries)(pairs, passages, settings)
+        expected = list(expected)
+    finally:
+        local.close()
     assert shared == expected_shared
     assert [(p.a.document, p.b.document) for p in shared] == [("d6", "d7"), ("d12", "d13"), ("d40", "d41")]
     assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
     # Each batch whole components: here each pair is one, and with shares of 1 came alone.
     assert all(len(set(b.i.tolist()) & set(b.j.tolist())) == 0 for b in batches)
     assert len(batches) == (29 if block == 1 else 1)
-    got, want = Edges.joined(batches), Edges.joined(list(expected))
+    got, want = Edges.joined(batches), Edges.joined(expected)
     for field in fields(Edges):
         assert getattr(got, field.name).tolist() == getattr(want, field.name).tolist()
     # The edited copies hold, each estimated from its own two signatures (100 of 128 values
-    # alike); other stories, the vanished and the shortened document's pairs do not.
+    # alike); other stories' pairs do not.
     assert np.stack([got.i, got.j], axis=1).tolist() == pairs[:29].tolist()
     assert (got.estimated >= 0.78).all() and (got.similarity > 0.5).all()
 

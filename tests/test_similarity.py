@@ -70,7 +70,7 @@ def test_verification_reads_what_the_analysis_read_not_the_file_again(tmp_path, 
     changed = [rows[0], rows[2]] if change == "gone" else [rows[0], {**rows[1], "text": STORY * 3}, rows[2]]
 
     def rewrite(analyzed: int) -> None:
-        # The file changes after every document was analyzed, before verification re-reads it.
+        # The file changes after every document was analyzed, before verification.
         if analyzed == len(rows):
             write_jsonl(tmp_path / "docs.jsonl", changed)
 
@@ -95,6 +95,49 @@ def test_parallel_and_serial_runs_agree(tmp_path):
     parallel = to_json(scan([path], ScanSettings(jobs=2)))
     serial.pop("generated"), parallel.pop("generated")
     assert serial == parallel
+
+
+def test_the_corpus_pass_in_a_pool_gives_the_serial_report(tmp_path, monkeypatch):
+    # Edited copies across sources (near-duplicates and shared passages), pages holding whole
+    # articles (containment), a repeated footer (template lines): with two jobs the pass's bands
+    # and blocks of passages (a few rows each here) go to its pool, and the report is the same.
+    import random
+
+    from audit.engines import local
+    from audit.report.markdown import to_json
+    from audit.similarity import duplicates
+
+    rng = random.Random(4)
+    stories = [article(100 + k, 60) for k in range(30)]
+    rows = []
+    for i in range(150):
+        story = stories[i % 30]
+        words = story.split(" ")
+        for _ in range(i % 4):
+            words[rng.randrange(len(words))] = rng.choice(WORDS)
+        text = " ".join(words) if i % 7 else "\n".join([article(i, 24), story, article(i + 1, 36)])
+        rows.append({"id": f"d{i}", "source": f"s{i % 5}", "text": text + "\nPrinted in the weekly edition of the paper"})
+    path = write_jsonl(tmp_path / "docs.jsonl", rows)
+    monkeypatch.setattr(duplicates, "PASSAGE_CALL", 5)
+    calls: dict[str, int] = {}
+    in_pool = local._in_pool
+
+    def counted(pool, ahead, function, args):
+        for result in in_pool(pool, ahead, function, args):
+            calls[function.__name__] = calls.get(function.__name__, 0) + 1
+            yield result
+
+    monkeypatch.setattr(local, "_in_pool", counted)
+    serial = to_json(scan([path], ScanSettings(jobs=1)))
+    assert calls == {}
+    parallel = to_json(scan([path], ScanSettings(jobs=2)))
+    serial.pop("generated"), parallel.pop("generated")
+    assert serial["clusters"] and serial["passage_pairs"] and any(f["rule"] == "lines.template" for f in serial["findings"])
+    assert any(p["relation"] == "contained" for p in serial["duplicate_pairs"])
+    assert serial == parallel
+    settings = ScanSettings().similarity
+    assert calls["key_pairs"] == settings.document_bands + settings.passage_bands
+    assert calls["shared_passages"] > 1
 
 
 WORDS = ("council bridge harbour engineers repairs months pounds bakery sourdough prize entries tasting "

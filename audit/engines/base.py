@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from audit.analyze import Analyzer
 from audit.engines.local import LocalEngine
-from audit.lines.rules import RuleSet
 from audit.lines.templates import Templates
 from audit.read.readers import Corpus
 from audit.records import Details, DocumentSummary, Finding
@@ -19,20 +18,19 @@ from audit.similarity.keystore import PassageKeys
 
 
 class Engine(Protocol):
-    """Where a scan's work runs: per-document analysis, LSH candidates, re-reading for verification."""
-
-    #: Whether summaries come with their compared lines, which the scan spools and verification
-    #: reads (:func:`audit.engines.local.spooled_loader`) instead of the engine's :meth:`loader`.
-    keeps_compared: bool
+    """Where a scan's work runs: per-document analysis, LSH candidates, verification, template lines."""
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         """The summaries of the readable documents with unique ids, in reading order."""
 
-    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
-        """Re-reads the documents that verification needs."""
+    def loader(self, compared: Sequence[list[str]]) -> Loader:
+        """Gives the compared lines the analysis left of the documents verification and template
+        lines need: from `compared`, those that came back with the summaries (which the scan
+        spooled), or from where the engine kept them (then `compared` is empty)."""
 
-    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        """Counts the shingles candidate pairs share and verifies candidate passages, where the documents are re-read."""
+    def comparer(self, load: Loader, summaries: list[DocumentSummary]) -> Comparer:
+        """Counts the shingles candidate pairs share and verifies candidate passages, where the
+        compared lines are."""
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,11 @@
-"""The local engine: per-document work in a pool of processes, the corpus pass in this process.
+"""The local engine: per-document work in a pool of processes, and the corpus pass's heavy blocks too.
 
 The pool is bounded (only a few batches are in flight), so memory follows the summaries, not the
-corpus; verification re-reads only the documents it needs. Its workers die with this process,
-however it ends (``kill -9`` included): none is left holding memory and spool files.
+corpus; verification reads the compared lines the analysis left in the scan's spool. The corpus
+pass runs in this process, and hands its blocks of work (an LSH band's pairs, a block of candidate
+passages: :mod:`audit.similarity.work`) to a second pool, started after the analysis's. The
+workers die with this process, however it ends (``kill -9`` included): none is left holding
+memory and spool files.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ import ctypes
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
+from typing import Any
 
 import numpy as np
 
-from audit.analyze import Analyzer, compared_again
-from audit.lines.rules import RuleSet
+from audit.analyze import Analyzer
 from audit.lines.templates import Templates, count_templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus
@@ -29,6 +33,7 @@ from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import copy_pairs, lsh_candidates
 from audit.similarity.duplicates import Comparer, Loader, compare_loaded
 from audit.similarity.keystore import PassageKeys
+from audit.similarity.work import Run, here
 
 #: Documents sent to a worker process at a time.
 BATCH_SIZE = 32
@@ -40,11 +45,16 @@ def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
         yield batch
 
 
+def _workers(jobs: int) -> int:
+    """The processes `jobs` asks for (0: one per core)."""
+    return jobs or os.cpu_count() or 1
+
+
 def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[DocumentSummary]:
     """Summaries in input order; a process pool when there is more than one batch of work."""
     batches = _batches(docs)
     head = list(islice(batches, 2))
-    workers = jobs or os.cpu_count() or 1
+    workers = _workers(jobs)
     if len(head) < 2 or workers == 1:
         for batch in chain(head, batches):
             yield from analyzer.batch(batch)
@@ -82,9 +92,14 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _start_worker(analyzer: Analyzer, run: int) -> None:
-    """Workers keep the analyzer, leave Ctrl-C and SIGTERM to the parent, which stops the pool in
-    order, and die with the run's process `run` (see :func:`_die_with`)."""
+    """Workers keep the analyzer, and are started as :func:`_start_pass_worker`."""
     _WORKER["analyzer"] = analyzer
+    _start_pass_worker(run)
+
+
+def _start_pass_worker(run: int) -> None:
+    """Workers leave Ctrl-C and SIGTERM to the parent, which stops the pool in order, and die
+    with the run's process `run` (see :func:`_die_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with(run)
@@ -111,23 +126,6 @@ def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
     return _WORKER["analyzer"].batch(batch)
 
 
-def _loader(corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], settings: ScanSettings) -> Loader:
-    disabled = frozenset(settings.disabled_rules)
-    index = {s.id: i for i, s in enumerate(summaries)}
-
-    def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
-        done: set[int] = set()
-        for record in corpus:
-            if isinstance(record, Document):
-                i = index.get(record.id)
-                if i is not None and i in needed and i not in done:
-                    done.add(i)
-                    compared = compared_again(record, rules, settings.lines, disabled, summaries[i].lines)
-                    if compared is not None:
-                        yield i, compared
-    return load
-
-
 def spooled_loader(compared: Sequence[list[str]]) -> Loader:
     """A :data:`Loader` that reads each document's compared lines as its analysis left them (the
     scan spooled them): no document is read, repaired or matched twice."""
@@ -140,23 +138,24 @@ def spooled_loader(compared: Sequence[list[str]]) -> Loader:
 
 @dataclass
 class LocalEngine:
-    """This machine: a process pool for per-document work, everything else in this process."""
+    """This machine: a process pool for per-document work, another for the corpus pass's blocks
+    (each only with more than one job), everything else in this process."""
 
     settings: ScanSettings
-    keeps_compared = True
+    _pool: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
         return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)
 
-    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
-        return _loader(corpus, rules, summaries, self.settings)
+    def loader(self, compared: Sequence[list[str]]) -> Loader:
+        return spooled_loader(compared)
 
-    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        return partial(compare_loaded, load, summaries)
+    def comparer(self, load: Loader, summaries: list[DocumentSummary]) -> Comparer:
+        return partial(compare_loaded, load, summaries, run=self._run())
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
-        return lsh_candidates(summaries, settings, passage_keys)
+        return lsh_candidates(summaries, settings, passage_keys, self._run())
 
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         return local_copies(summaries, min_share)
@@ -165,8 +164,39 @@ class LocalEngine:
                   minimum: int) -> Templates:
         return local_templates(summaries, details, groups, minimum)
 
+    def _run(self) -> Run:
+        """Where the corpus pass's blocks run: the pass's pool, started on first use after the
+        analysis's pool is gone (so the two never compete for the cores), or here with one job."""
+        workers = _workers(self.settings.jobs)
+        if workers == 1:
+            return here
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pass_worker,
+                                             initargs=(os.getpid(),))
+        return partial(_in_pool, self._pool, 2 * workers)
+
     def close(self) -> None:
-        pass
+        if self._pool is not None:
+            # On an interruption, queued blocks are dropped rather than waited for.
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _in_pool(pool: ProcessPoolExecutor, ahead: int, function: Callable[..., Any],
+             calls: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+    """The :data:`Run` of a pool: the calls' results in order, at most `ahead` calls sent and not
+    yet taken, so their arguments (blocks of keys, lines) are never all in memory at once."""
+    pending: deque[Future[Any]] = deque()
+    try:
+        for args in calls:
+            pending.append(pool.submit(function, *args))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 #: Given the summaries, their details, each document's copy group and the least number of groups:

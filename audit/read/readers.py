@@ -5,8 +5,9 @@ file is read with the same code as a local one, byte ranges included.
 
 Readers stream: they yield one :class:`~audit.records.Document` at a time, or an
 :class:`~audit.records.InputProblem` for a record that cannot be read, and never hold the corpus.
-A :class:`Corpus` can be read more than once (stdin is spooled to a temporary file), because the
-corpus pass re-reads the few documents whose candidate duplicates it must verify.
+A :class:`Corpus` can be read more than once (stdin is spooled to a temporary file), because
+``clean`` reads it again to write the cleaned documents (the corpus pass reads only what the
+analysis kept of each document).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ lines find copies of one text (for the template count). Nothing here reads a tex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from audit.records import DocumentSummary
 from audit.settings import SimilaritySettings
 from audit.similarity import kernels
 from audit.similarity.keystore import PassageKeys
-from audit.similarity.lsh import band_keys, local_pairs, runs, unique_pairs
+from audit.similarity.lsh import band_keys, key_pairs, runs, unique_pairs
+from audit.similarity.work import Run, here
 
 #: Each item is paired with at most this many others sharing one band key or anchor.
 MAX_PAIRS_PER_KEY = 200
@@ -46,12 +47,14 @@ def _keys(signatures: Iterable[np.ndarray], count: int, num_perm: int, bands: in
     return keys
 
 
-def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
-    """Pairs of document indexes whose signatures agree on some LSH band, as an (m, 2) array."""
+def document_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings, run: Run = here) -> np.ndarray:
+    """Pairs of document indexes whose signatures agree on some LSH band, as an (m, 2) array,
+    sorted; each band's pairs found by a call of `run`."""
     signed = np.array([i for i, s in enumerate(summaries) if s.signature is not None], dtype=np.int64)
     keys = _keys((summaries[i].signature for i in signed), len(signed), settings.num_perm,
                  settings.document_bands, settings.document_rows)
-    return signed[local_pairs(keys, MAX_PAIRS_PER_KEY)]
+    found = run(key_pairs, ((np.ascontiguousarray(keys[:, b]), signed, MAX_PAIRS_PER_KEY) for b in range(keys.shape[1])))
+    return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64), *found]))
 
 
 def containment_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings) -> np.ndarray:
@@ -150,30 +153,37 @@ def _all_pairs(owners: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
 
 
 def passage_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                       keys: PassageKeys | None = None) -> np.ndarray:
+                       keys: PassageKeys | None = None, run: Run = here) -> np.ndarray:
     """Pairs of passages from different sources, as :func:`apart` gives them.
 
     `keys` are the passages' band keys (by default those the summaries hold). The pairs of each
-    band are found apart, and past ``PART_ROWS`` rows in parts by the keys' top bits (equal keys
-    share a part, so the pairs are the same): only a part of one band is in memory at a time.
+    band are found apart, each band by a call of `run`, and past ``PART_ROWS`` rows in parts by
+    the keys' top bits (equal keys share a part, so the pairs are the same): only a part of one
+    band is in memory at a time, in each call.
     """
     if keys is None:
         with PassageKeys.of(summaries, settings.passage_bands) as held:
-            return passage_candidates(summaries, settings, held)
+            return passage_candidates(summaries, settings, held, run)
     if not keys.rows:
         return np.zeros((0, 4), dtype=np.int64)
     bits = max(0, int(np.ceil(np.log2(keys.rows / PART_ROWS)))) if keys.rows > PART_ROWS else 0
-    pairs = np.zeros((0, 2), dtype=np.int64)
-    for b in range(keys.bands):
-        band = keys.band(b)
-        part = np.zeros(len(band), dtype=np.uint8)
-        if bits:
+
+    def calls() -> Iterator[tuple[np.ndarray, np.ndarray | None, int]]:
+        for b in range(keys.bands):
+            band = keys.band(b)
+            if not bits:
+                # The whole band: its rows are 0, 1, … (None), which need not be sent.
+                yield np.asarray(band), None, MAX_PAIRS_PER_KEY
+                continue
+            part = np.zeros(len(band), dtype=np.uint8)
             for at in range(0, len(band), PART_ROWS):
                 part[at:at + PART_ROWS] = band[at:at + PART_ROWS] >> np.uint64(64 - bits)
-        for p in range(1 << bits):
-            rows = np.flatnonzero(part == p) if bits else np.arange(len(band))
-            found = rows[local_pairs(np.asarray(band[rows])[:, None], MAX_PAIRS_PER_KEY)]
-            pairs = unique_pairs(np.concatenate([pairs, found.reshape(-1, 2)]))
+            for p in range(1 << bits):
+                rows = np.flatnonzero(part == p)
+                yield np.asarray(band[rows]), rows, MAX_PAIRS_PER_KEY
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    for found in run(key_pairs, calls()):
+        pairs = unique_pairs(np.concatenate([pairs, found]))
     return apart(summaries, keys.owners(pairs[:, 0]), keys.owners(pairs[:, 1]))
 
 
@@ -209,7 +219,8 @@ Candidates = Callable[[list[DocumentSummary], SimilaritySettings, "PassageKeys |
 
 
 def lsh_candidates(summaries: list[DocumentSummary], settings: SimilaritySettings,
-                   passage_keys: PassageKeys | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The :data:`Candidates` of this process: band keys and anchors paired here."""
-    return (np.concatenate([document_candidates(summaries, settings), containment_candidates(summaries, settings)]),
-            passage_candidates(summaries, settings, passage_keys))
+                   passage_keys: PassageKeys | None = None, run: Run = here) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`Candidates` of this process: band keys and anchors paired here, each band's
+    pairs by a call of `run` (a pool's, or :func:`here`)."""
+    return (np.concatenate([document_candidates(summaries, settings, run), containment_candidates(summaries, settings)]),
+            passage_candidates(summaries, settings, passage_keys, run))

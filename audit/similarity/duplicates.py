@@ -1,7 +1,7 @@
 """The corpus pass for near-duplicates, end to end: candidates, verification, clusters, passages.
 
 Candidates come from the summaries (:mod:`audit.similarity.candidates`); every candidate is
-verified on the shingle hashes of the documents involved, which the caller re-reads through a
+verified on the shingle hashes of the documents involved, whose compared lines the caller reads through a
 :data:`Loader` (no text is held for the rest; :mod:`audit.similarity.verify`); verified pairs
 are joined into clusters (:mod:`audit.similarity.cluster`).
 """
@@ -21,14 +21,23 @@ from audit.similarity.candidates import Candidates, lsh_candidates
 from audit.similarity.cluster import by_components, clustered
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import unique_pairs
-from audit.similarity.verify import Edges, load_sets, pair_counts, shared_passages, verify, word_counts
+from audit.similarity.verify import (
+    PASSAGE_CALL,
+    Edges,
+    load_sets,
+    pair_counts,
+    shared_passages_in_blocks,
+    verify,
+    word_counts,
+)
+from audit.similarity.work import Run, here
 
 #: Given document indexes, yields (index, body lines) for each: the texts needed for verification.
 Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 #: Given unique pairs of document indexes (an (m, 2) array, sorted), the passage candidates (an
 #: (n, 4) array, :func:`apart`) and the settings: the pairs that hold (:func:`verify`), in batches of whole connected components
 #: (:func:`by_components`), and the shared passages verified (:func:`compare_loaded` here; a
-#: cluster compares where it re-reads the documents, and may find the components there).
+#: cluster compares where the compared lines are, and may find the components there).
 Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
 
 
@@ -43,11 +52,13 @@ class Duplicates:
 
 
 def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
-                   settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
-    """The :data:`Comparer` of this process: re-read the documents through `load`, compare here."""
+                   settings: SimilaritySettings, run: Run = here) -> tuple[Iterator[Edges], list[PassagePair]]:
+    """The :data:`Comparer` of this process: read the documents' compared lines through `load`,
+    count the pairs' shared shingles here, and verify the candidate passages in blocks through
+    `run` (a pool's, or :func:`here`)."""
     quoted = set(passages[:, [0, 2]].ravel().tolist())
     needed = set(pairs.ravel().tolist()) | quoted
-    # The re-read documents' shingle sets wait on disk: at a million documents, the documents in
+    # The read documents' shingle sets wait on disk: at a million documents, the documents in
     # some candidate pair are a few hundred thousand, and their sets gigabytes. The quoted
     # documents' lines too.
     with Shelf[np.ndarray]() as sets, Shelf[list[str]]() as bodies:
@@ -57,7 +68,7 @@ def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.nda
                 bodies[i] = lines
         counts = pair_counts(pairs, sets, lambda i: summaries[i].signature, settings)
         edges = verify(pairs, counts, word_counts(summaries)[pairs], settings)
-        return by_components(edges), [p for _, p in shared_passages(passages, summaries, settings, bodies)]
+        return by_components(edges), shared_passages_in_blocks(passages, summaries, settings, bodies, run, PASSAGE_CALL)
 
 
 def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettings, load: Loader,
@@ -69,7 +80,7 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     `passage_keys` are the passages' band keys where the caller moved them out of the summaries.
     `candidates` finds the LSH candidates (by default here, from the summaries' signatures and
     `passage_keys`); `compare` counts the candidates' shared shingles and verifies the passage
-    candidates (by default here, re-reading through `load`).
+    candidates (by default here, reading through `load`).
 
     Clusters are joined here (:func:`clustered`), a batch of connected components at a time, as
     the comparer gives them: here all the verified pairs are in this process (about 60 bytes a

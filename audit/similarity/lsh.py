@@ -75,15 +75,21 @@ def local_pairs(keys: np.ndarray, window: int) -> np.ndarray:
     return colliding_pairs((keys[:, b] for b in range(keys.shape[1])), window)
 
 
-def key_pairs(keys: np.ndarray, rows: np.ndarray, window: int) -> np.ndarray:
+def key_pairs(keys: np.ndarray, rows: np.ndarray | None, window: int) -> np.ndarray:
     """The pairs of `rows` that share a key (one band), each linked to the next `window` rows by id.
 
     The rows may come in any order and be any subset holding whole runs (a shuffle partition):
-    runs are ordered by row id, so the pairs are the same however the rows were split.
+    runs are ordered by row id, so the pairs are the same however the rows were split. None
+    stands for every row in order (0, 1, …), which then need neither be sent nor sorted.
 
     >>> key_pairs(np.array([7, 3, 7, 7], dtype=np.uint64), np.array([9, 1, 4, 2]), 1).tolist()
     [[2, 4], [4, 9]]
+    >>> key_pairs(np.array([7, 3, 7, 7], dtype=np.uint64), None, 1).tolist()
+    [[0, 2], [2, 3]]
     """
+    if rows is None:
+        order, starts, ends = runs(keys)
+        return kernels.pairs_in_runs(order.astype(np.int64), starts, ends, window)
     by_row = np.argsort(rows, kind="stable")
     order, starts, ends = runs(keys[by_row])
     return kernels.pairs_in_runs(rows[by_row][order].astype(np.int64), starts, ends, window)

@@ -1,4 +1,4 @@
-"""Exact verification of candidate pairs on the re-read texts' shingle hashes.
+"""Exact verification of candidate pairs on the shingle hashes of their compared lines.
 
 A document pair holds when its Jaccard similarity, or the share of the smaller document found in
 the larger (containment), reaches its threshold; verified pairs are kept as columns
@@ -7,6 +7,7 @@ the larger (containment), reaches its threshold; verified pairs are kept as colu
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -16,7 +17,9 @@ from audit.records import DocumentSummary, DuplicatePair, PassagePair, Span
 from audit.settings import SimilaritySettings
 from audit.similarity import kernels
 from audit.similarity.candidates import CHUNK
+from audit.similarity.lsh import runs
 from audit.similarity.minhash import shingle_sets, shingles
+from audit.similarity.work import Run
 from audit.text.normalize import body_text, words
 
 #: A shared passage's place: (document, line, document, line).
@@ -28,6 +31,9 @@ Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 #: Candidate pairs verified at a time: the shingle sets of at most twice as many documents are
 #: in memory at once (a few KB each).
 VERIFY_BLOCK = 16_384
+#: Candidate passages verified in one call of a pool, about (a tenth of a second of work, many
+#: times the cost of sending it); all those of one pair of documents go to the same call.
+PASSAGE_CALL = 2_000
 
 
 def exact_jaccard(a: set[str], b: set[str]) -> float:
@@ -200,7 +206,7 @@ def _estimates(signature: Callable[[int], np.ndarray], pairs: np.ndarray) -> np.
 
 
 def load_sets(loaded: Iterable[tuple[int, list[str]]], size: int) -> Iterator[tuple[int, list[str], np.ndarray]]:
-    """(index, body lines, shingle hashes) of re-read documents, hashed in batches."""
+    """(index, body lines, shingle hashes) of documents read for verification, hashed in batches."""
     batch: list[tuple[int, list[str]]] = []
     for item in loaded:
         batch.append(item)
@@ -219,6 +225,61 @@ def _with_sets(batch: list[tuple[int, list[str]]], size: int) -> Iterator[tuple[
 def word_counts(summaries: list[DocumentSummary]) -> np.ndarray:
     """Each document's word count, by index (what :func:`verify` needs of a pair's documents)."""
     return np.fromiter((s.words for s in summaries), dtype=np.int64, count=len(summaries))
+
+
+def quoted_lines(candidates: np.ndarray, summaries: Sequence[DocumentSummary]) -> dict[int, set[int]]:
+    """The lines (0-based) that candidate passages (rows of (document, passage, document,
+    passage)) are on, by document: all that verifying and quoting them reads of the texts."""
+    lines: dict[int, set[int]] = {}
+    for i, p in candidates.reshape(-1, 2).tolist():
+        lines.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
+    return lines
+
+
+def quoting(summaries: Sequence[DocumentSummary], documents: Iterable[int]) -> dict[int, Quoted]:
+    """What quoting their passages needs of some documents' summaries, by index."""
+    return {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in documents}
+
+
+def whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
+    """The row indexes of `keys` in blocks of about `most` rows, all rows of one key in one block.
+
+    >>> [block.tolist() for block in whole_runs(np.array([3, 1, 3, 2, 1, 3, 4]), 3)]
+    [[1, 4, 3], [0, 2, 5], [6]]
+    """
+    order, starts, _ = runs(keys, min_size=1)
+    bounds = np.append(starts, len(keys))
+    # Each block ends where the first run at or past the next multiple of `most` starts.
+    cuts = np.unique(np.append(bounds[np.searchsorted(bounds, np.arange(0, len(keys), most))], len(keys)))
+    return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
+
+
+def passage_blocks(candidates: np.ndarray, documents: int, most: int) -> list[np.ndarray]:
+    """The rows of candidate passages (of `documents` documents) in blocks of about `most`,
+    all those of one pair of documents in one block (:func:`shared_passages` merges their windows)."""
+    return whole_runs(candidates[:, 0] * documents + candidates[:, 2], most)
+
+
+def shared_passages_in_blocks(candidates: np.ndarray, summaries: Sequence[DocumentSummary], settings: SimilaritySettings,
+                              bodies: Mapping[int, Sequence[str]], run: Run, most: int) -> list[PassagePair]:
+    """:func:`shared_passages` of all candidates, a block of about `most` rows a call of `run`
+    (each call is given only its documents' quoted lines), in the order of their keys: the same
+    pairs in the same order as one call on all of them."""
+    lines = quoted_lines(candidates, summaries)
+
+    def calls() -> Iterator[tuple[np.ndarray, dict[int, Quoted], SimilaritySettings, dict[int, dict[int, str]]]]:
+        for block in passage_blocks(candidates, len(summaries), most):
+            rows = candidates[block]
+            docs = sorted(set(rows[:, [0, 2]].ravel().tolist()))
+            texts = {}
+            for d in docs:
+                if d in bodies:
+                    body = bodies[d]
+                    texts[d] = {n: body[n] for n in lines[d]}
+            yield rows, quoting(summaries, docs), settings, texts
+    found = [keyed for part in run(shared_passages, calls()) for keyed in part]
+    found.sort(key=operator.itemgetter(0))
+    return [pair for _, pair in found]
 
 
 def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary] | Mapping[int, Quoted],

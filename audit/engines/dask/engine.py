@@ -12,8 +12,9 @@ list and the pairs do not depend on how the rows were split. Containment candida
 anchors stay on the workers, (anchor, document) rows are shuffled by anchor and paired where they
 land (:func:`audit.similarity.candidates.sharing_pairs`), and the pairs' shared anchors are shuffled by pair
 and added up. Verification runs where the
-documents are: each part's task re-reads and hashes the shingles of its documents that some
-candidate pair names, and keeps them on its worker with their signatures; the parts are joined
+documents were analyzed: each part's analysis kept its documents' compared lines on its worker
+(compressed; nothing is read or prepared twice), and a later task hashes the shingles of those
+that some candidate pair names, and keeps them on its worker with their signatures; the parts are joined
 into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
 sets and signatures, count what each pair shares and decide it (:func:`audit.similarity.verify`).
 The verified pairs stay there; the client learns how many. Up to CLIENT_PAIRS it gathers them
@@ -55,7 +56,6 @@ from audit.analyze import Analyzer
 from audit.engines.dask import shuffle, tasks
 from audit.engines.dask.shuffle import BandRows
 from audit.errors import AuditError, ConfigError, InputError
-from audit.lines.rules import RuleSet
 from audit.lines.templates import MAX_COPY_EVIDENCE, Templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus, Part, Record, count_lines, numbered
@@ -67,7 +67,7 @@ from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
-from audit.similarity.verify import VERIFY_BLOCK, Edges, Quoted, word_counts
+from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, quoted_lines, quoting, word_counts
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
@@ -110,8 +110,6 @@ class DaskEngine:
     """A Dask cluster: the one at ``settings.scheduler``, or a local one started for this scan."""
 
     settings: ScanSettings
-    # The workers re-read their own parts (the client keeps no texts).
-    keeps_compared = False
 
     def __post_init__(self) -> None:
         self.cluster: LocalCluster | None = None
@@ -122,6 +120,8 @@ class DaskEngine:
         # Per part, on the workers, from the candidates' search to verification: its documents' signatures.
         self.signed: list[Future] = []
         self.lines: list[Future] = []
+        # Per part, on the workers, until the template findings are made: its compared lines (:class:`tasks.Kept`).
+        self.kept: list[Future] = []
         self.numbers: list[np.ndarray] = []
         self._number_futures: list[Future] = []
         self._last: tuple[int, Record] | None = None
@@ -154,6 +154,7 @@ class DaskEngine:
         records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
         self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
+        self.kept = [self.client.submit(operator.getitem, a, 3) for a in analyzed]
         self.numbers, self._number_futures = [], []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
 
@@ -193,49 +194,51 @@ class DaskEngine:
             self.numbers[-1][self._last[0]] = index
             yield summary
 
-    def loader(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Loader:
+    def loader(self, compared: Sequence[list[str]]) -> Loader:
+        # The compared lines stayed on the workers (`compared` is empty): each part gives its wanted ones.
         def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
-            wanted = tasks.wanted(summaries, needed)
-            paths = {path for path, _, _ in wanted}
-            parts = [p for p in self.parts if p.display in paths]
+            wanted = np.array(sorted(needed), dtype=np.int64)
+            chosen = self._holding(wanted)
             # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
             # after the keyword, which the scheduler rejects (distributed 2026.8: "AssertionError:
             # <TaskState 'wanted' processing>"); a few thousand candidates are past that.
             [shared] = self.client.scatter([wanted], hash=False)
-            futures = self.client.map(tasks.load_part, parts, fields=corpus.fields, max_bytes=corpus.max_bytes,
-                                      rules=rules, lines=self.settings.lines,
-                                      disabled=frozenset(self.settings.disabled_rules), wanted=shared, pure=False)
+            numbers = self._scattered_numbers()
+            futures = self.client.map(tasks.load_part, [self.kept[k] for k in chosen], [numbers[k] for k in chosen],
+                                      needed=shared, pure=False)
             for future in futures:
-                yield from _result(future, "re-reading of documents")
+                yield from _result(future, "reading of compared lines")
                 # Released as read: for template lines the wanted documents may be all of them.
                 future.release()
+            # The template findings are the last to read them: the workers may drop the lines.
+            self.kept = []
         return load
 
-    def comparer(self, load: Loader, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary]) -> Comparer:
-        return partial(self._compare, corpus, rules, summaries)
+    def _holding(self, wanted: np.ndarray) -> list[int]:
+        """The parts that hold some of the `wanted` documents (sorted indexes among the summaries)."""
+        return [k for k, numbers in enumerate(self.numbers) if np.isin(numbers, wanted).any()]
 
-    def _compare(self, corpus: Corpus, rules: RuleSet, summaries: list[DocumentSummary], pairs: np.ndarray,
-                 passages: np.ndarray, settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
+    def comparer(self, load: Loader, summaries: list[DocumentSummary]) -> Comparer:
+        return partial(self._compare, summaries)
+
+    def _compare(self, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
+                 settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
         """The :data:`audit.similarity.duplicates.Comparer` on the cluster: the candidates' documents are
-        re-read where their parts are and verified in tasks of a pair of groups of parts. Only the
-        passages the report quotes come back; the verified pairs come whole up to CLIENT_PAIRS, else
-        a share of their connected components at a time (:meth:`_components`)."""
+        taken from the compared lines their parts kept and verified in tasks of a pair of groups of
+        parts. Only the passages the report quotes come back; the verified pairs come whole up to
+        CLIENT_PAIRS, else a share of their connected components at a time (:meth:`_components`)."""
         # The lines each candidate passage is on: the workers send back only what is quoted.
-        quoted: dict[int, set[int]] = {}
-        for i, p in passages.reshape(-1, 2).tolist():
-            quoted.setdefault(i, set()).add(int(summaries[i].passages[p][0]) - 1)
-        needed = set(pairs.ravel().tolist()) | set(quoted)
-        if not needed:
+        quoted = quoted_lines(passages, summaries)
+        needed = np.array(sorted(set(pairs.ravel().tolist()) | set(quoted)), dtype=np.int64)
+        if not len(needed):
             return iter(()), []
-        wanted = tasks.wanted(summaries, needed)
-        paths = {path for path, _, _ in wanted}
-        chosen = [k for k, p in enumerate(self.parts) if p.display in paths]
-        shared_wanted, shared_quoted = self.client.scatter([wanted, quoted], hash=False)
+        chosen = self._holding(needed)
+        shared_needed, shared_quoted = self.client.scatter([needed, quoted], hash=False)
+        numbers = self._scattered_numbers()
         # Each part's signatures join its sets where the part was analyzed: the client has none.
-        loaded = self.client.map(tasks.sets_part, [self.parts[k] for k in chosen], [self.signed[k] for k in chosen],
-                                 fields=corpus.fields, max_bytes=corpus.max_bytes, rules=rules,
-                                 lines=self.settings.lines, disabled=frozenset(self.settings.disabled_rules),
-                                 wanted=shared_wanted, quoted=shared_quoted, size=settings.shingle_size, pure=False)
+        loaded = self.client.map(tasks.sets_part, [self.kept[k] for k in chosen], [self.signed[k] for k in chosen],
+                                 [numbers[k] for k in chosen], needed=shared_needed, quoted=shared_quoted,
+                                 size=settings.shingle_size, pure=False)
         # The sets carry what verification needs of the signatures: the workers may drop them
         # once the sets are made (about half a kilobyte a document).
         self.signed = []
@@ -264,11 +267,10 @@ class DaskEngine:
         found = []
         for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
-            for block in tasks.whole_runs(passages[which, 0] * len(summaries) + passages[which, 2], PASSAGE_BLOCK):
+            for block in passage_blocks(passages[which], len(summaries), PASSAGE_BLOCK):
                 mine = passages[which[block]]
-                docs = set(mine[:, [0, 2]].ravel().tolist())
-                quoting = {i: Quoted(summaries[i].id, summaries[i].source, summaries[i].passages) for i in docs}
-                [payload] = self.client.scatter([(mine, quoting)], hash=False)
+                [payload] = self.client.scatter([(mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))],
+                                                hash=False)
                 found.append(self.client.submit(tasks.passages, payload, settings, *joined, pure=False))
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
@@ -280,8 +282,8 @@ class DaskEngine:
     @staticmethod
     def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
         """The pairs of documents (rows of `pairs`) by the pair of groups that hold their documents:
-        (group, group, row indexes). A document no part holds any more (its file changed
-        meanwhile) is in no group, and its pairs in none (they share nothing)."""
+        (group, group, row indexes). A document no part holds (none should be: each part
+        kept its summaries' lines) is in no group, and its pairs in none (they share nothing)."""
         a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
         held = np.flatnonzero((a >= 0) & (b >= 0))
         group = np.minimum(a, b)[held] * groups + np.maximum(a, b)[held]

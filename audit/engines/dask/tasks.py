@@ -1,28 +1,29 @@
 """The Dask engine's tasks on one part of the corpus, run where the part is.
 
 A part's task analyzes its documents and keeps on its worker what LSH and the template count are
-made of (:class:`PartKeys`, :class:`PartLines`); later tasks re-read a part's wanted documents
-for verification (:class:`Reread`) and verify pairs and passages in groups of parts.
+made of (:class:`PartKeys`, :class:`PartLines`) and what verification and the template findings
+read of the texts (:class:`Kept`: the compared lines, compressed); later tasks take a part's
+wanted documents from those for verification (:class:`Reread`) and verify pairs and passages in
+groups of parts. No document is read or prepared twice.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
 
-from audit.analyze import Analyzer, compared_again
+from audit.analyze import Analyzer
 from audit.engines.local import BATCH_SIZE
-from audit.lines.rules import RuleSet
 from audit.lines.templates import present
 from audit.read.readers import Fields, Part, read_part, reason
 from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
-from audit.settings import LineSettings, ScanSettings, SimilaritySettings
+from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import anchored
-from audit.similarity.lsh import runs
 from audit.similarity.verify import Edges, PassageKey, Quoted, load_sets, pair_counts, shared_passages, verify
 
 
@@ -111,11 +112,41 @@ def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSetti
                     np.concatenate(owner), np.concatenate(index), np.concatenate(keys), Owned.of(inside))
 
 
+@dataclass
+class Kept:
+    """A part's documents' compared lines (:attr:`audit.analyze.Prepared.compared`), kept on its
+    worker for verification and the template findings, by position in the part: each document's
+    lines joined and compressed (about half the text's bytes, and Dask may spill them to disk
+    as it would any result), None for a position that holds no summary."""
+
+    texts: list[bytes | None]
+
+    def lines(self, position: int) -> list[str]:
+        """The compared lines of the document at `position`."""
+        text = self.texts[position]
+        assert text is not None
+        return zlib.decompress(text).decode("utf-8", "surrogatepass").split("\n")
+
+
+def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
+    """The part's :class:`Kept` lines, taken out of its summaries (which then hold none)."""
+    texts: list[bytes | None] = []
+    for r in records:
+        if isinstance(r, DocumentSummary) and r.compared is not None:
+            # A line never holds a newline (the lines were split on them), so joining is lossless;
+            # a lone surrogate the reader left in a text passes through as it is.
+            texts.append(zlib.compress("\n".join(r.compared).encode("utf-8", "surrogatepass"), 1))
+            r.compared = None
+        else:
+            texts.append(None)
+    return Kept(texts)
+
+
 def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
-                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines]:
-    """One task: the summaries and problems of a part, in order, and its LSH keys and line keys
-    apart. Read and analyzed a batch at a time, as locally: a compressed file is one part, and
-    its texts need not fit in the worker's memory at once."""
+                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines, Kept]:
+    """One task: the summaries and problems of a part, in order, and its LSH keys, line keys and
+    compared lines apart. Read and analyzed a batch at a time, as locally: a compressed file is
+    one part, and its texts need not fit in the worker's memory at once."""
     out: list[DocumentSummary | InputProblem] = []
     records = read_part(part, fields, max_bytes)
     while batch := list(islice(records, BATCH_SIZE)):
@@ -124,28 +155,18 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
         # A scan reports a problem by its place and message; what could be read of it is for
         # clean's log, and need not travel to the client (an invalid line may be megabytes).
         out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
-    return out, part_keys(out, analyzer.settings), part_lines(out)
-
-
-#: A document as a part reads it again: its file, line and id. The id too, because one file may
-#: be read under two of the folders given (two documents, two ids, one place), and a file changed
-#: since may hold another record at the line.
-Where = tuple[str, int | None, str]
+    return out, part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
 
 
 @dataclass
 class Reread:
-    """What verification keeps on a worker of the documents a part (or a group of parts) read
-    again, by document index: their shingle sets, their signatures (from the analysis), and the
+    """What verification keeps on a worker of the wanted documents of a part (or a group of
+    parts), by document index: their shingle sets, their signatures (from the analysis), and the
     lines candidate passages are on ({line index: text})."""
 
     sets: Mapping[int, np.ndarray]
     signatures: Mapping[int, np.ndarray]
     lines: Mapping[int, Mapping[int, str]]
-
-
-#: The documents a task re-reads: (index, lines when summarized) by where they are.
-Wanted = Mapping[Where, tuple[int, int]]
 
 
 def unreadable(paths: list[str]) -> list[tuple[str, str]]:
@@ -160,36 +181,30 @@ def unreadable(paths: list[str]) -> list[tuple[str, str]]:
     return missing
 
 
-def reread(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
-            disabled: frozenset[str], wanted: Wanted) -> Iterator[tuple[int, int, list[str]]]:
-    """The wanted documents of a part read again (:func:`audit.analyze.compared_again`):
-    (position in the part, index, prepared body lines)."""
-    for position, r in enumerate(read_part(part, fields, max_bytes)):
-        if not isinstance(r, InputProblem) and (r.origin.path, r.origin.line, r.id) in wanted:
-            i, count = wanted[r.origin.path, r.origin.line, r.id]
-            compared = compared_again(r, rules, lines, disabled, count)
-            if compared is not None:
-                yield position, i, compared
+def wanted_in(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple[int, int, list[str]]]:
+    """The wanted documents of a part (`needed`: sorted indexes among the scan's summaries;
+    `numbers` the part's records' indexes by position, -1 for one the scan left out): (position
+    in the part, index, compared lines), in the part's order."""
+    positions = np.flatnonzero((numbers >= 0) & np.isin(numbers, needed))
+    return [(p, int(numbers[p]), kept.lines(p)) for p in positions.tolist()]
 
 
-def load_part(part: Part, fields: Fields, max_bytes: int, rules: RuleSet, lines: LineSettings,
-               disabled: frozenset[str], wanted: Wanted) -> list[tuple[int, list[str]]]:
-    """One task: the prepared body lines of the wanted documents of a part, by index."""
-    return [(i, body) for _, i, body in reread(part, fields, max_bytes, rules, lines, disabled, wanted)]
+def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple[int, list[str]]]:
+    """One task: the compared lines of the wanted documents of a part, by index."""
+    return [(i, lines) for _, i, lines in wanted_in(kept, numbers, needed)]
 
 
-def sets_part(part: Part, signed: tuple[np.ndarray, np.ndarray], fields: Fields, max_bytes: int, rules: RuleSet,
-               lines: LineSettings, disabled: frozenset[str], wanted: Wanted, quoted: Mapping[int, Iterable[int]],
-               size: int) -> Reread:
-    """One task: the :class:`Reread` of a part's wanted documents; `quoted` gives the line indexes
-    candidate passages are on by document, `signed` the part's signatures ((positions, rows), as
-    :func:`signatures_of` keeps them)."""
+def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
+              quoted: Mapping[int, Iterable[int]], size: int) -> Reread:
+    """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`); `quoted`
+    gives the line indexes candidate passages are on by document, `signed` the part's signatures
+    ((positions, rows), as :func:`signatures_of` keeps them)."""
     positions, signatures = signed
     at: dict[int, int] = {}
     loaded = []
-    for position, i, body in reread(part, fields, max_bytes, rules, lines, disabled, wanted):
+    for position, i, lines in wanted_in(kept, numbers, needed):
         at[i] = position
-        loaded.append((i, body))
+        loaded.append((i, lines))
     sets, signature_of, passage_lines = {}, {}, {}
     for i, body, shingles in load_sets(loaded, size):
         sets[i] = shingles
@@ -199,10 +214,6 @@ def sets_part(part: Part, signed: tuple[np.ndarray, np.ndarray], fields: Fields,
         if i in quoted:
             passage_lines[i] = {n: body[n] for n in quoted[i]}
     return Reread(sets, signature_of, passage_lines)
-
-
-def wanted(summaries: list[DocumentSummary], needed: Iterable[int]) -> dict[Where, tuple[int, int]]:
-    return {(summaries[i].origin.path, summaries[i].origin.line, summaries[i].id): (i, summaries[i].lines) for i in needed}
 
 
 def found_documents(reread: Reread) -> np.ndarray:
@@ -246,19 +257,6 @@ def grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
         group_of.append(len(members) - 1)
         filled += size
     return group_of, members
-
-
-def whole_runs(keys: np.ndarray, most: int) -> list[np.ndarray]:
-    """The row indexes of `keys` in blocks of about `most` rows, all rows of one key in one block.
-
-    >>> [block.tolist() for block in whole_runs(np.array([3, 1, 3, 2, 1, 3, 4]), 3)]
-    [[1, 4, 3], [0, 2, 5], [6]]
-    """
-    order, starts, _ = runs(keys, min_size=1)
-    bounds = np.append(starts, len(keys))
-    # Each block ends where the first run at or past the next multiple of `most` starts.
-    cuts = np.unique(np.append(bounds[np.searchsorted(bounds, np.arange(0, len(keys), most))], len(keys)))
-    return [order[start:end] for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist())]
 
 
 def verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Edges:
