@@ -77,6 +77,7 @@ _MARKUP = re.compile(r"[*_#`>]+")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
+_FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|^[-+−]\d")
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -88,6 +89,9 @@ class Paragraph:
     last: int
     cls: str
     words: int
+    #: Whether a paragraph of digits and symbols holds a measured figure (a share, an amount, a decimal):
+    #: a table's cell, not a menu's mark or a pager's number.
+    figures: bool = False
 
     @property
     def size(self) -> int:
@@ -192,7 +196,7 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
     for first, last in spans:
         text = " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
-        out.append(Paragraph(first, last, cls, words))
+        out.append(Paragraph(first, last, cls, words, cls == SYMBOLS and bool(_FIGURE.search(text))))
     return out
 
 
@@ -308,7 +312,9 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
     counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
     outside_lines = sum(p.size for p in outside)
-    menu_lines = sum(p.size for p in outside if p.cls in (SHORT, SYMBOLS))
+    # Digits and symbols count as menu-like unless they hold a measured figure: a table of an article
+    # that an extractor printed one cell a line ("$83", "28.7%") is data, not navigation.
+    menu_lines = sum(p.size for p in outside if p.cls == SHORT or (p.cls == SYMBOLS and not p.figures))
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
