@@ -5,8 +5,9 @@ comments around them, which read as prose. Here the block is found instead: it s
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
 signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
-heading alone, near the end, is enough; without a heading, three signatures, since a dateline or a
-byline with a time is one). Every line from its start to the end of the
+heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
+such as jusText keep the comments' text and drop their signatures; without a heading, three
+signatures, since a dateline or a byline with a time is one). Every line from its start to the end of the
 document is a leftover (``lines.section``): user comments are not the document's text.
 """
 
@@ -66,6 +67,16 @@ def heading(line: str) -> bool:
     return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
 
 
+def counted(line: str) -> bool:
+    """Whether a comments heading gives their count ("199 Comments", "Comments (12)"): a page states
+    how many comments follow only where they follow, even when an extractor dropped their signatures.
+
+    >>> [counted(t) for t in ["199 Comments", "Comments (12):", "Leave a Reply", "Comments"]]
+    [True, True, False, False]
+    """
+    return any(c.isdigit() for c in line) and heading(line)
+
+
 def signature(line: str) -> bool:
     """Whether a line signs a user comment.
 
@@ -102,7 +113,7 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
             later = [s for s in signed if s > k]
-            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES:
+            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES or counted(lines[n - 1]):
                 found.append((n, f"comments heading {lines[n - 1].strip()[:60]!r}"))
                 break
     for i, k in enumerate(signed):
