@@ -146,7 +146,8 @@ def blank(line: str) -> bool:
     >>> blank(" \u200b "), blank(" a ")
     (True, False)
     """
-    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in line)
+    # strip() skips the spaces at C speed (a page dump indents its lines deeply); only what is left is read.
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in line.strip())
 
 
 def wrap_width(lines: list[str], settings: LineSettings) -> int | None:
