@@ -3,8 +3,9 @@
 Each non-empty line of a document becomes one row of numbers, as jusText and boilerpipe read
 lines: the line's own shallow text features (words, stop-word density, shares of letters, digits
 and capitals, terminal punctuation, title case, list, pipe and bullet markers, dates and times,
-counters), the same features of the lines before and after it (context), its position (head and
-tail of the document, before or after the main text the line statistics found), and the evidence
+counters), the same features of the lines before and after it and their means over the lines
+around it (context, as jusText's neighbours), its position (head and tail of the document, before or
+after the main text the line statistics found, indented deeper or less than it), and the evidence
 already gathered on the document (lines the rules and statistics flagged nearby, how often the line
 repeats in the document). Everything is a function of the document alone, so the model runs where
 the rest of the per-document work runs.
@@ -31,7 +32,8 @@ MAX_PATTERN_CHARS = 300
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _TERMINAL = re.compile(r"""[.!?…]['"”’»)\]]*\s*$""")
-_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>-]|\d{1,3}[.)])\s+")
+# "o" is the bullet of a nested list in a text dump (inscriptis: "*", then "+", then "o").
+_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>o-]|\d{1,3}[.)])\s+")
 _SEPARATOR = re.compile(r"\s[|│•·»/]\s|\s[|│]|[|│]\s")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.?\b", re.I)
 _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
@@ -67,6 +69,8 @@ CONTEXT = (
     ("window.short", "short lines around", "long lines around"),
     ("window.terminal", "sentences around", "no sentences around"),
     ("window.flagged", "flagged lines around", "no flagged lines around"),
+    ("window.stop", "stop words around", "few stop words around"),
+    ("window.bullet", "list items around", "no list items around"),
     ("position", "near the end", "near the start"),
     ("head", "in the first lines", "not in the first lines"),
     ("tail", "in the last lines", "not in the last lines"),
@@ -80,6 +84,8 @@ CONTEXT = (
     ("page-dump", "in a whole-page dump", "not in a page dump"),
     ("short-title", "a short title-case item", "not a short title-case item"),
     ("length", "a long document", "a short document"),
+    ("indent.deeper", "indented deeper than the main text", "not indented deeper than the main text"),
+    ("indent.shallower", "indented less than the main text", "not indented less than the main text"),
 )
 _ROLES = ("before", "after")
 
@@ -124,23 +130,24 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     (1.0, 0.0)
     """
     text = line.strip()
-    # The patterns read the start of a long line only: its shape shows there, and a page dump's
-    # lines run to thousands of characters.
+    # Only the start of a long line is read closely (its words past it are only counted): its shape
+    # shows there, and a page dump's lines run to thousands of characters.
     head = text[:MAX_PATTERN_CHARS]
-    tokens = _WORD.findall(text)
-    n = len(tokens)
-    chars = "".join(text.split()) or " "
-    letters = sum(map(str.isalpha, chars))
-    digits = any(map(str.isdigit, head))
+    tokens = _WORD.findall(head)
+    n = len(tokens) + (len(text[MAX_PATTERN_CHARS:].split()) if len(text) > MAX_PATTERN_CHARS else 0)
+    chars = "".join(head.split()) or " "
+    digits = sum(map(str.isdigit, chars))
     words = [t for t in tokens if t[0].isalpha()]
-    title = sum(1 for w in words if w[0].isupper()) / len(words) if words else 0.0
-    upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words) if words else 0.0
+    title = upper = 0.0
+    if words:
+        title = sum(map(str.isupper, [w[0] for w in words])) / len(words)
+        upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words)
     return [
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
-        sum(1 for t in tokens if t.lower() in stops) / n if n else 0.0,
-        letters / len(chars),
-        sum(map(str.isdigit, chars)) / len(chars) if digits else 0.0,
+        sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0,
+        sum(map(str.isalpha, chars)) / len(chars),
+        digits / len(chars),
         title,
         upper,
         1.0 if _TERMINAL.search(text[-8:]) else 0.0,
@@ -204,6 +211,11 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         for k in range(p.first, p.last + 1):
             cls[k + 1] = p.cls
     span = layout.main_lines()
+    # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
+    # other depths than the article (extractors' lines all start at the margin).
+    indents = np.array([len(lines[i - 1]) - len(lines[i - 1].lstrip()) for i in numbers], dtype=float)
+    inside = [k for k, i in enumerate(numbers) if span and span[0] <= i <= span[1]]
+    main_indent = float(np.median(indents[inside])) if inside else 0.0
     folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
     seen: dict[str, int] = {}
     for f in folded:
@@ -215,6 +227,8 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         window(own[:, _COL["short"]]),
         window(own[:, _COL["terminal"]]),
         window(was),
+        window(own[:, _COL["stop"]]),
+        window(own[:, _COL["bullet"]]),
         position,
         (rank < 3).astype(float),
         (rank >= n - 3).astype(float),
@@ -225,5 +239,7 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         np.full(n, 1.0 if layout.page_dump else 0.0),
         own[:, _COL["short"]] * (own[:, _COL["title"]] >= 0.99) * (1 - own[:, _COL["terminal"]]),
         np.full(n, math.log1p(n)),
+        (indents > main_indent).astype(float) if inside else np.zeros(n),
+        (indents < main_indent).astype(float) if inside else np.zeros(n),
     ])
     return np.hstack([own, before, after, context]), np.array(numbers, dtype=np.int64)
