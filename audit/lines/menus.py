@@ -24,6 +24,7 @@ MAX_ITEM_WORDS = 4
 MIN_RUN = 6
 
 _SEPARATOR = re.compile(r"\s+(?:[|│•·»«]|>>|::)\s+|\s*[|│]\s*")
+_SEPARATOR_MARKS = frozenset("|│•·»«")
 _MAIN_BAR = re.compile(r"^\s*«.*\|\s*main\s*\||\|\s*main\s*\|.*»\s*$", re.I)
 _TERMINAL = re.compile(r"""[.!?…,;]['"”’)\]]*$""")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-])\s+")
@@ -44,6 +45,9 @@ def menu_row(line: str) -> bool:
     [True, True, False, False, False]
     """
     text = line.strip()
+    # Most lines hold no separator at all: they are passed over before any pattern reads them.
+    if _SEPARATOR_MARKS.isdisjoint(text) and ">>" not in text and "::" not in text:
+        return False
     if _MAIN_BAR.search(text):
         return True
     if text.startswith(("|", "│")):
