@@ -141,7 +141,7 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     title = upper = 0.0
     if words:
         title = sum(map(str.isupper, [w[0] for w in words])) / len(words)
-        upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words)
+        upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words)
     return [
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
@@ -154,10 +154,10 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
         1.0 if text.endswith(":") else 0.0,
         1.0 if _BULLET.match(head) else 0.0,
         # Each pattern runs only where the characters it needs are (most lines have none of them).
-        math.log1p(len(_SEPARATOR.findall(head))) if _SEPARATORS.intersection(head) else 0.0,
+        math.log1p(len(_SEPARATOR.findall(head))) if not _SEPARATORS.isdisjoint(head) else 0.0,
         1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
         1.0 if digits and _COUNTER.search(head) else 0.0,
-        1.0 if _LINK_MARKS.intersection(head) and _LINKY.search(head) else 0.0,
+        1.0 if not _LINK_MARKS.isdisjoint(head) and _LINKY.search(head) else 0.0,
     ]
 
 
