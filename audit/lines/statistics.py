@@ -77,7 +77,8 @@ _MARKUP = re.compile(r"[*_#`>]+")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
-_FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|^[-+−]\d")
+#: A measured figure (a share, an amount, a decimal, a signed number): a table's cell, not a menu's.
+FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|^[-+−]\d")
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -197,7 +198,7 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
     for first, last in spans:
         text = " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
-        out.append(Paragraph(first, last, cls, words, cls == SYMBOLS and bool(_FIGURE.search(text))))
+        out.append(Paragraph(first, last, cls, words, cls == SYMBOLS and bool(FIGURE.search(text))))
     return out
 
 
