@@ -78,7 +78,7 @@ _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
 #: A measured figure (a share, an amount, a decimal, a signed number): a table's cell, not a menu's.
-FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|^[-+−]\d")
+FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -90,8 +90,8 @@ class Paragraph:
     last: int
     cls: str
     words: int
-    #: Whether a paragraph of digits and symbols holds a measured figure (a share, an amount, a decimal):
-    #: a table's cell, not a menu's mark or a pager's number.
+    #: Whether a short paragraph, or one of digits and symbols, holds a measured figure (a share, an
+    #: amount, a decimal, a signed number): a table's cell, not a menu's item or a pager's number.
     figures: bool = False
 
     @property
@@ -198,7 +198,7 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
     for first, last in spans:
         text = " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
-        out.append(Paragraph(first, last, cls, words, cls == SYMBOLS and bool(FIGURE.search(text))))
+        out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text))))
     return out
 
 
@@ -314,9 +314,9 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
     counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
     outside_lines = sum(p.size for p in outside)
-    # Digits and symbols count as menu-like unless they hold a measured figure: a table of an article
-    # that an extractor printed one cell a line ("$83", "28.7%") is data, not navigation.
-    menu_lines = sum(p.size for p in outside if p.cls == SHORT or (p.cls == SYMBOLS and not p.figures))
+    # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
+    # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not navigation.
+    menu_lines = sum(p.size for p in outside if p.cls in (SHORT, SYMBOLS) and not p.figures)
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
