@@ -3,7 +3,8 @@
 A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" and nothing of the
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
-signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time), and it
+signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, or in a
+page dump a commenter's name over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
 heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
 such as jusText keep the comments' text and drop their signatures; without a heading, three
@@ -52,6 +53,10 @@ _SIGNATURE = re.compile(
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment",
     re.I)
+#: Words of a commenter's name line (a name, a handle, a link and a name).
+MAX_NAME_WORDS = 4
+_ITEM = re.compile(r"\s*[*+•·-]\s+")
+_SENTENCE_END = re.compile(r"""[.!?…:)]['"”’]*$""")
 #: A signature is a short line (a comment's text may say "he said").
 MAX_SIGNATURE_WORDS = 16
 
@@ -88,6 +93,29 @@ def signature(line: str) -> bool:
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
 
 
+def name_over_text(line: str, following: str) -> bool:
+    """Whether a line is a commenter's name over the comment's text, as a page dump lays a thread
+    out: a few words (a name, a handle, a link, a date), maybe a list item, that end no sentence, and
+    under them, indented deeper and not a list item, a sentence.
+
+    >>> name_over_text("      * Mike Merrill", "          Thanks for the honesty, and good luck.")
+    True
+    >>> name_over_text("        Jermaine 07 Nov 12", "          Love it. The little details matter.")
+    True
+    >>> [name_over_text(*pair) for pair in [("      * News", "          + World"),
+    ...   ("Mike Merrill", "Thanks for the honesty."), ("Simple", " In a simple lens, there are two elements.")]]
+    [False, False, False]
+    """
+    if _ITEM.match(following):
+        return False
+    marked = _ITEM.match(line)
+    text = line[marked.end():].strip() if marked else line.strip()
+    indent = len(line) - len(line.lstrip())
+    deeper = len(following) - len(following.lstrip())
+    return (deeper >= indent + 2 and 0 < len(text.split()) <= MAX_NAME_WORDS and not _SENTENCE_END.search(text)
+            and bool(_SENTENCE_END.search(following.rstrip())))
+
+
 def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     """The 1-based line where a document's tail block of comments starts, and why; or None.
 
@@ -108,7 +136,8 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     for n in numbers:
         may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
         before += len(lines[n - 1].split())
-    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])]
+    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])
+              or (k + 1 < len(numbers) and name_over_text(lines[n - 1], lines[numbers[k + 1] - 1]))]
     found = []
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
