@@ -49,6 +49,7 @@ _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
     rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
     rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
+    rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
     rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment",
@@ -64,11 +65,11 @@ MAX_SIGNATURE_WORDS = 16
 def heading(line: str) -> bool:
     """Whether a line is a heading that opens a comments section.
 
-    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments on the plan were mixed.",
+    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments»", "Comments on the plan were mixed.",
     ...   "- Leave a comment below telling me what you did"]]
-    [True, True, True, False, False]
+    [True, True, True, True, False, False]
     """
-    text = line.strip(" \t*#_-–—|[]")
+    text = line.strip(" \t*#_-–—|[]»›")
     return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
 
 
@@ -86,8 +87,9 @@ def signature(line: str) -> bool:
     """Whether a line signs a user comment.
 
     >>> [signature(t) for t in ["Posted by: tj at October 30, 2012 01:57 PM", "Ann said...",
-    ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "The mayor said the road would reopen on Monday."]]
-    [True, True, True, True, False]
+    ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "2. The Keeper - October 26, 2012",
+    ...   "The mayor said the road would reopen on Monday."]]
+    [True, True, True, True, True, False]
     """
     text = line.strip(" \t*#_-–—|[]")
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
