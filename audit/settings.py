@@ -127,7 +127,7 @@ class LineSettings:
     middling_penalty: int = limit(2, "Main text: what any other paragraph that is not prose (a title, a caption) counts against it.")
     claimed_penalty: int = limit(30, "Main text: what a paragraph a rule flagged (a timestamp, a share bar) counts against it.")
     min_page_menu_lines: int = limit(
-        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols, unless they hold a figure such as 28.7%) outside the main text ...")
+        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols, unless they hold a figure such as 28.7%; or list items that end no sentence) outside the main text ...")
     min_page_menu_share: float = limit(0.5, "... making up at least this share of the lines outside the main text ...")
     min_page_outside_share: float = limit(0.3, "... which hold at least this share of the document's lines.")
     min_template_documents: int | None = limit(

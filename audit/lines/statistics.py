@@ -73,6 +73,8 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
+#: A list item's mark (not a number: a numbered list is more often the text's own).
+_MARK = re.compile(r"^\s*[*+•·▪◦‣○●■□►▸»›o-]\s+")
 _MARKUP = re.compile(r"[*_#`>]+")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
@@ -93,6 +95,8 @@ class Paragraph:
     #: Whether a short paragraph, or one of digits and symbols, holds a measured figure (a share, an
     #: amount, a decimal, a signed number): a table's cell, not a menu's item or a pager's number.
     figures: bool = False
+    #: Whether a middling paragraph is a list item that ends no sentence (a link in a list of them).
+    item: bool = False
 
     @property
     def size(self) -> int:
@@ -198,7 +202,8 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
     for first, last in spans:
         text = " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
-        out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text))))
+        out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
+                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text)))
     return out
 
 
@@ -315,8 +320,10 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
     outside_lines = sum(p.size for p in outside)
     # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
-    # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not navigation.
-    menu_lines = sum(p.size for p in outside if p.cls in (SHORT, SYMBOLS) and not p.figures)
+    # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
+    # navigation. Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The
+    # Upside of Irrationality").
+    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures) or p.item)
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
