@@ -163,6 +163,8 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
 
 _NEIGHBOUR_COLUMNS = [[n for n, _, _ in OWN].index(n) for n in NEIGHBOUR if n != "flagged"]
 _COL = {n: i for i, (n, _, _) in enumerate(OWN)}
+#: Paragraph classes as small numbers, for the class columns (0: none of these).
+_CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
 
 
 def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -188,41 +190,43 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     stops = stop_words()
     # Only the lines within the context window of a line not yet flagged are read: the rows of
     # flagged lines are never scored (their own features stay zero), and in a page dump most are.
-    free = [k for k, i in enumerate(numbers) if i not in flagged]
-    needed = sorted({j for k in free for j in range(max(k - 3, 0), min(k + 4, n))})
+    at = np.array(numbers, dtype=np.int64)
+    was = np.isin(at, np.fromiter(flagged, dtype=np.int64, count=len(flagged))).astype(float)
+    needed = np.flatnonzero(np.convolve(np.concatenate([np.zeros(3), 1.0 - was, np.zeros(3)]), np.ones(7), mode="valid") > 0)
     own = np.zeros((n, len(OWN)))
-    if needed:
+    if len(needed):
         own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
-    was = np.array([1.0 if i in flagged else 0.0 for i in numbers])
     neighbour = np.column_stack([own[:, _NEIGHBOUR_COLUMNS], was])
     pad = np.zeros((1, neighbour.shape[1]))
     before = np.vstack([pad, neighbour[:-1]])
     after = np.vstack([neighbour[1:], pad])
 
+    # How many lines (up to three) stand on either side of each line.
+    counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
+
     def window(column: np.ndarray) -> np.ndarray:
         # The mean over the three lines on either side (the line itself left out).
         padded = np.concatenate([np.zeros(3), column, np.zeros(3)])
         sums = np.convolve(padded, np.ones(7), mode="same")[3:-3] - column
-        counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
         return sums / np.maximum(counts, 1)
 
-    cls = {}
+    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
+    codes = np.zeros(len(lines) + 1, dtype=np.int8)
     for p in layout.paragraphs:
-        for k in range(p.first, p.last + 1):
-            cls[k + 1] = p.cls
+        codes[p.first + 1:p.last + 2] = _CLASS_CODES.get(p.cls, 0)
+    classes = codes[at]
     span = layout.main_lines()
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
     indents = np.array([len(lines[i - 1]) - len(lines[i - 1].lstrip()) for i in numbers], dtype=float)
-    inside = [k for k, i in enumerate(numbers) if span and span[0] <= i <= span[1]]
-    main_indent = float(np.median(indents[inside])) if inside else 0.0
+    inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
+    main_indent = float(np.median(indents[inside])) if inside.any() else 0.0
     folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
     seen: dict[str, int] = {}
     for f in folded:
         seen[f] = seen.get(f, 0) + 1
     position = np.arange(n) / max(n - 1, 1)
     rank = np.arange(n)
-    classes = [cls.get(i) for i in numbers]
     context = np.column_stack([
         window(own[:, _COL["short"]]),
         window(own[:, _COL["terminal"]]),
@@ -232,14 +236,14 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         position,
         (rank < 3).astype(float),
         (rank >= n - 3).astype(float),
-        np.array([1.0 if span and i < span[0] else 0.0 for i in numbers]),
-        np.array([1.0 if span and i > span[1] else 0.0 for i in numbers]),
-        *(np.array([1.0 if c == k else 0.0 for c in classes]) for k in (PROSE, SHORT, MIDDLING, TABLE)),
+        (at < span[0]).astype(float) if span else np.zeros(n),
+        (at > span[1]).astype(float) if span else np.zeros(n),
+        *((classes == _CLASS_CODES[k]).astype(float) for k in (PROSE, SHORT, MIDDLING, TABLE)),
         np.array([1.0 if seen[f] > 1 else 0.0 for f in folded]),
         np.full(n, 1.0 if layout.page_dump else 0.0),
         own[:, _COL["short"]] * (own[:, _COL["title"]] >= 0.99) * (1 - own[:, _COL["terminal"]]),
         np.full(n, math.log1p(n)),
-        (indents > main_indent).astype(float) if inside else np.zeros(n),
-        (indents < main_indent).astype(float) if inside else np.zeros(n),
+        (indents > main_indent).astype(float) if inside.any() else np.zeros(n),
+        (indents < main_indent).astype(float) if inside.any() else np.zeros(n),
     ])
-    return np.hstack([own, before, after, context]), np.array(numbers, dtype=np.int64)
+    return np.hstack([own, before, after, context]), at
