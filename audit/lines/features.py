@@ -42,7 +42,6 @@ _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[
 _COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
                       r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
 _SEPARATORS = frozenset("|│•·»/")
-_LINK_MARKS = frozenset(":.@[")
 _LINKY = re.compile(r"https?://|www\.|@\w|\[[^\]]*\]\(", re.I)
 
 #: A line's own features, each with what a high value and a low value mean (for the messages).
@@ -88,6 +87,11 @@ CONTEXT = (
     ("indent.shallower", "indented less than the main text", "not indented less than the main text"),
 )
 _ROLES = ("before", "after")
+
+
+def _linky(text: str) -> bool:
+    # The pattern runs only where what it needs is: a line of prose has full stops, not links.
+    return ("://" in text or "@" in text or "](" in text or "www." in text.lower()) and bool(_LINKY.search(text))
 
 
 def feature_names() -> list[str]:
@@ -157,7 +161,7 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
         math.log1p(len(_SEPARATOR.findall(head))) if not _SEPARATORS.isdisjoint(head) else 0.0,
         1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
         1.0 if digits and _COUNTER.search(head) else 0.0,
-        1.0 if not _LINK_MARKS.isdisjoint(head) and _LINKY.search(head) else 0.0,
+        1.0 if _linky(head) else 0.0,
     ]
 
 
