@@ -50,8 +50,9 @@ PAGE_DUMP = "inscriptis"
 TARGETS = {"extraction-dev": (0.90, 0.60, 0.93), "leftovers-dragnet-dev": (0.85, 0.50, 0.96)}
 #: Rule families whose findings on lines labelled content are not counted, per set (see the docstring).
 CONFLICTS = {"leftovers-dragnet-dev": ("byline", "credit", "wire")}
-#: Documents the line model is timed on.
+#: Documents the line model is timed on, and rounds of timing (the fastest round counts).
 TIMED = 300
+ROUNDS = 3
 
 #: jusText's defaults (justext.core): line length in characters and stop-word density.
 LENGTH_LOW, LENGTH_HIGH, STOPWORDS_LOW, STOPWORDS_HIGH = 70, 200, 0.30, 0.32
@@ -182,17 +183,19 @@ def model_cost(docs: list[dict]) -> tuple[float, float, int]:
     settings = ScanSettings(jobs=1)
     analyzer = Analyzer(settings, load_rules(known=SIGNALS))
     sample = [Document(d["id"], d["source"], d["text"]) for d in docs[:TIMED]]
-    started = time.perf_counter()
-    analyzer.batch(sample)
-    whole = time.perf_counter() - started
     off = LineSettings(model_min_score=None)
     model = line_model.builtin()
-    spent = 0.0
-    for doc in sample:
-        prepared = prepare(doc, analyzer.rules, off)
+    prepared = [prepare(doc, analyzer.rules, off) for doc in sample]
+    # The best of a few rounds of each, so that a busy machine's pauses weigh on neither side.
+    whole = spent = float("inf")
+    for _ in range(ROUNDS):
         started = time.perf_counter()
-        line_model.flag_lines(prepared.lines, prepared.layout, prepared.leftovers, settings.lines.model_min_score, model)
-        spent += time.perf_counter() - started
+        analyzer.batch(sample)
+        whole = min(whole, time.perf_counter() - started)
+        started = time.perf_counter()
+        for p in prepared:
+            line_model.flag_lines(p.lines, p.layout, p.leftovers, settings.lines.model_min_score, model)
+        spent = min(spent, time.perf_counter() - started)
     return spent, whole, len(sample)
 
 
@@ -300,7 +303,8 @@ def evaluate(data: Path) -> tuple[str, dict[str, Score], bool]:
         f"{min_f1:.2f}. **{'Met' if met else 'Not met'}.**",
         "",
         f"Line model cost: {spent:.2f} s of {whole:.1f} s of per-document analysis (default settings, one "
-        f"process, the first {timed} documents): {spent / whole:.1%} (the budget is 10%).",
+        f"process, the first {timed} documents, the fastest of {ROUNDS} rounds of each): {spent / whole:.1%} "
+        "(the budget is 10%).",
         "",
         *header,
         ext.row("corpus-audit, article extractors"),
