@@ -172,19 +172,20 @@ _CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
 
 
 def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The feature rows of a document's non-empty lines and their 1-based line numbers.
+    """The feature rows of the lines the model scores, and their 1-based line numbers.
 
     `flagged` are the 1-based lines the rules and the line statistics already flagged: evidence
-    about the lines around them (a line between two flagged ones is likely furniture too). Their
-    own rows are left partly empty unless a line not flagged is near them: only the rows of lines
-    not flagged are meant to be scored.
+    about the lines around them (a line between two flagged ones is likely furniture too), not
+    scored again. Nor are the prose paragraphs of the main text: the article itself (on the dev
+    sets, with weights fitted without their sites, none scored 0.9), and most of an extractor's
+    lines, so that leaving them out saves reading most of them.
 
     >>> from audit.lines.statistics import paragraphs, layout as lay
     >>> from audit.settings import LineSettings
     >>> text = ["Home | News | Sport", "", "The storm hit the coast early on Monday, and the roads were closed."]
     >>> rows, numbers = line_features(text, lay(paragraphs(text, LineSettings()), LineSettings()), set())
     >>> rows.shape[1] == len(feature_names()), numbers.tolist()
-    (True, [1, 3])
+    (True, [1])
     """
     numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
     n = len(numbers)
@@ -192,11 +193,20 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     if not n:
         return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
-    # Only the lines within the context window of a line not yet flagged are read: the rows of
-    # flagged lines are never scored (their own features stay zero), and in a page dump most are.
     at = np.array(numbers, dtype=np.int64)
     was = np.isin(at, np.fromiter(flagged, dtype=np.int64, count=len(flagged))).astype(float)
-    needed = np.flatnonzero(np.convolve(np.concatenate([np.zeros(3), 1.0 - was, np.zeros(3)]), np.ones(7), mode="valid") > 0)
+    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
+    codes = np.zeros(len(lines) + 1, dtype=np.int8)
+    for p in layout.paragraphs:
+        codes[p.first + 1:p.last + 2] = _CLASS_CODES.get(p.cls, 0)
+    classes = codes[at]
+    span = layout.main_lines()
+    inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
+    scored = (was == 0) & ~(inside & (classes == _CLASS_CODES[PROSE]))
+    # Only the lines within the context window of a scored line are read (the others' own
+    # features stay zero): in a page dump most lines are flagged, in an extractor's most are prose.
+    near = np.convolve(np.concatenate([np.zeros(3), scored.astype(float), np.zeros(3)]), np.ones(7), mode="valid")
+    needed = np.flatnonzero(near > 0)
     own = np.zeros((n, len(OWN)))
     if len(needed):
         own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
@@ -214,16 +224,9 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         sums = np.convolve(padded, np.ones(7), mode="same")[3:-3] - column
         return sums / np.maximum(counts, 1)
 
-    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
-    codes = np.zeros(len(lines) + 1, dtype=np.int8)
-    for p in layout.paragraphs:
-        codes[p.first + 1:p.last + 2] = _CLASS_CODES.get(p.cls, 0)
-    classes = codes[at]
-    span = layout.main_lines()
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
     indents = np.array([len(lines[i - 1]) - len(lines[i - 1].lstrip()) for i in numbers], dtype=float)
-    inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
     main_indent = float(np.median(indents[inside])) if inside.any() else 0.0
     folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
     seen: dict[str, int] = {}
@@ -250,4 +253,4 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         (indents > main_indent).astype(float) if inside.any() else np.zeros(n),
         (indents < main_indent).astype(float) if inside.any() else np.zeros(n),
     ])
-    return np.hstack([own, before, after, context]), at
+    return np.hstack([own, before, after, context])[scored], at[scored]
