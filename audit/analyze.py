@@ -238,7 +238,10 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     # Passages come from the body (no statistics-flagged footer is a passage), documents are
     # compared whole on their lines with only the rules' hits out (see Prepared.compared). The
     # verification stage re-reads `compared` lines for both: a passage's line is in both alike.
-    units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences) for b in bodies]
+    # Passages and the readability and tone units are cut at the same sentence ends.
+    cuts = [[sentences.split(line) for line in b] for b in bodies]
+    units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences, c)
+             for b, c in zip(bodies, cuts)]
     texts = [body_text(p.compared) for p in prepared]
     signed = analyzer.signer.sign_texts(texts, sim.shingle_size, sim.anchor_every)
     passage_signed = analyzer.signer.sign_texts(
@@ -257,7 +260,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
         # Readability's formulas and tone's lexicons are English: a number for other text is noise.
         scored = languages.scored(language)
         # Readability and tone count the same sentences and words.
-        text_units = list(sentences.sentences(prep.body)) if scored and (settings.readability or settings.tone) else []
+        text_units = list(sentences.sentences(bodies[i], cuts[i])) if scored and (settings.readability or settings.tone) else []
         keys = line_keys(doc.source, prep.lines) if settings.lines.min_template_documents else None
         found = findings_of(doc, prep, analyzer) + _language_findings(doc, language, settings.languages)
         out.append(DocumentSummary(

@@ -92,3 +92,20 @@ def test_documents_not_scored_never_push_scored_ones_out_of_the_table():
     table = md[md.index("| Document | Words"):]
     assert "\n| en1 | " in table and f"| pt{markdown.MAX_ROWS - 2} | not scored" in table
     assert f"| pt{markdown.MAX_ROWS - 1} | not scored" not in table
+
+
+def test_the_compiled_walk_scores_as_py3langid_does():
+    from pathlib import Path
+
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from audit.text.language import _identifier
+
+    stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.parent.joinpath("seeds").iterdir())]
+    texts = [ENGLISH, RUSSIAN, PORTUGUESE, ENGLISH.upper(), "", "12:30", "東京都の知事が会見した", "\ud800 lone",
+             "a", *seeds, *(s[:200] for s in seeds)]
+    for text in texts:
+        ours, theirs = _identifier().classify(text), stock.classify(text)
+        assert ours[0] == theirs[0]
+        assert ours[1] == pytest.approx(theirs[1], abs=1e-4)

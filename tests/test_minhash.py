@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import xxhash
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
@@ -76,3 +77,15 @@ def test_long_words_and_many_texts_in_one_batch():
     for i in (0, 49):
         assert np.array_equal(signed.signatures[i], signer.sign_texts([texts[i]], 2).signatures[0])
     assert shingle_sets([long_word], 1)[0].tolist() == [shingle_hash(long_word)]
+
+
+@pytest.mark.parametrize("num_perm, seed", [(128, 1), (64, 7), (1, 0), (256, 12345)])
+def test_permutations_are_drawn_as_datasketch_draws_them(num_perm, seed):
+    from datasketch import MinHash
+
+    from audit.similarity.minhash import SCHEME, permutations
+
+    a, b = permutations(num_perm, seed)
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert a.tolist() == theirs[0].tolist() and b.tolist() == theirs[1].tolist()

@@ -78,3 +78,18 @@ def test_fold_chars_fast_paths_are_the_full_fold(text):
     from audit.text.normalize import _QUOTES, fold_chars
 
     assert fold_chars(text) == unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+
+
+def test_badness_is_searched_around_the_characters_it_needs_and_finds_what_the_whole_search_finds():
+    from ftfy import badness
+
+    from audit.text.normalize import _bad
+
+    seeds = [p.read_text(encoding="utf-8") for p in (Path(__file__).resolve().parent.parent / "seeds").glob("*.txt")]
+    damaged = [s.encode("utf-8").decode("cp1252", errors="replace") for s in seeds]
+    # Mojibake at the very start and end, beside word characters (a boundary at a window's edge),
+    # and two needed characters far apart with damage only around the second.
+    padded = ["x" * 50 + "caf\u00c3\u00a9" + "y" * 50, "\u00c3\u00a9" + "a" * 30, "word" + "\u00e2\u20ac\u2122",
+              "“quoted” " + "clean text " * 20 + "voilÃ le travail"]
+    for text in [*FTFY_CASES, *seeds, *damaged, *padded, *(line for d in damaged for line in d.split("\n"))]:
+        assert _bad(text) == badness.is_bad(text), text[:80]

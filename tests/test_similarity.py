@@ -332,3 +332,16 @@ def test_each_document_is_repaired_and_matched_once(tmp_path, monkeypatch):
     found = scan([write_jsonl(tmp_path / "docs.jsonl", rows)], quick())
     assert found.duplicate_pairs and found.passage_pairs  # verification had documents to read
     assert len(calls) == len(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list("aZé9_ 'ʼ’-—.,!?ДΩ東\u0301ﬁ\u00a0\t\"“”") + [". A", "! B", "Mr. X"]),
+                         max_size=80).map("".join), max_size=4))
+def test_a_passage_counts_the_words_of_its_text(lines):
+    from audit.records import Passage
+    from audit.similarity import passages
+    from audit.text.normalize import words
+
+    for p in passages.cut(lines, 3, 2, 2):
+        assert isinstance(p, Passage)
+        assert p.words == len(words(passages.text(lines, p)))

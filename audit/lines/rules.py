@@ -196,7 +196,13 @@ class RuleSet:
     _read: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._phrase_rules = frozenset(i for i, r in enumerate(self.rules) if r.pattern is None)
+        # A unit's folded text names the phrase rules that can match it: one lookup, not a test
+        # of every phrase rule on every unit.
+        index: dict[str, list[int]] = {}
+        for i, r in enumerate(self.rules):
+            for phrase in r.phrases if r.pattern is None else ():
+                index.setdefault(phrase, []).append(i)
+        self._phrase_rules = {phrase: frozenset(rules) for phrase, rules in index.items()}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -264,7 +270,8 @@ class RuleSet:
         unit = Unit.of(text)
         candidates = gate.candidates(unit.stripped) if gate is not None else None
         # In load order: which rule claims a unit depends on it.
-        order = range(len(self.rules)) if candidates is None else sorted(candidates.union(self._phrase_rules))
+        phrased = self._phrase_rules.get(unit.folded)
+        order = range(len(self.rules)) if candidates is None else sorted(candidates.union(phrased) if phrased else candidates)
         for index in order:
             rule = self.rules[index]
             if rule.scope == "head" and rank >= rule.within:

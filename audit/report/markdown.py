@@ -19,6 +19,7 @@ from typing import Any
 
 from audit.checks.figures import figures_of
 from audit.records import DocumentSummary, Finding, PassagePair, ScanResult
+from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import summaries
@@ -98,11 +99,11 @@ def json_pieces(result: ScanResult) -> Iterator[str]:
         if key in LISTS:
             first = True
             for item in value:
-                yield ("[\n    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                yield ("[\n    " if first else ",\n    ") + jsontext.dumps(item, "\n    ")
                 first = False
             yield "[]" if first else "\n  ]"
         else:
-            yield json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            yield jsontext.dumps(value, "\n  ")
         yield "," if n < len(fields) - 1 else ""
     yield "\n}\n"
 

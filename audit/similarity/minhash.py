@@ -18,14 +18,29 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash
 
 from audit.similarity import kernels
 from audit.text.normalize import fold_chars
 
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
+
 SCHEME = "affine32"
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `a` and `b` of datasketch's "affine32" permutations ``a * h + b`` (mod 2**32) for a
+    seed, drawn as datasketch 2 draws them (a test holds them to it). Drawn here, datasketch is
+    not imported for a scan: it imports SciPy and asyncio, a second of every process's start.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def shingles(words: list[str], size: int) -> list[str]:
@@ -111,9 +126,9 @@ class Signer:
     _b: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        a, b = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=SCHEME).permutations
-        object.__setattr__(self, "_a", np.ascontiguousarray(a, dtype=np.uint32))
-        object.__setattr__(self, "_b", np.ascontiguousarray(b, dtype=np.uint32))
+        a, b = permutations(self.num_perm, self.seed)
+        object.__setattr__(self, "_a", a)
+        object.__setattr__(self, "_b", b)
 
     def sign_texts(self, texts: Sequence[str], size: int, anchor_every: int = 0) -> Signed:
         """Signatures of the `size`-word shingles of each text (and anchors, 1 in `anchor_every`).
@@ -129,10 +144,14 @@ class Signer:
 
     def minhash(self) -> MinHash:
         """An empty datasketch ``MinHash`` that ``update(shingle)`` fills the way our signatures are."""
+        from datasketch import MinHash
+
         return MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=shingle_hash32, scheme=SCHEME)
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` holding `signature`."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=SCHEME)
 
 

@@ -7,6 +7,8 @@ still be found in another outlet's copy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from audit.records import Passage
@@ -28,8 +30,10 @@ def table(passages: list[Passage]) -> np.ndarray:
     return np.array([(p.line, p.start, p.end) for p in passages], dtype=np.int32).reshape(len(passages), 3)
 
 
-def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> list[Passage]:
-    """Passages of a document (lines of leftover page text come blanked out).
+def cut(lines: list[str], min_words: int, max_sentences: int, window: int,
+        spans: Sequence[list[tuple[int, int]]] | None = None) -> list[Passage]:
+    """Passages of a document (lines of leftover page text come blanked out); `spans` are the
+    lines' :func:`audit.text.sentences.split`, when the caller has them already.
 
     >>> text = ["One two three four five six.", "Red fox ran far. Blue owl sat down. Grey cat slept on."]
     >>> [(p.line, p.start, p.end) for p in cut(text, 6, 2, 2)]
@@ -39,16 +43,18 @@ def cut(lines: list[str], min_words: int, max_sentences: int, window: int) -> li
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        n = len(words(line))
+        cuts = sentences.split(line) if spans is None else spans[number - 1]
+        # Sentences are cut at spaces, and no word holds a space: a line's words, and a window's,
+        # are its sentences' words (each sentence's words are counted once, not once a window).
+        counts = [len(words(line[a:b])) for a, b in cuts]
+        n = sum(counts)
         if n >= min_words:
             start = len(line) - len(line.lstrip())
             out.append(Passage(len(out), number, start, len(line.rstrip()), n))
-        spans = sentences.split(line)
-        if len(spans) <= max_sentences:
+        if len(cuts) <= max_sentences:
             continue
-        for i in range(len(spans) - window + 1):
-            start, end = spans[i][0], spans[i + window - 1][1]
-            n = len(words(line[start:end]))
+        for i in range(len(cuts) - window + 1):
+            n = sum(counts[i:i + window])
             if n >= min_words:
-                out.append(Passage(len(out), number, start, end, n))
+                out.append(Passage(len(out), number, cuts[i][0], cuts[i + window - 1][1], n))
     return out

@@ -40,7 +40,6 @@ _QUOTE_PAIRS = tuple((chr(k), v) for k, v in _QUOTES.items())
 #: ``audit.similarity.kernels`` tokenizes the same way; the tests hold the two together.
 WORD_PATTERN = r"\w+(?:'\w+)*"
 _WORD = re.compile(WORD_PATTERN)
-_SPACES = re.compile(r"\s+")
 #: Characters one of ftfy's fixers (other than the encoding fix) acts on under FTFY_CONFIG: C1
 #: controls, Latin ligatures, surrogates, terminal escapes and the control characters it removes.
 _FIXER_CHARS = re.compile("[\x80-\x9f\ud800-\udfff\x1b" + "".join(
@@ -53,9 +52,10 @@ _BAD_AT_LINE_START = re.compile("^[\u00c3\u00c2] ", re.MULTILINE)
 _COMMON = {ord(c) for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a9\u00a0\u00e9\u00bb\u00ab\u00a3"}
 
 
-def _badness_needs() -> re.Pattern[str] | None:
-    """Characters without one of which ftfy's badness pattern cannot match, or None if its shape
-    is not the one this was made for (then the pattern itself is searched).
+def _badness_needs() -> tuple[re.Pattern[str], int] | None:
+    """Characters without one of which ftfy's badness pattern cannot match, and the most
+    characters one of its matches spans; None if its shape is not the one this was made for
+    (then the pattern itself is searched, in the whole text).
 
     Each of its alternatives is a sequence with at least one single character from a set of
     non-ASCII characters only; a text holding no character of the union of such sets (one per
@@ -70,7 +70,8 @@ def _badness_needs() -> re.Pattern[str] | None:
     if bad.flags & re.IGNORECASE:
         return None
     tree = parser.parse(bad.pattern, bad.flags)
-    if len(tree.data) != 1 or tree.data[0][0] is not sre.BRANCH:
+    widest = tree.getwidth()[1]
+    if len(tree.data) != 1 or tree.data[0][0] is not sre.BRANCH or widest >= sre.MAXREPEAT:
         return None
 
     def chars(op: object, av: object) -> set[int] | None:
@@ -96,10 +97,34 @@ def _badness_needs() -> re.Pattern[str] | None:
         # Of the sets a branch requires, the one least likely in clean news text (curly quotes,
         # dashes, the copyright sign are everywhere; damaged-encoding letters are not).
         needed |= min(sets, key=lambda c: (len(c & _COMMON), len(c)))
-    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(needed)) + "]")
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(needed)) + "]"), widest
 
 
 _BADNESS_NEEDS = _badness_needs()
+
+
+def _bad(text: str) -> bool:
+    """Whether ftfy's badness pattern may match `text` (False: it certainly does not).
+
+    With the pattern's needed characters known, it is searched only in windows around them: a
+    match holds one of them and spans at most ``widest`` characters, so a window that reaches one
+    character further each way holds the match and what its boundaries (``\\b``) look at. A
+    window's cut ends can only add matches (``^``, a boundary at the cut), which sends the text
+    to ftfy itself. One search of the whole page was most of a clean document's repair time.
+    """
+    if _BADNESS_NEEDS is None:
+        return badness.is_bad(text)
+    needs, widest = _BADNESS_NEEDS
+    reach = widest + 1
+    start = end = -1
+    for m in needs.finditer(text):
+        if end >= 0 and m.start() - reach <= end:
+            end = m.end() + reach
+            continue
+        if end >= 0 and badness.is_bad(text[start:end]):
+            return True
+        start, end = max(0, m.start() - reach), m.end() + reach
+    return end >= 0 and badness.is_bad(text[start:end])
 
 
 @dataclass
@@ -169,9 +194,7 @@ def ftfy_keeps(text: str) -> bool:
         return True
     if not unicodedata.is_normalized("NFC", text):
         return False
-    if _BADNESS_NEEDS is not None and not _BADNESS_NEEDS.search(text):
-        return True
-    return not badness.is_bad(text) and not _BAD_AT_LINE_START.search(text)
+    return not _bad(text) and not _BAD_AT_LINE_START.search(text)
 
 
 def fold_chars(text: str) -> str:
@@ -195,7 +218,7 @@ def fold(text: str) -> str:
     >>> fold("\\u201cWe\\u2019re  HERE\\u201d \\u2014 ok")
     '"we\\'re here" - ok'
     """
-    return _SPACES.sub(" ", fold_chars(text)).strip()
+    return " ".join(fold_chars(text).split())  # split() cuts where _SPACES does (isspace)
 
 
 def words(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 #: Words that end with a full stop without ending a sentence (folded, without the stop).
@@ -114,8 +114,9 @@ def stems(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def sentences(lines: list[str]) -> Iterator[Sentence]:
-    """The sentences of a document given as lines (numbered from 1), each with its words.
+def sentences(lines: list[str], spans: Sequence[list[tuple[int, int]]] | None = None) -> Iterator[Sentence]:
+    """The sentences of a document given as lines (numbered from 1), each with its words;
+    `spans` are the lines' :func:`split`, when the caller has them already.
 
     A line with no word in it (a rule of dashes, a lone bullet) yields nothing. Quotation marks
     are followed across the sentences of a line, so a quotation of several sentences is quoted
@@ -127,11 +128,11 @@ def sentences(lines: list[str]) -> Iterator[Sentence]:
     [(False, False, True, True), (True, True, True), (False,)]
     """
     for number, line in enumerate(lines, start=1):
-        spans = split(line)
-        if not spans:
+        cuts = split(line) if spans is None else spans[number - 1]
+        if not cuts:
             continue
         quotes = _quotations(line)
-        for start, end in spans:
+        for start, end in cuts:
             written = _WORD.findall(line, start, end)
             if not written:
                 continue
@@ -141,7 +142,7 @@ def sentences(lines: list[str]) -> Iterator[Sentence]:
             if not quotes:
                 yield Sentence(number, start, end, text, folded, (False,) * len(written), True, tuple(written))
                 continue
-            quoted = tuple(_inside(quotes, m.start()) for m in _WORD.finditer(line, start, end))
+            quoted = _inside_each(quotes, [m.start() for m in _WORD.finditer(line, start, end)])
             last = text.rstrip("\"'”’»)] ")
             own = not (last[-1:] in "!?" and _inside(quotes, start + len(last) - 1))
             yield Sentence(number, start, end, text, folded, quoted, own, tuple(written))
@@ -173,6 +174,22 @@ def _quotations(line: str) -> list[tuple[int, int]]:
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
     return any(a <= at < b for a, b in spans)
+
+
+def _inside_each(spans: list[tuple[int, int]], starts: list[int]) -> tuple[bool, ...]:
+    """:func:`_inside` of each of the ascending `starts`, in one walk over the spans (which
+    :func:`_quotations` gives in order, none overlapping).
+
+    >>> _inside_each([(2, 5), (9, 12)], [0, 2, 4, 5, 9, 13])
+    (False, True, True, False, True, False)
+    """
+    out = []
+    k, n = 0, len(spans)
+    for at in starts:
+        while k < n and spans[k][1] <= at:
+            k += 1
+        out.append(k < n and spans[k][0] <= at)
+    return tuple(out)
 
 
 def _ends_sentence(before: str) -> bool:
