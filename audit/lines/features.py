@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -39,6 +40,7 @@ _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.
 _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
                    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
                    r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
+_INDENT = re.compile(r"\s*")
 _COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
                       r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
 _SEPARATORS = frozenset("|│•·»/")
@@ -203,6 +205,8 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     span = layout.main_lines()
     inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
     scored = (was == 0) & ~(inside & (classes == _CLASS_CODES[PROSE]))
+    if not scored.any():
+        return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     # Only the lines within the context window of a scored line are read (the others' own
     # features stay zero): in a page dump most lines are flagged, in an extractor's most are prose.
     near = np.convolve(np.concatenate([np.zeros(3), scored.astype(float), np.zeros(3)]), np.ones(7), mode="valid")
@@ -226,12 +230,10 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
 
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
-    indents = np.array([len(lines[i - 1]) - len(lines[i - 1].lstrip()) for i in numbers], dtype=float)
+    indents = np.array([_INDENT.match(lines[i - 1]).end() for i in numbers], dtype=float)
     main_indent = float(np.median(indents[inside])) if inside.any() else 0.0
     folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
-    seen: dict[str, int] = {}
-    for f in folded:
-        seen[f] = seen.get(f, 0) + 1
+    seen = Counter(folded)
     position = np.arange(n) / max(n - 1, 1)
     rank = np.arange(n)
     context = np.column_stack([
