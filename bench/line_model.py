@@ -222,8 +222,8 @@ def main() -> None:
             "## The line model's trade-off",
             "",
             f"Measured {date.today().isoformat()}: `python bench/line_model.py --results bench/RESULTS.md` "
-            f"({', '.join(f'{k}: {len(v)} documents' for k, v in data.items())}; {rows} labelled lines no rule, "
-            "statistic, comments block or menu flagged). Each document's scores come from weights fitted "
+            f"({', '.join(f'{k}: {len(v)} documents' for k, v in data.items())}; {rows} labelled lines the model scores: "
+            "no rule, statistic, comments block or menu flagged them, and they are not prose of the main text). Each document's scores come from weights fitted "
             f"without any page of its site ({FOLDS} folds by site), and the figures are those of everything "
             "the per-document work flags (rules, statistics, `lines.section`, `lines.menu`) plus the model "
             "at each `lines.model-min-score`; template lines (counted over the corpus) are left out, so "
@@ -248,7 +248,7 @@ def main() -> None:
                 "command": "python bench/line_model.py --write rules/line-model.json",
                 "trained": date.today().isoformat(),
                 "data": "extraction-dev (Scrapinghub article-extraction-benchmark, MIT) and leftovers-dragnet-dev "
-                        "(Dragnet pages, Peters & Lecocq 2013): labelled lines no rule or statistic flagged",
+                        "(Dragnet pages, Peters & Lecocq 2013): labelled lines no rule or statistic flagged, not prose of the main text",
                 "rows": int(len(y)),
                 "boilerplate_rows": int(y.sum()),
                 "method": f"logistic regression, L2 {L2}, Newton steps, standardized features (numpy)",
