@@ -3,8 +3,8 @@
 Its weights are data, ``rules/line-model.json``, fitted by ``bench/line_model.py`` on the dev sets
 (the file records how, on what, and the command); nothing is trained or downloaded at run time.
 A line that no rule or statistic flagged, and that is not prose of the main text, is flagged
-(``lines.model``) when its score reaches ``lines.model-min-score``; the finding's message names the features that pushed its score up most,
-so that a report and clean's removal log say why.
+(``lines.model``) when its score reaches ``lines.model-min-score``; the finding's message names
+the features that pushed its score up most, so that a report and clean's removal log say why.
 """
 
 from __future__ import annotations
