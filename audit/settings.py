@@ -127,7 +127,7 @@ class LineSettings:
     middling_penalty: int = limit(2, "Main text: what any other paragraph that is not prose (a title, a caption) counts against it.")
     claimed_penalty: int = limit(30, "Main text: what a paragraph a rule flagged (a timestamp, a share bar) counts against it.")
     min_page_menu_lines: int = limit(
-        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols) outside the main text ...")
+        20, "Whole-page dump: at least this many menu-like lines (short, or digits and symbols, unless they hold a figure such as 28.7%; or list items that end no sentence) outside the main text ...")
     min_page_menu_share: float = limit(0.5, "... making up at least this share of the lines outside the main text ...")
     min_page_outside_share: float = limit(0.3, "... which hold at least this share of the document's lines.")
     min_template_documents: int | None = limit(
@@ -135,7 +135,7 @@ class LineSettings:
     min_copy_share: float = limit(
         0.5, "Two documents are copies when near-duplicates, or when they share this share of the prose lines of the one with fewer.")
     model_min_score: float | None = limit(
-        0.95, "Line model: flag a line no rule or statistic flagged when its score reaches this (higher: fewer lines, "
+        0.99, "Line model: flag a line no rule or statistic flagged when its score reaches this (higher: fewer lines, "
              "more precise; false: model off). The curve on the dev sets is in bench/RESULTS.md.")
 
     def __post_init__(self) -> None:

@@ -50,8 +50,9 @@ PAGE_DUMP = "inscriptis"
 TARGETS = {"extraction-dev": (0.90, 0.60, 0.93), "leftovers-dragnet-dev": (0.85, 0.50, 0.96)}
 #: Rule families whose findings on lines labelled content are not counted, per set (see the docstring).
 CONFLICTS = {"leftovers-dragnet-dev": ("byline", "credit", "wire")}
-#: Documents the line model is timed on.
+#: Documents the line model is timed on, and rounds of timing (the fastest round counts).
 TIMED = 300
+ROUNDS = 3
 
 #: jusText's defaults (justext.core): line length in characters and stop-word density.
 LENGTH_LOW, LENGTH_HIGH, STOPWORDS_LOW, STOPWORDS_HIGH = 70, 200, 0.30, 0.32
@@ -182,17 +183,19 @@ def model_cost(docs: list[dict]) -> tuple[float, float, int]:
     settings = ScanSettings(jobs=1)
     analyzer = Analyzer(settings, load_rules(known=SIGNALS))
     sample = [Document(d["id"], d["source"], d["text"]) for d in docs[:TIMED]]
-    started = time.perf_counter()
-    analyzer.batch(sample)
-    whole = time.perf_counter() - started
     off = LineSettings(model_min_score=None)
     model = line_model.builtin()
-    spent = 0.0
-    for doc in sample:
-        prepared = prepare(doc, analyzer.rules, off)
+    prepared = [prepare(doc, analyzer.rules, off) for doc in sample]
+    # The best of a few rounds of each, so that a busy machine's pauses weigh on neither side.
+    whole = spent = float("inf")
+    for _ in range(ROUNDS):
         started = time.perf_counter()
-        line_model.flag_lines(prepared.lines, prepared.layout, prepared.leftovers, settings.lines.model_min_score, model)
-        spent += time.perf_counter() - started
+        analyzer.batch(sample)
+        whole = min(whole, time.perf_counter() - started)
+        started = time.perf_counter()
+        for p in prepared:
+            line_model.flag_lines(p.lines, p.layout, p.leftovers, settings.lines.model_min_score, model)
+        spent = min(spent, time.perf_counter() - started)
     return spent, whole, len(sample)
 
 
@@ -235,6 +238,10 @@ def evaluate(data: Path) -> tuple[str, dict[str, Score], bool]:
             flagged[finding["document"]][finding["line"]] = finding["rule"]
 
     groups = {"extractors": Score(), "page dump": Score()}
+    # The same figures with comment-block findings on lines labelled content set aside: some pages'
+    # gold keeps their user comments (leftovers by our definition), a conflict reported, not hidden.
+    aside = {"extractors": Score(), "page dump": Score()}
+    aside_pages: set[str] = set()
     by_article: dict[str, dict[str, Score]] = defaultdict(lambda: {"extractors": Score(), "page dump": Score()})
     c4 = {"extractors": Score(), "page dump": Score()}
     jt = {"extractors": Score(), "page dump": Score()}
@@ -255,6 +262,10 @@ def evaluate(data: Path) -> tuple[str, dict[str, Score], bool]:
                 skipped += 1
                 continue
             groups[group].add(rule is not None, boilerplate)
+            if rule == "lines.section" and not boilerplate:
+                aside_pages.add(doc["article"])
+            else:
+                aside[group].add(rule is not None, boilerplate)
             by_article[doc["article"]][group].add(rule is not None, boilerplate)
             tools[doc["tool"]].add(rule is not None, boilerplate)
             if rule is not None:
@@ -292,15 +303,25 @@ def evaluate(data: Path) -> tuple[str, dict[str, Score], bool]:
         f"{min_f1:.2f}. **{'Met' if met else 'Not met'}.**",
         "",
         f"Line model cost: {spent:.2f} s of {whole:.1f} s of per-document analysis (default settings, one "
-        f"process, the first {timed} documents): {spent / whole:.1%} (the budget is 10%).",
+        f"process, the first {timed} documents, the fastest of {ROUNDS} rounds of each): {spent / whole:.1%} "
+        "(the budget is 10%).",
         "",
         *header,
         ext.row("corpus-audit, article extractors"),
         page.row("corpus-audit, page dump (inscriptis)"),
+        aside["extractors"].row("the same, comment-block findings on lines labelled content set aside"),
+        aside["page dump"].row("page dump, the same set aside"),
         c4["extractors"].row("C4-style line filter, article extractors"),
         c4["page dump"].row("C4-style line filter, page dump"),
         jt["extractors"].row("jusText-style classifier, article extractors"),
         jt["page dump"].row("jusText-style classifier, page dump"),
+        "",
+        f"Comment blocks (`lines.section`) flagged lines labelled content on {len(aside_pages)} pages "
+        f"({', '.join(sorted(aside_pages)[:12])}{', …' if len(aside_pages) > 12 else ''}): where a page's gold "
+        "keeps its user comments, they are labelled content though they are leftovers by our definition. "
+        "The rows \"set aside\" leave those findings out, all of them: an upper bound, since on some of these "
+        "pages the block starts inside the article's text. The first two rows, which count them, are the "
+        "figures the targets are judged on.",
         "",
         *halves(by_article, (min_p, min_r, min_f1)),
         "",

@@ -3,8 +3,9 @@
 Each non-empty line of a document becomes one row of numbers, as jusText and boilerpipe read
 lines: the line's own shallow text features (words, stop-word density, shares of letters, digits
 and capitals, terminal punctuation, title case, list, pipe and bullet markers, dates and times,
-counters), the same features of the lines before and after it (context), its position (head and
-tail of the document, before or after the main text the line statistics found), and the evidence
+counters), the same features of the lines before and after it and their means over the lines
+around it (context, as jusText's neighbours), its position (head and tail of the document, before or
+after the main text the line statistics found, indented deeper or less than it), and the evidence
 already gathered on the document (lines the rules and statistics flagged nearby, how often the line
 repeats in the document). Everything is a function of the document alone, so the model runs where
 the rest of the per-document work runs.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -31,16 +33,17 @@ MAX_PATTERN_CHARS = 300
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _TERMINAL = re.compile(r"""[.!?…]['"”’»)\]]*\s*$""")
-_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>-]|\d{1,3}[.)])\s+")
+# "o" is the bullet of a nested list in a text dump (inscriptis: "*", then "+", then "o").
+_BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>o-]|\d{1,3}[.)])\s+")
 _SEPARATOR = re.compile(r"\s[|│•·»/]\s|\s[|│]|[|│]\s")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.?\b", re.I)
 _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
                    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
                    r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
+_INDENT = re.compile(r"\s*")
 _COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
                       r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
 _SEPARATORS = frozenset("|│•·»/")
-_LINK_MARKS = frozenset(":.@[")
 _LINKY = re.compile(r"https?://|www\.|@\w|\[[^\]]*\]\(", re.I)
 
 #: A line's own features, each with what a high value and a low value mean (for the messages).
@@ -67,6 +70,8 @@ CONTEXT = (
     ("window.short", "short lines around", "long lines around"),
     ("window.terminal", "sentences around", "no sentences around"),
     ("window.flagged", "flagged lines around", "no flagged lines around"),
+    ("window.stop", "stop words around", "few stop words around"),
+    ("window.bullet", "list items around", "no list items around"),
     ("position", "near the end", "near the start"),
     ("head", "in the first lines", "not in the first lines"),
     ("tail", "in the last lines", "not in the last lines"),
@@ -80,8 +85,15 @@ CONTEXT = (
     ("page-dump", "in a whole-page dump", "not in a page dump"),
     ("short-title", "a short title-case item", "not a short title-case item"),
     ("length", "a long document", "a short document"),
+    ("indent.deeper", "indented deeper than the main text", "not indented deeper than the main text"),
+    ("indent.shallower", "indented less than the main text", "not indented less than the main text"),
 )
 _ROLES = ("before", "after")
+
+
+def _linky(text: str) -> bool:
+    # The pattern runs only where what it needs is: a line of prose has full stops, not links.
+    return ("://" in text or "@" in text or "](" in text or "www." in text.lower()) and bool(_LINKY.search(text))
 
 
 def feature_names() -> list[str]:
@@ -124,54 +136,58 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     (1.0, 0.0)
     """
     text = line.strip()
-    # The patterns read the start of a long line only: its shape shows there, and a page dump's
-    # lines run to thousands of characters.
+    # Only the start of a long line is read closely (its words past it are only counted): its shape
+    # shows there, and a page dump's lines run to thousands of characters.
     head = text[:MAX_PATTERN_CHARS]
-    tokens = _WORD.findall(text)
-    n = len(tokens)
-    chars = "".join(text.split()) or " "
-    letters = sum(map(str.isalpha, chars))
-    digits = any(map(str.isdigit, head))
+    tokens = _WORD.findall(head)
+    n = len(tokens) + (len(text[MAX_PATTERN_CHARS:].split()) if len(text) > MAX_PATTERN_CHARS else 0)
+    chars = "".join(head.split()) or " "
+    digits = sum(map(str.isdigit, chars))
     words = [t for t in tokens if t[0].isalpha()]
-    title = sum(1 for w in words if w[0].isupper()) / len(words) if words else 0.0
-    upper = sum(1 for w in words if len(w) > 1 and w.isupper()) / len(words) if words else 0.0
+    title = upper = 0.0
+    if words:
+        title = sum(map(str.isupper, [w[0] for w in words])) / len(words)
+        upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words)
     return [
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
-        sum(1 for t in tokens if t.lower() in stops) / n if n else 0.0,
-        letters / len(chars),
-        sum(map(str.isdigit, chars)) / len(chars) if digits else 0.0,
+        sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0,
+        sum(map(str.isalpha, chars)) / len(chars),
+        digits / len(chars),
         title,
         upper,
         1.0 if _TERMINAL.search(text[-8:]) else 0.0,
         1.0 if text.endswith(":") else 0.0,
         1.0 if _BULLET.match(head) else 0.0,
         # Each pattern runs only where the characters it needs are (most lines have none of them).
-        math.log1p(len(_SEPARATOR.findall(head))) if _SEPARATORS.intersection(head) else 0.0,
+        math.log1p(len(_SEPARATOR.findall(head))) if not _SEPARATORS.isdisjoint(head) else 0.0,
         1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
         1.0 if digits and _COUNTER.search(head) else 0.0,
-        1.0 if _LINK_MARKS.intersection(head) and _LINKY.search(head) else 0.0,
+        1.0 if _linky(head) else 0.0,
     ]
 
 
 _NEIGHBOUR_COLUMNS = [[n for n, _, _ in OWN].index(n) for n in NEIGHBOUR if n != "flagged"]
 _COL = {n: i for i, (n, _, _) in enumerate(OWN)}
+#: Paragraph classes as small numbers, for the class columns (0: none of these).
+_CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
 
 
 def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The feature rows of a document's non-empty lines and their 1-based line numbers.
+    """The feature rows of the lines the model scores, and their 1-based line numbers.
 
     `flagged` are the 1-based lines the rules and the line statistics already flagged: evidence
-    about the lines around them (a line between two flagged ones is likely furniture too). Their
-    own rows are left partly empty unless a line not flagged is near them: only the rows of lines
-    not flagged are meant to be scored.
+    about the lines around them (a line between two flagged ones is likely furniture too), not
+    scored again. Nor are the prose paragraphs of the main text: the article itself (on the dev
+    sets, with weights fitted without their sites, none scored 0.9), and most of an extractor's
+    lines, so that leaving them out saves reading most of them.
 
     >>> from audit.lines.statistics import paragraphs, layout as lay
     >>> from audit.settings import LineSettings
     >>> text = ["Home | News | Sport", "", "The storm hit the coast early on Monday, and the roads were closed."]
     >>> rows, numbers = line_features(text, lay(paragraphs(text, LineSettings()), LineSettings()), set())
     >>> rows.shape[1] == len(feature_names()), numbers.tolist()
-    (True, [1, 3])
+    (True, [1])
     """
     numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
     n = len(numbers)
@@ -179,51 +195,64 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     if not n:
         return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
-    # Only the lines within the context window of a line not yet flagged are read: the rows of
-    # flagged lines are never scored (their own features stay zero), and in a page dump most are.
-    free = [k for k, i in enumerate(numbers) if i not in flagged]
-    needed = sorted({j for k in free for j in range(max(k - 3, 0), min(k + 4, n))})
+    at = np.array(numbers, dtype=np.int64)
+    was = np.isin(at, np.fromiter(flagged, dtype=np.int64, count=len(flagged))).astype(float)
+    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
+    codes = np.zeros(len(lines) + 1, dtype=np.int8)
+    for p in layout.paragraphs:
+        codes[p.first + 1:p.last + 2] = _CLASS_CODES.get(p.cls, 0)
+    classes = codes[at]
+    span = layout.main_lines()
+    inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
+    scored = (was == 0) & ~(inside & (classes == _CLASS_CODES[PROSE]))
+    if not scored.any():
+        return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
+    # Only the lines within the context window of a scored line are read (the others' own
+    # features stay zero): in a page dump most lines are flagged, in an extractor's most are prose.
+    near = np.convolve(np.concatenate([np.zeros(3), scored.astype(float), np.zeros(3)]), np.ones(7), mode="valid")
+    needed = np.flatnonzero(near > 0)
     own = np.zeros((n, len(OWN)))
-    if needed:
+    if len(needed):
         own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
-    was = np.array([1.0 if i in flagged else 0.0 for i in numbers])
     neighbour = np.column_stack([own[:, _NEIGHBOUR_COLUMNS], was])
     pad = np.zeros((1, neighbour.shape[1]))
     before = np.vstack([pad, neighbour[:-1]])
     after = np.vstack([neighbour[1:], pad])
 
+    # How many lines (up to three) stand on either side of each line.
+    counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
+
     def window(column: np.ndarray) -> np.ndarray:
         # The mean over the three lines on either side (the line itself left out).
         padded = np.concatenate([np.zeros(3), column, np.zeros(3)])
         sums = np.convolve(padded, np.ones(7), mode="same")[3:-3] - column
-        counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
         return sums / np.maximum(counts, 1)
 
-    cls = {}
-    for p in layout.paragraphs:
-        for k in range(p.first, p.last + 1):
-            cls[k + 1] = p.cls
-    span = layout.main_lines()
+    # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
+    # other depths than the article (extractors' lines all start at the margin).
+    indents = np.array([_INDENT.match(lines[i - 1]).end() for i in numbers], dtype=float)
+    main_indent = float(np.median(indents[inside])) if inside.any() else 0.0
     folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
-    seen: dict[str, int] = {}
-    for f in folded:
-        seen[f] = seen.get(f, 0) + 1
+    seen = Counter(folded)
     position = np.arange(n) / max(n - 1, 1)
     rank = np.arange(n)
-    classes = [cls.get(i) for i in numbers]
     context = np.column_stack([
         window(own[:, _COL["short"]]),
         window(own[:, _COL["terminal"]]),
         window(was),
+        window(own[:, _COL["stop"]]),
+        window(own[:, _COL["bullet"]]),
         position,
         (rank < 3).astype(float),
         (rank >= n - 3).astype(float),
-        np.array([1.0 if span and i < span[0] else 0.0 for i in numbers]),
-        np.array([1.0 if span and i > span[1] else 0.0 for i in numbers]),
-        *(np.array([1.0 if c == k else 0.0 for c in classes]) for k in (PROSE, SHORT, MIDDLING, TABLE)),
+        (at < span[0]).astype(float) if span else np.zeros(n),
+        (at > span[1]).astype(float) if span else np.zeros(n),
+        *((classes == _CLASS_CODES[k]).astype(float) for k in (PROSE, SHORT, MIDDLING, TABLE)),
         np.array([1.0 if seen[f] > 1 else 0.0 for f in folded]),
         np.full(n, 1.0 if layout.page_dump else 0.0),
         own[:, _COL["short"]] * (own[:, _COL["title"]] >= 0.99) * (1 - own[:, _COL["terminal"]]),
         np.full(n, math.log1p(n)),
+        (indents > main_indent).astype(float) if inside.any() else np.zeros(n),
+        (indents < main_indent).astype(float) if inside.any() else np.zeros(n),
     ])
-    return np.hstack([own, before, after, context]), np.array(numbers, dtype=np.int64)
+    return np.hstack([own, before, after, context])[scored], at[scored]

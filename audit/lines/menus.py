@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from audit.lines.statistics import blank
+from audit.lines.statistics import FIGURE, blank
 
 MIN_ROW_ITEMS = 3
 MAX_ITEM_WORDS = 4
@@ -24,6 +24,7 @@ MAX_ITEM_WORDS = 4
 MIN_RUN = 6
 
 _SEPARATOR = re.compile(r"\s+(?:[|│•·»«]|>>|::)\s+|\s*[|│]\s*")
+_SEPARATOR_MARKS = frozenset("|│•·»«")
 _MAIN_BAR = re.compile(r"^\s*«.*\|\s*main\s*\||\|\s*main\s*\|.*»\s*$", re.I)
 _TERMINAL = re.compile(r"""[.!?…,;]['"”’)\]]*$""")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-])\s+")
@@ -44,6 +45,9 @@ def menu_row(line: str) -> bool:
     [True, True, False, False, False]
     """
     text = line.strip()
+    # Most lines hold no separator at all: they are passed over before any pattern reads them.
+    if _SEPARATOR_MARKS.isdisjoint(text) and ">>" not in text and "::" not in text:
+        return False
     if _MAIN_BAR.search(text):
         return True
     if text.startswith(("|", "│")):
@@ -56,11 +60,12 @@ def menu_row(line: str) -> bool:
 def title_item(line: str) -> bool:
     """Whether a line is one short title-case item (a menu entry, a section name).
 
-    >>> [title_item(t) for t in ["World News", "* Terms of Use", "Add two cups of flour", "The End."]]
-    [True, True, False, False]
+    >>> [title_item(t) for t in ["World News", "* Terms of Use", "Add two cups of flour", "The End.", "Chicago 9.6%"]]
+    [True, True, False, False, False]
     """
     text = _BULLET.sub("", line.strip())
-    if not _item(text):
+    # A row of a table an extractor flattened ("Chicago 9.6%") is data, however it is capitalized.
+    if not _item(text) or FIGURE.search(text):
         return False
     words = [w for w in text.split() if w[0].isalpha()]
     return bool(words) and all(w[0].isupper() or w.lower() in _SMALL for w in words) and words[0][0].isupper()

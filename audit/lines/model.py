@@ -2,9 +2,9 @@
 
 Its weights are data, ``rules/line-model.json``, fitted by ``bench/line_model.py`` on the dev sets
 (the file records how, on what, and the command); nothing is trained or downloaded at run time.
-A line that no rule or statistic flagged is flagged (``lines.model``) when its score reaches
-``lines.model-min-score``; the finding's message names the features that pushed its score up most,
-so that a report and clean's removal log say why.
+A line that no rule or statistic flagged, and that is not prose of the main text, is flagged
+(``lines.model``) when its score reaches ``lines.model-min-score``; the finding's message names
+the features that pushed its score up most, so that a report and clean's removal log say why.
 """
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ def builtin() -> LineModel:
 
 def flag_lines(lines: list[str], layout: Layout, flagged: set[int], min_score: float,
                model: LineModel) -> list[LineFlag]:
-    """The lines (1-based) the model flags among those not in `flagged`, in line order.
+    """The lines (1-based) the model flags among those not in `flagged` (nor prose of the main text), in line order.
 
     >>> from audit.lines.statistics import paragraphs, layout as lay
     >>> from audit.settings import LineSettings
     >>> text = ["The storm hit the coast early on Monday, and the roads were closed for hours.",
     ...         "Officials said that the bridge would stay shut until the water went down.", "TrackBack", "Email This"]
-    >>> found = flag_lines(text, lay(paragraphs(text, LineSettings()), LineSettings()), set(), 0.5, builtin())
+    >>> found = flag_lines(text, lay(paragraphs(text, LineSettings()), LineSettings()), set(), 0.3, builtin())
     >>> [(f.line, f.signal.id) for f in found][-1], found[-1].detail.startswith("score 0.")
     ((4, 'lines.model'), True)
     """
@@ -100,8 +100,6 @@ def flag_lines(lines: list[str], layout: Layout, flagged: set[int], min_score: f
     out = []
     for k in np.flatnonzero(scores >= min_score):
         number = int(numbers[k])
-        if number in flagged:
-            continue
         why = ", ".join(model.reasons(x[k], contributions[k]))
         out.append(LineFlag(number, signal, f"score {scores[k]:.2f}: {why}"))
     return out

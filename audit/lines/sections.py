@@ -3,10 +3,12 @@
 A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" and nothing of the
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
-signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time), and it
+signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, or in a
+page dump a commenter's name over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
-heading alone, near the end, is enough; without a heading, three signatures, since a dateline or a
-byline with a time is one). Every line from its start to the end of the
+heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
+such as jusText keep the comments' text and drop their signatures; without a heading, three
+signatures, since a dateline or a byline with a time is one). Every line from its start to the end of the
 document is a leftover (``lines.section``): user comments are not the document's text.
 """
 
@@ -47,10 +49,15 @@ _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
     rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
     rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
+    rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
     rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment",
     re.I)
+#: Words of a commenter's name line (a name, a handle, a link and a name).
+MAX_NAME_WORDS = 4
+_ITEM = re.compile(r"\s*[*+•·-]\s+")
+_SENTENCE_END = re.compile(r"""[.!?…:)]['"”’]*$""")
 #: A signature is a short line (a comment's text may say "he said").
 MAX_SIGNATURE_WORDS = 16
 
@@ -58,23 +65,57 @@ MAX_SIGNATURE_WORDS = 16
 def heading(line: str) -> bool:
     """Whether a line is a heading that opens a comments section.
 
-    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments on the plan were mixed.",
+    >>> [heading(t) for t in ["3 Comments", "Leave a Reply", "Comments (12):", "Comments»", "Comments on the plan were mixed.",
     ...   "- Leave a comment below telling me what you did"]]
-    [True, True, True, False, False]
+    [True, True, True, True, False, False]
     """
-    text = line.strip(" \t*#_-–—|[]")
+    text = line.strip(" \t*#_-–—|[]»›")
     return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
+
+
+def counted(line: str) -> bool:
+    """Whether a comments heading gives their count ("199 Comments", "Comments (12)"): a page states
+    how many comments follow only where they follow, even when an extractor dropped their signatures.
+
+    >>> [counted(t) for t in ["199 Comments", "Comments (12):", "Leave a Reply", "Comments"]]
+    [True, True, False, False]
+    """
+    return any(c.isdigit() for c in line) and heading(line)
 
 
 def signature(line: str) -> bool:
     """Whether a line signs a user comment.
 
     >>> [signature(t) for t in ["Posted by: tj at October 30, 2012 01:57 PM", "Ann said...",
-    ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "The mayor said the road would reopen on Monday."]]
-    [True, True, True, True, False]
+    ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "2. The Keeper - October 26, 2012",
+    ...   "The mayor said the road would reopen on Monday."]]
+    [True, True, True, True, True, False]
     """
     text = line.strip(" \t*#_-–—|[]")
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
+
+
+def name_over_text(line: str, following: str) -> bool:
+    """Whether a line is a commenter's name over the comment's text, as a page dump lays a thread
+    out: a few words (a name, a handle, a link, a date), maybe a list item, that end no sentence, and
+    under them, indented deeper and not a list item, a sentence.
+
+    >>> name_over_text("      * Mike Merrill", "          Thanks for the honesty, and good luck.")
+    True
+    >>> name_over_text("        Jermaine 07 Nov 12", "          Love it. The little details matter.")
+    True
+    >>> [name_over_text(*pair) for pair in [("      * News", "          + World"),
+    ...   ("Mike Merrill", "Thanks for the honesty."), ("Simple", " In a simple lens, there are two elements.")]]
+    [False, False, False]
+    """
+    if _ITEM.match(following):
+        return False
+    marked = _ITEM.match(line)
+    text = line[marked.end():].strip() if marked else line.strip()
+    indent = len(line) - len(line.lstrip())
+    deeper = len(following) - len(following.lstrip())
+    return (deeper >= indent + 2 and 0 < len(text.split()) <= MAX_NAME_WORDS and not _SENTENCE_END.search(text)
+            and bool(_SENTENCE_END.search(following.rstrip())))
 
 
 def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
@@ -97,12 +138,13 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     for n in numbers:
         may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
         before += len(lines[n - 1].split())
-    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])]
+    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])
+              or (k + 1 < len(numbers) and name_over_text(lines[n - 1], lines[numbers[k + 1] - 1]))]
     found = []
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
             later = [s for s in signed if s > k]
-            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES:
+            if (later and later[0] - k <= MAX_HEADING_GAP) or len(numbers) - k <= END_LINES or counted(lines[n - 1]):
                 found.append((n, f"comments heading {lines[n - 1].strip()[:60]!r}"))
                 break
     for i, k in enumerate(signed):

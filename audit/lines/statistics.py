@@ -76,12 +76,16 @@ _URL_PART = re.compile(r"://|www\.|\.(?:com|org|net|edu|gov|io|co|info|html?|php
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
+#: A list item's mark (not a number: a numbered list is more often the text's own).
+_MARK = re.compile(r"^\s*[*+•·▪◦‣○●■□►▸»›o-]\s+")
 #: Markdown's emphasis, heading, code and quote marks, deleted from a paragraph's visible text.
 _NO_MARKUP = str.maketrans("", "", "*_#`>")
 _ASCII_LETTERS = string.ascii_letters.encode("ascii")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
+#: A measured figure (a share, an amount, a decimal, a signed number): a table's cell, not a menu's.
+FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -93,6 +97,11 @@ class Paragraph:
     last: int
     cls: str
     words: int
+    #: Whether a short paragraph, or one of digits and symbols, holds a measured figure (a share, an
+    #: amount, a decimal, a signed number): a table's cell, not a menu's item or a pager's number.
+    figures: bool = False
+    #: Whether a middling paragraph is a list item that ends no sentence (a link in a list of them).
+    item: bool = False
 
     @property
     def size(self) -> int:
@@ -217,7 +226,8 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
     for first, last in spans:
         text = lines[first].strip() if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
-        out.append(Paragraph(first, last, cls, words))
+        out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
+                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text)))
     return out
 
 
@@ -343,7 +353,11 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
     counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
     outside_lines = sum(p.size for p in outside)
-    menu_lines = sum(p.size for p in outside if p.cls in (SHORT, SYMBOLS))
+    # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
+    # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
+    # navigation. Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The
+    # Upside of Irrationality").
+    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures) or p.item)
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
