@@ -135,8 +135,9 @@ class LineSettings:
     min_copy_share: float = limit(
         0.5, "Two documents are copies when near-duplicates, or when they share this share of the prose lines of the one with fewer.")
     model_min_score: float | None = limit(
-        0.99, "Line model: flag a line no rule or statistic flagged when its score reaches this (higher: fewer lines, "
-             "more precise; false: model off). The curve on the dev sets is in bench/RESULTS.md.")
+        None, "Line model: flag a line no rule or statistic flagged when its score reaches this (higher: fewer lines, "
+              "more precise; false, the default: model off, since on sites it was not fitted on it adds recall only "
+              "where it costs more precision). The curve on the dev sets is in bench/RESULTS.md.")
 
     def __post_init__(self) -> None:
         if self.model_min_score is not None and not 0 < self.model_min_score < 1:
