@@ -94,7 +94,7 @@ def test_documents_not_scored_never_push_scored_ones_out_of_the_table():
     assert f"| pt{markdown.MAX_ROWS - 1} | not scored" not in table
 
 
-def test_the_compiled_walk_scores_as_py3langid_does():
+def test_the_compiled_walk_scores_as_py3langid_does_to_the_last_bit():
     from pathlib import Path
 
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -106,6 +106,4 @@ def test_the_compiled_walk_scores_as_py3langid_does():
     texts = [ENGLISH, RUSSIAN, PORTUGUESE, ENGLISH.upper(), "", "12:30", "東京都の知事が会見した", "\ud800 lone",
              "a", *seeds, *(s[:200] for s in seeds)]
     for text in texts:
-        ours, theirs = _identifier().classify(text), stock.classify(text)
-        assert ours[0] == theirs[0]
-        assert ours[1] == pytest.approx(theirs[1], abs=1e-4)
+        assert _identifier().classify(text) == stock.classify(text)

@@ -203,6 +203,7 @@ class RuleSet:
             for phrase in r.phrases if r.pattern is None else ():
                 index.setdefault(phrase, []).append(i)
         self._phrase_rules = {phrase: frozenset(rules) for phrase, rules in index.items()}
+        self._phrase_ids = frozenset(i for i, r in enumerate(self.rules) if r.pattern is None)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -271,6 +272,10 @@ class RuleSet:
         candidates = gate.candidates(unit.stripped) if gate is not None else None
         # In load order: which rule claims a unit depends on it.
         phrased = self._phrase_rules.get(unit.folded)
+        if candidates is not None and time.monotonic() >= deadline:
+            # The budget ran out on an earlier unit: every phrase rule is due, so that the first
+            # rule due here gives up, as when each phrase rule was tried on each unit.
+            phrased = self._phrase_ids
         order = range(len(self.rules)) if candidates is None else sorted(candidates.union(phrased) if phrased else candidates)
         for index in order:
             rule = self.rules[index]

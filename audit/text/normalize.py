@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import ftfy
 from ftfy import badness, chardata
@@ -72,6 +74,27 @@ def _badness_needs() -> tuple[re.Pattern[str], int] | None:
     tree = parser.parse(bad.pattern, bad.flags)
     widest = tree.getwidth()[1]
     if len(tree.data) != 1 or tree.data[0][0] is not sre.BRANCH or widest >= sre.MAXREPEAT:
+        return None
+    # Windows around the needed characters (see _bad) show a match of at most `widest` characters
+    # and its word boundaries as the whole text does; a lookaround or a backreference could look
+    # further, and an anchor other than ^ or \b could take a window's cut for the text's end.
+    def local(pattern: Any) -> bool:
+        for op, av in pattern.data:
+            if op in (sre.ASSERT, sre.ASSERT_NOT, sre.GROUPREF, sre.GROUPREF_EXISTS) or (
+                    op is sre.AT and av not in (sre.AT_BEGINNING, sre.AT_BOUNDARY)):
+                return False
+            if not all(local(sub) for sub in subpatterns(av)):
+                return False
+        return True
+
+    def subpatterns(av: object) -> Iterator[Any]:
+        if isinstance(av, parser.SubPattern):
+            yield av
+        elif isinstance(av, (list, tuple)):
+            for item in av:
+                yield from subpatterns(item)
+
+    if not local(tree):
         return None
 
     def chars(op: object, av: object) -> set[int] | None:
@@ -218,7 +241,7 @@ def fold(text: str) -> str:
     >>> fold("\\u201cWe\\u2019re  HERE\\u201d \\u2014 ok")
     '"we\\'re here" - ok'
     """
-    return " ".join(fold_chars(text).split())  # split() cuts where _SPACES does (isspace)
+    return " ".join(fold_chars(text).split())  # split() cuts at isspace(), as a regex's \s does
 
 
 def words(text: str) -> list[str]:
