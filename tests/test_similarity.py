@@ -119,6 +119,7 @@ def test_the_corpus_pass_in_a_pool_gives_the_serial_report(tmp_path, monkeypatch
         rows.append({"id": f"d{i}", "source": f"s{i % 5}", "text": text + "\nPrinted in the weekly edition of the paper"})
     path = write_jsonl(tmp_path / "docs.jsonl", rows)
     monkeypatch.setattr(duplicates, "PASSAGE_CALL", 5)
+    monkeypatch.setattr(local, "POOL_AFTER", 0)
     calls: dict[str, int] = {}
     in_pool = local._in_pool
 
