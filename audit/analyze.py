@@ -233,7 +233,8 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     cuts = [[sentences.split(line) for line in b] for b in bodies]
     units = [passages.cut(b, sim.min_passage_words, sim.max_paragraph_sentences, sim.window_sentences, c)
              for b, c in zip(bodies, cuts)]
-    texts = [body_text(p.compared) for p in prepared]
+    compared = [p.compared for p in prepared]  # built once: signed here, kept for the corpus pass below
+    texts = [body_text(c) for c in compared]
     signed = analyzer.signer.sign_texts(texts, sim.shingle_size, sim.anchor_every)
     passage_signed = analyzer.signer.sign_texts(
         [passages.text(b, p) for b, us in zip(bodies, units) for p in us], sim.passage_shingle_size)
@@ -275,7 +276,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             prose_keys=prose_keys(keys, prep.layout) if keys is not None else None,
             flagged_lines=len({f.line for f in found if f.kind in ("boilerplate", "encoding")}),
             language=language,
-            compared=prep.compared if analyzer.keep_compared else None,
+            compared=compared[i] if analyzer.keep_compared else None,
         ))
         first += len(us)
     return out

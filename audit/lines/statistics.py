@@ -70,9 +70,11 @@ SIGNALS = {s.id: s for s in (
 )}
 
 # Lookup tables: the shapes of links, bullets, table rows and sentence ends.
-_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b(?:/[^\s)\]>]*)?", re.I)
-#: What every match of _URL holds: "://", "www." or a top-level domain (its second alternative).
-_URL_PART = re.compile(r"://|www\.|\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b", re.I)
+#: The ends of a bare domain or page name that make it a URL (one list for both patterns below).
+_DOMAIN_END = r"\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b"
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+|\b[\w-]+(?:\.[\w-]+)*" + _DOMAIN_END + r"(?:/[^\s)\]>]*)?", re.I)
+#: What every match of _URL holds: "://", "www." or a domain's end (its second alternative).
+_URL_PART = re.compile(r"://|www\.|" + _DOMAIN_END, re.I)
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
