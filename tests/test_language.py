@@ -107,3 +107,23 @@ def test_the_compiled_walk_scores_as_py3langid_does_to_the_last_bit():
              "a", *seeds, *(s[:200] for s in seeds)]
     for text in texts:
         assert _identifier().classify(text) == stock.classify(text)
+
+
+def test_the_model_tables_are_kept_in_the_cache_and_a_broken_copy_is_rebuilt(tmp_path, monkeypatch):
+    import numpy as np
+
+    from audit.text.language import _CompiledIdentifier, _tables
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = _tables()
+    [kept] = (tmp_path / "corpus-audit").glob("langid-*.arrays")
+    again = _tables()
+    assert not again["table"].flags.owndata  # mapped from the file, not read into memory
+    assert {k: v.dtype for k, v in again.items()} == {k: v.dtype for k, v in built.items()}
+    assert all(np.array_equal(again[k], built[k]) for k in built)
+    broken = kept.with_name("broken")  # replaced, not cut in place: `again` still maps the file
+    broken.write_bytes(kept.read_bytes()[:1000])
+    broken.replace(kept)
+    rebuilt = _tables()
+    assert all(np.array_equal(rebuilt[k], built[k]) for k in built) and kept.stat().st_size > 10**7
+    assert _CompiledIdentifier(again).classify(ENGLISH)[0] == "en"

@@ -30,14 +30,14 @@ a digest of the patterns and the Hyperscan version: building one takes seconds.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from audit.cache import cache_dir, keep
 
 #: The packs' hand-written literal gate: ``^(?!(?s:.*?)word)…(?s:.*+)(*SKIP)(*FAIL)|``.
 _SKIP_FAIL = re.compile(r"^\^(?:\(\?!\(\?s:\.\*\?\)(?:[^()]|\([^()]*\))*\))+\(\?s:\.\*\+\)\(\*SKIP\)\(\*FAIL\)\|")
@@ -173,12 +173,6 @@ class Pattern:
     ignore_case: bool
 
 
-def cache_dir() -> Path:
-    """Where compiled databases are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "corpus-audit"
-
-
 class Gate:
     """The patterns that may match a text, found in one scan.
 
@@ -266,17 +260,7 @@ def _load(hyperscan: Any, path: Path) -> tuple[Any, frozenset[int]] | None:
 
 
 def _store(hyperscan: Any, path: Path, compiled: tuple[Any, frozenset[int]]) -> None:
-    """Keep a database in the cache (written whole, then renamed); a cache that cannot be written
-    only costs the next run the build."""
+    """Keep a database in the cache."""
     database, gated = compiled
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gate-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(",".join(str(i) for i in sorted(gated)).encode("ascii") + b"\n" + hyperscan.dumpb(database))
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    keep(path, lambda f: f.write(",".join(str(i) for i in sorted(gated)).encode("ascii") + b"\n"
+                                 + hyperscan.dumpb(database)))

@@ -9,10 +9,14 @@ default model is a 126 MB download; lingua's models take 96 MB). Licence: BSD-3-
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 from numba import njit
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from py3langid.modelio import load_model
+
+from audit.cache import arrays_kept, cache_dir, keep_arrays
 
 #: What a document too short or too mixed to tell is called (ISO 639-3's "undetermined").
 UNDETERMINED = "und"
@@ -45,22 +49,27 @@ def _features(nextmove: np.ndarray, rowbase: np.ndarray, output: np.ndarray, dat
 
 class _CompiledIdentifier(LanguageIdentifier):
     """py3langid's identifier with its automaton walked by compiled code: the same features, so
-    the same scores (a test holds it to the stock identifier)."""
+    the same scores (a test holds it to the stock identifier).
+
+    Built from :func:`_tables`, not by py3langid's constructor, which makes Python lists of the
+    automaton that the compiled walk has no use for."""
 
     __slots__ = ("_automaton", "_table")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self._automaton = (np.frombuffer(self.tk_nextmove, np.uint32), np.asarray(self._rowbase, np.int64),
-                           np.asarray(self.tk_output, np.int64))
-        # The model's float16 table as float32 (57 MB): NumPy converts float16 in software, and
-        # its product of float16 has no BLAS, which made scoring as slow as the walk.
-        self._table = self.nb_ptc.astype(np.float32)
+    def __init__(self, tables: dict[str, np.ndarray]) -> None:
+        self.min_confidence = None
+        self._norm_probs = True
+        self._automaton = tables["nextmove"], tables["rowbase"], tables["output"]
+        self.nb_ptc = self._table = tables["table"]
+        self.nb_pc = tables["pc"]
+        self.nb_classes = tables["classes"].tolist()
+        self._full_model = self.nb_ptc, self.nb_pc, self.nb_classes
+        self._set_alias_pairs()
 
     def _raw_score(self, text: bytes) -> np.ndarray:
         found = _features(*self._automaton, np.frombuffer(text, np.uint8))
         if not len(found):
-            return super()._raw_score(text)  # its score for a text without features
+            return np.zeros(len(self.nb_classes), np.float32)  # py3langid's score, with probabilities
         features, first, counts = np.unique(found, return_index=True, return_counts=True)
         # In the order the walk first met them, as py3langid's Counter has them: the same product
         # summed in the same order gives the same scores to the last bit.
@@ -68,12 +77,38 @@ class _CompiledIdentifier(LanguageIdentifier):
         return np.log1p(counts[order].astype(np.float32)) @ self._table[features[order]] + self.nb_pc
 
 
+def _tables() -> dict[str, np.ndarray]:
+    """The model's arrays as the compiled walk and the product use them, from the cache folder when
+    they are there (mapped in milliseconds, one copy shared by every process on the machine), else
+    built from py3langid's compressed model (a second) and kept there.
+
+    The float16 table becomes float32 (57 MB): NumPy converts float16 in software, and its product
+    of float16 has no BLAS, which made scoring as slow as the walk."""
+    model = MODEL_DIR / MODEL_FILE
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:24]
+    path = cache_dir() / f"langid-{digest}.arrays"
+    kept = arrays_kept(path)
+    if kept is not None and set(kept) == set(_TABLES):
+        return kept
+    ptc, pc, classes, nextmove, row, output = load_model(model)
+    tables = {"nextmove": np.asarray(nextmove).astype(np.uint32), "rowbase": np.asarray(row, np.int64) << 8,
+              "output": np.asarray(output, np.int64), "table": ptc.astype(np.float32),
+              "pc": np.asarray(pc, np.float32), "classes": np.array(classes)}
+    if keep_arrays(path, tables):
+        return arrays_kept(path) or tables
+    return tables
+
+
+#: The arrays :func:`_tables` gives.
+_TABLES = ("nextmove", "rowbase", "output", "table", "pc", "classes")
+
+
 @functools.cache
 def _identifier() -> LanguageIdentifier:
-    """py3langid's identifier, loaded once per process (0.4 s): its model and our float32 copy of
-    its table take about 180 MB, so it is never sent to worker processes with the work but loaded
-    where the work runs."""
-    return _CompiledIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    """py3langid's identifier, made once per process. Its tables (about 100 MB, with our float32
+    copy of the model's) are never sent to worker processes with the work: each maps them from the
+    cache folder where the work runs."""
+    return _CompiledIdentifier(_tables())
 
 
 def identify(text: str) -> str:

@@ -1,0 +1,102 @@
+"""The user's cache folder: what takes a run seconds to build and is the same every time (the rules'
+compiled gate, the language model's tables), kept for the next run.
+
+The folder is ``$XDG_CACHE_HOME/corpus-audit`` (``~/.cache/corpus-audit``). Each file is named by a
+digest of what it was built from, so a changed input is a new name, never a stale read. A file is
+written whole under a temporary name and then renamed: a run never reads half of one, and two runs
+building the same file at once both succeed. A cache that cannot be written only costs the next run
+the build; one that cannot be read is built again.
+
+Arrays are kept in a file of their own layout, read back memory-mapped: a run maps them in
+milliseconds instead of decompressing them, and the processes of a run (and the runs on a machine)
+share one copy of their pages.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+#: The first bytes of an array file, with the layout's version.
+_MAGIC = b"corpus-audit arrays 1\n"
+#: Arrays start at multiples of this, as NumPy's own files align their data.
+_ALIGN = 64
+
+
+def cache_dir() -> Path:
+    """Where built things are kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "corpus-audit"
+
+
+def keep(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Write a cache file whole with `write`, then rename it into place; False when it could not be
+    written (the caller goes on with what it built)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        return False
+    return True
+
+
+def keep_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> bool:
+    """Keep named arrays (numbers or strings, no objects) in one file; False when it could not be
+    written."""
+    layout: dict[str, tuple[str, list[int], int]] = {}
+    offset = 0
+    for name, array in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        layout[name] = (array.dtype.str, list(array.shape), offset)
+        offset += array.nbytes
+    head = json.dumps(layout).encode("ascii")
+    start = -(-(len(_MAGIC) + 8 + len(head)) // _ALIGN) * _ALIGN
+
+    def write(f: BinaryIO) -> None:
+        f.write(_MAGIC + len(head).to_bytes(8, "little") + head)
+        for name, array in arrays.items():
+            f.seek(start + layout[name][2])
+            f.write(np.ascontiguousarray(array).data)
+
+    return keep(path, write)
+
+
+def arrays_kept(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a file `keep_arrays` wrote, memory-mapped copy-on-write (writable, and no page
+    is copied unless written); None when the file is absent or not such a file."""
+    try:
+        with open(path, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+        return None
+    try:
+        if mapped[: len(_MAGIC)] != _MAGIC:
+            return None
+        size = int.from_bytes(mapped[len(_MAGIC): len(_MAGIC) + 8], "little")
+        head_end = len(_MAGIC) + 8 + size
+        layout = json.loads(mapped[len(_MAGIC) + 8: head_end].decode("ascii"))
+        start = -(-head_end // _ALIGN) * _ALIGN
+        arrays = {}
+        for name, (dtype, shape, offset) in layout.items():
+            kind = np.dtype(dtype)
+            if kind.hasobject:
+                return None
+            count = int(np.prod(shape, dtype=np.int64))
+            arrays[name] = np.frombuffer(mapped, kind, count, start + offset).reshape(shape)
+        return arrays
+    except (ValueError, TypeError, UnicodeDecodeError):  # json's errors are ValueErrors
+        return None

@@ -1,0 +1,55 @@
+"""The cache folder (audit/cache.py): files written whole, arrays read back as they were kept."""
+
+import numpy as np
+
+from audit.cache import arrays_kept, cache_dir, keep, keep_arrays
+
+
+def test_the_cache_folder_follows_xdg(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "corpus-audit"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir().name == "corpus-audit" and cache_dir().parent.name == ".cache"
+
+
+def test_arrays_come_back_equal_writable_and_aligned(tmp_path):
+    arrays = {"counts": np.arange(7, dtype=np.uint16), "table": np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4),
+              "names": np.array(["en", "pt", "zh-hant"]), "empty": np.zeros((0, 5), np.int64), "one": np.float64(2.5)}
+    assert keep_arrays(tmp_path / "a", {k: np.asarray(v) for k, v in arrays.items()})
+    back = arrays_kept(tmp_path / "a")
+    assert back is not None and list(back) == list(arrays)
+    for name, array in arrays.items():
+        assert back[name].dtype == np.asarray(array).dtype and np.array_equal(back[name], array)
+    assert all(a.ctypes.data % 64 == 0 for a in back.values() if a.size)
+    back["counts"][0] = 99  # copy-on-write: the process's own page, never the file
+    assert arrays_kept(tmp_path / "a")["counts"][0] == 0
+
+
+def test_a_broken_or_missing_file_reads_as_none(tmp_path):
+    assert arrays_kept(tmp_path / "absent") is None
+    (tmp_path / "empty").write_bytes(b"")
+    assert arrays_kept(tmp_path / "empty") is None
+    keep_arrays(tmp_path / "a", {"x": np.arange(1000, dtype=np.int64)})
+    whole = (tmp_path / "a").read_bytes()
+    (tmp_path / "cut").write_bytes(whole[:-8])
+    assert arrays_kept(tmp_path / "cut") is None
+    (tmp_path / "other").write_bytes(b"\x93NUMPY" + whole[6:])
+    assert arrays_kept(tmp_path / "other") is None
+    (tmp_path / "objects").write_bytes(whole.replace(b'"<i8"', b'"|O" '))
+    assert arrays_kept(tmp_path / "objects") is None
+
+
+def test_a_file_is_renamed_into_place_only_when_written_whole(tmp_path):
+    def fails(f):
+        f.write(b"half")
+        raise OSError("disk full")
+
+    assert not keep(tmp_path / "f", fails)
+    assert list(tmp_path.iterdir()) == []
+    assert keep(tmp_path / "f", lambda f: f.write(b"whole"))
+    assert (tmp_path / "f").read_bytes() == b"whole"
+
+
+def test_an_unwritable_folder_is_no_error(tmp_path):
+    (tmp_path / "file").write_bytes(b"")
+    assert not keep(tmp_path / "file" / "below", lambda f: f.write(b"x"))
