@@ -32,19 +32,27 @@ MIN_CONFIDENCE = 0.3
 
 
 @njit(cache=True)
-def _features(nextmove: np.ndarray, rowbase: np.ndarray, output: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """The byte n-gram features a text's UTF-8 bytes visit in the model's automaton, in order:
-    py3langid's ``visit_counts`` walk, compiled (it was a tenth of a document's analysis)."""
+def _features(nextmove: np.ndarray, rowbase: np.ndarray, output: np.ndarray, features: int,
+              data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The byte n-gram features a text's UTF-8 bytes visit in the model's automaton, in the order
+    the walk first meets them, and how often each is met: py3langid's ``visit_counts`` walk and its
+    Counter, compiled (it was a tenth of a document's analysis)."""
+    seen = np.zeros(features, np.int32)  # per feature: its place in `found`, plus one
     found = np.empty(len(data), np.int64)
+    counts = np.zeros(len(data), np.float32)
     n = 0
     state = 0
     for byte in data:
         state = nextmove[rowbase[state] + byte]
         feature = output[state]
         if feature >= 0:
-            found[n] = feature
-            n += 1
-    return found[:n]
+            place = seen[feature]
+            if place == 0:
+                found[n] = feature
+                n += 1
+                place = seen[feature] = n
+            counts[place - 1] += 1
+    return found[:n], counts[:n]
 
 
 class _CompiledIdentifier(LanguageIdentifier):
@@ -59,22 +67,20 @@ class _CompiledIdentifier(LanguageIdentifier):
     def __init__(self, tables: dict[str, np.ndarray]) -> None:
         self.min_confidence = None
         self._norm_probs = True
-        self._automaton = tables["nextmove"], tables["rowbase"], tables["output"]
         self.nb_ptc = self._table = tables["table"]
+        self._automaton = tables["nextmove"], tables["rowbase"], tables["output"], len(self._table)
         self.nb_pc = tables["pc"]
         self.nb_classes = tables["classes"].tolist()
         self._full_model = self.nb_ptc, self.nb_pc, self.nb_classes
         self._set_alias_pairs()
 
     def _raw_score(self, text: bytes) -> np.ndarray:
-        found = _features(*self._automaton, np.frombuffer(text, np.uint8))
-        if not len(found):
+        features, counts = _features(*self._automaton, np.frombuffer(text, np.uint8))
+        if not len(features):
             return np.zeros(len(self.nb_classes), np.float32)  # py3langid's score, with probabilities
-        features, first, counts = np.unique(found, return_index=True, return_counts=True)
-        # In the order the walk first met them, as py3langid's Counter has them: the same product
-        # summed in the same order gives the same scores to the last bit.
-        order = np.argsort(first)
-        return np.log1p(counts[order].astype(np.float32)) @ self._table[features[order]] + self.nb_pc
+        # Summed in the order the walk first met them, as py3langid's Counter has them: the same
+        # product in the same order gives the same scores to the last bit.
+        return np.log1p(counts) @ self._table[features] + self.nb_pc
 
 
 def _tables() -> dict[str, np.ndarray]:
