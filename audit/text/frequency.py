@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
+from pathlib import Path
 
-import wordfreq
+from audit.cache import built
+
+#: wordfreq's list, as its package lays it out: the cache is keyed by its bytes.
+_LIST = Path("data", "large_en.msgpack.gz")
 
 
 @functools.lru_cache(maxsize=1)
 def _table() -> dict[str, float]:
+    """The list as word -> frequency, kept in the cache folder once made (wordfreq builds it from
+    its packed list in a tenth of a second, and its import takes another twentieth)."""
+    spec = importlib.util.find_spec("wordfreq")
+    folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
+    try:
+        data = Path(folder, _LIST).read_bytes() if folder else None
+    except OSError:
+        data = None
+    if data is None:  # another layout: made, not kept
+        return _made()
+    return built("wordfreq-en", data, _made)
+
+
+def _made() -> dict[str, float]:
+    import wordfreq
+
     return wordfreq.get_frequency_dict("en", wordlist="large")
 
 
