@@ -80,8 +80,6 @@ _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
 #: A list item's mark (not a number: a numbered list is more often the text's own).
 _MARK = re.compile(r"^\s*[*+•·▪◦‣○●■□►▸»›o-]\s+")
-#: Markdown's emphasis, heading, code and quote marks, deleted from a paragraph's visible text.
-_NO_MARKUP = str.maketrans("", "", "*_#`>")
 _ASCII_LETTERS = string.ascii_letters.encode("ascii")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
@@ -257,7 +255,10 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
         url_chars = sum(len(m.group(0)) for m in _URL.finditer(bare))
     else:
         unlinked, url_chars = anchors, 0
-    visible = _BULLET.sub("", unlinked.translate(_NO_MARKUP)).strip()
+    # Markdown's emphasis, heading, code and quote marks out (five replaces: a fifth of the time of
+    # str.translate).
+    unmarked = unlinked.replace("*", "").replace("_", "").replace("#", "").replace("`", "").replace(">", "")
+    visible = _BULLET.sub("", unmarked).strip()
     words = word_count(visible)
     chars = len("".join(text.split()))
     if not visible and url_chars:
