@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import math
 import mmap
 import os
 import tempfile
@@ -30,6 +31,8 @@ T = TypeVar("T")
 
 #: The first bytes of an array file, with the layout's version.
 _MAGIC = b"corpus-audit arrays 1\n"
+#: Bytes of the digest a table's file starts with.
+_CHECK = 16
 #: Arrays start at multiples of this, as NumPy's own files align their data.
 _ALIGN = 64
 
@@ -55,6 +58,9 @@ def keep(path: Path, write: Callable[[BinaryIO], None]) -> bool:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         return False
+    except BaseException:  # an interruption, or what `write` raised: no half file left behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return True
 
 
@@ -62,15 +68,22 @@ def built(name: str, source: bytes, build: Callable[[], T]) -> T:
     """What `build` makes from the data `source` (a table of words: dicts, lists, strings and
     numbers only), from the cache when it was made from the same data before, else made and kept.
 
-    For tables a run would otherwise rebuild from a package's data file in every process (a tenth
-    of a second or more each): reading them back with ``marshal`` takes milliseconds."""
-    path = cache_dir() / f"{name}-{hashlib.blake2b(source, digest_size=12).hexdigest()}.marshal"
+    `name` says what was made and how (callers put a version of their recipe in it), the file's
+    name adds a digest of `source`. For tables a run would otherwise rebuild from a package's data
+    file in every process (a tenth of a second or more each): reading them back with ``marshal``
+    takes milliseconds. The file holds a digest of its payload, so a damaged one is made again."""
+    key = hashlib.blake2b(source, digest_size=12).hexdigest()
+    path = cache_dir() / f"{name}-{key}.marshal{marshal.version}"
     try:
-        return marshal.loads(path.read_bytes())  # type: ignore[no-any-return]
+        data = path.read_bytes()
+        payload = data[_CHECK:]
+        if data[:_CHECK] == hashlib.blake2b(payload, digest_size=_CHECK).digest():
+            return marshal.loads(payload)  # type: ignore[no-any-return]
     except (OSError, EOFError, ValueError, TypeError):
         pass
     value = build()
-    keep(path, lambda f: f.write(marshal.dumps(value)))
+    payload = marshal.dumps(value)
+    keep(path, lambda f: f.write(hashlib.blake2b(payload, digest_size=_CHECK).digest() + payload))
     return value
 
 
@@ -97,7 +110,8 @@ def keep_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> bool:
 
 def arrays_kept(path: Path) -> dict[str, np.ndarray] | None:
     """The arrays of a file `keep_arrays` wrote, memory-mapped copy-on-write (writable, and no page
-    is copied unless written); None when the file is absent or not such a file."""
+    is copied unless written); None when the file is absent or not such a file. Their contents are
+    not checked here: a caller that indexes by them checks what it relies on."""
     try:
         with open(path, "rb") as f:
             mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
@@ -113,10 +127,10 @@ def arrays_kept(path: Path) -> dict[str, np.ndarray] | None:
         arrays = {}
         for name, (dtype, shape, offset) in layout.items():
             kind = np.dtype(dtype)
-            if kind.hasobject:
+            if kind.hasobject or any(not isinstance(d, int) or d < 0 for d in shape):
                 return None
-            count = int(np.prod(shape, dtype=np.int64))
+            count = math.prod(shape)
             arrays[name] = np.frombuffer(mapped, kind, count, start + offset).reshape(shape)
         return arrays
-    except (ValueError, TypeError, UnicodeDecodeError):  # json's errors are ValueErrors
+    except Exception:  # noqa: BLE001 - whatever a file not of our making holds (json's, NumPy's errors)
         return None

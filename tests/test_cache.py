@@ -50,6 +50,30 @@ def test_a_file_is_renamed_into_place_only_when_written_whole(tmp_path):
     assert (tmp_path / "f").read_bytes() == b"whole"
 
 
+def test_an_interrupted_write_leaves_no_temporary_file(tmp_path):
+    import pytest
+
+    def interrupted(f):
+        f.write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        keep(tmp_path / "f", interrupted)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_header_not_of_our_making_reads_as_none(tmp_path):
+    import json
+
+    from audit.cache import _MAGIC
+
+    for layout in ([1], {"x": ["<i8", [-1], 0]}, {"x": ["<i8", [10**20], 0]}, {"x": ["<i8", [2.5], 0]},
+                   {"x": ["no such type", [1], 0]}, "[" * 100_000):
+        head = (layout if isinstance(layout, str) else json.dumps(layout)).encode()
+        (tmp_path / "f").write_bytes(_MAGIC + len(head).to_bytes(8, "little") + head + bytes(64))
+        assert arrays_kept(tmp_path / "f") is None, layout
+
+
 def test_an_unwritable_folder_is_no_error(tmp_path):
     (tmp_path / "file").write_bytes(b"")
     assert not keep(tmp_path / "file" / "below", lambda f: f.write(b"x"))
@@ -68,6 +92,13 @@ def test_a_table_is_built_once_per_source_and_rebuilt_when_broken(tmp_path, monk
     assert built("t", b"source one", build) == {"word": 1.5, "other": 2}
     assert built("t", b"source one", build) == {"word": 1.5, "other": 2} and len(calls) == 1
     assert built("t", b"source two", build) == {"word": 1.5, "other": 2} and len(calls) == 2
-    for kept in (tmp_path / "corpus-audit").glob("t-*.marshal"):
-        kept.write_bytes(b"\x00broken")
+    kept = sorted((tmp_path / "corpus-audit").glob("t-*.marshal*"))
+    assert len(kept) == 2
+    for path in kept:  # a damaged payload that marshal would still read, as another table
+        data = bytearray(path.read_bytes())
+        data[-2] ^= 1
+        path.write_bytes(bytes(data))
     assert built("t", b"source one", build) == {"word": 1.5, "other": 2} and len(calls) == 3
+    for path in kept:
+        path.write_bytes(b"\x00broken")
+    assert built("t", b"source one", build) == {"word": 1.5, "other": 2} and len(calls) == 4

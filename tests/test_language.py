@@ -94,19 +94,26 @@ def test_documents_not_scored_never_push_scored_ones_out_of_the_table():
     assert f"| pt{markdown.MAX_ROWS - 1} | not scored" not in table
 
 
-def test_the_compiled_walk_scores_as_py3langid_does_to_the_last_bit():
+@pytest.mark.parametrize("kept", [True, False], ids=["tables mapped from the cache", "tables in memory"])
+def test_the_compiled_walk_scores_as_py3langid_does_to_the_last_bit(kept, tmp_path, monkeypatch):
     from pathlib import Path
 
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from audit.text.language import _identifier
+    from audit.text.language import _CompiledIdentifier, _tables
 
+    # A cache folder that cannot be made (a file is in the way) leaves the tables in memory.
+    (tmp_path / "file").write_bytes(b"")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path if kept else tmp_path / "file"))
+    tables = _tables()
+    assert tables["table"].flags.owndata is not kept
+    ours = _CompiledIdentifier(tables)
     stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     seeds = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.parent.joinpath("seeds").iterdir())]
     texts = [ENGLISH, RUSSIAN, PORTUGUESE, ENGLISH.upper(), "", "12:30", "東京都の知事が会見した", "\ud800 lone",
              "a", *seeds, *(s[:200] for s in seeds)]
     for text in texts:
-        assert _identifier().classify(text) == stock.classify(text)
+        assert ours.classify(text) == stock.classify(text)
 
 
 def test_the_model_tables_are_kept_in_the_cache_and_a_broken_copy_is_rebuilt(tmp_path, monkeypatch):
@@ -127,3 +134,20 @@ def test_the_model_tables_are_kept_in_the_cache_and_a_broken_copy_is_rebuilt(tmp
     rebuilt = _tables()
     assert all(np.array_equal(rebuilt[k], built[k]) for k in built) and kept.stat().st_size > 10**7
     assert _CompiledIdentifier(again).classify(ENGLISH)[0] == "en"
+
+
+def test_damaged_tables_in_the_cache_are_refused_not_walked(tmp_path, monkeypatch):
+    import numpy as np
+
+    from audit.cache import keep_arrays
+    from audit.text.language import _tables
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    good = {k: np.array(v) for k, v in _tables().items()}
+    [kept] = (tmp_path / "corpus-audit").glob("langid-*.arrays")
+    for name, damage in [("output", lambda a: a + 10**9), ("table", lambda a: a[:100]),
+                         ("rowbase", lambda a: a + 2**40), ("nextmove", lambda a: a.astype(np.int64)),
+                         ("classes", lambda a: a[:3])]:
+        assert keep_arrays(kept, {**good, name: damage(good[name])})
+        again = _tables()  # the compiled walk would read outside the tables: they are built again
+        assert all(np.array_equal(again[k], good[k]) and again[k].dtype == good[k].dtype for k in good), name

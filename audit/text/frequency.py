@@ -9,8 +9,9 @@ from pathlib import Path
 
 from audit.cache import built
 
-#: wordfreq's list, as its package lays it out: the cache is keyed by its bytes.
-_LIST = Path("data", "large_en.msgpack.gz")
+#: wordfreq's list and the module that reads it, as its package lays them out: the cache is keyed by
+#: their bytes (a new list or a new way of reading it is a new table).
+_SOURCES = (Path("data", "large_en.msgpack.gz"), Path("__init__.py"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -20,7 +21,7 @@ def _table() -> dict[str, float]:
     spec = importlib.util.find_spec("wordfreq")
     folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
     try:
-        data = Path(folder, _LIST).read_bytes() if folder else None
+        data = b"".join(Path(folder, p).read_bytes() for p in _SOURCES) if folder else None
     except OSError:
         data = None
     if data is None:  # another layout: made, not kept

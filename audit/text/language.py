@@ -92,9 +92,9 @@ def _tables() -> dict[str, np.ndarray]:
     of float16 has no BLAS, which made scoring as slow as the walk."""
     model = MODEL_DIR / MODEL_FILE
     digest = hashlib.sha256(model.read_bytes()).hexdigest()[:24]
-    path = cache_dir() / f"langid-{digest}.arrays"
+    path = cache_dir() / f"langid-{_RECIPE}-{digest}.arrays"
     kept = arrays_kept(path)
-    if kept is not None and set(kept) == set(_TABLES):
+    if kept is not None and _walkable(kept):
         return kept
     ptc, pc, classes, nextmove, row, output = load_model(model)
     tables = {"nextmove": np.asarray(nextmove).astype(np.uint32), "rowbase": np.asarray(row, np.int64) << 8,
@@ -105,8 +105,25 @@ def _tables() -> dict[str, np.ndarray]:
     return tables
 
 
-#: The arrays :func:`_tables` gives.
-_TABLES = ("nextmove", "rowbase", "output", "table", "pc", "classes")
+#: The version of how :func:`_tables` makes the arrays from the model (part of the cache file's
+#: name: a change to the recipe must not read the arrays of the old one).
+_RECIPE = 1
+#: The arrays :func:`_tables` gives, and their types.
+_TABLES = {"nextmove": np.uint32, "rowbase": np.int64, "output": np.int64, "table": np.float32,
+           "pc": np.float32, "classes": np.str_}
+
+
+def _walkable(tables: dict[str, np.ndarray]) -> bool:
+    """Whether tables read from the cache folder are whole and consistent: the compiled walk checks
+    no bounds, so a damaged file must be refused here, not crash the process there."""
+    if set(tables) != set(_TABLES) or any(tables[k].dtype.type is not t for k, t in _TABLES.items()):
+        return False
+    nextmove, rowbase, output, table, pc, classes = (tables[k] for k in _TABLES)
+    if (nextmove.ndim, rowbase.ndim, output.ndim, table.ndim, pc.ndim, classes.ndim) != (1, 1, 1, 2, 1, 1):
+        return False
+    return (0 < len(output) == len(rowbase) and 0 < len(nextmove) and 0 < len(pc) == len(classes) == table.shape[1]
+            and int(nextmove.max()) < len(output) and int(rowbase.min()) >= 0
+            and int(rowbase.max()) + 256 <= len(nextmove) and int(output.max()) < len(table))
 
 
 @functools.cache
