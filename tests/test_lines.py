@@ -139,3 +139,22 @@ def test_the_docs_give_every_line_setting_with_its_default():
     for field in dataclasses.fields(LineSettings):
         default = "off" if field.default is None else str(field.default).lower() if isinstance(field.default, bool) else field.default
         assert f"| `{field.name.replace('_', '-')}` | `{default}` | {field.metadata['doc']} |" in docs
+
+
+def test_a_table_printed_one_cell_a_line_is_data_not_a_page_dump():
+    # An extractor's output of a poll page: the article, then its tables one cell a line. Names and
+    # codes are short lines, but figures recur among them ("Obama +3", "56%"): a table, not a menu.
+    rows = [cell for n in range(12) for cell in (f"CA-{n + 1}", f"Jane Doe{'e' * n}", f"Obama +{n + 2}")]
+    lines = ARTICLE + ["", "2012 Battleground Districts:", "District", "Incumbent", "2008 margin"] + rows
+    doc = layout(paragraphs(lines, S), S)
+    assert {p.cls for p in doc.paragraphs[len(ARTICLE) // 2 + 2:]} == {"table"}
+    assert not doc.page_dump and flag_lines(lines, doc) == []
+
+
+def test_a_dialogue_of_short_sentences_is_not_a_menu():
+    qa = [line for n in range(12) for line in (f"Q: Question {n}?", "A: No.")]
+    lines = qa + [""] + ARTICLE
+    assert not layout(paragraphs(lines, S), S).page_dump
+    # the same lines without their full stops and question marks read as a menu around the text
+    menu = [line.rstrip(".?") for line in qa]
+    assert layout(paragraphs(menu + [""] + ARTICLE, S), S).page_dump

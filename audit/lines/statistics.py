@@ -24,12 +24,14 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audit.settings import LineSettings
 
 #: Paragraph classes (a closed set).
 PROSE, SHORT, MIDDLING, SYMBOLS, LINKS, TABLE, URL = "prose", "short", "middling", "symbols", "links", "table", "url"
+#: The classes of a table's cells when an extractor prints them one a line.
+_CELL_CLASSES = frozenset((SHORT, MIDDLING, SYMBOLS))
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,14 @@ _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
 #: A measured figure (a share, an amount, a decimal, a signed number): a table's cell, not a menu's.
 FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
+#: A full stop or a question mark at the end of a short line (see Paragraph.sentence). Not "!"
+#: ("Alert Me!", "Great!" under a comment) nor "…" ("Read more…").
+_SENTENCE_END = re.compile(r"(?<!\.)[.?]['\"”’»)\]*_]*\s*$")
+#: A table printed one cell a line (see _tables): its least cells, its least figures, and the most
+#: cells a run may hold for each figure in it.
+MIN_TABLE_CELLS = 6
+MIN_TABLE_FIGURES = 2
+MAX_CELLS_PER_FIGURE = 4
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -104,6 +114,9 @@ class Paragraph:
     figures: bool = False
     #: Whether a middling paragraph is a list item that ends no sentence (a link in a list of them).
     item: bool = False
+    #: Whether a short paragraph ends a sentence with a full stop or a question mark ("A: No.",
+    #: "Q. RPG?": a dialogue, an interview): the text's own, not a menu's item (menus end none).
+    sentence: bool = False
 
     @property
     def size(self) -> int:
@@ -229,7 +242,42 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
         text = lines[first].strip() if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
         cls, words = classify(text, settings)
         out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
-                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text)))
+                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text),
+                             cls == SHORT and bool(_SENTENCE_END.search(text))))
+    return _tables(out)
+
+
+def _tables(paras: list[Paragraph]) -> list[Paragraph]:
+    """The paragraphs with each table printed one cell a line reclassed as a table.
+
+    An extractor or a text dump prints a table of the page one cell a line ("District", "Incumbent",
+    "AZ-1", "Jeff Denham", "Obama +3"): a run of at least :data:`MIN_TABLE_CELLS` paragraphs that are
+    not prose, in which measured figures (a share, a signed number, an amount) recur, at least one
+    paragraph in :data:`MAX_CELLS_PER_FIGURE`. Such a run is data, not a menu: its cells neither make
+    nor break the main text, and count as no menu lines (a menu holds no figures; a pager's and an
+    archive's bare numbers and years are not figures).
+
+    >>> s = LineSettings()
+    >>> cells = "Response,,Votes,,Yes,,149,,74%,,No,,28,,14%,,Undecided,,25,,12%".split(",")
+    >>> {p.cls for p in paragraphs(cells, s)}
+    {'table'}
+    >>> "table" in {p.cls for p in paragraphs("Home,,News,,Sport,,Weather,,Archive,,2012,,2011".split(","), s)}
+    False
+    """
+    out = list(paras)
+    start = 0
+    while start < len(out):
+        if out[start].cls not in _CELL_CLASSES:
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(out) and out[end + 1].cls in _CELL_CLASSES:
+            end += 1
+        run = out[start:end + 1]
+        figures = sum(p.figures for p in run)
+        if len(run) >= MIN_TABLE_CELLS and figures >= MIN_TABLE_FIGURES and figures * MAX_CELLS_PER_FIGURE >= len(run):
+            out[start:end + 1] = [replace(p, cls=TABLE, figures=False, item=False, sentence=False) for p in run]
+        start = end + 1
     return out
 
 
@@ -357,9 +405,11 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     outside_lines = sum(p.size for p in outside)
     # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
     # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
-    # navigation. Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The
-    # Upside of Irrationality").
-    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures) or p.item)
+    # navigation (and a run of such cells is a table, see _tables). Short lines that end a sentence
+    # ("A: No.", "Q. RPG?") are the text's own. Longer list items that end no sentence
+    # are a sidebar's links ("* Dan Ariely: The Upside of Irrationality").
+    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures and not p.sentence)
+                     or p.item)
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
