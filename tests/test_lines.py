@@ -158,3 +158,17 @@ def test_a_dialogue_of_short_sentences_is_not_a_menu():
     # the same lines without their full stops and question marks read as a menu around the text
     menu = [line.rstrip(".?") for line in qa]
     assert layout(paragraphs(menu + [""] + ARTICLE, S), S).page_dump
+
+
+def test_a_slideshow_inside_the_text_is_flagged_and_does_not_cut_the_text():
+    # A slideshow between two halves of an article: its label printed once a slide, and its counter.
+    label = ["From the campaign trail", ""] * 30
+    counter = [str(n) for n in range(1, 31)]
+    lines = ARTICLE + [""] + label + counter + [""] + ARTICLE
+    doc = layout(paragraphs(lines, S), S)
+    assert doc.main_lines() == (1, len(lines)) and not doc.page_dump
+    flagged = {f.line: f.signal.id for f in flag_lines(lines, doc)}
+    assert {lines[n - 1] for n in flagged} == {"From the campaign trail"} | set(counter)
+    assert set(flagged.values()) == {"lines.repeated"}
+    # four times in a row is not yet a run
+    assert not [p for p in paragraphs(ARTICLE + ["", "Photos", "Photos", "Photos", "Photos"], S) if p.repeat]

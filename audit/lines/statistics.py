@@ -9,6 +9,8 @@ the document's layout decides what is flagged:
 
 - ``lines.links``: a paragraph that is mostly link text (a list of links, link reference
   definitions of Markdown output), anywhere;
+- ``lines.repeated``: a line printed again and again in a row, or a counter (a slideshow's label
+  and slide numbers), anywhere;
 - ``lines.page``: in a whole-page dump (many menu-like lines outside the main text), every line
   outside the main text: navigation, teasers, footers.
 
@@ -51,6 +53,9 @@ SIGNALS = {s.id: s for s in (
            "A paragraph whose text is mostly links or URLs (link lists, Markdown link definitions)."),
     Signal("lines.page", "boilerplate", "warning", "Page text outside the main text of a whole-page dump",
            "In a document with many menu-like lines outside its main text: every line outside it."),
+    Signal("lines.repeated", "boilerplate", "warning", "Line repeated in a row: a slideshow's label or counter",
+           "One of at least 5 lines in a row that are the same line (a slideshow's label printed once a slide) or "
+           "count 1, 2, 3, ... (its slide numbers), anywhere."),
     Signal("lines.url", "quality", "info", "Line that is only a URL",
            "A line whose only text is a URL (reported, not counted as leftover page text)."),
     Signal("lines.symbols", "quality", "info", "Line of digits and symbols",
@@ -95,6 +100,10 @@ FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
 _SENTENCE_END = re.compile(r"(?<!\.)[.?]['\"”’»)\]*_]*\s*$")
 #: A table printed one cell a line (see _tables): its least cells, its least figures, and the most
 #: cells a run may hold for each figure in it.
+#: A line printed this many times in a row is page furniture (see Paragraph.repeat). In the dev sets'
+#: labelled lines, runs of 5 or more were all leftovers (1,208 lines), runs of 3 or more nearly all
+#: (1,247 leftovers, 25 content lines).
+MIN_REPEATS = 5
 MIN_TABLE_CELLS = 6
 MIN_TABLE_FIGURES = 2
 MAX_CELLS_PER_FIGURE = 4
@@ -117,6 +126,10 @@ class Paragraph:
     #: Whether a short paragraph ends a sentence with a full stop or a question mark ("A: No.",
     #: "Q. RPG?": a dialogue, an interview): the text's own, not a menu's item (menus end none).
     sentence: bool = False
+    #: The paragraph's place (1 for the first) in a run of at least MIN_REPEATS paragraphs of the
+    #: same text in a row (a slideshow's label printed once a slide: "From the campaign trail"), or
+    #: of a counter ("1", "2", "3", ...: its slide numbers), or 0 outside one.
+    repeat: int = 0
 
     @property
     def size(self) -> int:
@@ -244,7 +257,36 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
         out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
                              cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text),
                              cls == SHORT and bool(_SENTENCE_END.search(text))))
-    return _tables(out)
+    return _repeats(_tables(out), lines)
+
+
+def _repeats(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
+    """The paragraphs with each run of at least :data:`MIN_REPEATS` of the same text in a row (with
+    a letter in it), or of a counter (1, 2, 3, ...: a slideshow's), numbered (see Paragraph.repeat).
+
+    >>> s = LineSettings()
+    >>> [p.repeat for p in paragraphs(["Photos: the storm", ""] * 5 + ["The roads stayed shut, and the schools sent pupils home."], s)]
+    [1, 2, 3, 4, 5, 0]
+    >>> [p.repeat for p in paragraphs("1,,2,,3,,4,,5,,7".split(","), s)]
+    [1, 2, 3, 4, 5, 0]
+    """
+    texts = [" ".join(lines[n].strip() for n in range(p.first, p.last + 1)) for p in paras]
+
+    def follows(k: int) -> bool:  # paragraph k goes on the run of paragraph k - 1
+        if texts[k].isdigit() and texts[k - 1].isdigit():
+            return int(texts[k]) == int(texts[k - 1]) + 1
+        return texts[k] == texts[k - 1] and _letters(texts[k]) > 0
+
+    out = list(paras)
+    start = 0
+    while start < len(out):
+        end = start
+        while end + 1 < len(out) and follows(end + 1):
+            end += 1
+        if end - start + 1 >= MIN_REPEATS:
+            out[start:end + 1] = [replace(p, repeat=k + 1) for k, p in enumerate(out[start:end + 1])]
+        start = end + 1
+    return out
 
 
 def _tables(paras: list[Paragraph]) -> list[Paragraph]:
@@ -349,6 +391,8 @@ def block_after(paras: list[Paragraph], line: int) -> list[int]:
 
 
 def _score(p: Paragraph, settings: LineSettings, claimed: set[int]) -> int:
+    if p.repeat > 1:
+        return 0  # a label printed once a slide counts against the text once, not once a slide
     if any(n + 1 in claimed for n in range(p.first, p.last + 1)):
         return -settings.claimed_penalty
     if p.cls == PROSE:
@@ -400,8 +444,9 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
            and not any(n + 1 in claimed for n in range(paras[last + 1].first, paras[last + 1].last + 1))):
         last += 1
     main = (main[0], last)
-    outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
-    counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
+    # Link lists, URLs and runs of a repeated line are flagged anywhere: they weigh on neither side.
+    outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL) and not p.repeat]
+    counted = sum(p.size for p in paras if p.cls not in (LINKS, URL) and not p.repeat)
     outside_lines = sum(p.size for p in outside)
     # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
     # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
@@ -432,6 +477,8 @@ def flag_lines(lines: list[str], doc: Layout, claimed: set[int] = frozenset()) -
         outside = doc.main is not None and not doc.main[0] <= i <= doc.main[1]
         if p.cls == LINKS:
             signal, detail = SIGNALS["lines.links"], "mostly link text"
+        elif p.repeat:
+            signal, detail = SIGNALS["lines.repeated"], "one of a run of the same line, or of a counter, in a row"
         elif doc.page_dump and outside:
             signal, detail = SIGNALS["lines.page"], f"the main text is lines {span[0]}-{span[1]}"
         elif p.cls == URL:
