@@ -172,3 +172,14 @@ def test_a_slideshow_inside_the_text_is_flagged_and_does_not_cut_the_text():
     assert set(flagged.values()) == {"lines.repeated"}
     # four times in a row is not yet a run
     assert not [p for p in paragraphs(ARTICLE + ["", "Photos", "Photos", "Photos", "Photos"], S) if p.repeat]
+
+
+def test_a_list_item_a_rule_flagged_does_not_end_the_list():
+    items = [f"- Competitive Marketing Volume {n}: How To Win The Room" for n in range(8)]
+    lines = ARTICLE + [""] + items
+    claimed = {len(ARTICLE) + 4}  # one item in the middle of the list matched a rule
+    doc = layout(paragraphs(lines, S), S, claimed)
+    assert doc.main_lines()[1] == len(lines)
+    # a flagged line that is no list item still ends it
+    lines = ARTICLE + [""] + items[:3] + ["Click here to subscribe"] + items[3:]
+    assert layout(paragraphs(lines, S), S, {len(ARTICLE) + 5}).main_lines()[1] == len(ARTICLE) + 4

@@ -440,8 +440,16 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     if main is None:
         return Layout(paras, None, False)
     last = main[1]
-    while (last + 1 < len(paras) and paras[last + 1].cls == MIDDLING
-           and not any(n + 1 in claimed for n in range(paras[last + 1].first, paras[last + 1].last + 1))):
+
+    def taken(p: Paragraph) -> bool:
+        return any(n + 1 in claimed for n in range(p.first, p.last + 1))
+
+    while last + 1 < len(paras) and paras[last + 1].cls == MIDDLING:
+        if taken(paras[last + 1]):
+            # A list item a rule flagged, between items of the same list, does not end the list.
+            if not (paras[last].item and paras[last + 1].item and last + 2 < len(paras)
+                    and paras[last + 2].item and not taken(paras[last + 2])):
+                break
         last += 1
     main = (main[0], last)
     # Link lists, URLs and runs of a repeated line are flagged anywhere: they weigh on neither side.
