@@ -183,3 +183,11 @@ def test_a_list_item_a_rule_flagged_does_not_end_the_list():
     # a flagged line that is no list item still ends it
     lines = ARTICLE + [""] + items[:3] + ["Click here to subscribe"] + items[3:]
     assert layout(paragraphs(lines, S), S, {len(ARTICLE) + 5}).main_lines()[1] == len(ARTICLE) + 4
+
+
+def test_a_numbered_list_in_sequence_is_the_texts_own_not_a_menu():
+    contents = [f"{n}. Chapter Title {n}" for n in range(1, 25)]
+    assert not layout(paragraphs(ARTICLE + [""] + contents, S), S).page_dump
+    # the same items unnumbered are a menu around the text; numbered out of sequence, too
+    assert layout(paragraphs(ARTICLE + [""] + [c.split(". ", 1)[1] for c in contents], S), S).page_dump
+    assert layout(paragraphs(ARTICLE + [""] + [f"{3 * n}. Chapter Title" for n in range(24)], S), S).page_dump

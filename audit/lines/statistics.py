@@ -104,6 +104,9 @@ _SENTENCE_END = re.compile(r"(?<!\.)[.?]['\"”’»)\]*_]*\s*$")
 #: labelled lines, runs of 5 or more were all leftovers (1,208 lines), runs of 3 or more nearly all
 #: (1,247 leftovers, 25 content lines).
 MIN_REPEATS = 5
+#: Items of a numbered list in sequence that make it the text's own (see Paragraph.numbered).
+MIN_NUMBERED = 3
+_NUMBER = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
 MIN_TABLE_CELLS = 6
 MIN_TABLE_FIGURES = 2
 MAX_CELLS_PER_FIGURE = 4
@@ -130,6 +133,9 @@ class Paragraph:
     #: same text in a row (a slideshow's label printed once a slide: "From the campaign trail"), or
     #: of a counter ("1", "2", "3", ...: its slide numbers), or 0 outside one.
     repeat: int = 0
+    #: Whether a short or middling paragraph is an item of a numbered list in sequence ("1. Clearing
+    #: the Terrain", "2. You Are Not Alone", ...: a table of contents, steps): the text's own.
+    numbered: bool = False
 
     @property
     def size(self) -> int:
@@ -257,7 +263,33 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
         out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
                              cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text),
                              cls == SHORT and bool(_SENTENCE_END.search(text))))
-    return _repeats(_tables(out), lines)
+    return _numbered(_repeats(_tables(out), lines), lines)
+
+
+def _numbered(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
+    """The paragraphs with the items of each numbered list in sequence marked (see Paragraph.numbered):
+    at least :data:`MIN_NUMBERED` short or middling paragraphs in a row, numbered n, n + 1, n + 2, ...
+
+    >>> s = LineSettings()
+    >>> [p.numbered for p in paragraphs(["Contents", "", "1. Clearing the Terrain", "", "2. A Repeat of History", "",
+    ...                                  "3. Sinning Differently", "", "5. Home"], s)]
+    [False, True, True, True, False]
+    """
+    numbers = []
+    for p in paras:
+        m = _NUMBER.match(lines[p.first]) if p.cls in (SHORT, MIDDLING) else None
+        numbers.append(int(m.group(1)) if m else None)
+    out = list(paras)
+    start = 0
+    while start < len(out):
+        end = start
+        while (numbers[start] is not None and end + 1 < len(out) and numbers[end + 1] is not None
+               and numbers[end + 1] == numbers[end] + 1):
+            end += 1
+        if end - start + 1 >= MIN_NUMBERED:
+            out[start:end + 1] = [replace(p, numbered=True) for p in out[start:end + 1]]
+        start = end + 1
+    return out
 
 
 def _repeats(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
@@ -453,16 +485,18 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
         last += 1
     main = (main[0], last)
     # Link lists, URLs and runs of a repeated line are flagged anywhere: they weigh on neither side.
-    outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL) and not p.repeat]
+    outside = [p for i, p in enumerate(paras)
+               if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL) and not p.repeat]
     counted = sum(p.size for p in paras if p.cls not in (LINKS, URL) and not p.repeat)
     outside_lines = sum(p.size for p in outside)
     # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
     # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
     # navigation (and a run of such cells is a table, see _tables). Short lines that end a sentence
-    # ("A: No.", "Q. RPG?") are the text's own. Longer list items that end no sentence
-    # are a sidebar's links ("* Dan Ariely: The Upside of Irrationality").
-    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures and not p.sentence)
-                     or p.item)
+    # ("A: No.", "Q. RPG?") or number a list in sequence ("1.", "2.", "3.") are the text's own.
+    # Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The Upside of
+    # Irrationality").
+    menu_lines = sum(p.size for p in outside if not p.numbered and (
+        (p.cls in (SHORT, SYMBOLS) and not p.figures and not p.sentence) or p.item))
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
