@@ -275,20 +275,29 @@ def _numbered(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
     ...                                  "3. Sinning Differently", "", "5. Home"], s)]
     [False, True, True, True, False]
     """
-    numbers = []
-    for p in paras:
+    out = paras
+    run: list[int] = []  # indexes of the paragraphs of the current run
+    last = None  # the number of the run's last item
+    for k, p in enumerate(paras):
         m = _NUMBER.match(lines[p.first]) if p.cls in (SHORT, MIDDLING) else None
-        numbers.append(int(m.group(1)) if m else None)
+        number = int(m.group(1)) if m else None
+        if number is not None and last is not None and number == last + 1:
+            run.append(k)
+        else:
+            if len(run) >= MIN_NUMBERED:
+                out = _mark(out, run, numbered=True)
+            run = [k] if number is not None else []
+        last = number
+    if len(run) >= MIN_NUMBERED:
+        out = _mark(out, run, numbered=True)
+    return out
+
+
+def _mark(paras: list[Paragraph], indexes: list[int], **changes) -> list[Paragraph]:
+    """A copy of `paras` with the paragraphs at `indexes` changed."""
     out = list(paras)
-    start = 0
-    while start < len(out):
-        end = start
-        while (numbers[start] is not None and end + 1 < len(out) and numbers[end + 1] is not None
-               and numbers[end + 1] == numbers[end] + 1):
-            end += 1
-        if end - start + 1 >= MIN_NUMBERED:
-            out[start:end + 1] = [replace(p, numbered=True) for p in out[start:end + 1]]
-        start = end + 1
+    for k in indexes:
+        out[k] = replace(out[k], **changes)
     return out
 
 
@@ -302,22 +311,33 @@ def _repeats(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
     >>> [p.repeat for p in paragraphs("1,,2,,3,,4,,5,,7".split(","), s)]
     [1, 2, 3, 4, 5, 0]
     """
-    texts = [" ".join(lines[n].strip() for n in range(p.first, p.last + 1)) for p in paras]
+    out = paras
+    previous = None
+    run: list[int] = []
+    for k, p in enumerate(paras):
+        text = lines[p.first].strip() if p.first == p.last else " ".join(lines[n].strip() for n in range(p.first, p.last + 1))
+        if previous is not None and (int(text) == int(previous) + 1 if _counter(text) and _counter(previous)
+                                     else text == previous and _letters(text) > 0):
+            run.append(k)
+        else:
+            if len(run) >= MIN_REPEATS:
+                out = _mark_run(out, run)
+            run = [k]
+        previous = text
+    if len(run) >= MIN_REPEATS:
+        out = _mark_run(out, run)
+    return out
 
-    def follows(k: int) -> bool:  # paragraph k goes on the run of paragraph k - 1
-        if texts[k].isdigit() and texts[k - 1].isdigit():
-            return int(texts[k]) == int(texts[k - 1]) + 1
-        return texts[k] == texts[k - 1] and _letters(texts[k]) > 0
 
+def _counter(text: str) -> bool:
+    """Whether a paragraph's text is a counter's number ("12"; at most six decimal digits)."""
+    return len(text) <= 6 and text.isdecimal()
+
+
+def _mark_run(paras: list[Paragraph], run: list[int]) -> list[Paragraph]:
     out = list(paras)
-    start = 0
-    while start < len(out):
-        end = start
-        while end + 1 < len(out) and follows(end + 1):
-            end += 1
-        if end - start + 1 >= MIN_REPEATS:
-            out[start:end + 1] = [replace(p, repeat=k + 1) for k, p in enumerate(out[start:end + 1])]
-        start = end + 1
+    for place, k in enumerate(run, start=1):
+        out[k] = replace(out[k], repeat=place)
     return out
 
 
