@@ -257,16 +257,18 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
         else:
             spans.append([i, i])
     out = []
+    texts = []
     for first, last in spans:
         text = lines[first].strip() if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
+        texts.append(text)
         cls, words = classify(text, settings)
         out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
                              cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text),
                              cls == SHORT and bool(_SENTENCE_END.search(text))))
-    return _numbered(_repeats(_tables(out), lines), lines)
+    return _numbered(_repeats(_tables(out), texts), texts)
 
 
-def _numbered(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
+def _numbered(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
     """The paragraphs with the items of each numbered list in sequence marked (see Paragraph.numbered):
     at least :data:`MIN_NUMBERED` short or middling paragraphs in a row, numbered n, n + 1, n + 2, ...
 
@@ -279,7 +281,8 @@ def _numbered(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
     run: list[int] = []  # indexes of the paragraphs of the current run
     last = None  # the number of the run's last item
     for k, p in enumerate(paras):
-        m = _NUMBER.match(lines[p.first]) if p.cls in (SHORT, MIDDLING) else None
+        text = texts[k]  # the paragraph's text (as classed), one item of `texts` a paragraph
+        m = _NUMBER.match(text) if text[:1].isdigit() and p.cls in (SHORT, MIDDLING) else None
         number = int(m.group(1)) if m else None
         if number is not None and last is not None and number == last + 1:
             run.append(k)
@@ -301,7 +304,7 @@ def _mark(paras: list[Paragraph], indexes: list[int], **changes) -> list[Paragra
     return out
 
 
-def _repeats(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
+def _repeats(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
     """The paragraphs with each run of at least :data:`MIN_REPEATS` of the same text in a row (with
     a letter in it), or of a counter (1, 2, 3, ...: a slideshow's), numbered (see Paragraph.repeat).
 
@@ -314,10 +317,15 @@ def _repeats(paras: list[Paragraph], lines: list[str]) -> list[Paragraph]:
     out = paras
     previous = None
     run: list[int] = []
-    for k, p in enumerate(paras):
-        text = lines[p.first].strip() if p.first == p.last else " ".join(lines[n].strip() for n in range(p.first, p.last + 1))
-        if previous is not None and (int(text) == int(previous) + 1 if _counter(text) and _counter(previous)
-                                     else text == previous and _letters(text) > 0):
+    for k, text in enumerate(texts):
+        if previous is None:
+            follows = False
+        elif text == previous:  # the same line again (a counter never repeats itself)
+            follows = _letters(text) > 0
+        else:  # or the next number of a counter
+            follows = (text[:1].isdigit() and previous[:1].isdigit() and _counter(text) and _counter(previous)
+                       and int(text) == int(previous) + 1)
+        if follows:
             run.append(k)
         else:
             if len(run) >= MIN_REPEATS:
