@@ -61,6 +61,14 @@ def test_comment_signatures_alone_open_a_block_but_a_dateline_does_not():
     assert sections.comment_block(["Leave a comment"] + BODY) is None
 
 
+def test_commenters_links_and_names_sign_comments_but_one_link_does_not():
+    thread = ["Good luck, you have done it before.", "http://twitter.com/danamac Dana McMahan",
+              "I wish you well.", "http://mccooltravel.wordpress.com McCool Travel", "Get after it!",
+              "http://free-range.org FreeRange Pamela", "I know exactly how you feel."]
+    assert sections.comment_block(BODY + thread) == (len(BODY) + 2, "comment signature 'http://twitter.com/danamac Dana McMahan'")
+    assert sections.comment_block(BODY + ["Read the report:", "https://example.com/report.pdf Full Report"] + BODY) is None
+
+
 def test_the_section_signal_can_be_switched_off(rules):
     prepared = prepare(Document("d", "s", "\n".join(BODY + COMMENTS)), rules, LineSettings(model_min_score=None),
                        frozenset({"lines.section"}))

@@ -139,3 +139,55 @@ def test_the_docs_give_every_line_setting_with_its_default():
     for field in dataclasses.fields(LineSettings):
         default = "off" if field.default is None else str(field.default).lower() if isinstance(field.default, bool) else field.default
         assert f"| `{field.name.replace('_', '-')}` | `{default}` | {field.metadata['doc']} |" in docs
+
+
+def test_a_table_printed_one_cell_a_line_is_data_not_a_page_dump():
+    # An extractor's output of a poll page: the article, then its tables one cell a line. Names and
+    # codes are short lines, but figures recur among them ("Obama +3", "56%"): a table, not a menu.
+    rows = [cell for n in range(12) for cell in (f"CA-{n + 1}", f"Jane Doe{'e' * n}", f"Obama +{n + 2}")]
+    lines = ARTICLE + ["", "2012 Battleground Districts:", "District", "Incumbent", "2008 margin"] + rows
+    doc = layout(paragraphs(lines, S), S)
+    assert {p.cls for p in doc.paragraphs[len(ARTICLE) // 2 + 2:]} == {"table"}
+    assert not doc.page_dump and flag_lines(lines, doc) == []
+
+
+def test_a_dialogue_of_short_sentences_is_not_a_menu():
+    qa = [line for n in range(12) for line in (f"Q: Question {n}?", "A: No.")]
+    lines = qa + [""] + ARTICLE
+    assert not layout(paragraphs(lines, S), S).page_dump
+    # the same lines without their full stops and question marks read as a menu around the text
+    menu = [line.rstrip(".?") for line in qa]
+    assert layout(paragraphs(menu + [""] + ARTICLE, S), S).page_dump
+
+
+def test_a_slideshow_inside_the_text_is_flagged_and_does_not_cut_the_text():
+    # A slideshow between two halves of an article: its label printed once a slide, and its counter.
+    label = ["From the campaign trail", ""] * 30
+    counter = [str(n) for n in range(1, 31)]
+    lines = ARTICLE + [""] + label + counter + [""] + ARTICLE
+    doc = layout(paragraphs(lines, S), S)
+    assert doc.main_lines() == (1, len(lines)) and not doc.page_dump
+    flagged = {f.line: f.signal.id for f in flag_lines(lines, doc)}
+    assert {lines[n - 1] for n in flagged} == {"From the campaign trail"} | set(counter)
+    assert set(flagged.values()) == {"lines.repeated"}
+    # four times in a row is not yet a run
+    assert not [p for p in paragraphs(ARTICLE + ["", "Photos", "Photos", "Photos", "Photos"], S) if p.repeat]
+
+
+def test_a_list_item_a_rule_flagged_does_not_end_the_list():
+    items = [f"- Competitive Marketing Volume {n}: How To Win The Room" for n in range(8)]
+    lines = ARTICLE + [""] + items
+    claimed = {len(ARTICLE) + 4}  # one item in the middle of the list matched a rule
+    doc = layout(paragraphs(lines, S), S, claimed)
+    assert doc.main_lines()[1] == len(lines)
+    # a flagged line that is no list item still ends it
+    lines = ARTICLE + [""] + items[:3] + ["Click here to subscribe"] + items[3:]
+    assert layout(paragraphs(lines, S), S, {len(ARTICLE) + 5}).main_lines()[1] == len(ARTICLE) + 4
+
+
+def test_a_numbered_list_in_sequence_is_the_texts_own_not_a_menu():
+    contents = [f"{n}. Chapter Title {n}" for n in range(1, 25)]
+    assert not layout(paragraphs(ARTICLE + [""] + contents, S), S).page_dump
+    # the same items unnumbered are a menu around the text; numbered out of sequence, too
+    assert layout(paragraphs(ARTICLE + [""] + [c.split(". ", 1)[1] for c in contents], S), S).page_dump
+    assert layout(paragraphs(ARTICLE + [""] + [f"{3 * n}. Chapter Title" for n in range(24)], S), S).page_dump

@@ -6,7 +6,8 @@ An extractor that keeps a navigation bar renders it as one line ("Home | News | 
 
 - a row: at least :data:`MIN_ROW_ITEMS` items between pipes, bullets or guillemets, each of at most
   :data:`MAX_ITEM_WORDS` words and none ending a sentence (a Markdown table row, which starts with a
-  pipe, is a table of the text, not a menu), or a blog's "« previous | Main | next »" bar;
+  pipe, is a table of the text, not a menu), or a blog's "« previous | Main | next »" bar (or half
+  of one: "« previous | Main");
 - a run: at least :data:`MIN_RUN` lines in a row of at most :data:`MAX_ITEM_WORDS` words each, title
   case, none ending a sentence, outside the main text (inside it, such a run is a list of the text).
 """
@@ -25,7 +26,7 @@ MIN_RUN = 6
 
 _SEPARATOR = re.compile(r"\s+(?:[|│•·»«]|>>|::)\s+|\s*[|│]\s*")
 _SEPARATOR_MARKS = frozenset("|│•·»«")
-_MAIN_BAR = re.compile(r"^\s*«.*\|\s*main\s*\||\|\s*main\s*\|.*»\s*$", re.I)
+_MAIN_BAR = re.compile(r"^\s*«.*\|\s*main\s*(?:\||$)|(?:^|\|)\s*main\s*\|.*»\s*$", re.I)
 _TERMINAL = re.compile(r"""[.!?…,;]['"”’)\]]*$""")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-])\s+")
 #: Words that stay lower case inside a title ("Terms of Use", "News and Events").
@@ -41,8 +42,9 @@ def menu_row(line: str) -> bool:
     """Whether a line is a menu bar rendered as one row.
 
     >>> [menu_row(t) for t in ["Home | News | Sport | Weather", "« Older post | Main | Newer post about the storm »",
+    ...   "« Google adds traffic data to 130 more cities | Main", "Main | Nevada hits the jackpot »",
     ...   "| 12 | 3 | 4 |", "Watch This || By: Grace Randolph", "He said: yes | no | maybe, and left."]]
-    [True, True, False, False, False]
+    [True, True, True, True, False, False, False]
     """
     text = line.strip()
     # Most lines hold no separator at all: they are passed over before any pattern reads them.

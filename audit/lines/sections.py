@@ -3,8 +3,9 @@
 A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" and nothing of the
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
-signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, or in a
-page dump a commenter's name over the comment's text indented deeper), and it
+signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, a
+commenter's link and name "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
+over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
 heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
 such as jusText keep the comments' text and drop their signatures; without a heading, three
@@ -52,7 +53,8 @@ _SIGNATURE = re.compile(
     rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
     rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
-    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment",
+    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment"
+    rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
     re.I)
 #: Words of a commenter's name line (a name, a handle, a link and a name).
 MAX_NAME_WORDS = 4
@@ -88,8 +90,9 @@ def signature(line: str) -> bool:
 
     >>> [signature(t) for t in ["Posted by: tj at October 30, 2012 01:57 PM", "Ann said...",
     ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "2. The Keeper - October 26, 2012",
-    ...   "The mayor said the road would reopen on Monday."]]
-    [True, True, True, True, True, False]
+    ...   "http://twitter.com/danamac Dana McMahan", "The mayor said the road would reopen on Monday.",
+    ...   "https://example.com/report.pdf is the full report."]]
+    [True, True, True, True, True, True, False, False]
     """
     text = line.strip(" \t*#_-–—|[]")
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))

@@ -9,6 +9,8 @@ the document's layout decides what is flagged:
 
 - ``lines.links``: a paragraph that is mostly link text (a list of links, link reference
   definitions of Markdown output), anywhere;
+- ``lines.repeated``: a line printed again and again in a row, or a counter (a slideshow's label
+  and slide numbers), anywhere;
 - ``lines.page``: in a whole-page dump (many menu-like lines outside the main text), every line
   outside the main text: navigation, teasers, footers.
 
@@ -24,12 +26,14 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audit.settings import LineSettings
 
 #: Paragraph classes (a closed set).
 PROSE, SHORT, MIDDLING, SYMBOLS, LINKS, TABLE, URL = "prose", "short", "middling", "symbols", "links", "table", "url"
+#: The classes of a table's cells when an extractor prints them one a line.
+_CELL_CLASSES = frozenset((SHORT, MIDDLING, SYMBOLS))
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ SIGNALS = {s.id: s for s in (
            "A paragraph whose text is mostly links or URLs (link lists, Markdown link definitions)."),
     Signal("lines.page", "boilerplate", "warning", "Page text outside the main text of a whole-page dump",
            "In a document with many menu-like lines outside its main text: every line outside it."),
+    Signal("lines.repeated", "boilerplate", "warning", "Line repeated in a row: a slideshow's label or counter",
+           "One of at least 5 lines in a row that are the same line (a slideshow's label printed once a slide) or "
+           "count 1, 2, 3, ... (its slide numbers), anywhere."),
     Signal("lines.url", "quality", "info", "Line that is only a URL",
            "A line whose only text is a URL (reported, not counted as leftover page text)."),
     Signal("lines.symbols", "quality", "info", "Line of digits and symbols",
@@ -86,6 +93,21 @@ _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
 #: A measured figure (a share, an amount, a decimal, a signed number): a table's cell, not a menu's.
 FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
+#: A full stop or a question mark at the end of a short line (see Paragraph.sentence). Not "!"
+#: ("Alert Me!", "Great!" under a comment) nor "…" ("Read more…").
+_SENTENCE_END = re.compile(r"(?<!\.)[.?]['\"”’»)\]*_]*\s*$")
+#: A table printed one cell a line (see _tables): its least cells, its least figures, and the most
+#: cells a run may hold for each figure in it.
+#: A line printed this many times in a row is page furniture (see Paragraph.repeat). In the dev sets'
+#: labelled lines, runs of 5 or more were all leftovers (1,208 lines), runs of 3 or more nearly all
+#: (1,247 leftovers, 25 content lines).
+MIN_REPEATS = 5
+#: Items of a numbered list in sequence that make it the text's own (see Paragraph.numbered).
+MIN_NUMBERED = 3
+_NUMBER = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
+MIN_TABLE_CELLS = 6
+MIN_TABLE_FIGURES = 2
+MAX_CELLS_PER_FIGURE = 4
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -102,6 +124,16 @@ class Paragraph:
     figures: bool = False
     #: Whether a middling paragraph is a list item that ends no sentence (a link in a list of them).
     item: bool = False
+    #: Whether a short paragraph ends a sentence with a full stop or a question mark ("A: No.",
+    #: "Q. RPG?": a dialogue, an interview): the text's own, not a menu's item (menus end none).
+    sentence: bool = False
+    #: The paragraph's place (1 for the first) in a run of at least MIN_REPEATS paragraphs of the
+    #: same text in a row (a slideshow's label printed once a slide: "From the campaign trail"), or
+    #: of a counter ("1", "2", "3", ...: its slide numbers), or 0 outside one.
+    repeat: int = 0
+    #: Whether a short or middling paragraph is an item of a numbered list in sequence ("1. Clearing
+    #: the Terrain", "2. You Are Not Alone", ...: a table of contents, steps): the text's own.
+    numbered: bool = False
 
     @property
     def size(self) -> int:
@@ -223,11 +255,129 @@ def paragraphs(lines: list[str], settings: LineSettings) -> list[Paragraph]:
         else:
             spans.append([i, i])
     out = []
+    texts = []
     for first, last in spans:
         text = lines[first].strip() if first == last else " ".join(lines[i].strip() for i in range(first, last + 1))
+        texts.append(text)
         cls, words = classify(text, settings)
         out.append(Paragraph(first, last, cls, words, cls in (SHORT, SYMBOLS) and bool(FIGURE.search(text)),
-                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text)))
+                             cls == MIDDLING and bool(_MARK.match(text)) and not _TERMINAL.search(text),
+                             cls == SHORT and bool(_SENTENCE_END.search(text))))
+    return _numbered(_repeats(_tables(out), texts), texts)
+
+
+def _numbered(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
+    """The paragraphs with the items of each numbered list in sequence marked (see Paragraph.numbered):
+    at least :data:`MIN_NUMBERED` short or middling paragraphs in a row, numbered n, n + 1, n + 2, ...
+
+    >>> s = LineSettings()
+    >>> [p.numbered for p in paragraphs(["Contents", "", "1. Clearing the Terrain", "", "2. A Repeat of History", "",
+    ...                                  "3. Sinning Differently", "", "5. Home"], s)]
+    [False, True, True, True, False]
+    """
+    out = paras
+    run: list[int] = []  # indexes of the paragraphs of the current run
+    last = None  # the number of the run's last item
+    for k, p in enumerate(paras):
+        text = texts[k]  # the paragraph's text (as classed), one item of `texts` a paragraph
+        m = _NUMBER.match(text) if text[:1].isdigit() and p.cls in (SHORT, MIDDLING) else None
+        number = int(m.group(1)) if m else None
+        if number is not None and last is not None and number == last + 1:
+            run.append(k)
+        else:
+            if len(run) >= MIN_NUMBERED:
+                out = _mark(out, run, numbered=True)
+            run = [k] if number is not None else []
+        last = number
+    if len(run) >= MIN_NUMBERED:
+        out = _mark(out, run, numbered=True)
+    return out
+
+
+def _mark(paras: list[Paragraph], indexes: list[int], **changes) -> list[Paragraph]:
+    """A copy of `paras` with the paragraphs at `indexes` changed."""
+    out = list(paras)
+    for k in indexes:
+        out[k] = replace(out[k], **changes)
+    return out
+
+
+def _repeats(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
+    """The paragraphs with each run of at least :data:`MIN_REPEATS` of the same text in a row (with
+    a letter in it), or of a counter (1, 2, 3, ...: a slideshow's), numbered (see Paragraph.repeat).
+
+    >>> s = LineSettings()
+    >>> [p.repeat for p in paragraphs(["Photos: the storm", ""] * 5 + ["The roads stayed shut, and the schools sent pupils home."], s)]
+    [1, 2, 3, 4, 5, 0]
+    >>> [p.repeat for p in paragraphs("1,,2,,3,,4,,5,,7".split(","), s)]
+    [1, 2, 3, 4, 5, 0]
+    """
+    out = paras
+    previous = None
+    run: list[int] = []
+    for k, text in enumerate(texts):
+        if previous is None:
+            follows = False
+        elif text == previous:  # the same line again (a counter never repeats itself)
+            follows = _letters(text) > 0
+        else:  # or the next number of a counter
+            follows = (text[:1].isdigit() and previous[:1].isdigit() and _counter(text) and _counter(previous)
+                       and int(text) == int(previous) + 1)
+        if follows:
+            run.append(k)
+        else:
+            if len(run) >= MIN_REPEATS:
+                out = _mark_run(out, run)
+            run = [k]
+        previous = text
+    if len(run) >= MIN_REPEATS:
+        out = _mark_run(out, run)
+    return out
+
+
+def _counter(text: str) -> bool:
+    """Whether a paragraph's text is a counter's number ("12"; at most six decimal digits)."""
+    return len(text) <= 6 and text.isdecimal()
+
+
+def _mark_run(paras: list[Paragraph], run: list[int]) -> list[Paragraph]:
+    out = list(paras)
+    for place, k in enumerate(run, start=1):
+        out[k] = replace(out[k], repeat=place)
+    return out
+
+
+def _tables(paras: list[Paragraph]) -> list[Paragraph]:
+    """The paragraphs with each table printed one cell a line reclassed as a table.
+
+    An extractor or a text dump prints a table of the page one cell a line ("District", "Incumbent",
+    "AZ-1", "Jeff Denham", "Obama +3"): a run of at least :data:`MIN_TABLE_CELLS` paragraphs that are
+    not prose, in which measured figures (a share, a signed number, an amount) recur, at least one
+    paragraph in :data:`MAX_CELLS_PER_FIGURE`. Such a run is data, not a menu: its cells neither make
+    nor break the main text, and count as no menu lines (a menu holds no figures; a pager's and an
+    archive's bare numbers and years are not figures).
+
+    >>> s = LineSettings()
+    >>> cells = "Response,,Votes,,Yes,,149,,74%,,No,,28,,14%,,Undecided,,25,,12%".split(",")
+    >>> {p.cls for p in paragraphs(cells, s)}
+    {'table'}
+    >>> "table" in {p.cls for p in paragraphs("Home,,News,,Sport,,Weather,,Archive,,2012,,2011".split(","), s)}
+    False
+    """
+    out = list(paras)
+    start = 0
+    while start < len(out):
+        if out[start].cls not in _CELL_CLASSES:
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(out) and out[end + 1].cls in _CELL_CLASSES:
+            end += 1
+        run = out[start:end + 1]
+        figures = sum(p.figures for p in run)
+        if len(run) >= MIN_TABLE_CELLS and figures >= MIN_TABLE_FIGURES and figures * MAX_CELLS_PER_FIGURE >= len(run):
+            out[start:end + 1] = [replace(p, cls=TABLE, figures=False, item=False, sentence=False) for p in run]
+        start = end + 1
     return out
 
 
@@ -302,6 +452,8 @@ def block_after(paras: list[Paragraph], line: int) -> list[int]:
 
 
 def _score(p: Paragraph, settings: LineSettings, claimed: set[int]) -> int:
+    if p.repeat > 1:
+        return 0  # a label printed once a slide counts against the text once, not once a slide
     if any(n + 1 in claimed for n in range(p.first, p.last + 1)):
         return -settings.claimed_penalty
     if p.cls == PROSE:
@@ -349,18 +501,31 @@ def layout(paras: list[Paragraph], settings: LineSettings, claimed: set[int] = f
     if main is None:
         return Layout(paras, None, False)
     last = main[1]
-    while (last + 1 < len(paras) and paras[last + 1].cls == MIDDLING
-           and not any(n + 1 in claimed for n in range(paras[last + 1].first, paras[last + 1].last + 1))):
+
+    def taken(p: Paragraph) -> bool:
+        return any(n + 1 in claimed for n in range(p.first, p.last + 1))
+
+    while last + 1 < len(paras) and paras[last + 1].cls == MIDDLING:
+        if taken(paras[last + 1]):
+            # A list item a rule flagged, between items of the same list, does not end the list.
+            if not (paras[last].item and paras[last + 1].item and last + 2 < len(paras)
+                    and paras[last + 2].item and not taken(paras[last + 2])):
+                break
         last += 1
     main = (main[0], last)
-    outside = [p for i, p in enumerate(paras) if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL)]
-    counted = sum(p.size for p in paras if p.cls not in (LINKS, URL))
+    # Link lists, URLs and runs of a repeated line are flagged anywhere: they weigh on neither side.
+    outside = [p for i, p in enumerate(paras)
+               if not main[0] <= i <= main[1] and p.cls not in (LINKS, URL) and not p.repeat]
+    counted = sum(p.size for p in paras if p.cls not in (LINKS, URL) and not p.repeat)
     outside_lines = sum(p.size for p in outside)
     # Short lines and digits count as menu-like unless they hold a measured figure: a table of an
     # article that an extractor printed one cell a line ("$83", "28.7%", "McCain +2") is data, not
-    # navigation. Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The
-    # Upside of Irrationality").
-    menu_lines = sum(p.size for p in outside if (p.cls in (SHORT, SYMBOLS) and not p.figures) or p.item)
+    # navigation (and a run of such cells is a table, see _tables). Short lines that end a sentence
+    # ("A: No.", "Q. RPG?") or number a list in sequence ("1.", "2.", "3.") are the text's own.
+    # Longer list items that end no sentence are a sidebar's links ("* Dan Ariely: The Upside of
+    # Irrationality").
+    menu_lines = sum(p.size for p in outside if not p.numbered and (
+        (p.cls in (SHORT, SYMBOLS) and not p.figures and not p.sentence) or p.item))
     page = (menu_lines >= settings.min_page_menu_lines
             and menu_lines >= settings.min_page_menu_share * outside_lines
             and outside_lines >= settings.min_page_outside_share * counted)
@@ -383,6 +548,8 @@ def flag_lines(lines: list[str], doc: Layout, claimed: set[int] = frozenset()) -
         outside = doc.main is not None and not doc.main[0] <= i <= doc.main[1]
         if p.cls == LINKS:
             signal, detail = SIGNALS["lines.links"], "mostly link text"
+        elif p.repeat:
+            signal, detail = SIGNALS["lines.repeated"], "one of a run of the same line, or of a counter, in a row"
         elif doc.page_dump and outside:
             signal, detail = SIGNALS["lines.page"], f"the main text is lines {span[0]}-{span[1]}"
         elif p.cls == URL:
