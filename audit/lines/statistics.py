@@ -96,8 +96,6 @@ FIGURE = re.compile(r"\d[.,]\d|\d\s*%|[$€£¥]\s*\d|(?:^|\s)[-+−]\d")
 #: A full stop or a question mark at the end of a short line (see Paragraph.sentence). Not "!"
 #: ("Alert Me!", "Great!" under a comment) nor "…" ("Read more…").
 _SENTENCE_END = re.compile(r"(?<!\.)[.?]['\"”’»)\]*_]*\s*$")
-#: A table printed one cell a line (see _tables): its least cells, its least figures, and the most
-#: cells a run may hold for each figure in it.
 #: A line printed this many times in a row is page furniture (see Paragraph.repeat). In the dev sets'
 #: labelled lines, runs of 5 or more were all leftovers (1,208 lines), runs of 3 or more nearly all
 #: (1,247 leftovers, 25 content lines).
@@ -105,6 +103,8 @@ MIN_REPEATS = 5
 #: Items of a numbered list in sequence that make it the text's own (see Paragraph.numbered).
 MIN_NUMBERED = 3
 _NUMBER = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
+#: A table printed one cell a line (see _tables): its least cells, its least figures, and the most
+#: cells a run may hold for each figure in it.
 MIN_TABLE_CELLS = 6
 MIN_TABLE_FIGURES = 2
 MAX_CELLS_PER_FIGURE = 4
@@ -294,7 +294,7 @@ def _numbered(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
     return out
 
 
-def _mark(paras: list[Paragraph], indexes: list[int], **changes) -> list[Paragraph]:
+def _mark(paras: list[Paragraph], indexes: list[int], **changes: bool) -> list[Paragraph]:
     """A copy of `paras` with the paragraphs at `indexes` changed."""
     out = list(paras)
     for k in indexes:
