@@ -26,7 +26,7 @@ def _table() -> dict[str, float]:
         data = None
     if data is None:  # another layout: made, not kept
         return _made()
-    return built("wordfreq-en", data, _made)
+    return built("wordfreq-en-large", data, _made)  # the list _made reads
 
 
 def _made() -> dict[str, float]:
