@@ -190,3 +190,31 @@ def test_a_window_needs_a_number_and_a_unit(text):
 def test_a_window_of_nothing_is_refused_as_such(text):
     with pytest.raises(ConfigError, match=rf"^window '{text}': must be longer than 0 \('none' for no window\)$"):
         parse_window(text)
+
+
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+def test_bands_and_rows_are_datasketchs_choice_for_every_threshold(num_perm, tmp_path, monkeypatch):
+    from datasketch.lsh import _optimal_param
+
+    from audit.feed.index import MISS_WEIGHT, optimal_bands
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for threshold in [0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]:
+        expected = _optimal_param(threshold, num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT)
+        assert optimal_bands(threshold, num_perm) == expected  # built
+        assert optimal_bands(threshold, num_perm) == expected  # read back from the cache folder
+
+
+def test_a_kept_choice_is_read_without_importing_scipy(tmp_path):
+    # A fresh process each time: the first builds and keeps the choice, the second only reads it.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from audit.feed.index import optimal_bands; print(optimal_bands(0.6, 128), "
+            "'datasketch.lsh' in sys.modules, 'scipy.integrate' in sys.modules)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first, second = (subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                    check=True).stdout.split(") ", 1) for _ in range(2))
+    assert first[1].split() == ["True", "True"] and second[1].split() == ["False", "False"]
+    assert first[0] == second[0]
