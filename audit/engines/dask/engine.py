@@ -67,7 +67,7 @@ from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
-from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, quoted_lines, quoting, word_counts
+from audit.similarity.verify import VERIFY_BLOCK, Edges, Quoted, passage_blocks, quoted_lines, quoting, word_counts
 
 #: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
@@ -77,6 +77,10 @@ GROUP_DOCS = 20_000
 #: Candidate passages verified in one task, about (a second or two of work); all those of one
 #: pair of documents go to the same task, which merges their windows.
 PASSAGE_BLOCK = 20_000
+#: A stage's candidate passages are cut into about PASSAGE_TASKS_PER_WORKER tasks a worker (cut by
+#: PASSAGE_BLOCK alone, one worker was left with the last big one), none of fewer than MIN_PASSAGE_BLOCK.
+MIN_PASSAGE_BLOCK = 1_000
+PASSAGE_TASKS_PER_WORKER = 3
 #: Input files checked for the workers in one task, at most (an open and close each).
 CHECK_FILES = 10_000
 #: Rounds of the containment shuffle, at most.
@@ -265,15 +269,20 @@ class DaskEngine:
             for at in range(0, len(which), VERIFY_BLOCK):
                 block = pairs[which[at:at + VERIFY_BLOCK]]
                 verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
-        # A pair of documents' passages all go to one task, which merges their windows.
-        found = []
+        # A pair of documents' passages all go to one task, which merges their windows. A few tasks
+        # a worker, so that none is left with the last big one while the others wait.
+        blocks: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]] = []
+        most = min(PASSAGE_BLOCK, max(MIN_PASSAGE_BLOCK, -(-len(passages) // (PASSAGE_TASKS_PER_WORKER * workers))))
         for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
-            for block in passage_blocks(passages[which], len(summaries), PASSAGE_BLOCK):
+            for block in passage_blocks(passages[which], len(summaries), most):
                 mine = passages[which[block]]
-                [payload] = self.client.scatter([(mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))],
-                                                hash=False)
-                found.append(self.client.submit(tasks.passages, payload, settings, *joined, pure=False))
+                blocks.append((joined, (mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))))
+        # Sent in one scatter: each scatter waits for its worker's answer (a tenth of a second here).
+        payloads = self.client.scatter([payload for _, payload in blocks], hash=False) if blocks else []
+        found = [self.client.submit(tasks.passages, payload, settings, *joined, pure=False)
+                 for (joined, _), payload in zip(blocks, payloads)]
+        del blocks
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
                         key=operator.itemgetter(0))
