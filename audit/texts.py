@@ -15,8 +15,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-from datasketch import LeanMinHash
+from typing import TYPE_CHECKING
 
 from audit.analyze import Analyzer, analyze_batch, prepare
 from audit.cleaning.plan import CleanCounts, clean_record, plan
@@ -25,6 +24,9 @@ from audit.lines.statistics import SIGNALS
 from audit.records import Document, DocumentSummary, Finding, Origin, Readability, Tone
 from audit.settings import ScanSettings
 from audit.text.normalize import body_text
+
+if TYPE_CHECKING:  # datasketch's package imports SciPy's integrator: a third of a second
+    from datasketch import LeanMinHash
 
 #: The id and source a single text is analyzed under (they appear in its findings).
 TEXT = "text"

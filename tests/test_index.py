@@ -1,13 +1,17 @@
 """The feed index, on both backends: check and add, parameters, window and expiry, delivery records."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
+import datasketch.lsh
 import numpy as np
 import pytest
 
 from audit.errors import ConfigError, FeedIndexError, IndexMismatch
-from audit.feed.index import IndexParams, Item, Sink, Verdict, index_keys, parse_window
+from audit.feed.index import MISS_WEIGHT, IndexParams, Item, Sink, Verdict, index_keys, optimal_bands, parse_window
 from audit.feed.backends import open_index
 from audit.settings import SimilaritySettings
 
@@ -192,29 +196,34 @@ def test_a_window_of_nothing_is_refused_as_such(text):
         parse_window(text)
 
 
-@pytest.mark.parametrize("num_perm", [64, 128, 256])
-def test_bands_and_rows_are_datasketchs_choice_for_every_threshold(num_perm, tmp_path, monkeypatch):
-    from datasketch.lsh import _optimal_param
+THRESHOLDS = [0.1, 0.2, 0.3, 0.35, 0.39, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95]
 
-    from audit.feed.index import MISS_WEIGHT, optimal_bands
 
+def test_bands_and_rows_are_datasketchs_choice_and_kept_apart_for_each_threshold(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    for threshold in [0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]:
-        expected = _optimal_param(threshold, num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT)
-        assert optimal_bands(threshold, num_perm) == expected  # built
-        assert optimal_bands(threshold, num_perm) == expected  # read back from the cache folder
+    cases = [(t, n) for t in THRESHOLDS for n in (64, 128, 256)]
+    expected = {case: datasketch.lsh._optimal_param(*case, 1 - MISS_WEIGHT, MISS_WEIGHT) for case in cases}
+    assert {case: optimal_bands(*case) for case in cases} == expected
+    assert len(list((tmp_path / "corpus-audit").glob("lsh-bands-*"))) == len(cases)
+
+    def not_again(*args):
+        raise AssertionError(f"computed again for {args}")
+
+    monkeypatch.setattr(datasketch.lsh, "_optimal_param", not_again)
+    assert {case: optimal_bands(*case) for case in cases} == expected
 
 
-def test_a_kept_choice_is_read_without_importing_scipy(tmp_path):
-    # A fresh process each time: the first builds and keeps the choice, the second only reads it.
-    import os
-    import subprocess
-    import sys
+def test_a_dedup_run_with_its_choice_kept_imports_neither_datasketch_nor_scipys_integrator(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    items = "".join(json.dumps({"id": f"d{i}", "text": f"Story number {i} about the flood in the valley."}) + "\n"
+                    for i in range(3))
+    command = [sys.executable, "-X", "importtime", "-m", "audit", "dedup", "--index", str(tmp_path / "feed.db"),
+               "-q", "-o", str(tmp_path / "new.jsonl")]
+    first, second = (subprocess.run(command, input=items, env=env, capture_output=True, text=True, check=True)
+                     for _ in range(2))
 
-    code = ("import sys; from audit.feed.index import optimal_bands; print(optimal_bands(0.6, 128), "
-            "'datasketch.lsh' in sys.modules, 'scipy.integrate' in sys.modules)")
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    first, second = (subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                    check=True).stdout.split(") ", 1) for _ in range(2))
-    assert first[1].split() == ["True", "True"] and second[1].split() == ["False", "False"]
-    assert first[0] == second[0]
+    def imported(run):
+        return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+
+    assert {"datasketch.lsh", "scipy.integrate"} <= imported(first)
+    assert not {m for m in imported(second) if m.startswith("datasketch") or m.startswith("scipy.integrate")}

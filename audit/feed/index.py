@@ -56,21 +56,29 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """LSH bands and rows for a threshold, as datasketch's ``MinHashLSH`` optimizer chooses them with
     missed candidates weighted :data:`MISS_WEIGHT`; kept in the cache folder under a digest of the
-    optimizer's source. Importing it (SciPy's integrator) took 0.4 s of every ``dedup`` run, thirty
-    times the computation, and a feed is run again and again on small batches.
+    optimizer's source and SciPy's version (its integrator decides near-ties). Importing them took
+    half a second of every ``dedup`` run, forty times the computation, and a feed is run again and
+    again on small batches.
 
     >>> optimal_bands(0.5, 128)
     (30, 4)
     """
-    spec = importlib.util.find_spec("datasketch")
-    optimizer = Path(spec.origin).with_name("lsh.py").read_bytes() if spec and spec.origin else b""
-
     def build() -> list[int]:
         from datasketch.lsh import _optimal_param
 
         return list(_optimal_param(threshold, num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT))
 
-    bands, rows = built("lsh-bands-1", json.dumps([threshold, num_perm, MISS_WEIGHT]).encode() + optimizer, build)
+    try:
+        # Read where the packages lie, without importing them.
+        sources = [Path(spec.origin).with_name(name).read_bytes()
+                   for spec, name in ((importlib.util.find_spec("datasketch"), "lsh.py"),
+                                      (importlib.util.find_spec("scipy"), "version.py"))
+                   if spec is not None and spec.origin]
+    except OSError:  # not installed as files (a zip, a frozen build): nothing to name a kept choice by
+        bands, rows = build()
+        return bands, rows
+    key = json.dumps([threshold, num_perm, MISS_WEIGHT]).encode() + b"\0".join(sources)
+    bands, rows = built("lsh-bands-1", key, build)
     return int(bands), int(rows)
 
 

@@ -78,7 +78,7 @@ GROUP_DOCS = 20_000
 #: pair of documents go to the same task, which merges their windows.
 PASSAGE_BLOCK = 20_000
 #: A stage's candidate passages are cut into about PASSAGE_TASKS_PER_WORKER tasks a worker (cut by
-#: PASSAGE_BLOCK alone, one worker was left with the last big one), none of fewer than MIN_PASSAGE_BLOCK.
+#: PASSAGE_BLOCK alone, one worker was left with the last big one), of about MIN_PASSAGE_BLOCK at least.
 MIN_PASSAGE_BLOCK = 1_000
 PASSAGE_TASKS_PER_WORKER = 3
 #: Input files checked for the workers in one task, at most (an open and close each).
@@ -270,25 +270,35 @@ class DaskEngine:
                 block = pairs[which[at:at + VERIFY_BLOCK]]
                 verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
         # A pair of documents' passages all go to one task, which merges their windows. A few tasks
-        # a worker, so that none is left with the last big one while the others wait.
-        blocks: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]] = []
+        # a worker, so that none is left with the last big one while the others wait; their
+        # payloads go a round of tasks to a scatter (each scatter waits for the workers' answer, a
+        # tenth of a second here), so that the scheduler never holds more than a round's.
+        found: list[Future] = []
+        batch: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]] = []
         most = min(PASSAGE_BLOCK, max(MIN_PASSAGE_BLOCK, -(-len(passages) // (PASSAGE_TASKS_PER_WORKER * workers))))
         for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
             for block in passage_blocks(passages[which], len(summaries), most):
                 mine = passages[which[block]]
-                blocks.append((joined, (mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))))
-        # Sent in one scatter: each scatter waits for its worker's answer (a tenth of a second here).
-        payloads = self.client.scatter([payload for _, payload in blocks], hash=False) if blocks else []
-        found = [self.client.submit(tasks.passages, payload, settings, *joined, pure=False)
-                 for (joined, _), payload in zip(blocks, payloads)]
-        del blocks
+                batch.append((joined, (mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))))
+                if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
+                    found += self._passage_tasks(batch, settings)
+                    batch = []
+        found += self._passage_tasks(batch, settings)
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         shared = sorted((keyed for keyed_pairs in gathered(found, "passage verification") for keyed in keyed_pairs),
                         key=operator.itemgetter(0))
         if count > CLIENT_PAIRS:
             return self._components(verified, count), [pair for _, pair in shared]
         return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
+
+    def _passage_tasks(self, batch: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]],
+                       settings: SimilaritySettings) -> list[Future]:
+        """A task per block of candidate passages (with the groups of sets it reads), their payloads
+        sent in one scatter."""
+        payloads = self.client.scatter([payload for _, payload in batch], hash=False) if batch else []
+        return [self.client.submit(tasks.passages, payload, settings, *joined, pure=False)
+                for (joined, _), payload in zip(batch, payloads)]
 
     @staticmethod
     def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
