@@ -250,8 +250,9 @@ def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--connect-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
                      metavar="SECONDS", help="With --scheduler: how long to wait for it (default 30).")(f)
     f = click.option("--blocksize", type=ByteSize(), default=None,
-                     help="With dask: plain JSON Lines per partition, e.g. 64MiB (the default); a compressed "
-                          "or text file is one partition.")(f)
+                     help="With dask: plain JSON Lines per partition at most, e.g. 64MiB (the default; cut "
+                          "finer where the workers would get fewer than 4 parts each); a compressed or text "
+                          "file is one partition.")(f)
     f = click.option("--workers", type=click.IntRange(min=0), default=None,
                      help="With dask and no --scheduler: worker processes of the local cluster (0, the "
                           "default: one per core).")(f)

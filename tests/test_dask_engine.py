@@ -131,8 +131,11 @@ def _not_on_the_client(*args, **kwargs):
     raise AssertionError("LSH, verification, passages or template counting ran on the client")
 
 
-@pytest.mark.parametrize("blocksize", [1500, 64 * 1024 * 1024])
-def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, monkeypatch):
+@pytest.mark.parametrize("blocksize, finest", [(1500, None), (64 * 1024 * 1024, None), (64 * 1024 * 1024, 1000)])
+def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, cluster, blocksize, finest, monkeypatch):
+    # `finest`: a corpus that the blocksize gives the workers too few parts of is cut finer, down to it.
+    if finest is not None:
+        monkeypatch.setattr("audit.engines.dask.engine.MIN_BLOCKSIZE", finest)
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
     # In this process only: the workers import their own, unpatched, modules.
     from audit.engines import local
@@ -195,6 +198,12 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     if blocksize == 1500:
         # a.jsonl alone is cut into many byte ranges, spread over both workers
         assert len(analyzed) > 10 and len({t["worker"] for t in analyzed}) == 2
+    elif finest is not None:
+        # At 64 MiB the corpus is 6 parts (a.jsonl, the .gz file, four text files): a.jsonl cut finer,
+        # the two workers have at least PARTS_PER_WORKER each.
+        from audit.engines.dask.engine import PARTS_PER_WORKER
+
+        assert len(analyzed) >= 2 * PARTS_PER_WORKER and len({t["worker"] for t in analyzed}) == 2
 
 
 def test_components_on_the_cluster_past_the_client_limit_give_the_local_report(corpus, local_report, cluster,

@@ -81,6 +81,11 @@ PASSAGE_BLOCK = 20_000
 #: PASSAGE_BLOCK alone, one worker was left with the last big one), of about MIN_PASSAGE_BLOCK at least.
 MIN_PASSAGE_BLOCK = 1_000
 PASSAGE_TASKS_PER_WORKER = 3
+#: Parts a worker should get, at least: a corpus cut at the settings' blocksize into fewer is cut
+#: finer, down to MIN_BLOCKSIZE (at the 64 MiB default, a 200 MB file on 8 workers was 3 parts, and
+#: 5 workers had nothing to do; with a few parts each, a worker's last one is a small share of its work).
+PARTS_PER_WORKER = 4
+MIN_BLOCKSIZE = 1024 * 1024
 #: Input files checked for the workers in one task, at most (an open and close each).
 CHECK_FILES = 10_000
 #: Rounds of the containment shuffle, at most.
@@ -141,7 +146,7 @@ class DaskEngine:
             self.client = Client(self.cluster)
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
-        parts = corpus.parts(self.settings.blocksize)
+        parts = self._parts(corpus)
         if self.cluster is None:
             self._check_shared(parts)
         # A byte range's line numbers (and the ids of records without one) continue the previous
@@ -163,6 +168,21 @@ class DaskEngine:
         self.kept = [self.client.submit(operator.getitem, a, 3) for a in analyzed]
         self.numbers, self._number_futures = [], []
         return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
+
+    def _parts(self, corpus: Corpus) -> list[Part]:
+        """The corpus's parts at the settings' blocksize, or cut finer (in whole MIN_BLOCKSIZEs)
+        where that gives the workers fewer than PARTS_PER_WORKER each. Only plain JSON Lines files
+        can be cut; how they are cut never changes a result."""
+        parts = corpus.parts(self.settings.blocksize)
+        want = PARTS_PER_WORKER * self._workers()
+        if len(parts) >= want or self.settings.blocksize <= MIN_BLOCKSIZE:
+            return parts
+        # Cut at the smallest size, the count of parts says how many such blocks there are.
+        fine = corpus.parts(MIN_BLOCKSIZE)
+        blocksize = MIN_BLOCKSIZE * max(1, len(fine) // want)
+        if blocksize >= self.settings.blocksize:
+            return parts
+        return fine if blocksize == MIN_BLOCKSIZE else corpus.parts(blocksize)
 
     def _check_shared(self, parts: list[Part]) -> None:
         """Stop with a clear message when the scheduler's workers cannot read local files that this
