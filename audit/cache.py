@@ -37,9 +37,25 @@ _CHECK = 16
 _ALIGN = 64
 
 
+#: Where nothing can be read or written (a path under a file): the cache folder of a process with
+#: no home, so that every read misses and every write fails quietly, as for an unwritable folder.
+NOWHERE = Path(os.devnull) / "corpus-audit"
+
+
 def cache_dir() -> Path:
-    """Where built things are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """Where built things are kept: ``$XDG_CACHE_HOME/corpus-audit``, else ``~/.cache/corpus-audit``.
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification says. A process with no home
+    (no ``HOME`` and no password entry, as a container run under an arbitrary user id) keeps
+    nothing: the folder would have been one named ``~`` in the working directory, and a shared
+    temporary folder is one that another user can fill with files crafted to be read back.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return NOWHERE
+        base = os.path.join(home, ".cache")
     return Path(base) / "corpus-audit"
 
 

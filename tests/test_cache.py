@@ -12,6 +12,17 @@ def test_the_cache_folder_follows_xdg(tmp_path, monkeypatch):
     assert cache_dir().name == "corpus-audit" and cache_dir().parent.name == ".cache"
 
 
+def test_a_relative_xdg_folder_is_ignored_and_a_process_with_no_home_keeps_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_dir().parent.name == ".cache" and cache_dir().is_absolute()
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # no HOME, no password entry
+    monkeypatch.chdir(tmp_path)
+    assert not keep(cache_dir() / "x", lambda f: f.write(b"kept"))
+    assert arrays_kept(cache_dir() / "x") is None
+    assert list(tmp_path.iterdir()) == []  # no folder named "~" in the working directory
+
+
 def test_arrays_come_back_equal_writable_and_aligned(tmp_path):
     arrays = {"counts": np.arange(7, dtype=np.uint16), "table": np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4),
               "names": np.array(["en", "pt", "zh-hant"]), "empty": np.zeros((0, 5), np.int64), "one": np.float64(2.5)}
