@@ -65,6 +65,8 @@ def title_item(line: str) -> bool:
     >>> [title_item(t) for t in ["World News", "* Terms of Use", "Add two cups of flour", "The End.", "Chicago 9.6%"]]
     [True, True, False, False, False]
     """
+    if len(line.split(None, MAX_ITEM_WORDS + 1)) > MAX_ITEM_WORDS + 1:
+        return False  # too many words even without a bullet (most lines: prose), read no further
     text = _BULLET.sub("", line.strip())
     # A row of a table an extractor flattened ("Chicago 9.6%") is data, however it is capitalized.
     if not _item(text) or FIGURE.search(text):

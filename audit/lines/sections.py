@@ -141,8 +141,11 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     for n in numbers:
         may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
         before += len(lines[n - 1].split())
-    signed = [k for k, n in enumerate(numbers) if signature(lines[n - 1])
-              or (k + 1 < len(numbers) and name_over_text(lines[n - 1], lines[numbers[k + 1] - 1]))]
+    # No block starts before the first line that may start one (`may_start` only turns true), so
+    # only the signatures from there on count: a page dump's menus and header are not read.
+    first = may_start.index(True) if True in may_start else len(numbers)
+    signed = [k for k in range(first, len(numbers)) if signature(lines[numbers[k] - 1])
+              or (k + 1 < len(numbers) and name_over_text(lines[numbers[k] - 1], lines[numbers[k + 1] - 1]))]
     found = []
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
