@@ -84,9 +84,11 @@ PASSAGE_TASKS_PER_WORKER = 3
 #: Parts a worker should get, at least: a corpus cut at the settings' blocksize into fewer is cut
 #: finer, down to MIN_BLOCKSIZE. At the 64 MiB default a 200 MB file makes 3 parts, which leaves 5
 #: of 8 workers idle (20,000 planted documents, 46 MB, were one part for 2 workers); with a few
-#: parts each, a worker's last part is a small share of its work.
+#: parts each, a worker's last part is a small share of its work. Not finer than 4 MiB: each
+#: shuffle round makes a task per part and worker, so a small corpus on many workers would make
+#: the scheduler's work grow with the square of the workers.
 PARTS_PER_WORKER = 4
-MIN_BLOCKSIZE = 1024 * 1024
+MIN_BLOCKSIZE = 4 * 1024 * 1024
 #: Input files checked for the workers in one task, at most (an open and close each).
 CHECK_FILES = 10_000
 #: Rounds of the containment shuffle, at most.
