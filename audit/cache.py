@@ -15,6 +15,7 @@ share one copy of their pages.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import marshal
 import math
@@ -101,6 +102,24 @@ def built(name: str, source: bytes, build: Callable[[], T]) -> T:
     payload = marshal.dumps(value)
     keep(path, lambda f: f.write(hashlib.blake2b(payload, digest_size=_CHECK).digest() + payload))
     return value
+
+
+def package_bytes(package: str, *files: str | Path) -> bytes | None:
+    """The bytes of files of an installed package (paths inside its folder), read without importing
+    it: what a table built from the package's data is keyed by. None when the package is not there
+    or not laid out as files (a zip, a frozen build): such a table is made, not kept.
+
+    >>> len(package_bytes("numpy", "__init__.py")) > 0, package_bytes("numpy", "absent.py"), package_bytes("absent", "x")
+    (True, None, None)
+    """
+    spec = importlib.util.find_spec(package)
+    folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
+    if folder is None:
+        return None
+    try:
+        return b"\0".join(Path(folder, f).read_bytes() for f in files)
+    except OSError:
+        return None
 
 
 def keep_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> bool:

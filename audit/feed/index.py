@@ -20,17 +20,15 @@ Every backend keeps the same promises:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from audit.cache import built
+from audit.cache import built, package_bytes
 from audit.errors import ConfigError, IndexMismatch
 from audit.settings import SimilaritySettings
 from audit.similarity.minhash import SCHEME
@@ -68,17 +66,12 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
         return list(_optimal_param(threshold, num_perm, 1 - MISS_WEIGHT, MISS_WEIGHT))
 
-    try:
-        # Read where the packages lie, without importing them.
-        sources = [Path(spec.origin).with_name(name).read_bytes()
-                   for spec, name in ((importlib.util.find_spec("datasketch"), "lsh.py"),
-                                      (importlib.util.find_spec("scipy"), "version.py"))
-                   if spec is not None and spec.origin]
-    except OSError:  # not installed as files (a zip, a frozen build): nothing to name a kept choice by
+    optimizer, scipy = package_bytes("datasketch", "lsh.py"), package_bytes("scipy", "version.py")
+    if optimizer is None or scipy is None:  # not installed as files: nothing to name a kept choice by
         bands, rows = build()
-        return bands, rows
-    key = json.dumps([threshold, num_perm, MISS_WEIGHT]).encode() + b"\0".join(sources)
-    bands, rows = built("lsh-bands-1", key, build)
+    else:
+        bands, rows = built("lsh-bands-1", json.dumps([threshold, num_perm, MISS_WEIGHT]).encode()
+                            + b"\0" + optimizer + b"\0" + scipy, build)
     return int(bands), int(rows)
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 from pathlib import Path
 
-from audit.cache import built
+from audit.cache import built, package_bytes
 
 #: wordfreq's list and the module that reads it, as its package lays them out: the cache is keyed by
 #: their bytes (a new list or a new way of reading it is a new table).
@@ -18,12 +17,7 @@ _SOURCES = (Path("data", "large_en.msgpack.gz"), Path("__init__.py"))
 def _table() -> dict[str, float]:
     """The list as word -> frequency, kept in the cache folder once made (wordfreq builds it from
     its packed list in a tenth of a second, and its import takes another twentieth)."""
-    spec = importlib.util.find_spec("wordfreq")
-    folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
-    try:
-        data = b"".join(Path(folder, p).read_bytes() for p in _SOURCES) if folder else None
-    except OSError:
-        data = None
+    data = package_bytes("wordfreq", *_SOURCES)
     if data is None:  # another layout: made, not kept
         return _made()
     return built("wordfreq-en-large", data, _made)  # the list _made reads

@@ -89,6 +89,8 @@ PASSAGE_TASKS_PER_WORKER = 3
 #: the scheduler's work grow with the square of the workers.
 PARTS_PER_WORKER = 4
 MIN_BLOCKSIZE = 4 * 1024 * 1024
+#: A task of candidate passages: the groups of sets it reads, and its payload (rows and quoting).
+PassageTask = tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]
 #: Input files checked for the workers in one task, at most (an open and close each).
 CHECK_FILES = 10_000
 #: Rounds of the containment shuffle, at most.
@@ -297,7 +299,7 @@ class DaskEngine:
         # payloads go a round of tasks to a scatter (each scatter waits for the workers' answer, a
         # tenth of a second here), so that the scheduler never holds more than a round's.
         found: list[Future] = []
-        batch: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]] = []
+        batch: list[PassageTask] = []
         most = min(PASSAGE_BLOCK, max(MIN_PASSAGE_BLOCK, -(-len(passages) // (PASSAGE_TASKS_PER_WORKER * workers))))
         for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
@@ -315,7 +317,7 @@ class DaskEngine:
             return self._components(verified, count), [pair for _, pair in shared]
         return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
 
-    def _passage_tasks(self, batch: list[tuple[list[Future], tuple[np.ndarray, dict[int, Quoted]]]],
+    def _passage_tasks(self, batch: list[PassageTask],
                        settings: SimilaritySettings) -> list[Future]:
         """A task per block of candidate passages (with the groups of sets it reads), their payloads
         sent in one scatter."""
