@@ -30,3 +30,19 @@ def test_special_floats_and_unknown_types():
         dumps({"a": object()})
     with pytest.raises(TypeError):
         dumps({(1, 2): 1})
+
+
+def test_subclasses_of_the_scalar_types_are_written_as_json_writes_them():
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Name(str):
+        pass
+
+    class Ratio(float):
+        pass
+
+    value = {Name("k"): [Level.HIGH, Name("v\n"), Ratio(0.5), True, None], Level.HIGH: {"x": Ratio(math.inf)}}
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import xxhash
@@ -5,7 +7,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.similarity.minhash import Signer, jaccard, shingle_hash, shingle_sets, shingles
+from audit.similarity.minhash import Signer, jaccard, shingle_hash, shingle_sets, shingles, word_table
 from audit.text.normalize import words
 
 # Letters of several scripts, digits, an underscore, apostrophes (straight and curly), dashes,
@@ -89,3 +91,13 @@ def test_permutations_are_drawn_as_datasketch_draws_them(num_perm, seed):
     theirs = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     assert a.dtype == b.dtype == np.uint32
     assert a.tolist() == theirs[0].tolist() and b.tolist() == theirs[1].tolist()
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_word_table_marks_what_re_calls_a_word_character(full):
+    # The reference: ``re`` asked about each code point, by a substitution over all of them.
+    chars = "".join(map(chr, range(0x110000 if full else 0x80)))
+    expected = np.frombuffer(re.sub(r"\w", "\x01", re.sub(r"[^\w]", "\x00", chars)).encode("latin-1"), dtype=np.uint8)
+    table = word_table(full)
+    assert table.dtype == np.uint8 and table.shape == expected.shape
+    assert np.array_equal(table, expected)
