@@ -69,6 +69,20 @@ def test_commenters_links_and_names_sign_comments_but_one_link_does_not():
     assert sections.comment_block(BODY + ["Read the report:", "https://example.com/report.pdf Full Report"] + BODY) is None
 
 
+def test_signatures_dated_without_a_year_or_run_into_the_name_open_a_block():
+    # A thread dates this year's comments by weekday, and text extraction runs the commenter's
+    # name into the date where the page set them side by side.
+    weekday = ["Mary On Thursday, November 1 at 2:58 pm", "My mom did that once.",
+               "Leah H. On Friday, November 2 at 1:32 pm", "Too funny.", "Sonya On Thursday, November 1 at 4:06 pm"]
+    assert sections.comment_block(BODY + weekday) == (len(BODY) + 1, f"comment signature {weekday[0]!r}")
+    glued = ["PandoraJuly 30, 2012 at 7:45 pm", "Dear Annie, I understand.",
+             "Katie (My Mother Killed Christ)July 6, 2012 at 2:40 pm", "Forgiveness for others.", "TarekJune 27, 2012 at 2:24 pm"]
+    assert sections.comment_block(BODY + glued) == (len(BODY) + 1, f"comment signature {glued[0]!r}")
+    # A date needs its year or its weekday, and a name run into it a lower-case letter before the month.
+    assert not any(sections.signature(t) for t in ["WASHINGTON, November 1 at 2:58 pm", "Updated: Thursday, Nov. 1",
+                                                   "HOUSTONJuly 30, 2012 at 7:45 pm"])
+
+
 def test_the_section_signal_can_be_switched_off(rules):
     prepared = prepare(Document("d", "s", "\n".join(BODY + COMMENTS)), rules, LineSettings(model_min_score=None),
                        frozenset({"lines.section"}))

@@ -3,8 +3,9 @@
 A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" and nothing of the
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
-signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, a
-commenter's link and name "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
+signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, dated
+by its year or its weekday and maybe run into the commenter's name, "AnnJuly 30, 2012 at 7:45 pm",
+a commenter's link and name "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
 over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
 heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
@@ -43,15 +44,22 @@ _HEADING = re.compile(
     r"|^(?:join\s+the\s+(?:discussion|conversation)|have\s+your\s+say|speak\s+your\s+mind|discussion)\s*:?$",
     re.I)
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
-_DATE = (r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-         r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*,?\s+\d{4}"
-         r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+         r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+         # A date without its year names its weekday ("Thursday, November 1"), as comment threads
+         # date this year's comments.
+         rf"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?)")
 _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
     rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
     rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
     rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
     rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+    # The commenter's name and the date run together where the page set them in elements side by
+    # side ("PandoraJuly 30, 2012 at 7:45 pm"): a lower-case letter or a bracket before the month's capital.
+    rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment"
     rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
