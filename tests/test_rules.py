@@ -64,6 +64,28 @@ def test_news_prose_is_left_alone(line):
     assert RULES.apply([line]) == []
 
 
+# The furniture that news and blog templates print around an article, across sites and years: each
+# line alone after an article's text is claimed by a rule (one per kind of template, not a fit to a
+# corpus: the dev sets are scored in bench/extraction.py).
+FURNITURE = [
+    "Story tools", "E-mail this story", "Printer-friendly version", "Text size: A A A", "Digg It!",
+    "Digg del.icio.us StumbleUpon Newsvine", "Add to My Yahoo!", "TrackBack", "Permalink", "Comments (0)",
+    "Read comments (14)", "Rate this article", "Posted by John Smith at 2:42 PM", "Previous 1 / 6 Next",
+    "Enlarge this image", "Newer Post Older Post Home", "Blog Archive", "View my complete profile",
+    "Powered by Blogger.", "Blog at WordPress.com.", "Entries (RSS) and Comments (RSS).", "Like Loading...",
+    "You can follow any responses to this entry through the RSS 2.0 feed.", "Both comments and pings are currently closed.",
+    "Join 1,234 other followers", "Tagged With: beach, summer", "Your email address will not be published. Required fields are marked *",
+    "Share this Article", "Advertisement", "Skip to content", "Sign up for our newsletter",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_page_furniture_after_an_article_is_claimed_by_a_rule(line):
+    article = ["The storm hit the coast early on Monday, and the state closed every road into the port for the day.",
+               "Officials said the cleanup would take weeks, and that the shops on the front would stay shut."]
+    assert [h.line for h in RULES.apply(article + [line])] == [3]
+
+
 def test_seed_leftovers_are_flagged_and_prose_is_not(seeds):
     lines = (seeds / "000_bcb7408d258baeaa.txt").read_text().split("\n")
     hits = {h.line: h.rule.id for h in RULES.apply(lines)}
