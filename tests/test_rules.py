@@ -75,7 +75,8 @@ FURNITURE = [
     "Powered by Blogger.", "Blog at WordPress.com.", "Entries (RSS) and Comments (RSS).", "Like Loading...",
     "You can follow any responses to this entry through the RSS 2.0 feed.", "Both comments and pings are currently closed.",
     "Join 1,234 other followers", "Tagged With: beach, summer", "Your email address will not be published. Required fields are marked *",
-    "Share this Article", "Advertisement", "Skip to content", "Sign up for our newsletter",
+    "Share this Article", "Advertisement", "Skip to content", "Sign up for our newsletter", "STORY HIGHLIGHTS",
+    "Ads by Google", "Find more stories in the Politics section", "E-mail to a friend | Mixx it | Share",
 ]
 
 
