@@ -83,6 +83,14 @@ def test_signatures_dated_without_a_year_or_run_into_the_name_open_a_block():
                                                    "HOUSTONJuly 30, 2012 at 7:45 pm"])
 
 
+def test_a_thread_signed_with_how_long_ago_opens_a_block_but_a_live_blog_does_not():
+    thread = ["Ann Lee • 2 hours ago", "Good piece.", "bob_k (3 days ago)", "Agreed.", "Jane Doe • a year ago", "No."]
+    assert sections.comment_block(BODY + thread) == (len(BODY) + 1, "comment signature 'Ann Lee • 2 hours ago'")
+    live = ["Updated 2 hours ago", "Crews reached the harbour.", "Posted 3 hours ago", "The road is shut.",
+            "By Ann Lee 4 hours ago", "Rain again.", "The storm hit the town 5 hours ago"]
+    assert sections.comment_block(BODY + live) is None
+
+
 def test_the_section_signal_can_be_switched_off(rules):
     prepared = prepare(Document("d", "s", "\n".join(BODY + COMMENTS)), rules, LineSettings(model_min_score=None),
                        frozenset({"lines.section"}))

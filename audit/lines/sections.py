@@ -5,7 +5,8 @@ comments around them, which read as prose. Here the block is found instead: it s
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
 signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, dated
 by its year or its weekday and maybe run into the commenter's name, "AnnJuly 30, 2012 at 7:45 pm",
-a commenter's link and name "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
+a name and how long ago "Ann Lee • 2 hours ago", a commenter's link and name
+"http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
 over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
 heading alone is enough near the end, or when it counts the comments, "199 Comments": extractors
@@ -61,7 +62,11 @@ _SIGNATURE = re.compile(
     # side ("PandoraJuly 30, 2012 at 7:45 pm"): a lower-case letter or a bracket before the month's capital.
     rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
-    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment"
+    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment|report\s+(?:offensive|inappropriate)\s+comment"
+    # A commenter's name and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a
+    # post's own "Updated 2 hours ago" or "By Ann 2 hours ago".
+    rf"|^(?!(?:posted|updated|published|edited|last|by)\b)\S+(?:\s+\S+){{0,3}}?\s+[•·|(–—-]?\s*(?:\d+|an?)\s+"
+    rf"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\)?$"
     rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
     re.I)
 #: Words of a commenter's name line (a name, a handle, a link and a name).
