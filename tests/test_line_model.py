@@ -81,13 +81,18 @@ def test_signatures_dated_without_a_year_or_run_into_the_name_open_a_block():
     # A date needs its year or its weekday, and a name run into it a lower-case letter before the month.
     assert not any(sections.signature(t) for t in ["WASHINGTON, November 1 at 2:58 pm", "Updated: Thursday, Nov. 1",
                                                    "HOUSTONJuly 30, 2012 at 7:45 pm"])
+    # Nor does a schedule: a sentence that sets a date, an event listed with what it is.
+    schedule = ["The vote is on Tuesday, Nov. 5 at 8:00 pm", "Friday, May 3 at 7:30 pm — opening concert at City Hall",
+                "Council meets on Tuesday, Nov. 5 at 7 pm", "Tuesday, Nov. 6, 7:45 p.m."]
+    assert sections.comment_block(BODY + schedule) is None
 
 
 def test_a_thread_signed_with_how_long_ago_opens_a_block_but_a_live_blog_does_not():
     thread = ["Ann Lee • 2 hours ago", "Good piece.", "bob_k (3 days ago)", "Agreed.", "Jane Doe • a year ago", "No."]
     assert sections.comment_block(BODY + thread) == (len(BODY) + 1, "comment signature 'Ann Lee • 2 hours ago'")
     live = ["Updated 2 hours ago", "Crews reached the harbour.", "Posted 3 hours ago", "The road is shut.",
-            "By Ann Lee 4 hours ago", "Rain again.", "The storm hit the town 5 hours ago"]
+            "By Ann Lee 4 hours ago", "Rain again.", "The storm hit the town 5 hours ago", "Sam Jones, 12 minutes ago",
+            "Elvis died 40 years ago", "Kane scores! 3 minutes ago"]
     assert sections.comment_block(BODY + live) is None
 
 

@@ -4,7 +4,8 @@ A line rule sees "3 Comments" or "Posted by: Ann at October 30, 2012 01:57 PM" a
 comments around them, which read as prose. Here the block is found instead: it starts at a
 comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at the first comment
 signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, dated
-by its year or its weekday and maybe run into the commenter's name, "AnnJuly 30, 2012 at 7:45 pm",
+by its year (maybe run into the commenter's name, "AnnJuly 30, 2012 at 7:45 pm") or, on a line of
+its own after a name, by its weekday ("Mary On Thursday, November 1 at 2:58 pm"),
 a name and how long ago "Ann Lee • 2 hours ago", a commenter's link and name
 "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
 over the comment's text indented deeper), and it
@@ -48,10 +49,8 @@ _TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
-         r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
-         # A date without its year names its weekday ("Thursday, November 1"), as comment threads
-         # date this year's comments.
-         rf"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?)")
+         r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})")
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
 _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
     rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
@@ -61,11 +60,16 @@ _SIGNATURE = re.compile(
     # The commenter's name and the date run together where the page set them in elements side by
     # side ("PandoraJuly 30, 2012 at 7:45 pm"): a lower-case letter or a bracket before the month's capital.
     rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+    # A thread dates this year's comments by weekday, without the year: the whole line is a name, "on",
+    # the date and the time ("Mary On Thursday, November 1 at 2:58 pm"), not a sentence that sets a
+    # date ("The vote is on Tuesday, Nov. 5 at 8 pm") nor an event listed with what it is.
+    rf"|^(?!.*\b(?:is|are|was|were|will|be|been|held|set|scheduled|meets?|begins?|starts?|opens?|ends?|closes?)\b)"
+    rf"\S+(?:\s+\S+){{0,3}}?\s+on\s+{_WEEKDAY},?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+at\s+{_TIME}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment|report\s+(?:offensive|inappropriate)\s+comment"
-    # A commenter's name and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a
-    # post's own "Updated 2 hours ago" or "By Ann 2 hours ago".
-    rf"|^(?!(?:posted|updated|published|edited|last|by)\b)\S+(?:\s+\S+){{0,3}}?\s+[•·|(–—-]?\s*(?:\d+|an?)\s+"
+    # A commenter's name, a separator and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a
+    # post's own "Updated 2 hours ago", a reporter's "Sam Jones, 12 minutes ago" or "Elvis died 40 years ago".
+    rf"|^(?!(?:posted|updated|published|edited|last|by)\b)\S+(?:\s+\S+){{0,3}}?\s+(?:[•·|(]|[–—-](?=\s))\s*(?:\d+|an?)\s+"
     rf"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\)?$"
     rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
     re.I)
