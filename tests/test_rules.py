@@ -77,6 +77,9 @@ FURNITURE = [
     "Join 1,234 other followers", "Tagged With: beach, summer", "Your email address will not be published. Required fields are marked *",
     "Share this Article", "Advertisement", "Skip to content", "Sign up for our newsletter", "STORY HIGHLIGHTS",
     "Ads by Google", "Find more stories in the Politics section", "E-mail to a friend | Mixx it | Share",
+    # other kinds of pages: recipes, shops, forums, wikis, help centres, press releases
+    "Jump to Recipe", "Add to Cart", "Reply With Quote", "Originally Posted by Ann", "[edit]",
+    "From Wikipedia, the free encyclopedia", "Was this article helpful?", "View original content: https://example.com/release.html",
 ]
 
 
