@@ -90,6 +90,16 @@ def test_page_furniture_after_an_article_is_claimed_by_a_rule(line):
     assert [h.line for h in RULES.apply(article + [line])] == [3]
 
 
+def test_no_rule_takes_a_link_block_heading_before_its_block_rule():
+    # A heading of a list of links takes the list along only when its own (block) rule claims it: a
+    # rule loaded before it that knows the heading too would leave the list in the text.
+    article = ["The storm hit the coast early on Monday, and the state closed every road into the port for the day."]
+    for rule in (r for r in RULES.rules if r.block):
+        for heading in sorted(rule.phrases):
+            claims = [h.rule for h in RULES.apply(article + [heading]) if h.line == 2]
+            assert claims and claims[0].block, (heading, rule.id, [r.id for r in claims])
+
+
 def test_seed_leftovers_are_flagged_and_prose_is_not(seeds):
     lines = (seeds / "000_bcb7408d258baeaa.txt").read_text().split("\n")
     hits = {h.line: h.rule.id for h in RULES.apply(lines)}
