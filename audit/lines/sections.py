@@ -50,16 +50,18 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
          r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})")
+#: A date with its time, and what may follow them on a comment's signature line.
+_DATED = rf"{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
 _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
     rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
     rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
     rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
-    rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+    rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATED}"
     # The commenter's name and the date run together where the page set them in elements side by
     # side ("PandoraJuly 30, 2012 at 7:45 pm"): a lower-case letter or a bracket before the month's capital.
-    rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+    rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATED}"
     # A thread dates this year's comments by weekday, without the year: the whole line is a name, "on",
     # the date and the time ("Mary On Thursday, November 1 at 2:58 pm"), not a sentence that sets a
     # date ("The vote is on Tuesday, Nov. 5 at 8 pm") nor an event listed with what it is.
