@@ -94,6 +94,10 @@ def test_a_thread_signed_with_how_long_ago_opens_a_block_but_a_live_blog_does_no
             "By Ann Lee 4 hours ago", "Rain again.", "The storm hit the town 5 hours ago", "Sam Jones, 12 minutes ago",
             "Elvis died 40 years ago", "Kane scores! 3 minutes ago"]
     assert sections.comment_block(BODY + live) is None
+    # A list of stories dated the same way, inside the text: a headline under each date, not a comment.
+    stories = ["Storm hits the coast", "World • 2 hours ago", "Markets rally again", "Business • 3 hours ago",
+               "Cup final goes to extra time", "Sport • 5 hours ago"]
+    assert sections.comment_block(BODY + stories + BODY) is None
 
 
 def test_the_section_signal_can_be_switched_off(rules):

@@ -6,7 +6,7 @@ comments heading ("3 Comments", "Leave a Reply", "Comments are closed") or at th
 signature ("Ann said...", "Posted by: Ann at ...", "74. Travis @ 73:", a date with a time, dated
 by its year (maybe run into the commenter's name, "AnnJuly 30, 2012 at 7:45 pm") or, on a line of
 its own after a name, by its weekday ("Mary On Thursday, November 1 at 2:58 pm"),
-a name and how long ago "Ann Lee • 2 hours ago", a commenter's link and name
+a name and how long ago over the comment's text "Ann Lee • 2 hours ago", a commenter's link and name
 "http://twitter.com/ann Ann Lee", or in a page dump a commenter's name
 over the comment's text indented deeper), and it
 is a tail block when it starts after some text and the comment signatures go on after it (a
@@ -51,7 +51,7 @@ _DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
          rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
          r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})")
 #: A date with its time, and what may follow them on a comment's signature line.
-_DATED = rf"{_DATE}(?:,?\s+(?:at|@|-)?\s*{_TIME})\b.{{0,40}}$"
+_DATED = rf"{_DATE}(?:,?\s+(?:(?:at|@|-)\s*)?{_TIME})\b.{{0,40}}$"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
 _SIGNATURE = re.compile(
     rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
@@ -69,11 +69,15 @@ _SIGNATURE = re.compile(
     rf"\S+(?:\s+\S+){{0,3}}?\s+on\s+{_WEEKDAY},?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+at\s+{_TIME}$"
     rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
     rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment|report\s+(?:offensive|inappropriate)\s+comment"
-    # A commenter's name, a separator and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a
-    # post's own "Updated 2 hours ago", a reporter's "Sam Jones, 12 minutes ago" or "Elvis died 40 years ago".
-    rf"|^(?!(?:posted|updated|published|edited|last|by)\b)\S+(?:\s+\S+){{0,3}}?\s+(?:[•·|(]|[–—-](?=\s))\s*(?:\d+|an?)\s+"
-    rf"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\)?$"
     rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
+    re.I)
+#: A name, a separator and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a post's own
+#: "Updated 2 hours ago", a reporter's "Sam Jones, 12 minutes ago" or "Elvis died 40 years ago". A news
+#: list dates its items the same way ("World • 2 hours ago"), so it signs a comment only above a
+#: sentence (:func:`signed_ago`).
+_AGO = re.compile(
+    r"^(?!(?:posted|updated|published|edited|last|by)\b)\S+(?:\s+\S+){0,3}?\s+(?:[•·|(]|[–—-](?=\s))\s*(?:\d+|an?)\s+"
+    r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\)?$",
     re.I)
 #: Words of a commenter's name line (a name, a handle, a link and a name).
 MAX_NAME_WORDS = 4
@@ -115,6 +119,18 @@ def signature(line: str) -> bool:
     """
     text = line.strip(" \t*#_-–—|[]")
     return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
+
+
+def signed_ago(line: str, following: str) -> bool:
+    """Whether a line signs a comment with a name and how long ago, over the comment's text (a
+    sentence): a list of stories dated the same way has a headline under each date.
+
+    >>> signed_ago("Ann Lee • 2 hours ago", "Thanks for this, it helped."), signed_ago("World • 2 hours ago", "Storm hits the coast")
+    (True, False)
+    """
+    text = line.strip(" \t*#_-–—|[]")
+    return (len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_AGO.search(text))
+            and bool(_SENTENCE_END.search(following.rstrip())))
 
 
 def name_over_text(line: str, following: str) -> bool:
@@ -164,7 +180,8 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     # only the signatures from there on count: a page dump's menus and header are not read.
     first = may_start.index(True) if True in may_start else len(numbers)
     signed = [k for k in range(first, len(numbers)) if signature(lines[numbers[k] - 1])
-              or (k + 1 < len(numbers) and name_over_text(lines[numbers[k] - 1], lines[numbers[k + 1] - 1]))]
+              or (k + 1 < len(numbers) and (name_over_text(lines[numbers[k] - 1], lines[numbers[k + 1] - 1])
+                                            or signed_ago(lines[numbers[k] - 1], lines[numbers[k + 1] - 1])))]
     found = []
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
