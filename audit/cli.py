@@ -45,6 +45,16 @@ def say(line: str) -> None:
     click.echo(printable(line), err=True)
 
 
+def clear_line() -> None:
+    """Blank stderr's current line on a terminal, where a progress bar may be drawn that nothing will
+    close: a signal that arrives while the bar is being made leaves it without an owner, and the
+    message after it would run on from its end."""
+    if sys.stderr.isatty():
+        width = _screen()["ncols"] - 1  # a full line would wrap on some terminals
+        sys.stderr.write("\r" + " " * width + "\r")
+        sys.stderr.flush()
+
+
 class Terminated(BaseException):
     """Raised in the main process when it receives SIGTERM (like KeyboardInterrupt for SIGINT)."""
 
@@ -119,9 +129,11 @@ class AuditGroup(click.Group):
             say(f"corpus-audit: error: {where}{exc.strerror or exc}")
             ctx.exit(2)
         except KeyboardInterrupt:
+            clear_line()
             say("corpus-audit: interrupted")
             ctx.exit(130)
         except Terminated:
+            clear_line()
             say("corpus-audit: terminated")
             ctx.exit(143)
 

@@ -113,3 +113,31 @@ def test_a_stop_that_python_drops_is_raised_again_before_any_output(sig, raised)
             cli_module.Progress(quiet=True).close()
     # Outside a run of the command line (the library, CliRunner) there is nothing to check.
     cli_module.Progress(quiet=True)(1)
+
+
+def test_a_bar_nothing_closed_is_cleared_before_the_interruption_is_said(monkeypatch, capsys):
+    # A signal that arrives while the progress bar is being made leaves it drawn with no owner: the
+    # line is blanked before "corpus-audit: interrupted", which would otherwise run on from the bar.
+    from audit import cli
+
+    class Terminal:
+        def __init__(self):
+            self.written = ""
+
+        def isatty(self):
+            return True
+
+        def fileno(self):
+            raise OSError("no real terminal")
+
+        def write(self, text):
+            self.written += text
+
+        def flush(self):
+            pass
+
+    terminal = Terminal()
+    terminal.write("documents:   0%|          | 0/2000 [00:00<?, ? documents/s]")
+    monkeypatch.setattr(sys, "stderr", terminal)
+    cli.clear_line()
+    assert terminal.written.split("\r")[-1] == "" and terminal.written.split("\r")[-2] == " " * 79
