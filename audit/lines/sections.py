@@ -117,8 +117,13 @@ def signature(line: str) -> bool:
     ...   "https://example.com/report.pdf is the full report."]]
     [True, True, True, True, True, True, False, False]
     """
+    return _signs(line, _SIGNATURE)
+
+
+def _signs(line: str, pattern: re.Pattern[str]) -> bool:
+    """Whether a short line, without its list and heading marks, holds a signature `pattern`."""
     text = line.strip(" \t*#_-–—|[]")
-    return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_SIGNATURE.search(text))
+    return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(pattern.search(text))
 
 
 def signed_ago(line: str, following: str) -> bool:
@@ -128,9 +133,7 @@ def signed_ago(line: str, following: str) -> bool:
     >>> signed_ago("Ann Lee • 2 hours ago", "Thanks for this, it helped."), signed_ago("World • 2 hours ago", "Storm hits the coast")
     (True, False)
     """
-    text = line.strip(" \t*#_-–—|[]")
-    return (len(text.split()) <= MAX_SIGNATURE_WORDS and bool(_AGO.search(text))
-            and bool(_SENTENCE_END.search(following.rstrip())))
+    return _signs(line, _AGO) and bool(_SENTENCE_END.search(following.rstrip()))
 
 
 def name_over_text(line: str, following: str) -> bool:
@@ -179,9 +182,15 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     # No block starts before the first line that may start one (`may_start` only turns true), so
     # only the signatures from there on count: a page dump's menus and header are not read.
     first = may_start.index(True) if True in may_start else len(numbers)
-    signed = [k for k in range(first, len(numbers)) if signature(lines[numbers[k] - 1])
-              or (k + 1 < len(numbers) and (name_over_text(lines[numbers[k] - 1], lines[numbers[k + 1] - 1])
-                                            or signed_ago(lines[numbers[k] - 1], lines[numbers[k + 1] - 1])))]
+    def signs(k: int) -> bool:
+        line = lines[numbers[k] - 1]
+        if signature(line):
+            return True
+        # The forms read with the line under them: a name over the comment's text.
+        following = lines[numbers[k + 1] - 1] if k + 1 < len(numbers) else None
+        return following is not None and (name_over_text(line, following) or signed_ago(line, following))
+
+    signed = [k for k in range(first, len(numbers)) if signs(k)]
     found = []
     for k, n in enumerate(numbers):
         if k >= MIN_HEADING_RANK and may_start[k] and heading(lines[n - 1]):
