@@ -117,6 +117,40 @@ def test_every_feature_has_phrases_and_a_column():
     assert features.stop_words() >= {"the", "of", "and", "to"}
 
 
+def test_lines_read_only_as_context_give_the_columns_the_context_reads():
+    stops = features.stop_words()
+    lines = BODY + COMMENTS + TAIL + ["Home | News | Sport", "* Posted 2:42 PM (3)", "https://example.com/a", "",
+                                      "ÉTÉ 2012: 45% ²", "Read more:"]
+    for line in lines:
+        whole, part = features.shape(line, stops), features.shape(line, stops, whole=False)
+        for c in range(len(features.OWN)):
+            assert part[c] == (whole[c] if c in features._CONTEXT_COLUMNS else 0.0), (line, c)
+
+
+def test_each_row_reads_its_neighbours_and_the_lines_within_reach():
+    stops = features.stop_words()
+    text = BODY + ["", "Story widgets", "Pingback"] + COMMENTS
+    prepared = prepare(Document("d", "s", "\n".join(text)), load_rules(known=SIGNALS), LineSettings())
+    flagged = {2, 9}
+    x, numbers = features.line_features(text, prepared.layout, flagged)
+    names = features.feature_names()
+    present = [i for i, line in enumerate(text, start=1) if line.strip()]
+    own = {i: features.shape(text[i - 1], stops) for i in present}
+    col = {n: k for k, (n, _, _) in enumerate(features.OWN)}
+    assert len(numbers) and not flagged & set(numbers.tolist())
+    for row, i in zip(x, numbers.tolist()):
+        got = dict(zip(names, row))
+        k = present.index(i)
+        assert list(row[:len(features.OWN)]) == own[i]
+        if k > 0:
+            before = present[k - 1]
+            assert got["before.title"] == own[before][col["title"]] and got["before.flagged"] == (before in flagged)
+        around = [present[j] for j in range(max(k - 3, 0), min(k + 4, len(present))) if j != k]
+        assert got["window.stop"] == pytest.approx(sum(own[j][col["stop"]] for j in around) / len(around))
+        assert got["window.flagged"] == pytest.approx(sum(j in flagged for j in around) / len(around))
+        assert got["position"] == k / (len(present) - 1)
+
+
 # Furniture no rule knows (the rules know "Story tools", "TrackBack" and "Email This"): the model's to find.
 TAIL = ["Story widgets", "Pingback", "Mail This", "Clip This", "Gift This"]
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank
+from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, _letters, blank
 
 #: How many of wordfreq's most frequent English words count as stop words (function words:
 #: past about 80 the list takes in menu words such as "home" and "next").
@@ -40,7 +40,6 @@ _TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.
 _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
                    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
                    r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
-_INDENT = re.compile(r"\s*")
 _COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
                       r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
 _SEPARATORS = frozenset("|│•·»/")
@@ -128,8 +127,9 @@ def stop_words() -> frozenset[str]:
     return frozenset(words[:STOP_WORDS])
 
 
-def shape(line: str, stops: frozenset[str]) -> list[float]:
-    """A line's own features, in the order of :data:`OWN`.
+def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
+    """A line's own features, in the order of :data:`OWN`; with `whole` false only those a
+    neighbour's features and the context windows read (:data:`_CONTEXT_COLUMNS`), the others 0.
 
     >>> s = shape("Posted by Ann at 2:42 PM", frozenset({"by", "at"}))
     >>> dict(zip([n for n, _, _ in OWN], s))["time"], dict(zip([n for n, _, _ in OWN], s))["terminal"]
@@ -141,24 +141,28 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     head = text[:MAX_PATTERN_CHARS]
     tokens = _WORD.findall(head)
     n = len(tokens) + (len(text[MAX_PATTERN_CHARS:].split()) if len(text) > MAX_PATTERN_CHARS else 0)
-    chars = "".join(head.split()) or " "
-    digits = sum(map(str.isdigit, chars))
     words = [t for t in tokens if t[0].isalpha()]
-    title = upper = 0.0
-    if words:
-        title = sum(map(str.isupper, [w[0] for w in words])) / len(words)
-        upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words)
+    title = sum(map(str.isupper, [w[0] for w in words])) / len(words) if words else 0.0
+    stop = sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0
+    terminal = 1.0 if _TERMINAL.search(text[-8:]) else 0.0
+    bullet = 1.0 if _BULLET.match(head) else 0.0
+    if not whole:
+        return [math.log1p(n), 1.0 if n <= 4 else 0.0, stop, 0.0, 0.0, title, 0.0, terminal, 0.0, bullet,
+                0.0, 0.0, 0.0, 0.0]
+    chars = "".join(head.split()) or " "
+    digits = _digits(chars)
+    upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words) if words else 0.0
     return [
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
-        sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0,
-        sum(map(str.isalpha, chars)) / len(chars),
+        stop,
+        _letters(chars) / len(chars),
         digits / len(chars),
         title,
         upper,
-        1.0 if _TERMINAL.search(text[-8:]) else 0.0,
+        terminal,
         1.0 if text.endswith(":") else 0.0,
-        1.0 if _BULLET.match(head) else 0.0,
+        bullet,
         # Each pattern runs only where the characters it needs are (most lines have none of them).
         math.log1p(len(_SEPARATOR.findall(head))) if not _SEPARATORS.isdisjoint(head) else 0.0,
         1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
@@ -167,10 +171,30 @@ def shape(line: str, stops: frozenset[str]) -> list[float]:
     ]
 
 
-_NEIGHBOUR_COLUMNS = [[n for n, _, _ in OWN].index(n) for n in NEIGHBOUR if n != "flagged"]
+def _digits(text: str) -> int:
+    """How many characters of `text` are digits (``str.isdigit``); ASCII text is counted in C.
+
+    >>> _digits("a1 22"), _digits("é²3")
+    (3, 2)
+    """
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
+    return sum(map(str.isdigit, text))
+
+
+_ASCII_DIGITS = b"0123456789"
 _COL = {n: i for i, (n, _, _) in enumerate(OWN)}
+#: The own features a neighbour's columns take, in the order of :data:`NEIGHBOUR` (less "flagged").
+_NEIGHBOUR_COLUMNS = [_COL[n] for n in NEIGHBOUR if n != "flagged"]
+#: The own features the context windows average, in the order of :data:`CONTEXT`'s window columns.
+_WINDOW_COLUMNS = [_COL[n] for n in ("short", "terminal")] + [-1] + [_COL[n] for n in ("stop", "bullet")]
+#: What a line that is no scored line's own needs: its neighbours' columns and the windows'.
+_CONTEXT_COLUMNS = frozenset(_NEIGHBOUR_COLUMNS) | frozenset(_WINDOW_COLUMNS) - {-1}
 #: Paragraph classes as small numbers, for the class columns (0: none of these).
 _CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
+_CLASSES = (PROSE, SHORT, MIDDLING, TABLE)
+#: Lines on either side of a line that its context windows read.
+_REACH = 3
 
 
 def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +206,10 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     sets, with weights fitted without their sites, none scored 0.9), and most of an extractor's
     lines, so that leaving them out saves reading most of them.
 
+    A document holds few scored lines (in a page dump most lines are flagged, in an extractor's
+    most are prose), so each row is built on its own, from the lines within its reach only: array
+    operations over every line cost more than the model itself.
+
     >>> from audit.lines.statistics import paragraphs, layout as lay
     >>> from audit.settings import LineSettings
     >>> text = ["Home | News | Sport", "", "The storm hit the coast early on Monday, and the roads were closed."]
@@ -189,70 +217,70 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     >>> rows.shape[1] == len(feature_names()), numbers.tolist()
     (True, [1])
     """
-    numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
-    n = len(numbers)
     width = len(feature_names())
-    if not n:
+    numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
+    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
+    codes = [0] * (len(lines) + 1)
+    for p in layout.paragraphs:
+        codes[p.first + 1:p.last + 2] = [_CLASS_CODES.get(p.cls, 0)] * (p.last - p.first + 1)
+    span = layout.main_lines()
+    first, last = span or (0, -1)
+    prose = _CLASS_CODES[PROSE]
+    scored = [k for k, i in enumerate(numbers)
+              if i not in flagged and not (first <= i <= last and codes[i] == prose)]
+    if not scored:
         return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
-    at = np.array(numbers, dtype=np.int64)
-    was = np.isin(at, np.fromiter(flagged, dtype=np.int64, count=len(flagged))).astype(float)
-    # Each line's paragraph class, by line number (0 where a line is in no paragraph).
-    codes = np.zeros(len(lines) + 1, dtype=np.int8)
-    for p in layout.paragraphs:
-        codes[p.first + 1:p.last + 2] = _CLASS_CODES.get(p.cls, 0)
-    classes = codes[at]
-    span = layout.main_lines()
-    inside = (at >= span[0]) & (at <= span[1]) if span else np.zeros(n, dtype=bool)
-    scored = (was == 0) & ~(inside & (classes == _CLASS_CODES[PROSE]))
-    if not scored.any():
-        return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
-    # Only the lines within the context window of a scored line are read (the others' own
-    # features stay zero): in a page dump most lines are flagged, in an extractor's most are prose.
-    near = np.convolve(np.concatenate([np.zeros(3), scored.astype(float), np.zeros(3)]), np.ones(7), mode="valid")
-    needed = np.flatnonzero(near > 0)
-    own = np.zeros((n, len(OWN)))
-    if len(needed):
-        own[needed] = [shape(lines[numbers[k] - 1], stops) for k in needed]
-    neighbour = np.column_stack([own[:, _NEIGHBOUR_COLUMNS], was])
-    pad = np.zeros((1, neighbour.shape[1]))
-    before = np.vstack([pad, neighbour[:-1]])
-    after = np.vstack([neighbour[1:], pad])
+    n = len(numbers)
+    own = dict.fromkeys(scored)
+    for k in scored:
+        own[k] = shape(lines[numbers[k] - 1], stops)
+    for k in scored:
+        for j in range(max(k - _REACH, 0), min(k + _REACH + 1, n)):
+            if j not in own:
+                own[j] = shape(lines[numbers[j] - 1], stops, whole=False)
+    was = [1.0 if i in flagged else 0.0 for i in numbers]
 
-    # How many lines (up to three) stand on either side of each line.
-    counts = np.convolve(np.concatenate([np.zeros(3), np.ones(n), np.zeros(3)]), np.ones(7), mode="same")[3:-3] - 1
-
-    def window(column: np.ndarray) -> np.ndarray:
-        # The mean over the three lines on either side (the line itself left out).
-        padded = np.concatenate([np.zeros(3), column, np.zeros(3)])
-        sums = np.convolve(padded, np.ones(7), mode="same")[3:-3] - column
-        return sums / np.maximum(counts, 1)
+    def neighbour(j: int) -> list[float]:
+        if not 0 <= j < n:
+            return [0.0] * (len(_NEIGHBOUR_COLUMNS) + 1)
+        values = own[j]
+        return [values[c] for c in _NEIGHBOUR_COLUMNS] + [was[j]]
 
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
-    indents = np.array([_INDENT.match(lines[i - 1]).end() for i in numbers], dtype=float)
-    main_indent = float(np.median(indents[inside])) if inside.any() else 0.0
-    folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
-    seen = Counter(folded)
-    position = np.arange(n) / max(n - 1, 1)
-    rank = np.arange(n)
-    context = np.column_stack([
-        window(own[:, _COL["short"]]),
-        window(own[:, _COL["terminal"]]),
-        window(was),
-        window(own[:, _COL["stop"]]),
-        window(own[:, _COL["bullet"]]),
-        position,
-        (rank < 3).astype(float),
-        (rank >= n - 3).astype(float),
-        (at < span[0]).astype(float) if span else np.zeros(n),
-        (at > span[1]).astype(float) if span else np.zeros(n),
-        *((classes == _CLASS_CODES[k]).astype(float) for k in (PROSE, SHORT, MIDDLING, TABLE)),
-        np.array([1.0 if seen[f] > 1 else 0.0 for f in folded]),
-        np.full(n, 1.0 if layout.page_dump else 0.0),
-        own[:, _COL["short"]] * (own[:, _COL["title"]] >= 0.99) * (1 - own[:, _COL["terminal"]]),
-        np.full(n, math.log1p(n)),
-        (indents > main_indent).astype(float) if inside.any() else np.zeros(n),
-        (indents < main_indent).astype(float) if inside.any() else np.zeros(n),
-    ])
-    return np.hstack([own, before, after, context])[scored], at[scored]
+    inside = [_indent(lines[i - 1]) for i in numbers if first <= i <= last]
+    main_indent = float(np.median(inside)) if inside else 0.0
+    folded = Counter(" ".join(lines[i - 1].split()).lower() for i in numbers)
+    dump = 1.0 if layout.page_dump else 0.0
+    length = math.log1p(n)
+    rows = []
+    for k in scored:
+        i = numbers[k]
+        values = own[k]
+        around = [j for j in range(k - _REACH, k + _REACH + 1) if j != k and 0 <= j < n]
+        windows = [sum(was[j] if c < 0 else own[j][c] for j in around) / max(len(around), 1)
+                   for c in _WINDOW_COLUMNS]
+        code = codes[i]
+        indent = _indent(lines[i - 1])
+        short, title, terminal = values[_COL["short"]], values[_COL["title"]], values[_COL["terminal"]]
+        rows.append(values + neighbour(k - 1) + neighbour(k + 1) + windows + [
+            k / max(n - 1, 1),
+            1.0 if k < 3 else 0.0,
+            1.0 if k >= n - 3 else 0.0,
+            1.0 if span and i < first else 0.0,
+            1.0 if span and i > last else 0.0,
+            *(1.0 if code == _CLASS_CODES[c] else 0.0 for c in _CLASSES),
+            1.0 if folded[" ".join(lines[i - 1].split()).lower()] > 1 else 0.0,
+            dump,
+            short * (title >= 0.99) * (1 - terminal),
+            length,
+            1.0 if inside and indent > main_indent else 0.0,
+            1.0 if inside and indent < main_indent else 0.0,
+        ])
+    return np.array(rows), np.array([numbers[k] for k in scored], dtype=np.int64)
+
+
+def _indent(line: str) -> int:
+    """The width of a line's leading white space (what ``\\s*`` matches: ``str.isspace``'s characters)."""
+    return len(line) - len(line.lstrip())
