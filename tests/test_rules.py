@@ -80,6 +80,11 @@ FURNITURE = [
     # other kinds of pages: recipes, shops, forums, wikis, help centres, press releases
     "Jump to Recipe", "Add to Cart", "Reply With Quote", "Originally Posted by Ann", "[edit]",
     "From Wikipedia, the free encyclopedia", "Was this article helpful?", "View original content: https://example.com/release.html",
+    # author boxes, social profiles, share and comment notices, finance pages
+    "View all posts by Jane Doe", "Twitter: @example", "If you enjoyed this article, please share it with your friends.",
+    "Published: May 2, 2012 | Tags: storms, coast", "By Jane Doe |", "(Video via Example)", "Never miss a recipe",
+    "Quotes delayed at least 15 minutes.", "We reserve the right to delete comments which contain profanity.",
+    "Complete coverage: Election 2012",
 ]
 
 
