@@ -53,24 +53,32 @@ _DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 #: A date with its time, and what may follow them on a comment's signature line.
 _DATED = rf"{_DATE}(?:,?\s+(?:(?:at|@|-)\s*)?{_TIME})\b.{{0,40}}$"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
-_SIGNATURE = re.compile(
-    rf"^posted\s+by:?\s+.{{1,80}}?\s(?:at|on|\|)\s+.*\d"
-    rf"|^.{{1,50}}?\s(?:said|says|wrote|writes|responded\s+to\s+.{{1,40}}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$"
-    rf"|^\d{{1,4}}\.\s+.{{1,50}}?\s@\s"
-    rf"|^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$"
-    rf"|^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATED}"
+#: The forms of a comment signature: those that hold a time or start with a number (a ":" or a
+#: leading digit is in every line they match), then those that need neither.
+_NUMBERED_SIGNATURES = (
+    rf"^\d{{1,4}}\.\s+.{{1,50}}?\s@\s",
+    rf"^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$",
+    rf"^(?:.{{0,60}}?\s)?(?:on\s+|at\s+)?{_DATED}",
     # The commenter's name and the date run together where the page set them in elements side by
     # side ("PandoraJuly 30, 2012 at 7:45 pm"): a lower-case letter or a bracket before the month's capital.
-    rf"|^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATED}"
+    rf"^.{{1,60}}?(?-i:[a-z)](?=[A-Z])){_DATED}",
     # A thread dates this year's comments by weekday, without the year: the whole line is a name, "on",
     # the date and the time ("Mary On Thursday, November 1 at 2:58 pm"), not a sentence that sets a
     # date ("The vote is on Tuesday, Nov. 5 at 8 pm") nor an event listed with what it is.
-    rf"|^(?!.*\b(?:is|are|was|were|will|be|been|held|set|scheduled|meets?|begins?|starts?|opens?|ends?|closes?)\b)"
-    rf"\S+(?:\s+\S+){{0,3}}?\s+on\s+{_WEEKDAY},?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+at\s+{_TIME}$"
-    rf"|^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$"
-    rf"|rate\s+this\s+comment|reply\s+to\s+this\s+comment|report\s+(?:offensive|inappropriate)\s+comment"
-    rf"|^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){{1,4}}$",
-    re.I)
+    rf"^(?!.*\b(?:is|are|was|were|will|be|been|held|set|scheduled|meets?|begins?|starts?|opens?|ends?|closes?)\b)"
+    rf"\S+(?:\s+\S+){{0,3}}?\s+on\s+{_WEEKDAY},?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+at\s+{_TIME}$",
+)
+_PLAIN_SIGNATURES = (
+    r"^posted\s+by:?\s+.{1,80}?\s(?:at|on|\|)\s+.*\d",
+    r"^.{1,50}?\s(?:said|says|wrote|writes|responded\s+to\s+.{1,40}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$",
+    r"^(?:reply|report\s+abuse|link\s+to\s+comment|permalink|flag\s+as\s+inappropriate)\s*\|?\s*$",
+    r"rate\s+this\s+comment|reply\s+to\s+this\s+comment|report\s+(?:offensive|inappropriate)\s+comment",
+    r"^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){1,4}$",
+)
+_SIGNATURE = re.compile("|".join(_PLAIN_SIGNATURES + _NUMBERED_SIGNATURES), re.I)
+#: The same without the forms that need a ":" or a leading digit: most short lines have neither,
+#: and the dated forms, tried at every place a date might start, cost the most.
+_PLAIN_SIGNATURE = re.compile("|".join(_PLAIN_SIGNATURES), re.I)
 #: A name, a separator and how long ago ("Ann • 2 hours ago", "ann123 (3 days ago)"), not a post's own
 #: "Updated 2 hours ago", a reporter's "Sam Jones, 12 minutes ago" or "Elvis died 40 years ago". A news
 #: list dates its items the same way ("World • 2 hours ago"), so it signs a comment only above a
@@ -117,13 +125,18 @@ def signature(line: str) -> bool:
     ...   "https://example.com/report.pdf is the full report."]]
     [True, True, True, True, True, True, False, False]
     """
-    return _signs(line, _SIGNATURE)
+    return _signs(line, _SIGNATURE, _PLAIN_SIGNATURE)
 
 
-def _signs(line: str, pattern: re.Pattern[str]) -> bool:
-    """Whether a short line, without its list and heading marks, holds a signature `pattern`."""
+def _signs(line: str, pattern: re.Pattern[str], plain: re.Pattern[str] | None = None) -> bool:
+    """Whether a short line, without its list and heading marks, holds a signature `pattern`; `plain`
+    is the part of the pattern a line with no ":" that starts with no digit may match."""
     text = line.strip(" \t*#_-–—|[]")
-    return len(text.split()) <= MAX_SIGNATURE_WORDS and bool(pattern.search(text))
+    if len(text.split()) > MAX_SIGNATURE_WORDS:
+        return False
+    if plain is not None and ":" not in text and not text[:1].isdigit():
+        pattern = plain
+    return bool(pattern.search(text))
 
 
 def signed_ago(line: str, following: str) -> bool:
