@@ -235,7 +235,7 @@ def main() -> None:
             "0.99 is the lowest threshold at which the model costs neither set's precision here, and there "
             "it flags nothing: on sites it was not fitted on, the model adds recall only at lower thresholds, "
             "where it costs more precision than it gains recall. So the default is the model off "
-            "(`model-min-score = false`), which also spares its 10 to 13% of the analysis; set a threshold "
+            "(`model-min-score = false`), which also spares its 7 to 9% of the analysis; set a threshold "
             "for recall.",
             END,
         ]) + "\n", START, END)
