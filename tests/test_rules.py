@@ -84,7 +84,9 @@ FURNITURE = [
     "View all posts by Jane Doe", "Twitter: @example", "If you enjoyed this article, please share it with your friends.",
     "Published: May 2, 2012 | Tags: storms, coast", "By Jane Doe |", "(Video via Example)", "Never miss a recipe",
     "Quotes delayed at least 15 minutes.", "We reserve the right to delete comments which contain profanity.",
-    "Complete coverage: Election 2012",
+    "Complete coverage: Election 2012", "About these ads", "One blogger likes this.",
+    "A version of this article appeared in print on May 2, 2012, on page A1 of the New York edition with the headline: Storm.",
+    "About the Author: Jane Doe is a writer in Ohio.", "Storm Chasers from Example Films on Vimeo.",
 ]
 
 
