@@ -1,6 +1,6 @@
 """A one-pass gate before the rules: which pattern rules can possibly match a line.
 
-Searching some sixty patterns one by one in every line is most of what a scan spends on rules, and
+Searching some seventy patterns one by one in every line is most of what a scan spends on rules, and
 nearly all of those searches fail. The gate compiles every pattern into one Hyperscan database in
 *prefilter* mode, which matches a superset of what each pattern matches (lookarounds, backreferences
 and the like are approximated by something looser), scans a line once, and names the rules that

@@ -90,7 +90,7 @@ GATE_AFTER = 2000
 @dataclass(frozen=True)
 class Unit:
     """A line (or a paragraph read as one) as the rules read it, prepared once for all of them:
-    some sixty rules see each line, and most of them only its word count."""
+    some eighty rules see each line, and most of them only its word count."""
 
     text: str
     stripped: str
