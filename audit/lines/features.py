@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, _letters, blank
+from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank, letter_count
 
 #: How many of wordfreq's most frequent English words count as stop words (function words:
 #: past about 80 the list takes in menu words such as "home" and "next").
@@ -156,7 +156,7 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
         stop,
-        _letters(chars) / len(chars),
+        letter_count(chars) / len(chars),
         digits / len(chars),
         title,
         upper,

@@ -185,10 +185,10 @@ def word_count(text: str) -> int:
     return total
 
 
-def _letters(text: str) -> int:
+def letter_count(text: str) -> int:
     """How many characters of `text` are letters (``str.isalpha``); ASCII text is counted in C.
 
-    >>> _letters("ab1 c!"), _letters("é2ü")
+    >>> letter_count("ab1 c!"), letter_count("é2ü")
     (3, 2)
     """
     if text.isascii():  # there, isalpha() is exactly A-Z and a-z
@@ -319,7 +319,7 @@ def _repeats(paras: list[Paragraph], texts: list[str]) -> list[Paragraph]:
         if previous is None:
             follows = False
         elif text == previous:  # the same line again (a counter never repeats itself)
-            follows = _letters(text) > 0
+            follows = letter_count(text) > 0
         else:  # or the next number of a counter
             follows = (text[:1].isdigit() and previous[:1].isdigit() and _counter(text) and _counter(previous)
                        and int(text) == int(previous) + 1)
@@ -421,7 +421,7 @@ def classify(text: str, settings: LineSettings) -> tuple[str, int]:
         return (LINKS if link_chars else URL), words
     if ("|" in text or "│" in text) and _TABLE.search(text):  # each of its alternatives holds a bar
         return TABLE, words
-    if not shown or _letters(shown) / len(shown) < settings.min_letter_share:
+    if not shown or letter_count(shown) / len(shown) < settings.min_letter_share:
         return SYMBOLS, words
     if prose:
         return PROSE, words
