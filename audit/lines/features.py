@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank, letter_count
+from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank, digit_count, letter_count
 
 #: How many of wordfreq's most frequent English words count as stop words (function words:
 #: past about 80 the list takes in menu words such as "home" and "next").
@@ -150,7 +150,7 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
         return [math.log1p(n), 1.0 if n <= 4 else 0.0, stop, 0.0, 0.0, title, 0.0, terminal, 0.0, bullet,
                 0.0, 0.0, 0.0, 0.0]
     chars = "".join(head.split()) or " "
-    digits = _digits(chars)
+    digits = digit_count(chars)
     upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words) if words else 0.0
     return [
         math.log1p(n),
@@ -171,18 +171,6 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
     ]
 
 
-def _digits(text: str) -> int:
-    """How many characters of `text` are digits (``str.isdigit``); ASCII text is counted in C.
-
-    >>> _digits("a1 22"), _digits("é²3")
-    (3, 2)
-    """
-    if text.isascii():
-        return len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
-    return sum(map(str.isdigit, text))
-
-
-_ASCII_DIGITS = b"0123456789"
 _COL = {n: i for i, (n, _, _) in enumerate(OWN)}
 #: The own features a neighbour's columns take, in the order of :data:`NEIGHBOUR` (less "flagged").
 _NEIGHBOUR_COLUMNS = [_COL[n] for n in NEIGHBOUR if n != "flagged"]

@@ -53,8 +53,8 @@ _DATE = (rf"(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 #: A date with its time, and what may follow them on a comment's signature line.
 _DATED = rf"{_DATE}(?:,?\s+(?:(?:at|@|-)\s*)?{_TIME})\b.{{0,40}}$"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
-#: The forms of a comment signature: those that hold a time or start with a number (a ":" or a
-#: leading digit is in every line they match), then those that need neither.
+#: The forms of a comment signature that hold a time or start with a number: a ":" or a leading
+#: digit is in every line they match.
 _NUMBERED_SIGNATURES = (
     rf"^\d{{1,4}}\.\s+.{{1,50}}?\s@\s",
     rf"^\d{{1,4}}\.\s+.{{1,60}}?\s[-–—|]\s+{_DATE}$",
@@ -68,6 +68,7 @@ _NUMBERED_SIGNATURES = (
     rf"^(?!.*\b(?:is|are|was|were|will|be|been|held|set|scheduled|meets?|begins?|starts?|opens?|ends?|closes?)\b)"
     rf"\S+(?:\s+\S+){{0,3}}?\s+on\s+{_WEEKDAY},?\s+{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+at\s+{_TIME}$",
 )
+#: The forms that need neither.
 _PLAIN_SIGNATURES = (
     r"^posted\s+by:?\s+.{1,80}?\s(?:at|on|\|)\s+.*\d",
     r"^.{1,50}?\s(?:said|says|wrote|writes|responded\s+to\s+.{1,40}?)\s*(?:\.\.\.|…|:|,)?\s*(?:on\s.*)?$",

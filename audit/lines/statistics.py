@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from audit.settings import LineSettings
@@ -88,6 +89,7 @@ _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}
 #: A list item's mark (not a number: a numbered list is more often the text's own).
 _MARK = re.compile(r"^\s*[*+•·▪◦‣○●■□►▸»›o-]\s+")
 _ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_DIGITS = string.digits.encode("ascii")
 _TABLE = re.compile(r"^\s*[|│]|[|│]\s*$|[|│].*[|│]")
 _TERMINAL = re.compile(r"[.!?…:。！？：]['\"”’»)\]*_]*\s*$")
 _WORD = re.compile(r"\w+")
@@ -191,9 +193,24 @@ def letter_count(text: str) -> int:
     >>> letter_count("ab1 c!"), letter_count("é2ü")
     (3, 2)
     """
-    if text.isascii():  # there, isalpha() is exactly A-Z and a-z
-        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
-    return sum(map(str.isalpha, text))
+    return _count(text, _ASCII_LETTERS, str.isalpha)
+
+
+def digit_count(text: str) -> int:
+    """How many characters of `text` are digits (``str.isdigit``); ASCII text is counted in C.
+
+    >>> digit_count("a1 22"), digit_count("é²3")
+    (3, 2)
+    """
+    return _count(text, _ASCII_DIGITS, str.isdigit)
+
+
+def _count(text: str, ascii_chars: bytes, test: Callable[[str], bool]) -> int:
+    # In ASCII text the characters `test` accepts are exactly `ascii_chars` (A-Z and a-z for
+    # isalpha, 0-9 for isdigit): deleting them counts them in C.
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, ascii_chars))
+    return sum(map(test, text))
 
 
 def blank(line: str) -> bool:
