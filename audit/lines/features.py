@@ -147,8 +147,9 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
     terminal = 1.0 if _TERMINAL.search(text[-8:]) else 0.0
     bullet = 1.0 if _BULLET.match(head) else 0.0
     if not whole:
-        return [math.log1p(n), 1.0 if n <= 4 else 0.0, stop, 0.0, 0.0, title, 0.0, terminal, 0.0, bullet,
-                0.0, 0.0, 0.0, 0.0]
+        context = {"words": math.log1p(n), "short": 1.0 if n <= 4 else 0.0, "stop": stop, "title": title,
+                   "terminal": terminal, "bullet": bullet}
+        return [context.get(name, 0.0) for name, _, _ in OWN]
     chars = "".join(head.split()) or " "
     digits = digit_count(chars)
     upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words) if words else 0.0
@@ -180,7 +181,6 @@ _WINDOW_COLUMNS = [_COL[n] for n in ("short", "terminal")] + [-1] + [_COL[n] for
 _CONTEXT_COLUMNS = frozenset(_NEIGHBOUR_COLUMNS) | frozenset(_WINDOW_COLUMNS) - {-1}
 #: Paragraph classes as small numbers, for the class columns (0: none of these).
 _CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
-_CLASSES = (PROSE, SHORT, MIDDLING, TABLE)
 #: Lines on either side of a line that its context windows read.
 _REACH = 3
 
@@ -220,9 +220,7 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
     n = len(numbers)
-    own = dict.fromkeys(scored)
-    for k in scored:
-        own[k] = shape(lines[numbers[k] - 1], stops)
+    own = {k: shape(lines[numbers[k] - 1], stops) for k in scored}
     for k in scored:
         for j in range(max(k - _REACH, 0), min(k + _REACH + 1, n)):
             if j not in own:
@@ -239,7 +237,8 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     # other depths than the article (extractors' lines all start at the margin).
     inside = [_indent(lines[i - 1]) for i in numbers if first <= i <= last]
     main_indent = float(np.median(inside)) if inside else 0.0
-    folded = Counter(" ".join(lines[i - 1].split()).lower() for i in numbers)
+    folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
+    seen = Counter(folded)
     dump = 1.0 if layout.page_dump else 0.0
     length = math.log1p(n)
     rows = []
@@ -258,8 +257,8 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
             1.0 if k >= n - 3 else 0.0,
             1.0 if span and i < first else 0.0,
             1.0 if span and i > last else 0.0,
-            *(1.0 if code == _CLASS_CODES[c] else 0.0 for c in _CLASSES),
-            1.0 if folded[" ".join(lines[i - 1].split()).lower()] > 1 else 0.0,
+            *(1.0 if code == c else 0.0 for c in _CLASS_CODES.values()),
+            1.0 if seen[folded[k]] > 1 else 0.0,
             dump,
             short * (title >= 0.99) * (1 - terminal),
             length,

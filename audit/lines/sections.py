@@ -196,11 +196,13 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     # No block starts before the first line that may start one (`may_start` only turns true), so
     # only the signatures from there on count: a page dump's menus and header are not read.
     first = may_start.index(True) if True in may_start else len(numbers)
+
     def signs(k: int) -> bool:
         line = lines[numbers[k] - 1]
         if signature(line):
             return True
-        # The forms read with the line under them: a name over the comment's text.
+        # The forms read with the line under them: a name, or a name and how long ago, over the
+        # comment's text.
         following = lines[numbers[k + 1] - 1] if k + 1 < len(numbers) else None
         return following is not None and (name_over_text(line, following) or signed_ago(line, following))
 
