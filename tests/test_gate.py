@@ -26,7 +26,7 @@ def hits(rules, lines):
 
 def both(rules):
     """The same rules without a gate and with one from the first line."""
-    return (RuleSet(rules.rules, gate_after=10**18), RuleSet(rules.rules, gate_after=0))
+    return (RuleSet(rules.rules, gate_after=None), RuleSet(rules.rules, gate_after=0))
 
 
 def test_the_gate_finds_what_every_search_finds_on_the_examples_and_seeds():
@@ -92,6 +92,22 @@ def test_a_compiled_gate_is_kept_in_the_cache_and_read_back(tmp_path, monkeypatc
     assert again.candidates("Sponsored content") == {0}
     kept.write_bytes(b"0\nnot a database")
     assert Gate(patterns).candidates("Sponsored content") == {0}  # a broken cache is rebuilt
+
+
+def test_a_gate_in_the_cache_is_read_at_the_first_line_and_one_not_there_is_compiled_later(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rules = [rule("sponsored"), rule("cookies")]
+    late = RuleSet(rules, gate_after=3)
+    late.apply(["Sponsored content", "Body"])  # two units: too few to compile for
+    assert late._gate is not None and not late._gate.ready
+    assert list((tmp_path / "cache").rglob("gate-*")) == []
+    late.apply(["We use cookies"])
+    assert late._gate.ready
+    fresh = RuleSet(rules, gate_after=10**9)  # the same patterns: the cache has their gate now
+    assert hits(fresh, ["We use cookies"]) == [(1, "t.x", (7, 14))]
+    assert fresh._gate is not None and fresh._gate.ready
+    plain = RuleSet(rules, gate_after=None)
+    assert hits(plain, ["We use cookies"]) == [(1, "t.x", (7, 14))] and plain._gate is None
 
 
 def test_a_rule_set_sends_no_database_to_workers():

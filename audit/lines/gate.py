@@ -181,7 +181,9 @@ class Gate:
     runs several tasks at once, and Hyperscan's scratch is one scan's at a time).
     """
 
-    def __init__(self, patterns: Sequence[Pattern]) -> None:
+    def __init__(self, patterns: Sequence[Pattern], build: bool = True) -> None:
+        """The gate of `patterns`, its database read from the cache folder, else compiled there
+        (seconds) when `build`; with neither, it gates nothing (:attr:`ready` is False)."""
         self.always: frozenset[int] = frozenset(p.index for p in patterns)
         self._database: Any = None
         self._scratch = threading.local()
@@ -205,6 +207,8 @@ class Gate:
                              .encode("utf-8")).hexdigest()[:24]
         path = cache_dir() / f"gate-{key}.hsdb"
         compiled = _load(hyperscan, path)
+        if compiled is None and not build:
+            return
         if compiled is None:
             usable = []
             for p, s in sources:
@@ -223,6 +227,11 @@ class Gate:
             _store(hyperscan, path, compiled)
         self._database, gated = compiled
         self.always = self.always - gated
+
+    @property
+    def ready(self) -> bool:
+        """Whether the gate has a database (else every pattern is a candidate everywhere)."""
+        return self._database is not None
 
     def candidates(self, text: str) -> frozenset[int] | None:
         """The indices of the patterns that may match `text`; None when every pattern may."""

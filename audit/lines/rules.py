@@ -82,8 +82,8 @@ DEFAULT_TIMEOUT = 2.0
 #: per line alone, a few hostile lines would cost minutes (20 such lines took 83 s). Sound rules
 #: spend milliseconds on a document.
 DEFAULT_BUDGET = 10.0
-#: Units a rule set reads before it builds its gate: a small run is done before a gate would pay
-#: for itself (building one takes seconds when the cache has none).
+#: Units a rule set reads before it compiles its gate when the cache folder has none: a small run
+#: is done before compiling (seconds) would pay for itself. A gate in the cache is read at once.
 GATE_AFTER = 2000
 
 
@@ -190,9 +190,12 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
     budget: float = DEFAULT_BUDGET
-    gate_after: int = GATE_AFTER
-    # Built in each process once `gate_after` units were read (a database is not pickled).
+    #: None: no gate (every rule searches every unit).
+    gate_after: int | None = GATE_AFTER
+    # Made in each process (a database is not pickled): read from the cache folder at the first
+    # unit, compiled once `gate_after` units were read if the cache had none.
     _gate: Gate | None = field(default=None, init=False, repr=False, compare=False)
+    _gate_done: bool = field(default=False, init=False, repr=False, compare=False)
     _read: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -209,7 +212,7 @@ class RuleSet:
         return len(self.rules)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_gate": None}
+        return {**self.__dict__, "_gate": None, "_gate_done": False}
 
     def apply(self, lines: list[str], units: list[tuple[int, int]] | None = None) -> list[Hit]:
         """Match every rule against the lines of one document (1-based line numbers).
@@ -255,11 +258,16 @@ class RuleSet:
         return {r.id: hashlib.sha256(json.dumps(_matching(r)).encode("utf-8")).hexdigest()[:12] for r in self.rules}
 
     def _gate_for(self, units: int) -> Gate | None:
-        """The gate, built once this set has read `gate_after` units."""
+        """The gate: from the cache folder at once, else compiled once this set has read
+        `gate_after` units (the `units` of this call among them)."""
         self._read += units
-        if self._gate is None and self._read >= self.gate_after:
+        if self.gate_after is None or self._gate_done:
+            return self._gate
+        build = self._read >= self.gate_after
+        if self._gate is None or build:
             self._gate = Gate([Pattern(i, r.pattern.pattern, bool(r.pattern.flags & regex.IGNORECASE))
-                               for i, r in enumerate(self.rules) if r.pattern is not None])
+                               for i, r in enumerate(self.rules) if r.pattern is not None], build=build)
+            self._gate_done = build or self._gate.ready
         return self._gate
 
     def _claim(self, text: str, rank: int, from_end: int, gate: Gate | None,
