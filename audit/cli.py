@@ -334,6 +334,8 @@ def with_thresholds(settings: ScanSettings, flags: dict[str, Any]) -> ScanSettin
 def report_input_errors(result: ScanResult) -> None:
     """One line on stderr per unreadable file or record (a field missing from many records: one
     line, :class:`audit.read.problems.ProblemLines`)."""
+    if not result.input_errors:  # no pass over every finding, read back from disk, for none
+        return
     report_problems(f"{f.document}:{f.line}: {f.message}" if f.line else f"{f.document}: {f.message}"
                     for f in result.findings if f.kind == "input-error")
 

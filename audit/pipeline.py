@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import partial
 
 from audit.analyze import Analyzer
+from audit.checks.figures import Tally
 from audit.checks.thresholds import decide
 from audit.engines.base import Engine, engine_for
 from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
@@ -154,11 +155,14 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                                          on_stage=partial(stage, progress))
             done = stage(progress, "template lines: counting", None)
             counts = array("q")
+            tally = Tally()  # the figures, counted here: the details are not read back for them
             for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates,
                                             engine.copies):
                 if not counts:  # the count is done when the first document's findings come
                     done = stage(progress, "template lines: findings", len(summaries))
                 final.append(d)
+                tally.document(summaries[len(counts)], d.readability)
+                tally.findings(d.findings)
                 counts.append(len(d.findings))
                 done(len(counts))
     except BaseException:
@@ -178,5 +182,6 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
         input_errors=len(problems),
         records=len(summaries) + len(problems),
     )
-    decide(result, settings.thresholds)
+    tally.findings(extra)
+    decide(result, settings.thresholds, tally)
     return result

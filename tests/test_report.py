@@ -5,22 +5,36 @@ from audit.pipeline import scan
 from audit.settings import ScanSettings
 
 
-def test_a_scan_and_its_reports_read_the_figures_once(seeds, monkeypatch):
-    """Summarizing reads every document and finding back from disk: the thresholds' figures are
-    the reports' too."""
+def test_a_scan_counts_its_figures_as_it_writes_the_details_and_its_reports_read_them(seeds, monkeypatch):
+    """The figures are counted as each document's details go to disk, not read back for them; the
+    thresholds' figures are the reports' too, and those counted from disk."""
     from audit.checks import figures, thresholds
     real, calls = figures.count_figures, []
 
-    def counted(result):
-        calls.append(result)
-        return real(result)
+    def counted(result, tally=None):
+        calls.append(tally)
+        return real(result, tally)
 
     monkeypatch.setattr(figures, "count_figures", counted)
     monkeypatch.setattr(thresholds, "count_figures", counted)
     result = scan([str(seeds)], ScanSettings(jobs=1))
     data = json.loads(render_json(result))
     render_markdown(result, "seeds")
-    assert len(calls) == 1 and data["summary"] == real(result) == result.figures
+    assert len(calls) == 1 and calls[0] is not None
+    assert data["summary"] == real(result) == result.figures
+
+
+def test_the_markdown_report_reads_the_details_back_twice(seeds, monkeypatch):
+    """Once for the sections that list findings, once for the scores: each read of a document's
+    details is an unpickling from disk."""
+    from audit.read.spool import Spool
+
+    result = scan([str(seeds)], ScanSettings(jobs=1))
+    real, reads = Spool._item, []
+    monkeypatch.setattr(Spool, "_item", lambda self, i: reads.append(i) or real(self, i))
+    report = render_markdown(result, "seeds")
+    assert sorted(reads) == [0, 0, 1, 1, 2, 2]
+    assert "## Leftover page text" in report and "## Readability" in report
 
 
 def test_json_contract_on_seeds(seeds, monkeypatch):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from audit.records import ScanResult
+from audit.records import DocumentSummary, Finding, Readability, ScanResult
 
 
 def figures_of(result: ScanResult) -> dict[str, Any]:
@@ -13,40 +15,60 @@ def figures_of(result: ScanResult) -> dict[str, Any]:
     return result.figures if result.figures is not None else count_figures(result)
 
 
-def count_figures(result: ScanResult) -> dict[str, Any]:
-    """The figures of a scan, keyed as in the JSON contract's ``summary``.
+@dataclass
+class Tally:
+    """What the figures count over the documents and their findings, one at a time: a scan counts
+    them as it writes each document's details to disk, instead of reading them all back."""
 
-    One pass over the documents and one over the findings: a scan reads both back from disk.
+    documents: int = 0
+    lines: int = 0
+    text_lines: int = 0
+    words: int = 0
+    graded: int = 0
+    grade_sum: float = 0.0
+    sources: set[str] = field(default_factory=set)
+    kinds: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    repaired: set[str] = field(default_factory=set)
+
+    def document(self, d: DocumentSummary, readability: Readability | None) -> None:
+        """Count a document (`readability`: its own, which a summary without details lacks)."""
+        self.documents += 1
+        self.sources.add(d.source)
+        self.lines += d.lines
+        self.text_lines += d.text_lines
+        self.words += d.words
+        if readability:
+            self.graded += 1
+            self.grade_sum += readability.grade
+
+    def findings(self, found: Iterable[Finding]) -> None:
+        for f in found:
+            self.kinds[f.kind] += 1
+            if f.rule in ("lines.template", "lines.page-dump", "language.other"):
+                self.rules[f.rule] += 1
+            if f.kind == "encoding":
+                self.repaired.add(f.document)
+
+
+def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, Any]:
+    """The figures of a scan, keyed as in the JSON contract's ``summary``, from the `tally` of its
+    documents and findings, else counted now (one pass over each: a scan reads both back from disk).
     """
-    n = lines = text_lines = words = graded = 0
-    grade_sum = 0.0
-    sources: set[str] = set()
-    for d in result.documents:
-        n += 1
-        sources.add(d.source)
-        lines += d.lines
-        text_lines += d.text_lines
-        words += d.words
-        if d.readability:
-            graded += 1
-            grade_sum += d.readability.grade
-    kinds: Counter[str] = Counter()
-    rules: Counter[str] = Counter()
-    repaired: set[str] = set()
-    for f in result.findings:
-        kinds[f.kind] += 1
-        if f.rule in ("lines.template", "lines.page-dump", "language.other"):
-            rules[f.rule] += 1
-        if f.kind == "encoding":
-            repaired.add(f.document)
+    if tally is None:
+        tally = Tally()
+        for d in result.documents:
+            tally.document(d, d.readability)
+        tally.findings(result.findings)
+    n, text_lines, kinds, rules, repaired = tally.documents, tally.text_lines, tally.kinds, tally.rules, tally.repaired
     in_clusters = sum(len(c.members) - 1 for c in result.clusters)
     return {
         "documents": n,
         "records": result.records,
-        "sources": len(sources),
-        "lines": lines,
+        "sources": len(tally.sources),
+        "lines": tally.lines,
         "text_lines": text_lines,
-        "words": words,
+        "words": tally.words,
         "boilerplate_lines": kinds["boilerplate"],
         "boilerplate_share": round(kinds["boilerplate"] / text_lines, 4) if text_lines else 0.0,
         "template_lines": rules["lines.template"],
@@ -67,5 +89,5 @@ def count_figures(result: ScanResult) -> dict[str, Any]:
         "other_language_share": (round(rules["language.other"] / n, 4) if n else 0.0)
         if result.settings.get("languages") else None,
         # None when readability is off or no document has a score: nothing to judge.
-        "mean_grade": round(grade_sum / graded, 2) if graded else None,
+        "mean_grade": round(tally.grade_sum / tally.graded, 2) if tally.graded else None,
     }

@@ -6,7 +6,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from audit.checks.figures import count_figures
+from audit.checks.figures import Tally, count_figures
 from audit.records import SEVERITIES, Check, ScanResult
 from audit.settings import Thresholds
 
@@ -68,9 +68,10 @@ def evaluate(result: ScanResult, thresholds: Thresholds, figures: dict[str, Any]
     return checks
 
 
-def decide(result: ScanResult, thresholds: Thresholds) -> None:
-    """Judge `result` and record the outcome on it: the figures, every check, the failures and the verdict."""
-    result.figures = count_figures(result)
+def decide(result: ScanResult, thresholds: Thresholds, tally: Tally | None = None) -> None:
+    """Judge `result` and record the outcome on it: the figures (from the `tally` of its documents
+    and findings when the caller kept one), every check, the failures and the verdict."""
+    result.figures = count_figures(result, tally)
     result.checks = evaluate(result, thresholds, result.figures)
     result.failures = [c.message for c in result.checks if not c.passed]
     result.verdict = "fail" if result.failures else "pass"

@@ -12,7 +12,7 @@ import os
 import statistics
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -140,12 +140,32 @@ class _Rows:
         return _table(header, self.rows, self.total)
 
 
-def _finding_rows(result: ScanResult, kind: str, row: Callable[[Finding], list[Any]]) -> _Rows:
-    rows = _Rows()
+@dataclass
+class _Found:
+    """The rows of the sections that list findings, gathered in one pass over the findings (a scan
+    reads them back from disk)."""
+
+    leftovers: defaultdict[str, _Rows] = field(default_factory=lambda: defaultdict(_Rows))
+    #: Each leftover rule's message, as its first finding gives it.
+    messages: dict[str, str] = field(default_factory=dict)
+    quality: _Rows = field(default_factory=_Rows)
+    encoding: _Rows = field(default_factory=_Rows)
+    input_errors: _Rows = field(default_factory=_Rows)
+
+
+def _found(result: ScanResult) -> _Found:
+    found = _Found()
     for f in result.findings:
-        if f.kind == kind:
-            rows.add(row(f))
-    return rows
+        if f.kind == "boilerplate":
+            found.leftovers[f.rule].add([_where(f), f.text])
+            found.messages.setdefault(f.rule, f.message)
+        elif f.kind == "quality":
+            found.quality.add([_where(f), f.rule, f.text if f.line is not None else f.message])
+        elif f.kind == "encoding":
+            found.encoding.add([_where(f), f.detail["before"], f.detail["after"]])
+        elif f.kind == "input-error":
+            found.input_errors.add([_where(f), f.message])
+    return found
 
 
 def _where(f: Finding) -> str:
@@ -188,9 +208,10 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
         ["Documents in a language the languages setting does not expect", s["other_language_documents"]],
         ["Input errors", s["input_errors"]],
     ])
-    out += _passages(result) + _clusters(result) + _boilerplate(result) + _quality(result) + _encoding(result)
+    found = _found(result)
+    out += _passages(result) + _clusters(result) + _boilerplate(found) + _quality(found) + _encoding(found)
     scores = _scores(result)
-    out += _languages(result) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(result) + _settings(result)
+    out += _languages(result) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(found) + _settings(result)
     return "\n".join(_with_contents(out)) + "\n"
 
 
@@ -376,14 +397,9 @@ def _clusters(result: ScanResult) -> list[str]:
     return out + _table(["Kept", "Why", "Duplicates", "Lowest Jaccard", "Lowest containment"], rows)
 
 
-def _boilerplate(result: ScanResult) -> list[str]:
+def _boilerplate(found: _Found) -> list[str]:
     out = ["", "## Leftover page text", ""]
-    by_rule: dict[str, _Rows] = defaultdict(_Rows)
-    message: dict[str, str] = {}
-    for f in result.findings:
-        if f.kind == "boilerplate":
-            by_rule[f.rule].add([_where(f), f.text])
-            message.setdefault(f.rule, f.message)
+    by_rule, message = found.leftovers, found.messages
     if not by_rule:
         return out + ["None found."]
     if len(by_rule) > 1:
@@ -397,22 +413,20 @@ def _boilerplate(result: ScanResult) -> list[str]:
     return out
 
 
-def _quality(result: ScanResult) -> list[str]:
+def _quality(found: _Found) -> list[str]:
     out = ["", "## Line quality", ""]
-    found = _finding_rows(result, "quality", lambda f: [_where(f), f.rule, f.text if f.line is not None else f.message])
-    if not found.total:
+    if not found.quality.total:
         return out + ["Nothing to report."]
     out += ["Signals of poor text that are not counted as leftover page text (articles print them "
             "too), and documents that are whole-page dumps.", ""]
-    return out + found.table(["Where", "Signal", "Line or finding"])
+    return out + found.quality.table(["Where", "Signal", "Line or finding"])
 
 
-def _encoding(result: ScanResult) -> list[str]:
+def _encoding(found: _Found) -> list[str]:
     out = ["", "## Encoding repairs", ""]
-    found = _finding_rows(result, "encoding", lambda f: [_where(f), f.detail["before"], f.detail["after"]])
-    if not found.total:
+    if not found.encoding.total:
         return out + ["None needed."]
-    return out + found.table(["Where", "Before", "After"])
+    return out + found.encoding.table(["Where", "Before", "After"])
 
 
 #: How the readability and tone scores were validated (bench/RESULTS.md has the runs).
@@ -597,12 +611,11 @@ def _escape(text: str) -> str:
     return cell(text).replace("*", "\\*").replace("_", "\\_")
 
 
-def _input_errors(result: ScanResult) -> list[str]:
+def _input_errors(found: _Found) -> list[str]:
     out = ["", "## Input errors", ""]
-    found = _finding_rows(result, "input-error", lambda f: [_where(f), f.message])
-    if not found.total:
+    if not found.input_errors.total:
         return out + ["None."]
-    return out + found.table(["Where", "Problem"])
+    return out + found.input_errors.table(["Where", "Problem"])
 
 
 def _settings(result: ScanResult) -> list[str]:
