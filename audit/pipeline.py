@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 
+import numpy as np
+
 from audit.analyze import Analyzer
 from audit.checks.figures import Tally
 from audit.checks.thresholds import decide
@@ -25,7 +27,7 @@ from audit.lines.templates import copy_groups
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
-from audit.read.spool import Spool
+from audit.read.spool import Patched, Spool
 from audit.records import Cluster, Details, DocumentSummary, Finding, ScanResult
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
@@ -54,52 +56,63 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
-def with_template_findings(summaries: list[DocumentSummary], details: Sequence[Details], clusters: list[Cluster],
-                           settings: ScanSettings, load: Loader,
-                           count: TemplateCounter = local_templates,
-                           copies: CopyFinder = local_copies) -> Iterator[Details]:
-    """Each document's details, in order, with a finding added for each of its template lines that
-    no rule or statistic claimed (in line order).
+#: What the template lines need of a document, kept on disk by a scan: its line keys, and the
+#: lines that leftover findings claimed already.
+TemplateInput = tuple[np.ndarray | None, frozenset[int]]
 
-    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `details` are read
-    up to three times (count, find, add), one document at a time; `copies` pairs the documents
-    that are copies by their prose lines and `count` counts the lines (each where the engine keeps
-    the keys). `load` gives the lines of the
-    documents that have template lines: a template line is one no rule or statistic claimed, so
-    it is never blanked there, and its text is read from there.
+
+def template_input(summary: DocumentSummary) -> TemplateInput:
+    """The :data:`TemplateInput` of a summary that still holds its findings."""
+    return summary.line_keys, frozenset(f.line for f in summary.findings if f.kind == "boilerplate" and f.line)
+
+
+def template_findings(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], clusters: list[Cluster],
+                      settings: ScanSettings, load: Loader,
+                      count: TemplateCounter = local_templates, copies: CopyFinder = local_copies,
+                      on_stage: Callable[[str, int | None], Callable[[int], None]] = partial(stage, None),
+                      ) -> Iterator[tuple[int, list[Finding]]]:
+    """The findings of each document's template lines that no rule or statistic claimed, as
+    (document index, findings in line order), in document order, for the documents that have any.
+
+    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `inputs` are
+    read twice (count, find), one document at a time; `copies` pairs the documents that are
+    copies by their prose lines and `count` counts the lines (each where the engine keeps the
+    keys). `load` gives the lines of the documents that have template lines: a template line is
+    one no rule or statistic claimed, so it is never blanked there, and its text is read from there.
+    `on_stage` hears each step as it begins, and gives what to call with the documents done.
     """
     signal = SIGNALS["lines.template"]
     minimum = settings.lines.min_template_documents
     if not settings.lines.enabled or minimum is None or signal.id in settings.disabled_rules:
-        yield from details
         return
     index = {s.id: i for i, s in enumerate(summaries)}
     group = copy_groups(len(summaries), copies(summaries, settings.lines.min_copy_share),
                         ([index[m] for m in c.members] for c in clusters))
     del index
-    templates = count(summaries, details, group, minimum)
+    on_stage("template lines: counting", None)
+    templates = count(summaries, (keys for keys, _ in inputs), group, minimum)
     found: dict[int, list[tuple[int, int]]] = {}
-    for i, d in enumerate(details):
-        claimed = {f.line for f in d.findings if f.kind == "boilerplate"}
-        hits = [(line, n) for line, n in templates.lines(d.line_keys) if line not in claimed]
+    for i, (keys, claimed) in enumerate(inputs):
+        hits = [(line, n) for line, n in templates.lines(keys) if line not in claimed]
         if hits:
             found[i] = hits
+    done = on_stage("template lines: findings", len(found))
     loaded = iter(load(set(found)))
     # The loader reads in corpus order, which is the documents' order; any other order is waited for.
     waiting: dict[int, list[str]] = {}
-    for i, d in enumerate(details):
-        if i in found:
-            while i not in waiting and (item := next(loaded, None)) is not None:
-                j, lines = item
-                waiting[j] = [lines[line - 1] for line, _ in found[j]]
-            # A document the loader no longer finds (its file changed meanwhile) keeps what it had.
-            s = summaries[i]
-            added = [Finding(s.id, signal.kind, signal.id, signal.severity,
-                             f"{signal.message} ({n} documents of {s.source})", line=line,
-                             text=text, detail={"action": settings.lines.action, "documents": n})
-                     for (line, n), text in zip(found[i], waiting.pop(i, []))]
-            d = replace(d, findings=sorted(d.findings + added, key=lambda f: (f.line or 0, f.kind != "encoding")))
-        yield d
+    for k, i in enumerate(found, start=1):  # in document order, as they were found
+        while i not in waiting and (item := next(loaded, None)) is not None:
+            j, lines = item
+            waiting[j] = [lines[line - 1] for line, _ in found[j]]
+        # A document the loader no longer finds (its file changed meanwhile) keeps what it had.
+        s = summaries[i]
+        added = [Finding(s.id, signal.kind, signal.id, signal.severity,
+                         f"{signal.message} ({n} documents of {s.source})", line=line,
+                         text=text, detail={"action": settings.lines.action, "documents": n})
+                 for (line, n), text in zip(found[i], waiting.pop(i, []))]
+        if added:
+            yield i, added
+        done(k)
 
 
 def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | None = None,
@@ -126,12 +139,17 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     own = engine is None
     engine = engine or engine_for(settings)
     analyzer = Analyzer(settings, rules, keep_compared=True)
-    final: Spool[Details] = Spool()
+    # Each document's details are written once; the template findings then replace the details of
+    # the documents that have some (`final`), and the rest are not written again.
+    details: Spool[Details] = Spool()
+    final = Patched(details)
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
         sources: dict[str, str] = {}
-        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[Details]() as details, \
+        counts = array("q")  # findings per document
+        tally = Tally()  # the figures, counted here: the details are not read back for them
+        with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[TemplateInput]() as inputs, \
                 Spool[list[str]]() as compared:
             for summary in engine.summaries(corpus, analyzer, problems):
                 # What only the report needs goes to disk, and the passages' keys too: they are
@@ -140,6 +158,11 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 if summary.passage_keys is not None:
                     passage_keys.add(len(summaries), summary.passage_keys)
                     summary.passage_keys = None
+                counts.append(len(summary.findings))
+                tally.document(summary, summary.readability)
+                tally.findings(summary.findings)
+                inputs.append(template_input(summary))
+                summary.line_keys = None
                 details.append(summary.details())
                 summary.without_details()
                 if summary.compared is not None:
@@ -153,18 +176,12 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
                                          engine.comparer(load, summaries), engine.candidates,
                                          on_stage=partial(stage, progress))
-            done = stage(progress, "template lines: counting", None)
-            counts = array("q")
-            tally = Tally()  # the figures, counted here: the details are not read back for them
-            for d in with_template_findings(summaries, details, duplicates.clusters, settings, load, engine.templates,
-                                            engine.copies):
-                if not counts:  # the count is done when the first document's findings come
-                    done = stage(progress, "template lines: findings", len(summaries))
-                final.append(d)
-                tally.document(summaries[len(counts)], d.readability)
-                tally.findings(d.findings)
-                counts.append(len(d.findings))
-                done(len(counts))
+            for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
+                                              engine.templates, engine.copies, partial(stage, progress)):
+                d = final[i]
+                final[i] = replace(d, findings=sorted(d.findings + added, key=lambda f: (f.line or 0, f.kind != "encoding")))
+                counts[i] += len(added)
+                tally.findings(added)
     except BaseException:
         final.close()
         raise

@@ -227,7 +227,8 @@ class DocumentSummary:
     #: which finds documents contained in others (none: never found inside another).
     anchors: np.ndarray | Held = field(default_factory=_no_anchors)
     #: One key per line for the corpus count of template lines (a uint64 array; 0 for a line with
-    #: no letters or digits), or None when template lines are switched off.
+    #: no letters or digits), or None when template lines are switched off. A scan moves them to
+    #: disk for the count, so the documents of its result hold None.
     line_keys: np.ndarray | None = None
     #: The distinct keys of the lines of prose paragraphs (a sorted uint64 array): what copies of
     #: one text share, whatever else their extractors kept.
@@ -245,29 +246,26 @@ class DocumentSummary:
 
     def details(self) -> Details:
         """The report content the corpus pass does not need."""
-        return Details(self.findings, self.readability, self.tone, self.line_keys)
+        return Details(self.findings, self.readability, self.tone)
 
     def without_details(self) -> None:
         """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`)."""
-        self.findings, self.readability, self.tone, self.line_keys = [], None, None, None
+        self.findings, self.readability, self.tone = [], None, None
 
     def with_details(self, details: Details) -> DocumentSummary:
         """A copy with its report content put back."""
-        return replace(self, findings=details.findings, readability=details.readability, tone=details.tone,
-                       line_keys=details.line_keys)
+        return replace(self, findings=details.findings, readability=details.readability, tone=details.tone)
 
 
 @_pickled_by_fields
 @dataclass(slots=True)
 class Details:
-    """A document's report content: findings, readability and tone, and the line keys that the
-    template count reads once. The scan keeps these on disk until the report is written, so that
-    a million documents' summaries fit in memory."""
+    """A document's report content: findings, readability and tone. The scan keeps these on disk
+    until the report is written, so that a million documents' summaries fit in memory."""
 
     findings: list[Finding]
     readability: Readability | None
     tone: Tone | None
-    line_keys: np.ndarray | None
 
 
 @dataclass

@@ -11,14 +11,14 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from audit.read.spool import Indexed, Spool
+from audit.read.spool import Indexed
 from audit.records import Details, DocumentSummary, Finding
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
     """The summaries with their details put back; ``summaries[i]`` goes with ``details[i]``."""
 
-    def __init__(self, summaries: list[DocumentSummary], details: Spool[Details]) -> None:
+    def __init__(self, summaries: list[DocumentSummary], details: Indexed[Details]) -> None:
         if len(summaries) != len(details):
             raise ValueError(f"{len(summaries)} summaries but {len(details)} details")
         self.summaries = summaries
@@ -39,7 +39,7 @@ class SpooledFindings(Indexed[Finding]):
     """Every document's findings in document order, then the corpus's own (`extra`); `counts`
     are the number of findings of each document's details."""
 
-    def __init__(self, details: Spool[Details], counts: Sequence[int], extra: list[Finding]) -> None:
+    def __init__(self, details: Indexed[Details], counts: Sequence[int], extra: list[Finding]) -> None:
         if len(counts) != len(details):
             raise ValueError(f"{len(counts)} counts but {len(details)} details")
         self.details = details

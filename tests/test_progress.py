@@ -69,8 +69,9 @@ def test_the_library_tells_a_progress_with_stages_each_stage():
     recorder = Recorder()
     audit.scan(records, audit.ScanSettings(jobs=1), progress=recorder)
     stages = [h for h in recorder.heard if isinstance(h, tuple)]
-    assert stages == [("near-duplicates", None), ("near-duplicates", None), ("template lines", None), ("template lines", 4)]
-    assert recorder.heard[:4] == [1, 2, 3, 4] and recorder.heard[-1] == 4
+    # The findings' stage counts the documents that have template lines: none of these four.
+    assert stages == [("near-duplicates", None), ("near-duplicates", None), ("template lines", None), ("template lines", 0)]
+    assert recorder.heard[:4] == [1, 2, 3, 4] and recorder.heard[-1] == ("template lines", 0)
     counted = []
     audit.scan(records, audit.ScanSettings(jobs=1), progress=counted.append)  # a plain callable: documents only
     assert counted == [1, 2, 3, 4]

@@ -103,6 +103,23 @@ def test_template_lines_are_found_over_the_corpus(tmp_path):
     assert not any(f.document == "other" for f in found)
 
 
+def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_lines(tmp_path, monkeypatch):
+    from audit.read.spool import Spool
+    from audit.records import Details
+
+    path = tmp_path / "feed.jsonl"
+    write_corpus(path)
+    real, written = Spool.append, []
+    monkeypatch.setattr(Spool, "append", lambda self, r: (isinstance(r, Details) and written.append(r)) or real(self, r))
+    result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
+    # 8 documents, and the 4 with the template footer once more, with its finding added
+    assert len(written) == 8 + 4
+    assert [sum(f.rule == "lines.template" for f in d.findings) for d in written[8:]] == [1, 1, 1, 1]
+    assert [d.id for d in result.documents if any(f.rule == "lines.template" for f in d.findings)] == \
+        [f"a{i}" for i in range(4)]
+    assert len(result.findings) == sum(len(d.findings) for d in result.documents) + len(result.findings.extra)
+
+
 def test_template_threshold_and_switches(tmp_path):
     path = tmp_path / "feed.jsonl"
     write_corpus(path)
@@ -118,7 +135,7 @@ def test_template_findings_whatever_order_the_loader_reads_in(tmp_path):
     from audit.read.readers import Corpus
     from audit.records import Document
     from audit.lines.rules import load_rules
-    from audit.pipeline import with_template_findings
+    from audit.pipeline import template_findings, template_input
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)
@@ -130,10 +147,11 @@ def test_template_findings_whatever_order_the_loader_reads_in(tmp_path):
     lines = [prepare(d, rules, settings.lines, frozenset()).compared for d in docs]
 
     def found(order):
-        details = [s.details() for s in summaries]
+        inputs = [template_input(s) for s in summaries]
         load = lambda needed: [(i, lines[i]) for i in order if i in needed]  # noqa: E731
-        return [[(f.line, f.text) for f in d.findings if f.rule == "lines.template"]
-                for d in with_template_findings(summaries, details, [], settings, load)]
+        added = dict(template_findings(summaries, inputs, [], settings, load))
+        assert all(f.rule == "lines.template" for fs in added.values() for f in fs)
+        return [[(f.line, f.text) for f in added.get(i, [])] for i in range(len(summaries))]
 
     in_order = found(range(len(docs)))
     assert sum(map(len, in_order)) == 4

@@ -11,7 +11,7 @@ from audit.analyze import Analyzer
 from audit.engines.local import LocalEngine
 from audit.lines.templates import Templates
 from audit.read.readers import Corpus
-from audit.records import Details, DocumentSummary, Finding
+from audit.records import DocumentSummary, Finding
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
@@ -40,7 +40,7 @@ class Engine(Protocol):
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         """The pairs of documents that are copies by their prose lines (see :data:`CopyFinder`)."""
 
-    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
                   minimum: int) -> Templates:
         """The template lines, counted over the documents' line keys by copy group (see :data:`TemplateCounter`)."""
 

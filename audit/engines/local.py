@@ -28,7 +28,7 @@ from audit.analyze import Analyzer
 from audit.lines.templates import Templates, count_templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus
-from audit.records import Details, Document, DocumentSummary, Finding
+from audit.records import Document, DocumentSummary, Finding
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import copy_pairs, lsh_candidates
 from audit.similarity.duplicates import Comparer, Loader, compare_loaded
@@ -165,9 +165,9 @@ class LocalEngine:
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         return local_copies(summaries, min_share)
 
-    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
                   minimum: int) -> Templates:
-        return local_templates(summaries, details, groups, minimum)
+        return local_templates(summaries, keys, groups, minimum)
 
     def _run(self, documents: int) -> Run:
         """Where the corpus pass's blocks run: the pass's pool, started on first use after the
@@ -205,9 +205,9 @@ def _in_pool(pool: ProcessPoolExecutor, ahead: int, function: Callable[..., Any]
             future.cancel()
 
 
-#: Given the summaries, their details, each document's copy group and the least number of groups:
+#: Given the summaries, their line keys, each document's copy group and the least number of groups:
 #: the corpus's template lines (:func:`local_templates` here; a cluster counts where the keys are).
-TemplateCounter = Callable[[list[DocumentSummary], Iterable[Details], list[int], int], Templates]
+TemplateCounter = Callable[[list[DocumentSummary], Iterable[np.ndarray | None], list[int], int], Templates]
 #: Given the summaries and the least share of prose lines: the pairs of documents that are copies
 #: (:func:`local_copies` here; a cluster pairs them where the prose keys are).
 CopyFinder = Callable[[list[DocumentSummary], float], np.ndarray]
@@ -218,7 +218,7 @@ def local_copies(summaries: list[DocumentSummary], min_share: float) -> np.ndarr
     return copy_pairs([s.prose_keys for s in summaries], min_share)
 
 
-def local_templates(summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+def local_templates(summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
                     minimum: int) -> Templates:
-    """The :data:`TemplateCounter` of this process: the details' line keys, counted here."""
-    return count_templates(((d.line_keys, groups[i]) for i, d in enumerate(details)), minimum)
+    """The :data:`TemplateCounter` of this process: the line keys, counted here."""
+    return count_templates(((k, groups[i]) for i, k in enumerate(keys)), minimum)

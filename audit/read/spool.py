@@ -161,3 +161,40 @@ class Shelf(Mapping[int, T], Closing, Generic[T]):
 
     def close(self) -> None:
         self._spool.close()
+
+
+class Patched(Indexed[T], Closing):
+    """A spool's records with some of them replaced, the replacements on disk too: for a pass that
+    changes a few records of many, without writing every record again. Closing it closes the
+    spool it patches.
+
+    >>> s = Spool()
+    >>> s.extend(["a", "b", "c"])
+    >>> with Patched(s) as p:
+    ...     p[1] = "B"
+    ...     list(p), p[1], p[-1], len(p), s[1]
+    (['a', 'B', 'c'], 'B', 'c', 3, 'b')
+    """
+
+    def __init__(self, base: Spool[T]) -> None:
+        self._base = base
+        self._patches: Shelf[T] = Shelf(cache=1)
+
+    def __setitem__(self, i: int, record: T) -> None:
+        if not 0 <= i < len(self._base):
+            raise IndexError(f"index {i} out of range for {len(self._base)} items")
+        self._patches[i] = record
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def _item(self, i: int) -> T:
+        return self._patches[i] if i in self._patches else self._base[i]
+
+    def __iter__(self) -> Iterator[T]:
+        for i in range(len(self._base)):
+            yield self._item(i)
+
+    def close(self) -> None:
+        self._patches.close()
+        self._base.close()

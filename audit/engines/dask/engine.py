@@ -59,7 +59,7 @@ from audit.errors import AuditError, ConfigError, InputError
 from audit.lines.templates import MAX_COPY_EVIDENCE, Templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus, Part, Record, count_lines, numbered
-from audit.records import Details, DocumentSummary, Finding, InputProblem, PassagePair
+from audit.records import DocumentSummary, Finding, InputProblem, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import MAX_PAIRS_PER_KEY, anchor_share, apart
 from audit.similarity.cluster import by_components
@@ -455,9 +455,10 @@ class DaskEngine:
             share.release()
             yield from by_components(edges)
 
-    def templates(self, summaries: list[DocumentSummary], details: Iterable[Details], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
                   minimum: int) -> Templates:
-        # The line keys were counted where they were made (`details` hold them too, for the report).
+        # The line keys are counted where they were made (`keys`, the client's copy, name the
+        # template lines of each document after the count).
         group = np.asarray(groups + [-1], dtype=np.int64)
         # -1 (no summary) indexes the -1 appended.
         scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
