@@ -85,7 +85,7 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
         settings = ScanSettings(jobs=workers)
 
     # Stage boundaries: the corpus pass's two functions, wrapped where scan_corpus calls them.
-    find, templates = scan_module.find_duplicates, scan_module.with_template_findings
+    find, templates = scan_module.find_duplicates, scan_module.template_findings
 
     def timed_find(*a: Any, **k: Any) -> Any:
         marks["analysis_end"] = time.perf_counter()
@@ -98,7 +98,7 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
         yield from templates(*a, **k)
         marks["templates_end"] = time.perf_counter()
 
-    scan_module.find_duplicates, scan_module.with_template_findings = timed_find, timed_templates
+    scan_module.find_duplicates, scan_module.template_findings = timed_find, timed_templates
     t1 = time.perf_counter()
     result = scan_module.scan([path], settings)
     t2 = time.perf_counter()

@@ -48,7 +48,7 @@ from audit.analyze import Analyzer, prepare
 from audit.lines.statistics import SIGNALS
 from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.lines.rules import load_rules
-from audit.pipeline import with_template_findings
+from audit.pipeline import template_findings, template_input
 from audit.settings import ScanSettings  # noqa: E402
 from audit.similarity import candidates  # noqa: E402
 from audit.similarity.keystore import PassageKeys
@@ -193,7 +193,7 @@ def corpus_stage(args: argparse.Namespace) -> None:
     seen: dict[str, str] = {}
     summaries: list[DocumentSummary] = []
     started = time.perf_counter()
-    with PassageKeys(settings.similarity.passage_bands) as keys, Spool() as details:
+    with PassageKeys(settings.similarity.passage_bands) as keys, Spool() as details, Spool() as inputs:
         for i in range(args.docs):
             s = sample[i % args.sample]
             if i % args.sample == 0:
@@ -207,6 +207,8 @@ def corpus_stage(args: argparse.Namespace) -> None:
                 s.text_lines, s.words, s.chars, s.findings, s.readability, s.tone, _masked(s.signature, mask),
                 s.passages.copy(), None, s.date, np.sort(_masked(s.anchors, mask)), _masked(s.line_keys, mask),
                 None if s.prose_keys is None else np.sort(_masked(s.prose_keys, mask)), s.flagged_lines)
+            inputs.append(template_input(summary))
+            summary.line_keys = None
             details.append(summary.details())
             summary.without_details()
             summaries.append(summary)
@@ -219,11 +221,10 @@ def corpus_stage(args: argparse.Namespace) -> None:
                 yield i, bodies[i % args.sample]
 
         if args.stages:
-            stages(summaries, details, keys, settings, load)
+            stages(summaries, inputs, keys, settings, load)
             return
         found = find_duplicates(summaries, settings.similarity, load, passage_keys=keys)
-        templates = sum(1 for d in with_template_findings(summaries, details, found.clusters, settings, load)
-                        for f in d.findings if f.rule == "lines.template")
+        templates = sum(len(added) for _, added in template_findings(summaries, inputs, found.clusters, settings, load))
     done = time.perf_counter()
     print(f"corpus stage (candidates, verification, clusters, shared passages, template lines) in "
           f"{done - built:.0f} s: {len(found.pairs):,} pairs, {len(found.clusters):,} clusters, "
@@ -231,7 +232,7 @@ def corpus_stage(args: argparse.Namespace) -> None:
     print(f"peak RSS of this process: {peak():,.0f} MiB")
 
 
-def stages(summaries: list[DocumentSummary], details: Spool, keys: PassageKeys, settings: ScanSettings,
+def stages(summaries: list[DocumentSummary], inputs: Spool, keys: PassageKeys, settings: ScanSettings,
            load: Callable[[set[int]], Iterator[tuple[int, list[str]]]]) -> None:
     """The corpus pass's steps one by one, each with the most memory it took above what was held
     before it (tracemalloc, which sees NumPy's allocations but not mapped files) and its time."""
@@ -252,8 +253,7 @@ def stages(summaries: list[DocumentSummary], details: Spool, keys: PassageKeys, 
     stage("containment candidates", lambda: candidates.containment_candidates(summaries, sim))
     stage("passage candidates", lambda: candidates.passage_candidates(summaries, sim, keys=keys))
     found = stage("find_duplicates (all)", lambda: find_duplicates(summaries, sim, load, passage_keys=keys))
-    stage("template lines", lambda: sum(1 for _ in with_template_findings(summaries, details, found.clusters,
-                                                                           settings, load)))
+    stage("template lines", lambda: sum(1 for _ in template_findings(summaries, inputs, found.clusters, settings, load)))
 
 
 def peak() -> float:
