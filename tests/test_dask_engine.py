@@ -206,6 +206,26 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
         assert len(analyzed) >= 2 * PARTS_PER_WORKER and len({t["worker"] for t in analyzed}) == 2
 
 
+@pytest.mark.parametrize("workers, count", [(1, 4), (2, 8), (3, 12), (16, 48), (64, 50)])
+def test_a_corpus_cut_finer_is_cut_into_ranges_of_one_size(tmp_path, monkeypatch, workers, count):
+    """PARTS_PER_WORKER ranges a worker, of one size (no remainder for one worker to finish alone);
+    never more than ranges of MIN_BLOCKSIZE would make (50 here), then a multiple of the workers."""
+    from types import SimpleNamespace
+
+    from audit.engines.dask.engine import DaskEngine
+    from audit.read.readers import Corpus
+
+    monkeypatch.setattr("audit.engines.dask.engine.MIN_BLOCKSIZE", 1000)
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"id": f"{i:03d}", "text": "x" * 74}) + "\n" for i in range(500)))
+    assert path.stat().st_size == 50_000
+    engine = SimpleNamespace(settings=ScanSettings(blocksize=1 << 20), _workers=lambda: workers)
+    with Corpus([str(path)]) as corpus:
+        parts = DaskEngine._parts(engine, corpus)  # type: ignore[arg-type]
+    sizes = [(p.end or 50_000) - p.start for p in parts]
+    assert len(parts) == count and max(sizes) - min(sizes) < count and sum(sizes) == 50_000
+
+
 def test_components_on_the_cluster_past_the_client_limit_give_the_local_report(corpus, local_report, cluster,
                                                                                monkeypatch):
     # Past CLIENT_PAIRS the verified pairs stay on the workers, which find their components; the
