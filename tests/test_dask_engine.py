@@ -226,6 +226,34 @@ def test_a_corpus_cut_finer_is_cut_into_ranges_of_one_size(tmp_path, monkeypatch
     assert len(parts) == count and max(sizes) - min(sizes) < count and sum(sizes) == 50_000
 
 
+def test_a_corpus_of_several_files_cut_finer_gives_each_file_ranges_of_one_size(tmp_path, monkeypatch):
+    """Two files cut, one too small to cut and one given twice: 8 parts for 2 workers, each file's
+    ranges of one size, the ranges shared in proportion to the files' sizes."""
+    from types import SimpleNamespace
+
+    from audit.engines.dask.engine import DaskEngine
+    from audit.read.readers import Corpus
+
+    monkeypatch.setattr("audit.engines.dask.engine.MIN_BLOCKSIZE", 1000)
+    sizes = {"a": 30_000, "b": 20_000, "c": 500}
+    for name, n in sizes.items():
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"id": f"{i:03d}", "text": "x" * 74}) + "\n"
+                                                        for i in range(n // 100)))
+    engine = SimpleNamespace(settings=ScanSettings(blocksize=1 << 20), _workers=lambda: 2)
+    with Corpus([str(tmp_path / f"{name}.jsonl") for name in "abc"]) as corpus:
+        parts = DaskEngine._parts(engine, corpus)  # type: ignore[arg-type]
+    with Corpus([str(tmp_path / "b.jsonl")] * 2) as corpus:
+        twice = DaskEngine._parts(engine, corpus)  # type: ignore[arg-type]
+    for found, files in ((parts, "abc"), (twice, "bb")):
+        assert len(found) == 8
+        per_file: dict[str, list[int]] = {}
+        for p in found:
+            per_file.setdefault(Path(p.path).stem, []).append((p.end or sizes[Path(p.path).stem]) - p.start)
+        for name, lengths in per_file.items():
+            assert sum(lengths) == sizes[name] * files.count(name) and max(lengths) - min(lengths) < 8
+    assert [len(per) for per in [[p for p in parts if Path(p.path).stem == n] for n in "abc"]] == [4, 3, 1]
+
+
 def test_components_on_the_cluster_past_the_client_limit_give_the_local_report(corpus, local_report, cluster,
                                                                                monkeypatch):
     # Past CLIENT_PAIRS the verified pairs stay on the workers, which find their components; the

@@ -37,10 +37,9 @@ from __future__ import annotations
 import operator
 import os
 from functools import partial
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -178,26 +177,30 @@ class DaskEngine:
 
     def _parts(self, corpus: Corpus) -> list[Part]:
         """The corpus's parts at the settings' blocksize, or cut finer where that gives the workers
-        fewer than PARTS_PER_WORKER each: into ranges of one size, PARTS_PER_WORKER a worker in all
-        (never more parts than MIN_BLOCKSIZE would make; then a multiple of the workers). Only
-        plain JSON Lines files can be cut; how they are cut never changes a result."""
+        fewer than PARTS_PER_WORKER each: PARTS_PER_WORKER parts a worker in all (never more than
+        ranges of MIN_BLOCKSIZE would make; then a multiple of the workers), each file's ranges of
+        one size. Only plain JSON Lines files can be cut; how they are cut never changes a result."""
         parts = corpus.parts(self.settings.blocksize)
         workers = self._workers()
         want = PARTS_PER_WORKER * workers
         if len(parts) >= want or self.settings.blocksize <= MIN_BLOCKSIZE:
             return parts
         fine = corpus.parts(MIN_BLOCKSIZE)
-        ranges = Counter(p.path for p in fine)
-        cut = [path for path, n in ranges.items() if n > 1]
+        files: list[list[Part]] = []  # the fine parts, a list for each file given (in order)
+        for p in fine:
+            if files and p.path == files[-1][0].path and p.start > files[-1][-1].start:
+                files[-1].append(p)
+            else:
+                files.append([p])
+        cut = [ranges for ranges in files if len(ranges) > 1]
         if not cut:
             return parts
         # Ranges of one size, not MIN_BLOCKSIZE's and a remainder: the workers' last ranges then end
         # together (45 MiB in 11 ranges of 4 MiB and one of 1.4 MiB kept one worker of two waiting
-        # 2 s at the end of the analysis).
+        # 2 s at the end of the analysis). The files are given ranges in proportion to their sizes.
         count = want if len(fine) >= want else len(fine) // workers * workers or len(fine)
-        whole = len(fine) - sum(ranges[path] for path in cut)  # the parts no blocksize cuts
-        blocksize = -(-sum(size(path) for path in cut) // max(count - whole, len(cut)))
-        return parts if blocksize >= self.settings.blocksize else corpus.parts(blocksize)
+        shares = iter(_shares(max(count - (len(files) - len(cut)), len(cut)), [len(ranges) for ranges in cut]))
+        return [p for ranges in files for p in (_equal_ranges(ranges, next(shares)) if len(ranges) > 1 else ranges)]
 
     def _check_shared(self, parts: list[Part]) -> None:
         """Stop with a clear message when the scheduler's workers cannot read local files that this
@@ -484,3 +487,29 @@ class DaskEngine:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` shared in proportion to `weights` (each share at least 1 and at most its weight, when
+    `total` is at most their sum), the largest remainders rounded up.
+
+    >>> _shares(7, [30, 20]), _shares(8, [12]), _shares(3, [2, 2, 2])
+    ([4, 3], [8], [1, 1, 1])
+    """
+    exact = [total * w / sum(weights) for w in weights]
+    out = [max(1, int(x)) for x in exact]
+    for i in sorted(range(len(out)), key=lambda i: int(exact[i]) - exact[i])[:max(0, total - sum(out))]:
+        out[i] += 1
+    return out
+
+
+def _equal_ranges(ranges: list[Part], n: int) -> list[Part]:
+    """A file's byte `ranges` as `n` ranges of one size (the file's size read again; unreadable:
+    `ranges` as they are, and the read reports it)."""
+    try:
+        length = size(ranges[0].path)
+    except OSError:
+        return ranges
+    step = -(-length // n)
+    return [replace(ranges[0], start=k * step, end=(k + 1) * step if (k + 1) * step < length else None)
+            for k in range(n)]
