@@ -265,8 +265,11 @@ class RuleSet:
             return self._gate
         build = self._read >= self.gate_after
         if self._gate is None or build:
-            self._gate = Gate([Pattern(i, r.pattern.pattern, bool(r.pattern.flags & regex.IGNORECASE))
-                               for i, r in enumerate(self.rules) if r.pattern is not None], build=build)
+            gate = Gate([Pattern(i, r.pattern.pattern, bool(r.pattern.flags & regex.IGNORECASE))
+                         for i, r in enumerate(self.rules) if r.pattern is not None], build=build)
+            # Threads of one process (a Dask worker's) may make a gate at once: a ready one is kept.
+            if self._gate is None or not self._gate.ready:
+                self._gate = gate
             self._gate_done = build or self._gate.ready
         return self._gate
 
