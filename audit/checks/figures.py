@@ -43,6 +43,7 @@ class Tally:
             self.grade_sum += readability.grade
 
     def findings(self, found: Iterable[Finding]) -> None:
+        """Count findings (a document's, or the corpus's own)."""
         for f in found:
             self.kinds[f.kind] += 1
             if f.rule in ("lines.template", "lines.page-dump", "language.other"):

@@ -83,7 +83,7 @@ PASSAGE_BLOCK = 20_000
 MIN_PASSAGE_BLOCK = 1_000
 PASSAGE_TASKS_PER_WORKER = 3
 #: Parts a worker should get, at least: a corpus cut at the settings' blocksize into fewer is cut
-#: finer, down to MIN_BLOCKSIZE. At the 64 MiB default a 200 MB file makes 3 parts, which leaves 5
+#: finer, into parts of about MIN_BLOCKSIZE at the finest. At the 64 MiB default a 200 MB file makes 3 parts, which leaves 5
 #: of 8 workers idle (20,000 planted documents, 46 MB, were one part for 2 workers); with a few
 #: parts each, a worker's last part is a small share of its work. Never more parts than ranges of
 #: 4 MiB would make: each shuffle round makes a task per part and worker, so a small corpus on many
