@@ -165,31 +165,39 @@ class Shelf(Mapping[int, T], Closing, Generic[T]):
 
 class Patched(Indexed[T], Closing):
     """A spool's records with some of them replaced, the replacements on disk too: for a pass that
-    changes a few records of many, without writing every record again. Closing it closes the
+    changes a few records of many, without writing every record again. In memory: 8 bytes a
+    record of the spool (where its replacement is), once one is patched. Closing it closes the
     spool it patches.
 
     >>> s = Spool()
     >>> s.extend(["a", "b", "c"])
     >>> with Patched(s) as p:
     ...     p[1] = "B"
+    ...     p[1] = "BB"
     ...     list(p), p[1], p[-1], len(p), s[1]
-    (['a', 'B', 'c'], 'B', 'c', 3, 'b')
+    (['a', 'BB', 'c'], 'BB', 'c', 3, 'b')
     """
 
     def __init__(self, base: Spool[T]) -> None:
         self._base = base
-        self._patches: Shelf[T] = Shelf(cache=1)
+        self._patches: Spool[T] = Spool()
+        # Per record of the spool: its replacement's place among the patches, or -1.
+        self._slot = np.full(0, -1, dtype=np.int64)
 
     def __setitem__(self, i: int, record: T) -> None:
         if not 0 <= i < len(self._base):
             raise IndexError(f"index {i} out of range for {len(self._base)} items")
-        self._patches[i] = record
+        if i >= len(self._slot):  # the spool grew since the last patch
+            self._slot = np.concatenate([self._slot, np.full(len(self._base) - len(self._slot), -1, dtype=np.int64)])
+        self._slot[i] = len(self._patches)
+        self._patches.append(record)
 
     def __len__(self) -> int:
         return len(self._base)
 
     def _item(self, i: int) -> T:
-        return self._patches[i] if i in self._patches else self._base[i]
+        slot = int(self._slot[i]) if i < len(self._slot) else -1
+        return self._patches[slot] if slot >= 0 else self._base[i]
 
     def __iter__(self) -> Iterator[T]:
         for i in range(len(self._base)):
