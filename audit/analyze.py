@@ -202,7 +202,7 @@ def findings_of(doc: Document, prepared: Prepared, analyzer: Analyzer) -> list[F
         for h in prepared.timeouts
     ]
     findings += _statistic_findings(doc, prepared, analyzer.settings.lines, frozenset(analyzer.settings.disabled_rules))
-    findings.sort(key=lambda f: (f.line or 0, f.kind != "encoding"))
+    findings.sort(key=Finding.order)
     return findings
 
 

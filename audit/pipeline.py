@@ -159,7 +159,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                     passage_keys.add(len(summaries), summary.passage_keys)
                     summary.passage_keys = None
                 counts.append(len(summary.findings))
-                tally.document(summary, summary.readability)
+                tally.document(summary)
                 tally.findings(summary.findings)
                 inputs.append(template_input(summary))
                 summary.line_keys = None
@@ -179,7 +179,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
                                               engine.templates, engine.copies, partial(stage, progress)):
                 d = final[i]
-                final[i] = replace(d, findings=sorted(d.findings + added, key=lambda f: (f.line or 0, f.kind != "encoding")))
+                final[i] = replace(d, findings=sorted(d.findings + added, key=Finding.order))
                 counts[i] += len(added)
                 tally.findings(added)
     except BaseException:

@@ -97,6 +97,11 @@ class Finding:
     #: Kind-specific detail, e.g. the text after an encoding repair.
     detail: dict[str, Any] = field(default_factory=dict)
 
+    def order(self) -> tuple[int, bool]:
+        """Its place among its document's findings: by line (the document's own first), an
+        encoding repair first on its line."""
+        return self.line or 0, self.kind != "encoding"
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "document": self.document,

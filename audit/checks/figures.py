@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.records import DocumentSummary, Finding, Readability, ScanResult
+from audit.records import DocumentSummary, Finding, ScanResult
 
 
 def figures_of(result: ScanResult) -> dict[str, Any]:
@@ -31,16 +31,16 @@ class Tally:
     rules: Counter[str] = field(default_factory=Counter)
     repaired: set[str] = field(default_factory=set)
 
-    def document(self, d: DocumentSummary, readability: Readability | None) -> None:
-        """Count a document (`readability`: its own, which a summary without details lacks)."""
+    def document(self, d: DocumentSummary) -> None:
+        """Count a document (one that still holds its readability, not a summary without details)."""
         self.documents += 1
         self.sources.add(d.source)
         self.lines += d.lines
         self.text_lines += d.text_lines
         self.words += d.words
-        if readability:
+        if d.readability:
             self.graded += 1
-            self.grade_sum += readability.grade
+            self.grade_sum += d.readability.grade
 
     def findings(self, found: Iterable[Finding]) -> None:
         """Count findings (a document's, or the corpus's own)."""
@@ -59,7 +59,7 @@ def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, A
     if tally is None:
         tally = Tally()
         for d in result.documents:
-            tally.document(d, d.readability)
+            tally.document(d)
         tally.findings(result.findings)
     n, text_lines, kinds, rules, repaired = tally.documents, tally.text_lines, tally.kinds, tally.rules, tally.repaired
     in_clusters = sum(len(c.members) - 1 for c in result.clusters)
