@@ -62,10 +62,19 @@ def sentence_tone(sentence: Sentence, lexicon: Lexicon, quoted_weight: float = 1
     >>> sentence_tone(plain, lex)[0].score
     0.0
     """
+    score, hits, fired = _weigh(sentence, lexicon, quoted_weight, topical,
+                                lexicon.match_all(sentence.words) if matches is None else matches)
+    return SentenceTone(sentence.line, sentence.text, score, _evidence(sentence.words, hits)), fired
+
+
+def _weigh(sentence: Sentence, lexicon: Lexicon, quoted_weight: float, topical: frozenset[str],
+           matches: list[Match]) -> tuple[float, list[_Hit], list[str]]:
+    """A sentence's score, the hits that make it (a word in at most one, its strongest) and the
+    signals that fired: :func:`sentence_tone` without the sentence's evidence words, which a
+    document needs of its loaded sentences only."""
     words, quoted = sentence.words, sentence.quoted or (False,) * len(sentence.words)
     best: dict[int, _Hit] = {}  # by the position of a hit's first word
     owner: dict[int, int] = {}  # word position -> first word of the hit that holds it
-
     any_quoted = True in quoted
 
     def hit(positions: tuple[int, ...], signal: Signal, weight: float, reported: bool = True) -> None:
@@ -92,26 +101,31 @@ def sentence_tone(sentence: Sentence, lexicon: Lexicon, quoted_weight: float = 1
     n = len(words)
     rare = lexicon.voice.get("rare")
     written = sentence.written or words
-    for i, match in enumerate(lexicon.match_all(words) if matches is None else matches):
-        if match is NO_MATCH:
-            continue
+    # Most words match nothing: the loop visits only those that do.
+    for i in [i for i, match in enumerate(matches) if match is not NO_MATCH]:
+        match = matches[i]
         for parts, signal, w in match.phrases:
             end = i + len(parts)
-            if end <= n and all(parts[k] in stems(words[i + k]) for k in range(1, len(parts))):
-                hit(tuple(range(i, end)), signal, signal.weight * w)
+            if end <= n:
+                for k in range(1, len(parts)):
+                    if parts[k] not in stems(words[i + k]):
+                        break
+                else:
+                    hit(tuple(range(i, end)), signal, signal.weight * w)
         for signal, w in match.single:
             hit((i,), signal, signal.weight * w)
         # A name (capitalized inside the sentence) or a word the document repeats is not word choice.
         if match.rare and rare and not (i and written[i][0].isupper()) and words[i] not in topical:
             hit((i,), rare, rare.weight)
     scare = lexicon.voice.get("scare_quote")
-    if scare and True in quoted and n - sum(quoted) >= MAX_SCARE_WORDS:
+    if scare and any_quoted and n - sum(quoted) >= MAX_SCARE_WORDS:
         for run in _quoted_runs(quoted):
             if len(run) <= MAX_SCARE_WORDS:
                 hit(run, scare, scare.weight, reported=False)
-    fired = [h.signal for h in best.values()]
+    hits = list(best.values())
+    fired = [h.signal for h in hits]
     keep = 1.0
-    for h in best.values():
+    for h in hits:
         keep *= 1 - h.weight
     ending = sentence.text.rstrip("\"'”’»)] ")[-1:]
     if ending in ("!", "?") and sentence.own_ending:
@@ -119,15 +133,16 @@ def sentence_tone(sentence: Sentence, lexicon: Lexicon, quoted_weight: float = 1
         if signal:
             keep *= 1 - signal.weight
             fired.append(signal.id)
-    if len(best) > 1:
-        # Most telling first: the strongest signal, then the rarer word.
-        ranked = sorted(best.values(), key=lambda h: (-h.weight, min(zipf(words[p]) for p in h.words), h.words[0]))
-    else:
-        ranked = list(best.values())
-    evidence = list(dict.fromkeys(words[p] for h in ranked for p in h.words))[:MAX_SENTENCE_EVIDENCE]
     if n > LONG_SENTENCE:
         keep **= LONG_SENTENCE / n
-    return SentenceTone(sentence.line, sentence.text, round(1 - keep, 4), evidence), fired
+    return round(1 - keep, 4), hits, fired
+
+
+def _evidence(words: tuple[str, ...], hits: list[_Hit]) -> list[str]:
+    """The words of a sentence's hits, most telling first: the strongest signal, then the rarer word."""
+    if len(hits) > 1:
+        hits = sorted(hits, key=lambda h: (-h.weight, min(zipf(words[p]) for p in h.words), h.words[0]))
+    return list(dict.fromkeys(words[p] for h in hits for p in h.words))[:MAX_SENTENCE_EVIDENCE]
 
 
 def _quoted_runs(quoted: tuple[bool, ...]) -> list[tuple[int, ...]]:
@@ -147,33 +162,32 @@ def _quoted_runs(quoted: tuple[bool, ...]) -> list[tuple[int, ...]]:
 
 def document_tone(units: list[Sentence], lexicon: Lexicon, min_loaded: float = 0.5, quoted_weight: float = 1.0) -> Tone:
     """Tone of a document from its sentences: mean score, signals, top evidence, loaded sentences."""
-    scored: list[SentenceTone] = []
-    fired: Counter[str] = Counter()
-    quoted_words = total_words = 0
-    matches = [lexicon.match_all(unit.words) for unit in units]
-    uses = Counter(w for unit, found in zip(units, matches) for w, m in zip(unit.words, found) if m.rare)
-    topical = frozenset(w for w, n in uses.items() if n > 1)
-    for unit, found in zip(units, matches):
-        tone, counts = sentence_tone(unit, lexicon, quoted_weight, topical, found)
-        scored.append(tone)
-        fired.update(counts)
-        quoted_words += sum(unit.quoted)
-        total_words += len(unit.words)
-    if not scored:
+    if not units:
         return Tone(0.0, [], {"sentences": 0, "loaded_sentences": 0, "loaded_share": 0.0}, [])
-    loaded = [s for s in scored if s.score >= min_loaded]
+    matches = [lexicon.match_all(unit.words) for unit in units]
+    uses = Counter([w for unit, found in zip(units, matches) for w, m in zip(unit.words, found) if m.rare])
+    topical = frozenset(w for w, n in uses.items() if n > 1)
+    weighed = [_weigh(unit, lexicon, quoted_weight, topical, found) for unit, found in zip(units, matches)]
+    fired = Counter([signal for _, _, signals in weighed for signal in signals])
+    quoted_words = sum(sum(unit.quoted) for unit in units)
+    total_words = sum(len(unit.words) for unit in units)
+    loaded = [k for k, (score, _, _) in enumerate(weighed) if score >= min_loaded]
+    # Evidence words are read only where they are used: the loaded sentences (or, in a document
+    # with none, every sentence) weigh the document's evidence, and the most loaded are listed.
+    evidence_of = {k: _evidence(units[k].words, weighed[k][1]) for k in (loaded or range(len(units)))}
     weight: Counter[str] = Counter()
-    for s in loaded or scored:
-        for rank, word in enumerate(s.evidence):
-            weight[word] += s.score / (rank + 1)
+    for k, words in evidence_of.items():
+        for rank, word in enumerate(words):
+            weight[word] += weighed[k][0] / (rank + 1)
     evidence = [w for w, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE]]
     signals: dict[str, float] = {
-        "sentences": len(scored),
+        "sentences": len(units),
         "loaded_sentences": len(loaded),
-        "loaded_share": round(len(loaded) / len(scored), 4),
+        "loaded_share": round(len(loaded) / len(units), 4),
         "quoted_share": round(quoted_words / total_words, 4) if total_words else 0.0,
     }
     signals.update({sid: fired[sid] for sid in sorted(fired)})
-    top = sorted(loaded, key=lambda s: (-s.score, s.line))[:MAX_SENTENCES]
-    mean = round(sum(s.score for s in scored) / len(scored), 4)
-    return Tone(mean, evidence, signals, sorted(top, key=lambda s: s.line))
+    top = sorted(loaded, key=lambda k: (-weighed[k][0], units[k].line))[:MAX_SENTENCES]
+    mean = round(sum(score for score, _, _ in weighed) / len(units), 4)
+    return Tone(mean, evidence, signals, [SentenceTone(units[k].line, units[k].text, weighed[k][0], evidence_of[k])
+                                         for k in sorted(top, key=lambda k: units[k].line)])
