@@ -253,6 +253,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_chars(text))
 
 
+def word_counts(line: str, spans: list[tuple[int, int]]) -> list[int]:
+    """How many :func:`words` each span of a line holds, where no word crosses a span's edge (spans
+    cut at spaces).
+
+    >>> word_counts("It rose 2.5%. Then it fell.", [(0, 13), (14, 27)])
+    [4, 3]
+    """
+    if line.isascii():  # folding ASCII keeps every character in its place: fold the line once
+        folded = line.lower()
+        return [len(_WORD.findall(folded, a, b)) for a, b in spans]
+    return [len(words(line[a:b])) for a, b in spans]
+
+
 def body_text(lines: list[str]) -> str:
     """The text a document is signed and compared by: its body's non-empty lines."""
     return "\n".join(line for line in lines if line)
