@@ -241,14 +241,14 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
     # Passages are compared by their band keys only (verification reads the compared lines): a quarter
     # of the bytes of their signatures.
     passage_keys = band_keys(passage_signed.signatures, sim.passage_bands, sim.passage_rows)
+    body_texts = [body_text(b) for b in bodies]
+    identified = languages.identify_all(body_texts)
     out = []
     first = 0
-    for i, (doc, prep, us) in enumerate(zip(docs, prepared, units)):
+    for i, (doc, prep, us, language) in enumerate(zip(docs, prepared, units, identified)):
         compared_words = int(signed.words[i])
         # `words` counts the body (what a reader gets), which the statistics may have cut further.
-        body = body_text(bodies[i])
-        word_count = compared_words if len(prep.leftovers) == len({h.line for h in prep.hits}) else len(words(body))
-        language = languages.identify(body)
+        word_count = compared_words if len(prep.leftovers) == len({h.line for h in prep.hits}) else len(words(body_texts[i]))
         # Readability's formulas and tone's lexicons are English: a number for other text is noise.
         scored = languages.scored(language)
         # Readability and tone count the same sentences and words.

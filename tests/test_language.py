@@ -114,6 +114,10 @@ def test_the_compiled_walk_scores_as_py3langid_does_to_the_last_bit(kept, tmp_pa
              "a", *seeds, *(s[:200] for s in seeds)]
     for text in texts:
         assert ours.classify(text) == stock.classify(text)
+    # Walked side by side, texts of every length (a group of walks with some ended early, and a
+    # last group short of full) score as each did alone.
+    assert ours.classify_many(texts) == [stock.classify(text) for text in texts]
+    assert ours.classify_many(texts[::-1]) == [stock.classify(text) for text in texts[::-1]]
 
 
 def test_the_model_tables_are_kept_in_the_cache_and_a_broken_copy_is_rebuilt(tmp_path, monkeypatch):

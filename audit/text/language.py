@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 
 import numpy as np
 from numba import njit
@@ -31,36 +32,67 @@ MAX_CHARS = 4000
 MIN_CONFIDENCE = 0.3
 
 
+#: Texts the compiled walk steps through side by side: each step waits on a read from the
+#: model's 39 MB automaton, and four independent walks let the processor wait on four reads at once
+#: (the walk of extraction-dev's 997 pages took 0.08 s, not 0.13 s; eight were no faster).
+_SIDE_BY_SIDE = 4
+
+
 @njit(cache=True)
 def _features(nextmove: np.ndarray, rowbase: np.ndarray, output: np.ndarray, features: int,
-              data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The byte n-gram features a text's UTF-8 bytes visit in the model's automaton, in the order
-    the walk first meets them, and how often each is met: py3langid's ``visit_counts`` walk and its
-    Counter, compiled (it was a tenth of a document's analysis)."""
-    seen = np.zeros(features, np.int32)  # per feature: its place in `found`, plus one
+              data: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The byte n-gram features the UTF-8 bytes of each text visit in the model's automaton, in
+    the order its walk first meets them, and how often each is met: py3langid's ``visit_counts``
+    walk and its Counter, compiled, for many texts at once.
+
+    Text t is ``data[bounds[t]:bounds[t + 1]]``; its features are ``found[bounds[t]:bounds[t] + n[t]]``
+    and their counts the same slice of ``counts``, for the returned ``found, counts, n``.
+    """
+    texts = len(bounds) - 1
+    seen = np.zeros((_SIDE_BY_SIDE, features), np.int32)  # per walk and feature: its place, plus one
     found = np.empty(len(data), np.int64)
     counts = np.zeros(len(data), np.float32)
-    n = 0
-    state = 0
-    for byte in data:
-        state = nextmove[rowbase[state] + byte]
-        feature = output[state]
-        if feature >= 0:
-            place = seen[feature]
-            if place == 0:
-                found[n] = feature
-                n += 1
-                place = seen[feature] = n
-            counts[place - 1] += 1
-    return found[:n], counts[:n]
+    sizes = np.zeros(texts, np.int64)
+    state = np.zeros(_SIDE_BY_SIDE, np.int64)
+    at = np.zeros(_SIDE_BY_SIDE, np.int64)
+    for first in range(0, texts, _SIDE_BY_SIDE):
+        walks = min(_SIDE_BY_SIDE, texts - first)
+        for k in range(walks):
+            state[k] = 0
+            at[k] = bounds[first + k]
+        going = walks
+        while going:
+            going = 0
+            for k in range(walks):
+                p = at[k]
+                t = first + k
+                if p == bounds[t + 1]:
+                    continue
+                going += 1
+                at[k] = p + 1
+                state[k] = nextmove[rowbase[state[k]] + data[p]]
+                feature = output[state[k]]
+                if feature >= 0:
+                    place = seen[k, feature]
+                    if place == 0:
+                        found[bounds[t] + sizes[t]] = feature
+                        sizes[t] += 1
+                        place = seen[k, feature] = sizes[t]
+                    counts[bounds[t] + place - 1] += 1
+        for k in range(walks):  # the next texts' walks start from a clean slate
+            t = first + k
+            for i in range(bounds[t], bounds[t] + sizes[t]):
+                seen[k, found[i]] = 0
+    return found, counts, sizes
 
 
 class _CompiledIdentifier(LanguageIdentifier):
-    """py3langid's identifier with its automaton walked by compiled code: the same features, so
-    the same scores (a test holds it to the stock identifier).
+    """py3langid's identifier with its automaton walked by compiled code, many texts at once: the
+    same features, so the same scores (a test holds it to the stock identifier).
 
     Built from :func:`_tables`, not by py3langid's constructor, which makes Python lists of the
-    automaton that the compiled walk has no use for."""
+    automaton that the compiled walk has no use for. Scores are probabilities (py3langid's
+    ``norm_probs``), with no ``min_confidence``."""
 
     __slots__ = ("_automaton", "_table")
 
@@ -74,13 +106,45 @@ class _CompiledIdentifier(LanguageIdentifier):
         self._full_model = self.nb_ptc, self.nb_pc, self.nb_classes
         self._set_alias_pairs()
 
+    def _raw_scores(self, texts: list[bytes]) -> list[np.ndarray]:
+        """py3langid's ``_raw_score`` of each text, the automaton walked for all of them at once."""
+        bounds = np.zeros(len(texts) + 1, np.int64)
+        np.cumsum([len(t) for t in texts], out=bounds[1:])
+        found, counts, sizes = _features(*self._automaton, np.frombuffer(b"".join(texts), np.uint8), bounds)
+        scores = []
+        for start, size in zip(bounds.tolist(), sizes.tolist()):
+            if not size:
+                scores.append(np.zeros(len(self.nb_classes), np.float32))  # py3langid's, with probabilities
+                continue
+            # Summed in the order the walk first met them, as py3langid's Counter has them: the same
+            # product in the same order gives the same scores to the last bit.
+            end = start + size
+            scores.append(np.log1p(counts[start:end]) @ self._table[found[start:end]] + self.nb_pc)
+        return scores
+
     def _raw_score(self, text: bytes) -> np.ndarray:
-        features, counts = _features(*self._automaton, np.frombuffer(text, np.uint8))
-        if not len(features):
-            return np.zeros(len(self.nb_classes), np.float32)  # py3langid's score, with probabilities
-        # Summed in the order the walk first met them, as py3langid's Counter has them: the same
-        # product in the same order gives the same scores to the last bit.
-        return np.log1p(counts) @ self._table[features] + self.nb_pc
+        return self._raw_scores([text])[0]
+
+    def classify_many(self, texts: list[str]) -> list[tuple[str, float]]:
+        """py3langid's ``classify`` of each text: its language and that language's probability."""
+        encoded = [self._encode(text) for text in texts]
+        return [self._decided(scores, len(text)) for text, scores in zip(encoded, self._raw_scores(encoded))]
+
+    def classify(self, text: str) -> tuple[str, float]:
+        return self.classify_many([text])[0]
+
+    def _decided(self, scores: np.ndarray, size: int) -> tuple[str, float]:
+        # py3langid's _decide and classify with norm_probs, from the raw scores of a text of
+        # `size` bytes: a softmax at temperature sqrt(size), an alias's column folded into the
+        # first of its label's.
+        scores *= 1.0 / math.sqrt(size or 1)
+        np.exp(scores - scores.max(), out=scores)
+        scores /= scores.sum()
+        for i, j in self._alias_pairs:
+            scores[i] += scores[j]
+            scores[j] = 0.0
+        best = int(scores.argmax())
+        return self.nb_classes[best], float(scores[best])
 
 
 def _tables() -> dict[str, np.ndarray]:
@@ -144,8 +208,18 @@ def identify(text: str) -> str:
     >>> identify("12:30")
     'und'
     """
-    language, confidence = _identifier().classify(text[:MAX_CHARS])
-    return language if confidence >= MIN_CONFIDENCE else UNDETERMINED
+    return identify_all([text])[0]
+
+
+def identify_all(texts: list[str]) -> list[str]:
+    """:func:`identify` of each text, faster than one by one (the model's automaton is walked for
+    several texts side by side).
+
+    >>> identify_all(["Floods closed the valley road on Monday, officials said.", ""])
+    ['en', 'und']
+    """
+    found = _identifier().classify_many([text[:MAX_CHARS] for text in texts])
+    return [language if confidence >= MIN_CONFIDENCE else UNDETERMINED for language, confidence in found]
 
 
 def scored(language: str | None) -> bool:
