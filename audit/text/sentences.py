@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -133,7 +134,11 @@ def sentences(lines: list[str], spans: Sequence[list[tuple[int, int]]] | None = 
             continue
         quotes = _quotations(line)
         for start, end in cuts:
-            written = _WORD.findall(line, start, end)
+            if quotes:  # the words and where they stand, to tell which are quoted
+                found = list(_WORD.finditer(line, start, end))
+                written = [m.group() for m in found]
+            else:
+                written = _WORD.findall(line, start, end)
             if not written:
                 continue
             # Folded all at once (a word never holds a line break): far faster than word by word.
@@ -142,7 +147,7 @@ def sentences(lines: list[str], spans: Sequence[list[tuple[int, int]]] | None = 
             if not quotes:
                 yield Sentence(number, start, end, text, folded, (False,) * len(written), True, tuple(written))
                 continue
-            quoted = _inside_each(quotes, [m.start() for m in _WORD.finditer(line, start, end)])
+            quoted = _inside_each(quotes, [m.start() for m in found])
             last = text.rstrip("\"'”’»)] ")
             own = not (last[-1:] in "!?" and _inside(quotes, start + len(last) - 1))
             yield Sentence(number, start, end, text, folded, quoted, own, tuple(written))
@@ -177,18 +182,16 @@ def _inside(spans: list[tuple[int, int]], at: int) -> bool:
 
 
 def _inside_each(spans: list[tuple[int, int]], starts: list[int]) -> tuple[bool, ...]:
-    """:func:`_inside` of each of the ascending `starts`, in one walk over the spans (which
-    :func:`_quotations` gives in order, none overlapping).
+    """:func:`_inside` of each of the ascending `starts`: the starts inside each span found by
+    bisection (:func:`_quotations` gives the spans in order, none overlapping).
 
     >>> _inside_each([(2, 5), (9, 12)], [0, 2, 4, 5, 9, 13])
     (False, True, True, False, True, False)
     """
-    out = []
-    k, n = 0, len(spans)
-    for at in starts:
-        while k < n and spans[k][1] <= at:
-            k += 1
-        out.append(k < n and spans[k][0] <= at)
+    out = [False] * len(starts)
+    for a, b in spans:
+        first, last = bisect_left(starts, a), bisect_left(starts, b)
+        out[first:last] = [True] * (last - first)
     return tuple(out)
 
 
