@@ -28,7 +28,9 @@ from __future__ import annotations
 import functools
 import math
 import sys
+from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 
 from audit.lines.rules import builtin_rules_dir
 from audit.readability import syllables
@@ -69,12 +71,20 @@ def familiar(word: str) -> bool:
     return any(stem in easy for stem in stems(word))
 
 
-@functools.lru_cache(maxsize=65536)
 def _facts(word: str) -> tuple[int, bool, bool, bool]:
     """What the formulas need of one folded word: syllables, is it a word (not a number), is it
     familiar (numbers count as familiar), is it rare."""
     is_word = not word[:1].isdigit()
     return syllables.count(word), is_word, familiar(word) or not is_word, is_word and zipf(word) < RARE_ZIPF
+
+
+@functools.lru_cache(maxsize=65536)
+def _packed(word: str) -> int:
+    """:func:`_facts` as one int: the syllables shifted past three flags (rare, unfamiliar, a word).
+    A document's words are counted by this value in C (``Counter``), and the sums read off the few
+    distinct values: a third faster than a Python loop over the words."""
+    count, is_word, is_familiar, is_rare = _facts(word)
+    return count << 3 | is_rare << 2 | (not is_familiar) << 1 | is_word
 
 
 def score(units: Iterable[Sentence]) -> Readability | None:
@@ -85,21 +95,20 @@ def score(units: Iterable[Sentence]) -> Readability | None:
     >>> r.sentences, r.words, r.flesch_reading_ease > 90
     (2, 11, True)
     """
-    n_sentences = n_words = n_syllables = n_poly = n_fog = n_unfamiliar = n_rare = n_lexical = 0
-    squares = 0
-    for unit in units:
-        n_sentences += 1
-        squares += len(unit.words) ** 2
-        for word in unit.words:
-            count, is_word, is_familiar, is_rare = _facts(word)
-            n_words += 1
-            n_syllables += count
-            if count >= POLYSYLLABLE:
-                n_poly += 1
-                n_fog += not is_familiar
-            n_unfamiliar += not is_familiar
-            n_lexical += is_word
-            n_rare += is_rare
+    units = list(units)
+    n_sentences = len(units)
+    squares = sum(len(unit.words) ** 2 for unit in units)
+    n_words = n_syllables = n_poly = n_fog = n_unfamiliar = n_rare = n_lexical = 0
+    for packed, n in Counter(map(_packed, chain.from_iterable(unit.words for unit in units))).items():
+        count, unfamiliar = packed >> 3, packed >> 1 & 1
+        n_words += n
+        n_syllables += count * n
+        if count >= POLYSYLLABLE:
+            n_poly += n
+            n_fog += unfamiliar * n
+        n_unfamiliar += unfamiliar * n
+        n_lexical += (packed & 1) * n
+        n_rare += (packed >> 2 & 1) * n
     if not n_words:
         return None
     per_sentence = n_words / n_sentences
