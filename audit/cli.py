@@ -689,4 +689,31 @@ def main() -> None:
     stop = Stop()
     signal.signal(signal.SIGINT, stop.on_signal)
     signal.signal(signal.SIGTERM, stop.on_signal)
-    cli(prog_name="corpus-audit", obj=stop)
+    try:
+        cli(prog_name="corpus-audit", obj=stop)
+    except SystemExit as done:
+        _end(done.code)
+        raise
+
+
+def _end(code: object) -> None:
+    """End the process now that the command is done, without Python's teardown, which frees the
+    objects of every module one by one: numba's typing machinery alone makes that 0.2 s of every
+    run (a one-document scan: 1.2 s, 1.0 s without it). Exit handlers still run first (they close
+    what must be closed: a Dask cluster, logging's files); every file the command wrote is closed
+    and renamed into place by then. Returns, for Python to end as usual, when another thread still
+    runs (Python waits for it) or `code` is not an exit status."""
+    import atexit
+    import threading
+
+    if code is None:
+        code = 0
+    if not isinstance(code, int) or threading.active_count() > 1:
+        return
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # Python's own ending reports it, as it would have
+    os._exit(code)

@@ -153,3 +153,30 @@ def test_a_reader_that_goes_away_ends_the_run_as_sigpipe_quietly(seeds):
     done = subprocess.run(["bash", "-c", f'set -o pipefail; "{exe}" scan "{seeds}" --format json -q | true'],
                           capture_output=True, text=True)
     assert done.returncode == 141 and done.stderr == ""
+
+
+def test_the_command_ends_without_teardown_yet_runs_exit_handlers_and_keeps_its_status_and_output(seeds, tmp_path):
+    # The entry point ends the process with os._exit once the command is done (Python's teardown of
+    # numba's modules is a fifth of a second); what a normal ending does for the user must still be
+    # done: exit handlers run, stdout is flushed whole, the exit status is the command's.
+    script = tmp_path / "entry.py"
+    script.write_text(
+        "import atexit, sys\n"
+        "from audit.cli import main\n"
+        "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+        "class Kept:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('torn down\\n')\n"
+        "kept = Kept()  # freed by Python's teardown only\n"
+        "sys.argv = ['corpus-audit'] + sys.argv[1:]\n"
+        "main()\n"
+        "print('not reached')\n")
+    passed = subprocess.run([sys.executable, str(script), "scan", str(seeds), "--format", "json", "-q"],
+                            capture_output=True, text=True)
+    assert passed.returncode == 0 and "exit handler ran" in passed.stderr and "torn down" not in passed.stderr
+    assert len(json.loads(passed.stdout)["findings"]) == 5 and "not reached" not in passed.stdout  # the seeds' five leftovers
+    failed = subprocess.run([sys.executable, str(script), "check", str(seeds), "--max-boilerplate-share", "0", "-q"],
+                            capture_output=True, text=True)
+    assert failed.returncode == 1 and "exit handler ran" in failed.stderr
+    broken = subprocess.run([sys.executable, str(script), "scan", str(tmp_path / "absent")], capture_output=True, text=True)
+    assert broken.returncode == 2 and "exit handler ran" in broken.stderr
