@@ -260,7 +260,7 @@ def analyze_batch(docs: list[Document], analyzer: Analyzer) -> list[DocumentSumm
             source=doc.source,
             origin=doc.origin,
             lines=len(prep.lines),
-            text_lines=sum(1 for line in prep.lines if not line_stats.blank(line)),
+            text_lines=sum(p.size for p in prep.layout.paragraphs),  # paragraphs hold every line not blank
             words=word_count,
             chars=len(doc.text),
             findings=found,

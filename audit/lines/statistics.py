@@ -27,7 +27,8 @@ import re
 import string
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from audit.settings import LineSettings
 
@@ -113,9 +114,11 @@ MAX_CELLS_PER_FIGURE = 4
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """A run of lines read as one unit (one line, or the lines of a hard-wrapped paragraph)."""
+class Paragraph(NamedTuple):
+    """A run of lines read as one unit (one line, or the lines of a hard-wrapped paragraph).
+
+    A named tuple, not a frozen dataclass: a document makes one per paragraph, and a tuple is made
+    in a quarter of the time."""
 
     first: int
     last: int
@@ -315,7 +318,7 @@ def _mark(paras: list[Paragraph], indexes: list[int], **changes: bool) -> list[P
     """A copy of `paras` with the paragraphs at `indexes` changed."""
     out = list(paras)
     for k in indexes:
-        out[k] = replace(out[k], **changes)
+        out[k] = out[k]._replace(**changes)
     return out
 
 
@@ -360,7 +363,7 @@ def _counter(text: str) -> bool:
 def _mark_run(paras: list[Paragraph], run: list[int]) -> list[Paragraph]:
     out = list(paras)
     for place, k in enumerate(run, start=1):
-        out[k] = replace(out[k], repeat=place)
+        out[k] = out[k]._replace(repeat=place)
     return out
 
 
@@ -393,7 +396,7 @@ def _tables(paras: list[Paragraph]) -> list[Paragraph]:
         run = out[start:end + 1]
         figures = sum(p.figures for p in run)
         if len(run) >= MIN_TABLE_CELLS and figures >= MIN_TABLE_FIGURES and figures * MAX_CELLS_PER_FIGURE >= len(run):
-            out[start:end + 1] = [replace(p, cls=TABLE, figures=False, item=False, sentence=False) for p in run]
+            out[start:end + 1] = [p._replace(cls=TABLE, figures=False, item=False, sentence=False) for p in run]
         start = end + 1
     return out
 
