@@ -94,6 +94,8 @@ _ITEM = re.compile(r"\s*[*+•·-]\s+")
 _SENTENCE_END = re.compile(r"""[.!?…:)]['"”’]*$""")
 #: A signature is a short line (a comment's text may say "he said").
 MAX_SIGNATURE_WORDS = 16
+#: List, heading and table marks a signature may stand between.
+_MARKS = " \t*#_-–—|[]"
 
 
 def heading(line: str) -> bool:
@@ -132,7 +134,7 @@ def signature(line: str) -> bool:
 def _signs(line: str, pattern: re.Pattern[str], plain: re.Pattern[str] | None = None) -> bool:
     """Whether a short line, without its list and heading marks, holds a signature `pattern`; `plain`
     is the part of the pattern a line with no ":" that starts with no digit may match."""
-    text = line.strip(" \t*#_-–—|[]")
+    text = line.strip(_MARKS)
     if len(text.split()) > MAX_SIGNATURE_WORDS:
         return False
     if plain is not None and ":" not in text and not text[:1].isdigit():
@@ -199,6 +201,11 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
 
     def signs(k: int) -> bool:
         line = lines[numbers[k] - 1]
+        # Most lines here are the text's, longer than every form of signature: more than
+        # MAX_SIGNATURE_WORDS words without the marks (a name over the comment's text has at most
+        # MAX_NAME_WORDS without its list marker, which takes at most one word off).
+        if len(line.strip(_MARKS).split()) > MAX_SIGNATURE_WORDS:
+            return False
         if signature(line):
             return True
         # The forms read with the line under them: a name, or a name and how long ago, over the
