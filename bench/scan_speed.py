@@ -3,7 +3,12 @@
 Each tree runs as its own ``corpus-audit`` process (``python -m audit`` with that tree first on
 ``PYTHONPATH``), the trees taking turns round by round so the machine's noise hits them alike. The
 JSON reports (``SOURCE_DATE_EPOCH`` set) must be byte for byte the same; the script says so. One
-warm-up run per tree first (numba's cache, the rules gate's cache, the page cache):
+warm-up run per tree first (numba's cache, the rules gate's cache, the page cache).
+
+Each tree's package is compiled to bytecode first, as ``pip install`` does: where
+``PYTHONDONTWRITEBYTECODE`` is set (this dev machine sets it), a source tree is otherwise compiled
+anew in every run, a cost no installed copy pays (0.2 s a run for this tree). ``--from-source``
+leaves the trees as they are (how the rounds before the ninth were measured):
 
     git worktree add /tmp/wt/bcb9d41 bcb9d41
     python bench/scan_speed.py /work/shared/data/extraction-dev/docs.jsonl --against /tmp/wt/bcb9d41 --rounds 3
@@ -43,8 +48,12 @@ def main() -> None:
     parser.add_argument("--against", action="append", default=[], help="another source tree (repeatable)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--from-source", action="store_true", help="do not compile the trees' bytecode first")
     args = parser.parse_args()
     trees = [ROOT] + [Path(t).resolve() for t in args.against]
+    if not args.from_source:
+        for t in trees:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(t / "audit")], check=True)
     outdir = Path(tempfile.mkdtemp())
     outs = {t: outdir / f"{i}.json" for i, t in enumerate(trees)}
     for t in trees:
@@ -56,7 +65,8 @@ def main() -> None:
     wall = {t: min(w for w, _ in times[t]) for t in trees}
     cpu = {t: min(c for _, c in times[t]) for t in trees}
     last = trees[-1]
-    print(f"scan -j {args.jobs} {args.corpus}; best of {args.rounds} rounds after a warm-up")
+    compiled = "run from source" if args.from_source else "bytecode compiled first"
+    print(f"scan -j {args.jobs} {args.corpus}; best of {args.rounds} rounds after a warm-up; {compiled}")
     print("| tree | wall s, best (median) | CPU s, best | speed vs last: wall / CPU | same report as this tree |")
     print("| --- | --- | --- | --- | --- |")
     for t in trees:
