@@ -8,7 +8,8 @@ warm-up run per tree first (numba's cache, the rules gate's cache, the page cach
 Each tree's package is compiled to bytecode first, as ``pip install`` does: where
 ``PYTHONDONTWRITEBYTECODE`` is set (this dev machine sets it), a source tree is otherwise compiled
 anew in every run, a cost no installed copy pays (0.2 s a run for this tree). ``--from-source``
-leaves the trees as they are (how the rounds before the ninth were measured):
+deletes the trees' bytecode instead (with that variable set, how the rounds before the ninth were
+measured):
 
     git worktree add /tmp/wt/bcb9d41 bcb9d41
     python bench/scan_speed.py /work/shared/data/extraction-dev/docs.jsonl --against /tmp/wt/bcb9d41 --rounds 3
@@ -48,11 +49,15 @@ def main() -> None:
     parser.add_argument("--against", action="append", default=[], help="another source tree (repeatable)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--from-source", action="store_true", help="do not compile the trees' bytecode first")
+    parser.add_argument("--from-source", action="store_true",
+                        help="delete the trees' compiled bytecode first, so that every run compiles them")
     args = parser.parse_args()
     trees = [ROOT] + [Path(t).resolve() for t in args.against]
-    if not args.from_source:
-        for t in trees:
+    for t in trees:
+        if args.from_source:
+            for compiled in (t / "audit").rglob("*.pyc"):
+                compiled.unlink()
+        else:
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(t / "audit")], check=True)
     outdir = Path(tempfile.mkdtemp())
     outs = {t: outdir / f"{i}.json" for i, t in enumerate(trees)}
