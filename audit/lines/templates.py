@@ -17,12 +17,12 @@ be shuffled by key on a cluster.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
 from audit.lines.statistics import PROSE, Layout
 from audit.text.normalize import fold
@@ -53,8 +53,9 @@ def line_key(source: str, line: str) -> int:
     folded = fold(line)
     if not _ALNUM.search(folded):
         return 0
-    digest = hashlib.blake2b(f"{source}\x00{folded}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") or 1
+    # XXH3: five times faster than BLAKE2 here, and keys live only inside one scan (nothing keeps
+    # them), so they need to be well spread, not cryptographic.
+    return xxhash.xxh3_64_intdigest(f"{source}\x00{folded}".encode("utf-8", "surrogatepass")) or 1
 
 
 def line_keys(source: str, lines: list[str]) -> np.ndarray:
