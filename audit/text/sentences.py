@@ -18,7 +18,7 @@ import functools
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Words that end with a full stop without ending a sentence (folded, without the stop).
 ABBREVIATIONS = frozenset(
@@ -41,9 +41,11 @@ _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ier", "y"), ("iest", "y"), ("ily",
                 ("er", "e"), ("est", ""), ("est", "e"), ("ly", ""), ("n", ""), ("en", ""), ("'s", ""))
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence: its 1-based line, its character span in that line, its text and words."""
+class Sentence(NamedTuple):
+    """One sentence: its 1-based line, its character span in that line, its text and words.
+
+    A named tuple, not a frozen dataclass: a document makes one per sentence, and a tuple is made
+    in a quarter of the time."""
 
     line: int
     start: int
