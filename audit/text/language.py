@@ -117,9 +117,10 @@ class _CompiledIdentifier(LanguageIdentifier):
                 scores.append(np.zeros(len(self.nb_classes), np.float32))  # py3langid's, with probabilities
                 continue
             # Summed in the order the walk first met them, as py3langid's Counter has them: the same
-            # product in the same order gives the same scores to the last bit.
+            # product in the same order gives the same scores to the last bit. (`take` gathers the
+            # rows a sixth faster than indexing with the array.)
             end = start + size
-            scores.append(np.log1p(counts[start:end]) @ self._table[found[start:end]] + self.nb_pc)
+            scores.append(np.log1p(counts[start:end]) @ self._table.take(found[start:end], axis=0) + self.nb_pc)
         return scores
 
     def _raw_score(self, text: bytes) -> np.ndarray:
