@@ -181,7 +181,7 @@ def word_count(text: str) -> int:
     (5, 3)
     """
     tokens = _WORD.findall(text)
-    if not _WIDE.search(text):  # most text: one word a token, without a look at each token
+    if text.isascii() or not _WIDE.search(text):  # most text: one word a token, without a look at each token
         return len(tokens)
     total = 0
     for token in tokens:
