@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
 import select
 import signal
@@ -689,6 +690,12 @@ def main() -> None:
     stop = Stop()
     signal.signal(signal.SIGINT, stop.on_signal)
     signal.signal(signal.SIGTERM, stop.on_signal)
+    # A run makes millions of short-lived containers (sentences, findings, summaries), next to none
+    # in reference cycles, while the modules it loads hold a large graph of long-lived objects that
+    # collections walk. At Python's default thresholds (700, 10, 10) the cyclic collector took
+    # 0.46 s of a 7 s scan of extraction-dev; at (10000, 10, 10), 0.12 s. The command's own process
+    # only (and the pool's workers it forks): a program that calls the library keeps its own.
+    gc.set_threshold(10_000, 10, 10)
     try:
         cli(prog_name="corpus-audit", obj=stop)
     except SystemExit as done:

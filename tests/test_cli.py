@@ -180,3 +180,23 @@ def test_the_command_ends_without_teardown_yet_runs_exit_handlers_and_keeps_its_
     assert failed.returncode == 1 and "exit handler ran" in failed.stderr
     broken = subprocess.run([sys.executable, str(script), "scan", str(tmp_path / "absent")], capture_output=True, text=True)
     assert broken.returncode == 2 and "exit handler ran" in broken.stderr
+
+
+def test_the_command_collects_garbage_less_often_but_a_program_using_the_library_keeps_its_own(seeds, tmp_path):
+    import gc
+
+    script = tmp_path / "entry.py"
+    script.write_text(
+        "import atexit, gc, sys\n"
+        "from audit.cli import main\n"
+        "atexit.register(lambda: sys.stderr.write(f'threshold {gc.get_threshold()[0]}\\n'))\n"
+        "sys.argv = ['corpus-audit'] + sys.argv[1:]\n"
+        "main()\n")
+    run = subprocess.run([sys.executable, str(script), "scan", str(seeds), "--format", "json", "-q"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "threshold 10000" in run.stderr
+    import audit
+
+    before = gc.get_threshold()
+    audit.scan(str(seeds), audit.ScanSettings(jobs=1))
+    assert gc.get_threshold() == before
