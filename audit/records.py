@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import operator
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -196,6 +197,7 @@ class Held(Enum):
 HELD = Held.ELSEWHERE
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class DocumentSummary:
     """Everything the corpus pass needs of one document: compact, with no copy of its text.
@@ -259,7 +261,11 @@ class DocumentSummary:
 
     def with_details(self, details: Details) -> DocumentSummary:
         """A copy with its report content put back."""
-        return replace(self, findings=details.findings, readability=details.readability, tone=details.tone)
+        # copy.copy makes it by a call of the class with the fields (see _pickled_by_fields), not
+        # through dataclasses.replace, which looks up the fields anew for every summary.
+        summary = copy.copy(self)
+        summary.findings, summary.readability, summary.tone = details.findings, details.readability, details.tone
+        return summary
 
 
 @_pickled_by_fields
