@@ -155,22 +155,23 @@ def test_a_reader_that_goes_away_ends_the_run_as_sigpipe_quietly(seeds):
     assert done.returncode == 141 and done.stderr == ""
 
 
+def _entry_point(tmp_path: Path, before: str) -> Path:
+    """A script that runs `before`, then the command's entry point (`main`) on its arguments."""
+    script = tmp_path / "entry.py"
+    script.write_text("import atexit, gc, sys\nfrom audit.cli import main\n" + before
+                      + "sys.argv = ['corpus-audit'] + sys.argv[1:]\nmain()\nprint('not reached')\n")
+    return script
+
+
 def test_the_command_ends_without_teardown_yet_runs_exit_handlers_and_keeps_its_status_and_output(seeds, tmp_path):
     # The entry point ends the process with os._exit once the command is done (Python's teardown of
     # numba's modules is a fifth of a second); what a normal ending does for the user must still be
     # done: exit handlers run, stdout is flushed whole, the exit status is the command's.
-    script = tmp_path / "entry.py"
-    script.write_text(
-        "import atexit, sys\n"
-        "from audit.cli import main\n"
-        "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
-        "class Kept:\n"
-        "    def __del__(self):\n"
-        "        sys.stderr.write('torn down\\n')\n"
-        "kept = Kept()  # freed by Python's teardown only\n"
-        "sys.argv = ['corpus-audit'] + sys.argv[1:]\n"
-        "main()\n"
-        "print('not reached')\n")
+    script = _entry_point(tmp_path, "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+                                    "class Kept:\n"
+                                    "    def __del__(self):\n"
+                                    "        sys.stderr.write('torn down\\n')\n"
+                                    "kept = Kept()  # freed by Python's teardown only\n")
     passed = subprocess.run([sys.executable, str(script), "scan", str(seeds), "--format", "json", "-q"],
                             capture_output=True, text=True)
     assert passed.returncode == 0 and "exit handler ran" in passed.stderr and "torn down" not in passed.stderr
@@ -185,13 +186,7 @@ def test_the_command_ends_without_teardown_yet_runs_exit_handlers_and_keeps_its_
 def test_the_command_collects_garbage_less_often_but_a_program_using_the_library_keeps_its_own(seeds, tmp_path):
     import gc
 
-    script = tmp_path / "entry.py"
-    script.write_text(
-        "import atexit, gc, sys\n"
-        "from audit.cli import main\n"
-        "atexit.register(lambda: sys.stderr.write(f'threshold {gc.get_threshold()[0]}\\n'))\n"
-        "sys.argv = ['corpus-audit'] + sys.argv[1:]\n"
-        "main()\n")
+    script = _entry_point(tmp_path, "atexit.register(lambda: sys.stderr.write(f'threshold {gc.get_threshold()[0]}\\n'))\n")
     run = subprocess.run([sys.executable, str(script), "scan", str(seeds), "--format", "json", "-q"],
                          capture_output=True, text=True)
     assert run.returncode == 0 and "threshold 10000" in run.stderr
