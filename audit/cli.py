@@ -686,7 +686,8 @@ def dedup_command(paths: tuple[str, ...], text_field: str, id_field: str, source
 
 
 def main() -> None:
-    """Entry point of the `corpus-audit` command."""
+    """Entry point of the `corpus-audit` command. It ends the process when the command is done
+    (see :func:`_end`): a program that runs the command inside itself calls :data:`cli`."""
     stop = Stop()
     signal.signal(signal.SIGINT, stop.on_signal)
     signal.signal(signal.SIGTERM, stop.on_signal)
@@ -694,7 +695,8 @@ def main() -> None:
     # in reference cycles, while the modules it loads hold a large graph of long-lived objects that
     # collections walk. At Python's default thresholds (700, 10, 10) the cyclic collector took
     # 0.46 s of a 7 s scan of extraction-dev; at (10000, 10, 10), 0.12 s. The command's own process
-    # only (and the pool's workers it forks): a program that calls the library keeps its own.
+    # only (and the pool workers it forks, where processes start by fork): a program that calls the
+    # library keeps its own.
     gc.set_threshold(10_000, 10, 10)
     try:
         cli(prog_name="corpus-audit", obj=stop)
@@ -708,8 +710,8 @@ def _end(code: object) -> None:
     objects of every module one by one: numba's typing machinery alone makes that 0.2 s of every
     run (a one-document scan: 1.2 s, 1.0 s without it). Exit handlers still run first (they close
     what must be closed: a Dask cluster, logging's files); every file the command wrote is closed
-    and renamed into place by then. Returns, for Python to end as usual, when another thread still
-    runs (Python waits for it) or `code` is not an exit status."""
+    and renamed into place by then. Returns, for Python to end as usual, while other threads are
+    alive (Python waits for those that are not daemons) or when `code` is not an exit status."""
     import atexit
     import threading
 
@@ -719,8 +721,9 @@ def _end(code: object) -> None:
         return
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the process was started with that descriptor closed
+                stream.flush()
     except (OSError, ValueError):
         return  # Python's own ending reports it, as it would have
     os._exit(code)

@@ -183,6 +183,15 @@ def test_the_command_ends_without_teardown_yet_runs_exit_handlers_and_keeps_its_
     assert broken.returncode == 2 and "exit handler ran" in broken.stderr
 
 
+def test_a_command_started_with_stdout_or_stderr_closed_keeps_its_exit_status(seeds):
+    # A cron job or a daemon may start it with a descriptor closed: sys.stdout or sys.stderr is
+    # then None, and the command's ending must not turn a pass into a failure.
+    exe = shutil.which("corpus-audit", path=str(Path(sys.executable).parent)) or shutil.which("corpus-audit")
+    for command, status in [(f'"{exe}" check "{seeds}" -q >/dev/null 2>&-', 0), (f'"{exe}" --help >&-', 0),
+                            (f'"{exe}" scan /nonexistent 2>&-', 2)]:
+        assert subprocess.run(["bash", "-c", command], capture_output=True).returncode == status, command
+
+
 def test_the_command_collects_garbage_less_often_but_a_program_using_the_library_keeps_its_own(seeds, tmp_path):
     import gc
 
