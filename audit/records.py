@@ -28,8 +28,9 @@ def _pickled_by_fields(cls: type[R]) -> type[R]:
 
     Python pickles slots through a state that a function of the dataclass module sets field by
     field; a call reads back in 60% of the time, and writes in 70%. A scan writes every document's
-    details to disk and reads them back once for each section of the report (bench/HISTORY.md,
-    the eighth round)."""
+    details to disk and reads them back once for each section of the report, and every summary
+    goes from the worker that made it to the corpus pass (bench/HISTORY.md, the eighth and ninth
+    rounds)."""
     values = operator.attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
 
     def __reduce__(self: R) -> tuple[type[R], tuple[Any, ...]]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from audit.records import Passage
 from audit.text import sentences
-from audit.text.normalize import word_counts
+from audit.text.normalize import words_per_span
 
 
 def text(lines: list[str], passage: Passage) -> str:
@@ -46,7 +46,7 @@ def cut(lines: list[str], min_words: int, max_sentences: int, window: int,
         cuts = sentences.split(line) if spans is None else spans[number - 1]
         # Sentences are cut at spaces, and no word holds a space: a line's words, and a window's,
         # are its sentences' words (each sentence's words are counted once, not once a window).
-        counts = word_counts(line, cuts)
+        counts = words_per_span(line, cuts)
         n = sum(counts)
         if n >= min_words:
             start = len(line) - len(line.lstrip())

@@ -253,11 +253,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_chars(text))
 
 
-def word_counts(line: str, spans: list[tuple[int, int]]) -> list[int]:
-    """How many :func:`words` each span of a line holds, where no word crosses a span's edge (spans
-    cut at spaces).
+def words_per_span(line: str, spans: list[tuple[int, int]]) -> list[int]:
+    """How many :func:`words` each span of a line holds.
 
-    >>> word_counts("It rose 2.5%. Then it fell.", [(0, 13), (14, 27)])
+    >>> words_per_span("It rose 2.5%. Then it fell.", [(0, 13), (14, 27)])
     [4, 3]
     """
     if line.isascii():  # folding ASCII keeps every character in its place: fold the line once
