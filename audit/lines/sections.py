@@ -105,7 +105,7 @@ def heading(line: str) -> bool:
     ...   "- Leave a comment below telling me what you did"]]
     [True, True, True, True, False, False]
     """
-    text = line.strip(" \t*#_-–—|[]»›")
+    text = line.strip(_MARKS + "»›")
     return bool(_HEADING.match(text)) and (len(text.split()) <= MAX_HEADING_WORDS or text[0].isdigit())
 
 

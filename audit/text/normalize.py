@@ -260,7 +260,7 @@ def words_per_span(line: str, spans: list[tuple[int, int]]) -> list[int]:
     [4, 3]
     """
     if line.isascii():  # folding ASCII keeps every character in its place: fold the line once
-        folded = line.lower()
+        folded = fold_chars(line)
         return [len(_WORD.findall(folded, a, b)) for a, b in spans]
     return [len(words(line[a:b])) for a, b in spans]
 
