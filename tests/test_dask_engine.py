@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import operator
 import os
 import random
 import re
@@ -576,6 +577,34 @@ def test_verification_reads_thousands_of_candidates_where_analysis_kept_them(clu
     assert sorted(bodies) == list(range(16_000))
     assert bodies[3998] == ["Story number 3998.", "Its second line."]
     assert bodies[7] == ["Story number 7.", "Its \udc80 line."]  # a lone surrogate the reader left, as it was
+
+
+def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_order(cluster, monkeypatch):
+    # Fetched in order, the parts that finished while the client waited for the first were all
+    # fetched after it, the workers idle; fetched as they finish, they come meanwhile (up to
+    # FETCH_AHEAD a worker ahead), and are still read in the corpus's order.
+    from audit.engines.dask import engine as engine_module
+
+    engine = engine_module.DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    fetched = []
+    real = engine_module._result
+    monkeypatch.setattr(engine_module, "_result", lambda future, what: fetched.append(future.key) or real(future, what))
+    try:
+        parts = [[f"r{n}.{i}" for i in range(3)] for n in range(12)]
+        # Only builtins run on the workers: the first part waits two seconds on a sleep.
+        slow = engine.client.submit(time.sleep, 2, pure=False)
+        futures = [engine.client.submit(operator.getitem, [parts[0], slow], 0, pure=False)]
+        futures += [engine.client.submit(list, part, pure=False) for part in parts[1:]]
+        records = engine._in_order(futures)
+        assert next(records) == "r0.0"
+        early = fetched[:fetched.index(futures[0].key)]
+        assert futures[1].key in early
+        assert {futures.index(f) for f in futures if f.key in early} <= set(range(1, engine_module.FETCH_AHEAD * 2))
+        assert ["r0.0", *records] == [r for part in parts for r in part]
+        assert sorted(fetched) == sorted(f.key for f in futures)
+        assert [len(n) for n in engine.numbers] == [3] * 12
+    finally:
+        engine.close()
 
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections import ChainMap
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -24,7 +24,7 @@ from audit.read.readers import Fields, Part, read_part, reason
 from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import anchored
-from audit.similarity.verify import Edges, PassageKey, Quoted, load_sets, pair_counts, shared_passages, verify
+from audit.similarity.verify import Edges, PassageKey, Quoted, lines_on, load_sets, pair_counts, shared_passages, verify
 
 
 @dataclass
@@ -195,9 +195,9 @@ def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
 
 
 def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
-              quoted: Mapping[int, Iterable[int]], size: int) -> Reread:
+              quoted: np.ndarray, size: int) -> Reread:
     """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`); `quoted`
-    gives the line indexes candidate passages are on by document, `signed` the part's signatures
+    gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's signatures
     ((positions, rows), as :func:`signatures_of` keeps them)."""
     positions, signatures = signed
     at: dict[int, int] = {}
@@ -211,8 +211,8 @@ def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.nda
         row = int(np.searchsorted(positions, at[i]))
         if row < len(positions) and positions[row] == at[i]:
             signature_of[i] = signatures[row]
-        if i in quoted:
-            passage_lines[i] = {n: body[n] for n in quoted[i]}
+        if on := lines_on(quoted, i):
+            passage_lines[i] = {n: body[n] for n in on}
     return Reread(sets, signature_of, passage_lines)
 
 
