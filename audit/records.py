@@ -44,6 +44,7 @@ def _pickled_by_fields(cls: type[R]) -> type[R]:
 SEVERITIES = ("info", "warning", "error")
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a document came from: a file, and the 1-based line of a JSONL record in it."""
