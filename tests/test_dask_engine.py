@@ -584,6 +584,7 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
     # fetched after it, the workers idle; fetched as they finish, they come meanwhile (up to
     # FETCH_AHEAD a worker ahead), and are still read in the corpus's order.
     from audit.engines.dask import engine as engine_module
+    from audit.engines.dask import tasks
 
     engine = engine_module.DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     fetched = []
@@ -591,10 +592,10 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
     monkeypatch.setattr(engine_module, "_result", lambda future, what: fetched.append(future.key) or real(future, what))
     try:
         parts = [[f"r{n}.{i}" for i in range(3)] for n in range(12)]
-        # Only builtins run on the workers: the first part waits two seconds on a sleep.
+        # The first part waits two seconds on a sleep.
         slow = engine.client.submit(time.sleep, 2, pure=False)
-        futures = [engine.client.submit(operator.getitem, [parts[0], slow], 0, pure=False)]
-        futures += [engine.client.submit(list, part, pure=False) for part in parts[1:]]
+        first = engine.client.submit(operator.getitem, [parts[0], slow], 0, pure=False)
+        futures = [engine.client.submit(tasks.Analyzed, part, pure=False) for part in [first, *parts[1:]]]
         records = engine._in_order(futures)
         assert next(records) == "r0.0"
         early = fetched[:fetched.index(futures[0].key)]
@@ -605,6 +606,33 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
         assert [len(n) for n in engine.numbers] == [3] * 12
     finally:
         engine.close()
+
+
+def test_a_part_of_summaries_and_a_group_of_sets_cross_processes_as_one_frame(make_doc):
+    # Dask sends each array in a value as a frame of its own: a part's summaries hold an array of
+    # passages each, and a thousand frames cost the client more than the summaries' pickle.
+    from distributed.protocol import deserialize, serialize
+
+    from audit.engines.dask.tasks import Analyzed, PassageBlock, Reread
+    from audit.similarity.verify import Quoted
+
+    summaries = [make_doc(f"d{i}", "feed") for i in range(1000)]
+    for i, s in enumerate(summaries):
+        s.passages = np.array([[1, 0, i + 5], [2, 0, 9]], dtype=np.int32)
+    assert len(serialize(summaries)[1]) > 1000  # what a plain list would cost
+    sets = {i: np.arange(i, i + 40, dtype=np.uint64) for i in range(1000)}
+    values = [Analyzed(summaries), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}}),
+              PassageBlock(np.zeros((5, 4), dtype=np.int64), {i: Quoted(f"d{i}", "feed", summaries[i].passages) for i in range(1000)})]
+    for value in values:
+        header, frames = serialize(value)
+        assert len(frames) == 1
+        back = deserialize(header, frames)
+        assert type(back) is type(value)
+    back = deserialize(*serialize(values[0]))
+    assert [s.id for s in back.records] == [s.id for s in summaries]
+    assert all(np.array_equal(a.passages, b.passages) for a, b in zip(back.records, summaries))
+    back = deserialize(*serialize(values[1]))
+    assert all(np.array_equal(back.sets[i], sets[i]) for i in sets) and back.lines == {3: {0: "x"}}
 
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))

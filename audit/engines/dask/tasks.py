@@ -18,6 +18,7 @@ from itertools import islice
 import numpy as np
 
 from audit.analyze import Analyzer
+from audit.engines.dask.frames import one_frame
 from audit.engines.local import BATCH_SIZE
 from audit.lines.templates import present
 from audit.read.readers import Fields, Part, read_part, reason
@@ -142,8 +143,16 @@ def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
     return Kept(texts)
 
 
+@one_frame
+@dataclass
+class Analyzed:
+    """A part's summaries and problems, in order: what the client receives of its analysis."""
+
+    records: list[DocumentSummary | InputProblem]
+
+
 def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
-                  max_bytes: int) -> tuple[list[DocumentSummary | InputProblem], PartKeys, PartLines, Kept]:
+                  max_bytes: int) -> tuple[Analyzed, PartKeys, PartLines, Kept]:
     """One task: the summaries and problems of a part, in order, and its LSH keys, line keys and
     compared lines apart. Read and analyzed a batch at a time, as locally: a compressed file is
     one part, and its texts need not fit in the worker's memory at once."""
@@ -155,9 +164,11 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
         # A scan reports a problem by its place and message; what could be read of it is for
         # clean's log, and need not travel to the client (an invalid line may be megabytes).
         out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
-    return out, part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
+    keys, lines, kept = part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
+    return Analyzed(out), keys, lines, kept
 
 
+@one_frame
 @dataclass
 class Reread:
     """What verification keeps on a worker of the wanted documents of a part (or a group of
@@ -266,12 +277,19 @@ def verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings,
     return verify(pairs, pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings), words, settings)
 
 
-def passages(candidates: tuple[np.ndarray, dict[int, Quoted]], settings: SimilaritySettings,
-              *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
-    """One task: the shared passages among candidates (rows of :func:`audit.similarity.candidates.apart`:
-    all of some pairs of documents) whose documents are in these groups, with their keys."""
-    ends, quoted = candidates
-    return shared_passages(ends, quoted, settings, joined_groups(groups).lines)
+@one_frame
+@dataclass
+class PassageBlock:
+    """A block of candidate passages (rows of :func:`audit.similarity.candidates.apart`: all of
+    some pairs of documents) and what quoting them needs of their documents' summaries."""
+
+    rows: np.ndarray
+    quoted: dict[int, Quoted]
+
+
+def passages(block: PassageBlock, settings: SimilaritySettings, *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
+    """One task: the shared passages of a block whose documents are in these groups, with their keys."""
+    return shared_passages(block.rows, block.quoted, settings, joined_groups(groups).lines)
 
 
 def owned_count(owned: Owned) -> int:

@@ -1,0 +1,31 @@
+"""Values that cross between Dask's processes as one pickle, not as a frame for each array in them.
+
+Dask pickles a value with protocol 5 and sends every NumPy array in it as a frame of its own. A
+part's summaries (an array of passages each), a group's shingle sets or a block of candidate
+passages to quote are thousands of small arrays, and thousands of frames cost far more than
+the pickle: a client took 34 to 70 ms of CPU to receive 1,250 summaries that as one pickle take
+10 to 13 ms (bench/HISTORY.md, the tenth round). The types marked here go as one frame.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any, TypeVar
+
+from distributed.protocol import dask_deserialize, dask_serialize
+
+T = TypeVar("T", bound=type)
+
+
+def one_frame(cls: T) -> T:
+    """Send values of `cls` between Dask's processes as one pickle (its arrays in it)."""
+
+    @dask_serialize.register(cls)
+    def _serialize(value: Any) -> tuple[dict[str, Any], list[bytes]]:
+        return {}, [pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)]
+
+    @dask_deserialize.register(cls)
+    def _deserialize(header: dict[str, Any], frames: list[Any]) -> Any:
+        return pickle.loads(frames[0])
+
+    return cls
