@@ -10,7 +10,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audit"
 #: Optional extras, and the modules allowed to import them at their top level.
-OPTIONAL = {"distributed": {"audit.engines.dask.engine"}, "dask": {"audit.engines.dask.engine"},
+OPTIONAL = {"distributed": {"audit.engines.dask.engine", "audit.engines.dask.frames"},
+            "dask": {"audit.engines.dask.engine", "audit.engines.dask.frames"},
             "pandas": set(), "datasets": set(), "pyarrow": set()}
 
 

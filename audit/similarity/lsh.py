@@ -90,14 +90,10 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray | None, window: int) -> np.ndar
     if rows is None:
         order, starts, ends = runs(keys)
         return kernels.pairs_in_runs(order.astype(np.int64), starts, ends, window)
-    # Runs by key first, then only the rows of runs (a small share: most keys are in none) sorted
-    # by id within each, not every row sorted by id and again by key (a third of the time).
-    order = np.argsort(keys)
-    ordered = keys[order]
-    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    starts, ends = np.concatenate(([0], cuts)), np.concatenate((cuts, [len(keys)]))
-    kept = ends - starts >= 2
-    starts, sizes = starts[kept], (ends - starts)[kept]
+    # Runs by key first, then only the rows in runs sorted by id within each (most keys are in no
+    # run): sorting every row by id and again by key took three times as long.
+    order, starts, ends = runs(keys, stable=False)
+    sizes = ends - starts
     bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     ids = rows[order[np.repeat(starts - bounds[:-1], sizes) + np.arange(bounds[-1])]]
@@ -105,14 +101,16 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray | None, window: int) -> np.ndar
     return kernels.pairs_in_runs(ids.astype(np.int64), bounds[:-1], bounds[1:], window)
 
 
-def runs(keys: np.ndarray, max_size: int | None = None, min_size: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows sorted by key, and the bounds of each run of `min_size` or more (and at most `max_size`) equal keys.
+def runs(keys: np.ndarray, max_size: int | None = None, min_size: int = 2,
+         stable: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key, and the bounds of each run of `min_size` or more (and at most `max_size`) equal keys;
+    a run's rows in their order when `stable`, else in any.
 
     >>> order, starts, ends = runs(np.array([5, 3, 5, 9, 3, 5], dtype=np.uint64))
     >>> [order[s:e].tolist() for s, e in zip(starts, ends)]
     [[1, 4], [0, 2, 5]]
     """
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys, kind="stable" if stable else None)
     ordered = keys[order]
     edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
     starts = np.concatenate(([0], edges))

@@ -29,11 +29,13 @@ task keeps its documents' distinct line keys and prose-line keys; the copies amo
 (sharing most of their prose lines) are paired from the prose keys as the containment
 candidates are from the anchors, the client joins those pairs and the clusters into copy
 groups and sends each part its documents' groups, and the (key, group) rows are shuffled by key
-and counted where they land; the client receives the template keys and their counts. Only this module imports Dask (``corpus-audit[dask]``).
+and counted where they land; the client receives the template keys and their counts. Only this module
+and :mod:`audit.engines.dask.frames` (which the tasks' module imports) import Dask (``corpus-audit[dask]``).
 """
 
 from __future__ import annotations
 
+import heapq
 import operator
 import os
 from functools import partial
@@ -45,7 +47,7 @@ from typing import Any
 import numpy as np
 
 try:
-    from distributed import Client, Future, LocalCluster, as_completed, wait
+    from distributed import Client, Future, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
 except ImportError as exc:  # pragma: no cover - depends on the install
     from audit.errors import ConfigError
@@ -230,30 +232,36 @@ class DaskEngine:
         """The records of the parts in reading order, each part let go once read; the last one
         read and its position are noted for :meth:`_numbered`.
 
-        A part is fetched as soon as it is done, though parts ahead of it are not (up to
-        FETCH_AHEAD parts a worker ahead): fetched in order, the parts that finished while the
-        client waited for an earlier one were all fetched after the analysis, one by one, the
-        workers idle (0.7 s of a 27 s scan on two workers, bench/HISTORY.md)."""
+        Each part is fetched as soon as it is done, even while an earlier one still runs (up to
+        FETCH_AHEAD parts a worker past the one being read). Fetched in order, the parts that
+        finished while the client waited for an earlier one were fetched one by one after the
+        analysis, the workers idle (bench/HISTORY.md, the tenth round)."""
         place = {future.key: k for k, future in enumerate(futures)}
         ahead = FETCH_AHEAD * self._workers()
         fetched: dict[int, list[DocumentSummary | InputProblem]] = {}
-        done: set[int] = set()  # finished, too far ahead to fetch yet
-        finished = as_completed(futures)
-        for k, future in enumerate(futures):
+        done: list[int] = []  # a heap of the parts finished too far ahead to fetch yet
+        finished = self._finished(futures)
+        for k in range(len(futures)):
             while k not in fetched:
-                ready = [j for j in sorted(done) if j < k + ahead]
+                ready = []
+                while done and done[0] < k + ahead:
+                    ready.append(heapq.heappop(done))
                 if not ready:
-                    done.add(place[next(finished).key])
+                    heapq.heappush(done, place[next(finished).key])
                     continue
-                for j in ready:
-                    done.discard(j)
-                    fetched[j] = _result(futures[j], "scan").records
+                for j, part in zip(ready, gathered([futures[j] for j in ready], "scan")):
+                    fetched[j] = part.records
                     futures[j].release()
             part = fetched.pop(k)
             self.numbers.append(np.full(len(part), -1, dtype=np.int64))
             for position, record in enumerate(part):
                 self._last = (position, record)
                 yield record
+
+    def _finished(self, futures: list[Future]) -> Iterator[Future]:
+        """The futures as they finish, watched on this engine's client's loop (by default,
+        ``as_completed`` watches on the default client's, which need not be this one's)."""
+        return as_completed(futures, loop=self.client.loop)
 
     def _numbered(self, summaries: Iterator[DocumentSummary]) -> Iterator[DocumentSummary]:
         """The summaries, each one's index among them noted at its position in its part: the
@@ -344,14 +352,15 @@ class DaskEngine:
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
             for block in passage_blocks(passages[which], len(summaries), most):
                 mine = passages[which[block]]
-                batch.append((joined, tasks.PassageBlock(mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))))
+                block = tasks.PassageBlock(mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))
+                batch.append((joined, block))
                 if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
                     found += self._passage_tasks(batch, settings)
                     batch = []
         found += self._passage_tasks(batch, settings)
-        # Each task's passages fetched as it finishes, while the others run (gathered together at
-        # the end, they took 0.7 s of 25, every worker idle): the sort puts them in order.
-        shared = sorted((keyed for task in as_completed(found) for keyed in _result(task, "passage verification")),
+        # Each task's passages fetched as it finishes, while the others run (gathered together after
+        # the last, every worker idle, bench/HISTORY.md, the tenth round): the sort puts them in order.
+        shared = sorted((keyed for task in self._finished(found) for keyed in _result(task, "passage verification")),
                         key=operator.itemgetter(0))
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         if count > CLIENT_PAIRS:
@@ -412,7 +421,8 @@ class DaskEngine:
         for this in range(rounds):
             mapped = self.client.map(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=workers, pure=False)
             done = self._shuffled(mapped, workers, shuffle.sharing_partition, most, workers)
-            wait(done)
+            for _ in self._finished(done):  # before the next round's rows are made
+                pass
             paired += done
         found = gathered(self._shuffled(paired, workers, shuffle.enough_partition, share), what)
         return np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found)

@@ -207,8 +207,8 @@ def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
 
 def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
               quoted: np.ndarray, size: int) -> Reread:
-    """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`); `quoted`
-    gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's signatures
+    """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`);
+    `quoted` gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's signatures
     ((positions, rows), as :func:`signatures_of` keeps them)."""
     positions, signatures = signed
     at: dict[int, int] = {}
@@ -287,7 +287,8 @@ class PassageBlock:
     quoted: dict[int, Quoted]
 
 
-def passages(block: PassageBlock, settings: SimilaritySettings, *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
+def passages(block: PassageBlock, settings: SimilaritySettings,
+             *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
     """One task: the shared passages of a block whose documents are in these groups, with their keys."""
     return shared_passages(block.rows, block.quoted, settings, joined_groups(groups).lines)
 
