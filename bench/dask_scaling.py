@@ -12,6 +12,10 @@ functions (nothing is re-implemented here):
 - corpus pass: LSH candidates and verification (``find_duplicates``), then template lines;
 - report: the JSON report rendered.
 
+With ``--against TREE`` (repeatable), another source tree (an older commit's worktree) runs the
+same configurations, its runs taking turns with this tree's round by round (each run a process
+with ``PYTHONPATH`` set to its tree): on a shared machine, only figures taken in turns compare.
+
 Weighed in one more Dask run after the timed ones (pickling every summary to weigh it costs the
 client CPU, so no timed run does it): the summaries the client receives, the row numbers it sends
 back (the band keys stay on the workers), the shuffle rows the workers exchange, the candidate
@@ -19,6 +23,7 @@ pairs that come back, and the bodies re-read for template lines, per document. E
 each worker process's peak resident memory.
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
+    python bench/dask_scaling.py --docs 20000 --rounds 3 --configs dask-1,dask-2 --against /tmp/wt/base
 """
 
 from __future__ import annotations
@@ -176,6 +181,7 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--weigh", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--against", action="append", default=[], help="another source tree (repeatable)")
     parser.add_argument("--json", help="Also write every run's figures to this file.")
     args = parser.parse_args()
     if args.one:
@@ -190,21 +196,26 @@ def main() -> None:
         print(f"corpus: {args.docs:,} documents, {path.stat().st_size / 2**20:.1f} MiB, written in "
               f"{time.perf_counter() - t:.0f} s; blocksize {args.blocksize:,} bytes; load {os.getloadavg()}",
               flush=True)
-        plan = [(r, config, False) for r in range(args.rounds) for config in configs]
+        trees = [None] + [str(Path(t).resolve()) for t in args.against]
+        plan = [(r, tree, config, False) for r in range(args.rounds) for tree in trees for config in configs]
         dask = [c for c in configs if c.startswith("dask")]
-        for r, config, weigh in plan + ([(args.rounds, dask[-1], True)] if dask else []):
+        for r, tree, config, weigh in plan + ([(args.rounds, None, dask[-1], True)] if dask else []):
+            env = os.environ if tree is None else {**os.environ, "PYTHONPATH": tree}
             done = subprocess.run([sys.executable, __file__, "--one", config, "--path", str(path),
                                    "--blocksize", str(args.blocksize)] + ["--weigh"] * weigh,
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True, env=env)
             if done.returncode:
-                sys.exit(f"{config} failed:\n{done.stderr[-3000:]}")
+                sys.exit(f"{config} ({tree or 'this tree'}) failed:\n{done.stderr[-3000:]}")
             run = json.loads(done.stdout.strip().splitlines()[-1])
-            run["round"], run["load"], run["weighed"] = r, os.getloadavg()[0], weigh
+            run["round"], run["load"], run["weighed"], run["tree"] = r, os.getloadavg()[0], weigh, tree
             runs.append(run)
             print(json.dumps(run), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1))
-    summarize(runs, configs, args.docs)
+    for tree in trees:
+        if len(trees) > 1:
+            print(f"\n### {tree or 'this tree'}")
+        summarize([r for r in runs if r["tree"] == tree or (r["weighed"] and tree is None)], configs, args.docs)
 
 
 def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None:
