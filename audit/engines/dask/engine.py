@@ -352,8 +352,8 @@ class DaskEngine:
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
             for block in passage_blocks(passages[which], len(summaries), most):
                 mine = passages[which[block]]
-                block = tasks.PassageBlock(mine, quoting(summaries, set(mine[:, [0, 2]].ravel().tolist())))
-                batch.append((joined, block))
+                quoted_documents = quoting(summaries, set(mine[:, [0, 2]].ravel().tolist()))
+                batch.append((joined, tasks.PassageBlock(mine, quoted_documents)))
                 if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
                     found += self._passage_tasks(batch, settings)
                     batch = []

@@ -208,8 +208,8 @@ def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
 def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
               quoted: np.ndarray, size: int) -> Reread:
     """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`);
-    `quoted` gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's signatures
-    ((positions, rows), as :func:`signatures_of` keeps them)."""
+    `quoted` gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`),
+    `signed` the part's signatures ((positions, rows), as :func:`signatures_of` keeps them)."""
     positions, signatures = signed
     at: dict[int, int] = {}
     loaded = []
