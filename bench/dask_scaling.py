@@ -215,7 +215,7 @@ def main() -> None:
     for tree in trees:
         if len(trees) > 1:
             print(f"\n### {tree or 'this tree'}")
-        summarize([r for r in runs if r["tree"] == tree or (r["weighed"] and tree is None)], configs, args.docs)
+        summarize([r for r in runs if r["tree"] == tree], configs, args.docs)
 
 
 def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None:
