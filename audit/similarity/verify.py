@@ -239,12 +239,12 @@ def quoted_lines(candidates: np.ndarray, summaries: Sequence[DocumentSummary]) -
     >>> quoted_lines(np.array([[0, 1, 1, 0], [0, 2, 1, 0], [0, 0, 1, 0]]), docs).tolist()
     [[0, 2], [0, 4], [1, 0]]
     """
-    sides = candidates.reshape(-1, 2).astype(np.int64)
+    sides = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
     documents, which = np.unique(sides[:, 0], return_inverse=True)
     firsts = [summaries[d].passages[:, 0] for d in documents.tolist()]
     starts = np.zeros(len(firsts) + 1, dtype=np.int64)
     np.cumsum([len(f) for f in firsts], out=starts[1:])
-    lines = np.concatenate([np.zeros(0, dtype=np.int64)] + firsts).astype(np.int64)[starts[which] + sides[:, 1]] - 1
+    lines = np.concatenate([np.zeros(0, dtype=np.int64)] + firsts)[starts[which] + sides[:, 1]] - 1  # int64, as the first
     width = int(lines.max(initial=0)) + 1
     return np.stack(np.divmod(np.unique(sides[:, 0] * width + lines), width), axis=1)
 
