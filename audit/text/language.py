@@ -111,6 +111,11 @@ class _CompiledIdentifier(LanguageIdentifier):
         bounds = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(t) for t in texts], out=bounds[1:])
         found, counts, sizes = _features(*self._automaton, np.frombuffer(b"".join(texts), np.uint8), bounds)
+        # One buffer for every text's rows: a text's rows are hundreds of kilobytes, and where
+        # malloc returns such blocks to the system at once (Dask's workers set
+        # MALLOC_TRIM_THRESHOLD_, which fixes the mmap threshold at 128 KiB), a fresh array per
+        # text cost more than its product.
+        rows = np.empty((int(sizes.max(initial=0)), self._table.shape[1]), self._table.dtype)
         scores = []
         for start, size in zip(bounds.tolist(), sizes.tolist()):
             if not size:
@@ -120,7 +125,10 @@ class _CompiledIdentifier(LanguageIdentifier):
             # product in the same order gives the same scores to the last bit. (`take` gathers the
             # rows a sixth faster than indexing with the array.)
             end = start + size
-            scores.append(np.log1p(counts[start:end]) @ self._table.take(found[start:end], axis=0) + self.nb_pc)
+            # ("clip": with `out`, the default mode copies the rows once more; the walk's features
+            # are rows of the table.)
+            self._table.take(found[start:end], axis=0, out=rows[:size], mode="clip")
+            scores.append(np.log1p(counts[start:end]) @ rows[:size] + self.nb_pc)
         return scores
 
     def _raw_score(self, text: bytes) -> np.ndarray:
