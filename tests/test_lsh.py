@@ -1,7 +1,7 @@
 import numpy as np
 from datasketch import MinHashLSH
 
-from audit.similarity.lsh import band_keys, colliding_pairs, key_pairs, local_pairs, runs
+from audit.similarity.lsh import band_keys, by_partition, colliding_pairs, key_pairs, local_pairs, runs
 from audit.similarity.minhash import Signer
 
 
@@ -48,3 +48,16 @@ def test_key_pairs_do_not_depend_on_how_rows_are_split_into_whole_runs():
         found += [key_pairs(column[column % 5 == p], shuffled[column % 5 == p], 20) for p in range(5)]
     pairs = np.unique(np.concatenate(found), axis=0)
     assert len(expected) > 3000 and np.array_equal(pairs, expected)
+
+
+def test_rows_by_partition_are_each_partitions_rows_in_their_order():
+    rng = np.random.default_rng(3)
+    for partitions in (1, 2, 7, 300):
+        target = rng.integers(0, partitions, 1000) if partitions < 300 else rng.integers(0, 40, 1000) * 7
+        keys = rng.integers(0, 2**63, 1000).astype(np.uint64)
+        pairs = rng.integers(0, 10**9, (1000, 2))
+        split = by_partition(target, partitions, keys, pairs)
+        assert len(split) == partitions
+        for p, (k, pp) in enumerate(split):
+            assert np.array_equal(k, keys[target == p]) and np.array_equal(pp, pairs[target == p])
+    assert [len(k) for k, in by_partition(np.zeros(0, dtype=np.int64), 3, np.zeros(0))] == [0, 0, 0]

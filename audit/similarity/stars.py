@@ -24,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from audit.errors import AuditError
-from audit.similarity.lsh import runs, unique_pairs
+from audit.similarity.lsh import by_partition, runs, unique_pairs
 
 #: Rounds before giving up (each halves the distance to the smallest node, or better: 30 rounds
 #: reach across a billion nodes).
@@ -58,8 +58,7 @@ def split(stars: Stars, partitions: int, both: bool) -> list[Rows]:
     (for :func:`large_star`) by their small end too."""
     node, other = (np.concatenate([stars.big, stars.small]), np.concatenate([stars.small, stars.big])) if both \
         else (stars.big, stars.small)
-    target = node % partitions
-    return [(node[target == p], other[target == p]) for p in range(partitions)]
+    return by_partition(node % partitions, partitions, node, other)  # type: ignore[return-value]
 
 
 def _given(pieces: list[Rows]) -> tuple[np.ndarray, np.ndarray, Seen]:

@@ -13,12 +13,12 @@ import numpy as np
 from audit.engines.dask.tasks import Owned, PartKeys, PartLines
 from audit.lines.templates import counted
 from audit.similarity.candidates import added_up, enough_shared, sharing_pairs
-from audit.similarity.lsh import band_keys, key_pairs, unique_pairs
+from audit.similarity.lsh import band_keys, by_partition, key_pairs, partitioned, unique_pairs
 from audit.similarity.stars import Rows as StarRows
 from audit.similarity.stars import Stars, labels
 from audit.similarity.verify import Edges
 
-#: LSH shuffle rows: band, key and row id columns.
+#: LSH shuffle rows: band (the smallest unsigned type that holds it), key and row id columns.
 BandRows = tuple[np.ndarray, np.ndarray, np.ndarray]
 #: Shared-key shuffle rows: key, document and the document's key count columns.
 KeyRows = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -30,12 +30,13 @@ def band_rows(keys: np.ndarray, ids: np.ndarray, partitions: int) -> list[BandRo
     """Shuffle's map side: band keys (one row of bands per id) as (band, key, row) columns, one
     set per partition."""
     rows, bands = keys.shape
-    band = np.tile(np.arange(bands, dtype=np.int64), rows)
+    # A band needs a byte, not eight: it is a third of the rows' bytes between workers otherwise.
+    band = np.tile(np.arange(bands, dtype=np.min_scalar_type(max(bands - 1, 0))), rows)
     row = np.repeat(ids.astype(np.int64), bands)
     key = keys.ravel()
     # A run is one (band, key): the band is mixed in so equal keys of different bands may part.
     target = ((key ^ (band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)).astype(np.int64)
-    return [(band[target == p], key[target == p], row[target == p]) for p in range(partitions)]
+    return by_partition(target, partitions, band, key, row)  # type: ignore[return-value]
 
 
 def document_rows(keys: PartKeys, numbers: np.ndarray, bands: tuple[int, int], partitions: int, per_band: int) -> list[BandRows]:
@@ -70,7 +71,7 @@ def shared_rows(owned: Owned, numbers: np.ndarray, rounds: tuple[int, int], part
     this, of = rounds
     mine = (held >= 0) & (high % of == this)
     key, doc, count, target = owned.keys[mine], held[mine], counts[mine], high[mine] // of % partitions
-    return [(key[target == p], doc[target == p], count[target == p]) for p in range(partitions)]
+    return by_partition(target, partitions, key, doc, count)  # type: ignore[return-value]
 
 
 def sharing_partition(pieces: list[KeyRows], most: int, partitions: int) -> list[SharedCounts]:
@@ -83,7 +84,7 @@ def sharing_partition(pieces: list[KeyRows], most: int, partitions: int) -> list
     of = count[first]
     smaller = np.minimum(of[np.searchsorted(docs, pairs[:, 0])], of[np.searchsorted(docs, pairs[:, 1])])
     target = (pairs[:, 0] * 31 + pairs[:, 1]) % partitions
-    return [(pairs[target == p], shared[target == p], smaller[target == p]) for p in range(partitions)]
+    return by_partition(target, partitions, pairs, shared, smaller)  # type: ignore[return-value]
 
 
 def enough_partition(pieces: list[SharedCounts], share: float) -> np.ndarray:
@@ -102,7 +103,7 @@ def template_rows(lines: PartLines, groups: np.ndarray, partitions: int) -> list
     key, group = lines.keys[mine], group[mine]
     # Line keys are hashes already.
     target = (key % np.uint64(partitions)).astype(np.int64)
-    return [(key[target == p], group[target == p]) for p in range(partitions)]
+    return by_partition(target, partitions, key, group)  # type: ignore[return-value]
 
 
 def count_partition(pieces: list[tuple[np.ndarray, np.ndarray]], minimum: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,9 +117,11 @@ def pair_partition(pieces: list[BandRows], window: int) -> np.ndarray:
     key = np.concatenate([p[1] for p in pieces])
     row = np.concatenate([p[2] for p in pieces])
     found = [np.zeros((0, 2), dtype=np.int64)]
-    for b in np.unique(band):
-        mine = band == b
-        found.append(key_pairs(key[mine], row[mine], window))
+    order, bounds = partitioned(band, int(band.max(initial=0)) + 1)
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if end > start:
+            mine = order[start:end]
+            found.append(key_pairs(key[mine], row[mine], window))
     pairs = np.concatenate(found)
     return unique_pairs(pairs)
 
@@ -129,8 +132,8 @@ def stars_of(edges: Edges) -> Stars:
 
 def parted(edges: Edges, key: np.ndarray, partitions: int) -> list[Edges]:
     """Shuffle's map side for verified pairs: the pairs by `key` (a number each)."""
-    target = key % partitions
-    return [edges.take(np.flatnonzero(target == p)) for p in range(partitions)]
+    order, bounds = partitioned(key % partitions, partitions)
+    return [edges.take(order[bounds[p]:bounds[p + 1]]) for p in range(partitions)]
 
 
 def edge_rows(edges: Edges, partitions: int) -> list[Edges]:
