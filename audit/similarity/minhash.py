@@ -53,7 +53,8 @@ def shingles(words: list[str], size: int) -> list[str]:
     """
     if len(words) <= size:
         return [" ".join(words)] if words else []
-    return [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
+    # Joined from the words' shifted copies: a slice of the list for each shingle took half as long again.
+    return list(map(" ".join, zip(*(words[k:] for k in range(size)))))
 
 
 def shingle_hash(shingle: str | bytes) -> int:

@@ -8,7 +8,8 @@ the larger (containment), reaches its threshold; verified pairs are kept as colu
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -36,14 +37,15 @@ VERIFY_BLOCK = 16_384
 PASSAGE_CALL = 2_000
 
 
-def exact_jaccard(a: set[str], b: set[str]) -> float:
+def exact_jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
     """Jaccard similarity of two sets (0 when both are empty).
 
     >>> exact_jaccard({"a", "b"}, {"b", "c"})
     0.3333
     """
-    union = len(a | b)
-    return round(len(a & b) / union, 4) if union else 0.0
+    shared = len(a & b)
+    union = len(a) + len(b) - shared  # not len(a | b), a set built to be counted
+    return round(shared / union, 4) if union else 0.0
 
 
 @dataclass
@@ -312,13 +314,21 @@ def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary]
     `bodies` their lines, 0-based (a document's list of lines, or a mapping of the lines wanted).
     """
     merged: dict[PassageKey, list] = {}
+    # A passage copied k times is in k - 1 candidates or more: its place and shingles are found once.
+    known: dict[tuple[int, int], tuple[int, int, int, set[str]]] = {}
+
+    def passage(i: int, p: int) -> tuple[int, int, int, set[str]]:
+        if (i, p) not in known:
+            line, start, end = summaries[i].passages[p].tolist()
+            text = bodies[i][line - 1][start:end]
+            known[i, p] = line, start, end, set(shingles(words(text), settings.passage_shingle_size))
+        return known[i, p]
+
     for i, pi, j, pj in candidates.tolist():
         if i not in bodies or j not in bodies:
             continue  # not found again (its file changed meanwhile): nothing to quote
-        (line_a, start_a, end_a), (line_b, start_b, end_b) = summaries[i].passages[pi].tolist(), summaries[j].passages[pj].tolist()
-        text_a, text_b = bodies[i][line_a - 1][start_a:end_a], bodies[j][line_b - 1][start_b:end_b]
-        similarity = exact_jaccard(set(shingles(words(text_a), settings.passage_shingle_size)),
-                                   set(shingles(words(text_b), settings.passage_shingle_size)))
+        (line_a, start_a, end_a, shingles_a), (line_b, start_b, end_b, shingles_b) = passage(i, pi), passage(j, pj)
+        similarity = exact_jaccard(shingles_a, shingles_b)
         if similarity < settings.min_passage_similarity:
             continue
         key = (i, line_a, j, line_b)
