@@ -20,7 +20,8 @@ Weighed in one more Dask run after the timed ones (pickling every summary to wei
 client CPU, so no timed run does it): the summaries the client receives, the row numbers it sends
 back (the band keys stay on the workers), the shuffle rows the workers exchange, the candidate
 pairs that come back, and the bodies re-read for template lines, per document. Each run records
-each worker process's peak resident memory.
+each worker process's peak resident memory, and its CPU time before the scan and after: the
+difference is the per-document rate (a worker's start-up is a cost of the cluster, not of a document).
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
     python bench/dask_scaling.py --docs 20000 --rounds 3 --configs dask-1,dask-2 --against /tmp/wt/base
@@ -83,6 +84,8 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
         client = Client(cluster)
         out["startup_s"] = time.perf_counter() - t0
         settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+        # The workers' CPU before the scan (their processes' start-up), left out of the per-document rate.
+        out["worker_cpu_before_s"] = sorted(client.run(time.process_time).values())
         if weigh:
             _weigh(out)
     else:
@@ -153,9 +156,9 @@ def _weigh(out: dict[str, Any]) -> None:
         # The client sends each part its records' row numbers; the parts' tasks make the rows.
         weights["row_numbers"] += sum(int(r.nbytes) for r in self.numbers)
         documents, passages = candidates(self, summaries, settings, keys)
-        # _split's rows: band, key and row id, 8 bytes each, one row per band per document or passage.
+        # band_rows's rows: band (a byte), key and row id (8 bytes each), one row per band per document or passage.
         signed = sum(s.signature is not None for s in summaries)
-        weights["shuffle_rows"] += 24 * (signed * settings.document_bands +
+        weights["shuffle_rows"] += 17 * (signed * settings.document_bands +
                                          sum(len(s.passages) for s in summaries) * settings.passage_bands)
         weights["pairs"] += int(documents.nbytes) + int(passages.nbytes)
         return documents, passages
@@ -246,8 +249,12 @@ def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None
               ", ".join(f"{k} {v / n:,.0f}" for k, v in w.items() if k != "documents"))
     for r in runs:
         moved = f"worker-to-worker transfer {r['worker_transfer_bytes'] / docs:,.0f} B/doc, " if "worker_transfer_bytes" in r else ""
+        during = ""
+        if r.get("worker_cpu_before_s"):
+            scan = sum(r["worker_cpu_s"]) - sum(r["worker_cpu_before_s"])
+            during = f" ({scan:.1f} s during the scan, {scan / docs * 1000:.2f} ms a document)"
         print(f"{r['config']} round {r['round']} (load {r['load']:.1f}): {moved}"
-              f"worker CPU {r['worker_cpu_s']}, client CPU {r['cpu_s_client']:.1f} s")
+              f"worker CPU {r['worker_cpu_s']}{during}, client CPU {r['cpu_s_client']:.1f} s")
 
 
 if __name__ == "__main__":
