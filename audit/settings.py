@@ -82,6 +82,9 @@ class SimilaritySettings:
     def __post_init__(self) -> None:
         if self.keep not in KEEP_POLICIES:
             raise ConfigError(f"keep: {self.keep!r} is not one of {', '.join(KEEP_POLICIES)}")
+        for key in ("shingle_size", "passage_shingle_size"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"'similarity.{key.replace('_', '-')}' must be at least 1 word, not {getattr(self, key)}")
         for name in ("document", "passage"):
             bands, rows = getattr(self, f"{name}_bands"), getattr(self, f"{name}_rows")
             if bands < 1 or rows < 1 or bands * rows > self.num_perm:

@@ -21,7 +21,8 @@ client CPU, so no timed run does it): the summaries the client receives, the row
 back (the band keys stay on the workers), the shuffle rows the workers exchange, the candidate
 pairs that come back, and the bodies re-read for template lines, per document. Each run records
 each worker process's peak resident memory, and its CPU time before the scan and after: the
-difference is the per-document rate (a worker's start-up is a cost of the cluster, not of a document).
+difference is the per-document rate (a worker's start-up is a cost of the cluster, not of a document;
+its first task's loading of the rules and models still counts).
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
     python bench/dask_scaling.py --docs 20000 --rounds 3 --configs dask-1,dask-2 --against /tmp/wt/base

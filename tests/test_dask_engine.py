@@ -773,3 +773,17 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     assert 0 < len(expected_documents) < signed * (signed - 1) // 2  # the window cut the buckets
     assert unique_pairs(documents).tolist() == unique_pairs(expected_documents).tolist()
     assert len(expected_passages) and passages.tolist() == expected_passages.tolist()
+
+
+@pytest.mark.parametrize("bands", [1, 25, 300])
+def test_the_lsh_shuffle_finds_the_local_pairs_however_many_bands_and_partitions(bands):
+    from audit.engines.dask.shuffle import band_rows, pair_partition
+    from audit.similarity.lsh import local_pairs
+
+    rng = np.random.default_rng(bands)
+    keys = rng.integers(0, 40, (600, bands)).astype(np.uint64)  # few values: long runs, window at work
+    for partitions in (1, 3):
+        rows = band_rows(keys, np.arange(600), partitions)
+        assert {r[0].dtype for r in rows} == {np.dtype(np.uint8 if bands <= 256 else np.uint16)}
+        found = np.concatenate([pair_partition([r], 4) for r in rows])
+        assert np.array_equal(np.unique(found, axis=0), local_pairs(keys, 4))

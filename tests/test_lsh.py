@@ -61,3 +61,7 @@ def test_rows_by_partition_are_each_partitions_rows_in_their_order():
         for p, (k, pp) in enumerate(split):
             assert np.array_equal(k, keys[target == p]) and np.array_equal(pp, pairs[target == p])
     assert [len(k) for k, in by_partition(np.zeros(0, dtype=np.int64), 3, np.zeros(0))] == [0, 0, 0]
+    many = rng.integers(0, 70_000, 5000)  # more partitions than 16 bits number: sorted as they are
+    pieces = [k for k, in by_partition(many, 70_000, np.arange(5000))]
+    assert np.array_equal(np.concatenate(pieces), np.argsort(many, kind="stable"))
+    assert all((many[k] == p).all() for p, k in enumerate(pieces))

@@ -28,6 +28,8 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     >>> band_keys(np.array([[1, 2, 3, 4], [1, 2, 3, 5]], dtype=np.uint32), 2, 2).shape
     (2, 2)
     """
+    if signatures.shape[1] < bands * rows:
+        raise ValueError(f"{bands} bands of {rows} rows need {bands * rows} values a signature, not {signatures.shape[1]}")
     keys = np.full((len(signatures), bands), _FNV_OFFSET, dtype=np.uint64)
     # In place, and the values widened as they are read: where malloc hands large blocks back at
     # once (Dask's workers set MALLOC_TRIM_THRESHOLD_), every temporary array is fresh pages.
@@ -124,8 +126,9 @@ def partitioned(target: np.ndarray, partitions: int) -> tuple[np.ndarray, np.nda
 def by_partition(target: np.ndarray, partitions: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """A shuffle's map side: the rows of `columns`, one set per partition (`target`), in their order."""
     order, bounds = partitioned(target, partitions)
-    ordered = [c[order] for c in columns]
-    return [tuple(c[bounds[p]:bounds[p + 1]] for c in ordered) for p in range(partitions)]
+    # Each piece gathered on its own, not sliced from one sorted copy: a slice would hold the whole
+    # copy in memory until its last piece is gone, spilled or not.
+    return [tuple(c[order[bounds[p]:bounds[p + 1]]] for c in columns) for p in range(partitions)]
 
 
 def runs(keys: np.ndarray, max_size: int | None = None, min_size: int = 2,

@@ -72,7 +72,7 @@ from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
 from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, quoted_lines, quoting, word_counts
 
-#: Band-key rows per shuffle partition, about (24 bytes each, and the sort's copies); an LSH
+#: Band-key rows per shuffle partition, about (17 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
 SHUFFLE_ROWS = 1_000_000
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
