@@ -787,3 +787,18 @@ def test_the_lsh_shuffle_finds_the_local_pairs_however_many_bands_and_partitions
         assert {r[0].dtype for r in rows} == {np.dtype(np.uint8 if bands <= 256 else np.uint16)}
         found = np.concatenate([pair_partition([r], 4) for r in rows])
         assert np.array_equal(np.unique(found, axis=0), local_pairs(keys, 4))
+
+
+def test_a_scans_own_cluster_does_not_profile_its_workers_and_leaves_the_callers_config_alone():
+    import dask
+
+    from audit.engines.dask.engine import DaskEngine
+
+    before = dask.config.get("distributed.worker.profile.enabled")
+    engine = DaskEngine(ScanSettings(engine="dask", workers=1))
+    try:
+        profiling = engine.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    finally:
+        engine.close()
+    assert list(profiling.values()) == [False]
+    assert dask.config.get("distributed.worker.profile.enabled") == before

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 try:
+    import dask
     from distributed import Client, Future, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
 except ImportError as exc:  # pragma: no cover - depends on the install
@@ -156,9 +157,13 @@ class DaskEngine:
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {self.settings.scheduler}: {exc}") from exc
         else:
-            # Loopback only: a scan's local cluster is not a service for the network.
-            self.cluster = LocalCluster(n_workers=self.settings.workers or os.cpu_count() or 1, threads_per_worker=1,
-                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            # Loopback only: a scan's local cluster is not a service for the network. It has no
+            # dashboard, so nobody reads its workers' profiles: sampling each task's stack every
+            # 10 ms cost them about 3% of their CPU (bench/HISTORY.md, "the eleventh round").
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self.cluster = LocalCluster(n_workers=self.settings.workers or os.cpu_count() or 1,
+                                            threads_per_worker=1, processes=True, host="127.0.0.1",
+                                            dashboard_address=None)
             self.client = Client(self.cluster)
 
     def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
