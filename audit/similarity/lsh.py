@@ -106,29 +106,24 @@ def key_pairs(keys: np.ndarray, rows: np.ndarray | None, window: int) -> np.ndar
     return kernels.pairs_in_runs(ids.astype(np.int64), bounds[:-1], bounds[1:], window)
 
 
-def partitioned(target: np.ndarray, partitions: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows in order of their partition (`target`, from 0), each partition's rows in their
-    order, and where each partition's rows start (`partitions` + 1 bounds).
+def partition_rows(target: np.ndarray, partitions: int) -> list[np.ndarray]:
+    """Each partition's rows (`target` numbers them from 0), in their order.
 
     One sort, not a pass over every row for each partition: a map side on 256 workers made 256.
 
-    >>> order, bounds = partitioned(np.array([1, 0, 1, 2]), 3)
-    >>> order.tolist(), bounds.tolist()
-    ([1, 0, 2, 3], [0, 1, 3, 4])
+    >>> [rows.tolist() for rows in partition_rows(np.array([1, 0, 1, 2]), 4)]
+    [[1], [0, 2], [3], []]
     """
     # A stable sort of 16-bit numbers is a radix sort: linear, where int64 gets a merge sort.
     order = np.argsort(target.astype(np.uint16) if partitions <= 1 << 16 else target, kind="stable")
-    bounds = np.zeros(partitions + 1, dtype=np.int64)
-    np.cumsum(np.bincount(target, minlength=partitions), out=bounds[1:])
-    return order, bounds
+    return np.split(order, np.cumsum(np.bincount(target, minlength=partitions))[:-1])
 
 
 def by_partition(target: np.ndarray, partitions: int, *columns: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """A shuffle's map side: the rows of `columns`, one set per partition (`target`), in their order."""
-    order, bounds = partitioned(target, partitions)
     # Each piece gathered on its own, not sliced from one sorted copy: a slice would hold the whole
     # copy in memory until its last piece is gone, spilled or not.
-    return [tuple(c[order[bounds[p]:bounds[p + 1]]] for c in columns) for p in range(partitions)]
+    return [tuple(c[rows] for c in columns) for rows in partition_rows(target, partitions)]
 
 
 def runs(keys: np.ndarray, max_size: int | None = None, min_size: int = 2,

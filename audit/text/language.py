@@ -123,10 +123,9 @@ class _CompiledIdentifier(LanguageIdentifier):
                 continue
             # Summed in the order the walk first met them, as py3langid's Counter has them: the same
             # product in the same order gives the same scores to the last bit. (`take` gathers the
-            # rows a sixth faster than indexing with the array.)
+            # rows a sixth faster than indexing with the array; "clip", as with `out` the default
+            # mode copies the rows once more, and the walk's features are rows of the table.)
             end = start + size
-            # ("clip": with `out`, the default mode copies the rows once more; the walk's features
-            # are rows of the table.)
             self._table.take(found[start:end], axis=0, out=rows[:size], mode="clip")
             scores.append(np.log1p(counts[start:end]) @ rows[:size] + self.nb_pc)
         return scores

@@ -13,7 +13,7 @@ import numpy as np
 from audit.engines.dask.tasks import Owned, PartKeys, PartLines
 from audit.lines.templates import counted
 from audit.similarity.candidates import added_up, enough_shared, sharing_pairs
-from audit.similarity.lsh import band_keys, by_partition, key_pairs, partitioned, unique_pairs
+from audit.similarity.lsh import band_keys, by_partition, key_pairs, partition_rows, unique_pairs
 from audit.similarity.stars import Rows as StarRows
 from audit.similarity.stars import Stars, labels
 from audit.similarity.verify import Edges
@@ -117,10 +117,8 @@ def pair_partition(pieces: list[BandRows], window: int) -> np.ndarray:
     key = np.concatenate([p[1] for p in pieces])
     row = np.concatenate([p[2] for p in pieces])
     found = [np.zeros((0, 2), dtype=np.int64)]
-    order, bounds = partitioned(band, int(band.max(initial=0)) + 1)
-    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        if end > start:
-            mine = order[start:end]
+    for mine in partition_rows(band, int(band.max(initial=0)) + 1):
+        if len(mine):
             found.append(key_pairs(key[mine], row[mine], window))
     pairs = np.concatenate(found)
     return unique_pairs(pairs)
@@ -132,8 +130,7 @@ def stars_of(edges: Edges) -> Stars:
 
 def parted(edges: Edges, key: np.ndarray, partitions: int) -> list[Edges]:
     """Shuffle's map side for verified pairs: the pairs by `key` (a number each)."""
-    order, bounds = partitioned(key % partitions, partitions)
-    return [edges.take(order[bounds[p]:bounds[p + 1]]) for p in range(partitions)]
+    return [edges.take(rows) for rows in partition_rows(key % partitions, partitions)]
 
 
 def edge_rows(edges: Edges, partitions: int) -> list[Edges]:
