@@ -77,6 +77,10 @@ _PLAIN_SIGNATURES = (
     r"^(?:https?://|www\.)\S+(?:\s+[\w@'’-]+){1,4}$",
 )
 _SIGNATURE = re.compile("|".join(_PLAIN_SIGNATURES + _NUMBERED_SIGNATURES), re.I)
+#: A post's own time stamp ("updated 7/23/2012 8:26:15 PM ET", "Last modified: June 3, 2012 at
+#: 4:15 pm") is dated as a comment's signature is, but it heads or ends the post's text: counted as
+#: a signature, it opened a block at the top of an article whose thread signed two more below.
+_STAMP = re.compile(r"^(?:last\s+)?(?:updated|published|modified|edited)\b", re.I)
 #: The same without the forms that need a ":" or a leading digit: most short lines have neither,
 #: and the dated forms, tried at every place a date might start, cost the most.
 _PLAIN_SIGNATURE = re.compile("|".join(_PLAIN_SIGNATURES), re.I)
@@ -125,10 +129,10 @@ def signature(line: str) -> bool:
     >>> [signature(t) for t in ["Posted by: tj at October 30, 2012 01:57 PM", "Ann said...",
     ...   "74. Travis @ 73:", "June 3rd, 2012 at 4:15 pm", "2. The Keeper - October 26, 2012",
     ...   "http://twitter.com/danamac Dana McMahan", "The mayor said the road would reopen on Monday.",
-    ...   "https://example.com/report.pdf is the full report."]]
-    [True, True, True, True, True, True, False, False]
+    ...   "https://example.com/report.pdf is the full report.", "updated 7/23/2012 8:26:15 PM ET"]]
+    [True, True, True, True, True, True, False, False, False]
     """
-    return _signs(line, _SIGNATURE, _PLAIN_SIGNATURE)
+    return _signs(line, _SIGNATURE, _PLAIN_SIGNATURE) and not _STAMP.match(line.strip(_MARKS))
 
 
 def _signs(line: str, pattern: re.Pattern[str], plain: re.Pattern[str] | None = None) -> bool:
@@ -162,8 +166,9 @@ def name_over_text(line: str, following: str) -> bool:
     >>> name_over_text("        Jermaine 07 Nov 12", "          Love it. The little details matter.")
     True
     >>> [name_over_text(*pair) for pair in [("      * News", "          + World"),
-    ...   ("Mike Merrill", "Thanks for the honesty."), ("Simple", " In a simple lens, there are two elements.")]]
-    [False, False, False]
+    ...   ("Mike Merrill", "Thanks for the honesty."), ("Simple", " In a simple lens, there are two elements."),
+    ...   ("    * -", "      The expedition found no wreckage.")]]
+    [False, False, False, False]
     """
     if _ITEM.match(following):
         return False
@@ -171,7 +176,9 @@ def name_over_text(line: str, following: str) -> bool:
     text = line[marked.end():].strip() if marked else line.strip()
     indent = len(line) - len(line.lstrip())
     deeper = len(following) - len(following.lstrip())
+    # A name has a letter: a bare "-" or "+" is a page dump's button, not a commenter.
     return (deeper >= indent + 2 and 0 < len(text.split()) <= MAX_NAME_WORDS and not _SENTENCE_END.search(text)
+            and any(c.isalpha() for c in text)
             and bool(_SENTENCE_END.search(following.rstrip())))
 
 
