@@ -224,8 +224,9 @@ class DocumentSummary:
     #: prose keys).
     signature: np.ndarray | Held | None
     #: Where each passage is: one row (line, start, end) per passage, in passage order (an int32
-    #: array of shape (passages, 3)); verification re-reads the text.
-    passages: np.ndarray
+    #: array of shape (passages, 3)); verification re-reads the text. A Dask client's summaries
+    #: hold :data:`HELD`: the table stays where the document was analyzed, which quotes its passages.
+    passages: np.ndarray | Held
     #: The LSH band keys of the passages' MinHash signatures, one row per passage (a uint64 array
     #: of shape (passages, passage_bands)): all that finding candidate passages needs. The scan
     #: moves them to disk (:class:`audit.similarity.keystore.PassageKeys`) and sets this to None.

@@ -184,9 +184,11 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
     # The signatures stayed on the workers (the MinHash estimates in the report were made there).
     assert {d.signature for d in result.documents} <= {HELD, None}
     assert any(d.signature is HELD for d in result.documents)
-    # So did the anchors and the prose keys (containment candidates and copies were paired there).
+    # So did the anchors and the prose keys (containment candidates and copies were paired there),
+    # and where the passages are (the shared passages were found and quoted there).
     assert all(d.anchors is HELD for d in result.documents)
     assert all(d.prose_keys is HELD for d in result.documents)
+    assert all(d.passages is HELD for d in result.documents)
     analyzed = [t for t in stream.data if key_split(t["key"]) == "analyze_part"]
     shuffled = [t for t in stream.data if key_split(t["key"]) == "pair_partition"]
     keyed = {key_split(t["key"]) for t in stream.data} & {"document_rows", "passage_rows", "template_rows", "count_partition"}
@@ -617,16 +619,15 @@ def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_e
     from distributed.protocol import deserialize, serialize
 
     from audit.engines.dask.tasks import Analyzed, PassageBlock, Reread
-    from audit.similarity.verify import Quoted
 
     summaries = [make_doc(f"d{i}", "feed") for i in range(1000)]
     for i, s in enumerate(summaries):
         s.passages = np.array([[1, 0, i + 5], [2, 0, 9]], dtype=np.int32)
     assert len(serialize(summaries)[1]) > 1000  # what a plain list would cost
     sets = {i: np.arange(i, i + 40, dtype=np.uint64) for i in range(1000)}
-    values = [Analyzed(summaries), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}}),
-              PassageBlock(np.zeros((5, 4), dtype=np.int64),
-                           {i: Quoted(f"d{i}", "feed", summaries[i].passages) for i in range(1000)})]
+    values = [Analyzed(summaries), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}},
+                                          {i: summaries[i].passages for i in range(1000)}),
+              PassageBlock(np.zeros((5, 4), dtype=np.int64), {i: (f"d{i}", "feed") for i in range(1000)})]
     for value in values:
         header, frames = serialize(value)
         assert len(frames) == 1
@@ -639,6 +640,7 @@ def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_e
     assert all(np.array_equal(a.passages, b.passages) for a, b in zip(back.records, summaries))
     back = deserialize(*serialize(values[1]))
     assert all(np.array_equal(back.sets[i], sets[i]) for i in sets) and back.lines == {3: {0: "x"}}
+    assert all(np.array_equal(back.passages[i], summaries[i].passages) for i in sets)
 
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))
@@ -682,6 +684,9 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(clust
         summary.passages = np.array([[1, 0, first], [1, 0, first // 2], [1, first // 3, first]], dtype=np.int32)
         summary.compared = text.split("\n")
     compared = [s.compared for s in summaries]
+    # Where the passages are: the workers take the tables out of the summaries, the local engine
+    # reads them there.
+    tables = [s.passages for s in summaries]
     # Signatures (a copy agrees with its edited original on most values), which the local engine
     # finds in the summaries and the workers where analysis left them.
     gen = np.random.default_rng(3)
@@ -701,10 +706,13 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(clust
         # What analysis leaves on the workers: each part's signed documents' positions and signatures.
         engine.signed = engine.client.scatter(
             [(np.arange(len(chunk)), np.stack([summaries[i].signature for i in chunk])) for chunk in chunks], hash=False)
+        assert all(s.passages is HELD for s in summaries)
         batches, shared = engine.comparer(engine.loader([]), summaries)(pairs, passages, settings)
         batches = list(batches)
     finally:
         engine.close()
+    for summary, table in zip(summaries, tables):
+        summary.passages = table
     # The local engine with a pool of two: its blocks of passages are as many processes' work.
     local = LocalEngine(ScanSettings(jobs=2))
     try:

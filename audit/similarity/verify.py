@@ -229,21 +229,20 @@ def word_counts(summaries: list[DocumentSummary]) -> np.ndarray:
     return np.fromiter((s.words for s in summaries), dtype=np.int64, count=len(summaries))
 
 
-def quoted_lines(candidates: np.ndarray, summaries: Sequence[DocumentSummary]) -> np.ndarray:
+def quoted_lines(candidates: np.ndarray, passages_of: Callable[[int], np.ndarray]) -> np.ndarray:
     """The lines (0-based) that candidate passages (rows of (document, passage, document,
-    passage)) are on: all that verifying and quoting them reads of the texts, as distinct
-    (document, line) rows in order (an array: a Python set a document took 0.22 s for the
-    candidate passages of 20,000 planted documents, and as long again to send to a cluster).
+    passage), or of (document, passage)) are on: all that verifying and quoting them reads of the
+    texts, as distinct (document, line) rows in order (an array: a Python set a document took
+    0.22 s for the candidate passages of 20,000 planted documents, and as long again to send to a
+    cluster). `passages_of` gives a document's :attr:`DocumentSummary.passages`.
 
-    >>> from audit.records import DocumentSummary
-    >>> docs = [DocumentSummary.__new__(DocumentSummary) for _ in range(2)]
-    >>> docs[0].passages, docs[1].passages = np.array([[3, 0, 9], [3, 10, 20], [5, 0, 9]]), np.array([[1, 0, 4]])
-    >>> quoted_lines(np.array([[0, 1, 1, 0], [0, 2, 1, 0], [0, 0, 1, 0]]), docs).tolist()
+    >>> tables = {0: np.array([[3, 0, 9], [3, 10, 20], [5, 0, 9]]), 1: np.array([[1, 0, 4]])}
+    >>> quoted_lines(np.array([[0, 1, 1, 0], [0, 2, 1, 0], [0, 0, 1, 0]]), tables.__getitem__).tolist()
     [[0, 2], [0, 4], [1, 0]]
     """
     sides = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
     documents, which = np.unique(sides[:, 0], return_inverse=True)
-    firsts = [summaries[d].passages[:, 0] for d in documents.tolist()]
+    firsts = [passages_of(d)[:, 0] for d in documents.tolist()]
     starts = np.zeros(len(firsts) + 1, dtype=np.int64)
     np.cumsum([len(f) for f in firsts], out=starts[1:])
     lines = np.concatenate([np.zeros(0, dtype=np.int64)] + firsts)[starts[which] + sides[:, 1]] - 1  # int64, as the first
@@ -286,7 +285,7 @@ def shared_passages_in_blocks(candidates: np.ndarray, summaries: Sequence[Docume
     """:func:`shared_passages` of all candidates, a block of about `most` rows a call of `run`
     (each call is given only its documents' quoted lines), in the order of their keys: the same
     pairs in the same order as one call on all of them."""
-    lines = quoted_lines(candidates, summaries)
+    lines = quoted_lines(candidates, lambda d: summaries[d].passages)  # type: ignore[arg-type,return-value]
 
     def calls() -> Iterator[tuple[np.ndarray, dict[int, Quoted], SimilaritySettings, dict[int, dict[int, str]]]]:
         for block in passage_blocks(candidates, len(summaries), most):

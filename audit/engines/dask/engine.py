@@ -22,7 +22,8 @@ The verified pairs stay there; the client learns how many. Up to CLIENT_PAIRS it
 components are found on the workers (large-star and small-star rounds, :mod:`audit.similarity.stars`), each
 pair is shuffled to a share by its component, and the client clusters the shares one at a time,
 so it never holds more than one. Candidate passages are verified the same way: the
-parts keep the lines the candidates are on, and tasks of a pair of groups compare the passages of
+parts keep where each passage is and the lines the candidates are on (the client sends only the
+candidates' numbers), and tasks of a pair of groups compare the passages of
 its pairs of documents (all of one pair in one task, which merges their windows), so the client
 receives only the shared passages the report quotes. Template lines are counted the same way: each part's
 task keeps its documents' distinct line keys and prose-line keys; the copies among the documents
@@ -71,7 +72,7 @@ from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
-from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, quoted_lines, quoting, word_counts
+from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, word_counts
 
 #: Band-key rows per shuffle partition, about (17 bytes each, and the sort's copies); an LSH
 #: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
@@ -310,17 +311,18 @@ class DaskEngine:
         taken from the compared lines their parts kept and verified in tasks of a pair of groups of
         parts. Only the passages the report quotes come back; the verified pairs come whole up to
         CLIENT_PAIRS, else a share of their connected components at a time (:meth:`_components`)."""
-        # The lines each candidate passage is on: the workers send back only what is quoted.
-        quoted = quoted_lines(passages, summaries)
-        needed = np.union1d(pairs.ravel(), quoted[:, 0]).astype(np.int64)
+        # The candidate passages' documents and places: each part finds the lines they are on
+        # (where it kept the passages' table), and the workers send back only what is quoted.
+        sides = np.unique(np.asarray(passages, dtype=np.int64).reshape(-1, 2), axis=0)
+        needed = np.union1d(pairs.ravel(), sides[:, 0]).astype(np.int64)
         if not len(needed):
             return iter(()), []
         chosen = self._holding(needed)
-        shared_needed, shared_quoted = self.client.scatter([needed, quoted], hash=False)
+        shared_needed, shared_sides = self.client.scatter([needed, sides], hash=False)
         numbers = self._scattered_numbers()
         # Each part's signatures join its sets where the part was analyzed: the client has none.
         loaded = self.client.map(tasks.sets_part, [self.kept[k] for k in chosen], [self.signed[k] for k in chosen],
-                                 [numbers[k] for k in chosen], needed=shared_needed, quoted=shared_quoted,
+                                 [numbers[k] for k in chosen], needed=shared_needed, sides=shared_sides,
                                  size=settings.shingle_size, pure=False)
         # The sets carry what verification needs of the signatures: the workers may drop them
         # once the sets are made (about half a kilobyte a document).
@@ -357,8 +359,8 @@ class DaskEngine:
             joined = [sets[first]] if first == second else [sets[first], sets[second]]
             for block in passage_blocks(passages[which], len(summaries), most):
                 mine = passages[which[block]]
-                quoted_documents = quoting(summaries, set(mine[:, [0, 2]].ravel().tolist()))
-                batch.append((joined, tasks.PassageBlock(mine, quoted_documents)))
+                names = {i: (summaries[i].id, summaries[i].source) for i in set(mine[:, [0, 2]].ravel().tolist())}
+                batch.append((joined, tasks.PassageBlock(mine, names)))
                 if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
                     found += self._passage_tasks(batch, settings)
                     batch = []
@@ -400,9 +402,11 @@ class DaskEngine:
         numbers = self._scattered_numbers()
         documents = self._banded(shuffle.document_rows, numbers, sum(s.signature is not None for s in summaries),
                                  settings.document_bands, per_band=settings.document_rows)
-        passages = [len(s.passages) for s in summaries]
-        stride = max(passages, default=0) + 1
-        found = self._banded(shuffle.passage_rows, numbers, sum(passages), settings.passage_bands, stride=stride)
+        # The passages' tables stayed on the workers too: the client learns only how many.
+        counts = gathered(self.client.map(tasks.passage_counts, self.kept, pure=False), "LSH candidates")
+        stride = max((most for _, most in counts), default=0) + 1
+        found = self._banded(shuffle.passage_rows, numbers, sum(total for total, _ in counts), settings.passage_bands,
+                             stride=stride)
         # As :func:`audit.similarity.candidates.containment_candidates` does in one process.
         contained = self._sharing(self.client.map(operator.attrgetter("anchors"), self.keys, pure=False), numbers,
                                   settings.max_anchor_documents, anchor_share(settings), "containment candidates")

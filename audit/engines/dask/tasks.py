@@ -25,7 +25,8 @@ from audit.read.readers import Fields, Part, read_part, reason
 from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import anchored
-from audit.similarity.verify import Edges, PassageKey, Quoted, lines_on, load_sets, pair_counts, shared_passages, verify
+from audit.similarity.verify import (Edges, PassageKey, Quoted, lines_on, load_sets, pair_counts, quoted_lines,
+                                     shared_passages, verify)
 
 
 @dataclass
@@ -118,9 +119,12 @@ class Kept:
     """A part's documents' compared lines (:attr:`audit.analyze.Prepared.compared`), kept on its
     worker for verification and the template findings, by position in the part: each document's
     lines joined and compressed (about half the text's bytes, and Dask may spill them to disk
-    as it would any result), None for a position that holds no summary."""
+    as it would any result), None for a position that holds no summary; and where each of its
+    passages is (:attr:`DocumentSummary.passages`), which verification reads to find and quote the
+    candidate passages (a summary's largest array after its keys: the client needs none of it)."""
 
     texts: list[bytes | None]
+    passages: list[np.ndarray | None]
 
     def lines(self, position: int) -> list[str]:
         """The compared lines of the document at `position`."""
@@ -130,8 +134,10 @@ class Kept:
 
 
 def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
-    """The part's :class:`Kept` lines, taken out of its summaries (which then hold none)."""
+    """The part's :class:`Kept` lines and passages, taken out of its summaries (which then hold no
+    lines, and :data:`audit.records.HELD` for the passages)."""
     texts: list[bytes | None] = []
+    passages: list[np.ndarray | None] = []
     for r in records:
         if isinstance(r, DocumentSummary) and r.compared is not None:
             # A line never holds a newline (the lines were split on them), so joining is lossless;
@@ -140,7 +146,12 @@ def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
             r.compared = None
         else:
             texts.append(None)
-    return Kept(texts)
+        if isinstance(r, DocumentSummary):
+            passages.append(r.passages)  # type: ignore[arg-type]
+            r.passages = HELD
+        else:
+            passages.append(None)
+    return Kept(texts, passages)
 
 
 @one_frame
@@ -178,6 +189,9 @@ class Reread:
     sets: Mapping[int, np.ndarray]
     signatures: Mapping[int, np.ndarray]
     lines: Mapping[int, Mapping[int, str]]
+    #: Where the passages are of the documents that have candidate passages (as
+    #: :attr:`DocumentSummary.passages`): what quoting them needs.
+    passages: Mapping[int, np.ndarray]
 
 
 def unreadable(paths: list[str]) -> list[tuple[str, str]]:
@@ -206,16 +220,22 @@ def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
 
 
 def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
-              quoted: np.ndarray, size: int) -> Reread:
+              sides: np.ndarray, size: int) -> Reread:
     """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`);
-    `quoted` gives the lines candidate passages are on (:func:`audit.similarity.verify.quoted_lines`),
-    `signed` the part's signatures ((positions, rows), as :func:`signatures_of` keeps them)."""
+    `sides` are the candidate passages as distinct (document, passage) rows, sorted, whose lines
+    and places it keeps (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's
+    signatures ((positions, rows), as :func:`signatures_of` keeps them)."""
     positions, signatures = signed
     at: dict[int, int] = {}
     loaded = []
     for position, i, lines in wanted_in(kept, numbers, needed):
         at[i] = position
         loaded.append((i, lines))
+    start, end = np.searchsorted(sides[:, 0], [min(at, default=0), max(at, default=-1) + 1])
+    mine = sides[start:end]
+    mine = mine[np.isin(mine[:, 0], np.fromiter(at, dtype=np.int64, count=len(at)))]
+    table_of = {i: kept.passages[at[i]] for i in np.unique(mine[:, 0]).tolist()}
+    quoted = quoted_lines(mine, table_of.__getitem__)
     sets, signature_of, passage_lines = {}, {}, {}
     for i, body, shingles in load_sets(loaded, size):
         sets[i] = shingles
@@ -224,7 +244,7 @@ def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.nda
             signature_of[i] = signatures[row]
         if on := lines_on(quoted, i):
             passage_lines[i] = {n: body[n] for n in on}
-    return Reread(sets, signature_of, passage_lines)
+    return Reread(sets, signature_of, passage_lines, table_of)
 
 
 def found_documents(reread: Reread) -> np.ndarray:
@@ -235,13 +255,13 @@ def found_documents(reread: Reread) -> np.ndarray:
 def joined_groups(groups: tuple[Reread, ...]) -> Reread:
     """The groups a task is given, looked up as one (no copy)."""
     return Reread(ChainMap(*(g.sets for g in groups)), ChainMap(*(g.signatures for g in groups)),
-                  ChainMap(*(g.lines for g in groups)))
+                  ChainMap(*(g.lines for g in groups)), ChainMap(*(g.passages for g in groups)))
 
 
 def merged(*parts: Reread) -> Reread:
     """One task: the :class:`Reread` of a group of parts, in one mapping each."""
     joined = joined_groups(parts)
-    return Reread(dict(joined.sets), dict(joined.signatures), dict(joined.lines))
+    return Reread(dict(joined.sets), dict(joined.signatures), dict(joined.lines), dict(joined.passages))
 
 
 def signatures_of(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
@@ -281,16 +301,25 @@ def verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings,
 @dataclass
 class PassageBlock:
     """A block of candidate passages (rows of :func:`audit.similarity.candidates.apart`: all of
-    some pairs of documents) and what quoting them needs of their documents' summaries."""
+    some pairs of documents) and their documents' ids and sources, by index (where their passages
+    are, the groups hold)."""
 
     rows: np.ndarray
-    quoted: dict[int, Quoted]
+    names: dict[int, tuple[str, str]]
 
 
 def passages(block: PassageBlock, settings: SimilaritySettings,
              *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
     """One task: the shared passages of a block whose documents are in these groups, with their keys."""
-    return shared_passages(block.rows, block.quoted, settings, joined_groups(groups).lines)
+    joined = joined_groups(groups)
+    quoted = {i: Quoted(id, source, joined.passages[i]) for i, (id, source) in block.names.items()}
+    return shared_passages(block.rows, quoted, settings, joined.lines)
+
+
+def passage_counts(kept: Kept) -> tuple[int, int]:
+    """One task: how many passages a part's documents have, in all and at most in one."""
+    counts = [len(table) for table in kept.passages if table is not None]
+    return sum(counts), max(counts, default=0)
 
 
 def owned_count(owned: Owned) -> int:
