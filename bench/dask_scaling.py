@@ -156,11 +156,16 @@ def _weigh(out: dict[str, Any]) -> None:
     def weighed_candidates(self: Any, summaries: list, settings: Any, keys: Any) -> Any:
         # The client sends each part its records' row numbers; the parts' tasks make the rows.
         weights["row_numbers"] += sum(int(r.nbytes) for r in self.numbers)
+        tables = [s.passages for s in summaries]
+        if all(hasattr(t, "__len__") for t in tables):
+            count = sum(map(len, tables))
+        else:  # the passages' tables stayed where the parts were analyzed (since 09f034b)
+            count = sum(total for total, _ in de.gathered(self.client.map(de.tasks.passage_counts, self.kept,
+                                                                          pure=False), "weighing"))
         documents, passages = candidates(self, summaries, settings, keys)
         # band_rows's rows: band (a byte), key and row id (8 bytes each), one row per band per document or passage.
         signed = sum(s.signature is not None for s in summaries)
-        weights["shuffle_rows"] += 17 * (signed * settings.document_bands +
-                                         sum(len(s.passages) for s in summaries) * settings.passage_bands)
+        weights["shuffle_rows"] += 17 * (signed * settings.document_bands + count * settings.passage_bands)
         weights["pairs"] += int(documents.nbytes) + int(passages.nbytes)
         return documents, passages
 
