@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 
-import numpy as np
-
 from audit.analyze import Analyzer
 from audit.checks.figures import Tally
 from audit.checks.thresholds import decide
@@ -23,7 +21,7 @@ from audit.engines.base import Engine, engine_for
 from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
-from audit.lines.templates import copy_groups
+from audit.lines.templates import TemplateInput, copy_groups, template_input
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
@@ -56,14 +54,9 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
     return out
 
 
-#: What the template lines need of a document, kept on disk by a scan: its line keys, and the
-#: lines that leftover findings claimed already.
-TemplateInput = tuple[np.ndarray | None, frozenset[int]]
-
-
-def template_input(summary: DocumentSummary) -> TemplateInput:
-    """The :data:`TemplateInput` of a summary that still holds its findings."""
-    return summary.line_keys, frozenset(f.line for f in summary.findings if f.kind == "boilerplate" and f.line)
+#: The :data:`~audit.lines.templates.TemplateInput` a scan keeps on disk of a summary that came
+#: without its line keys (template lines switched off, or the keys kept where it was made).
+NO_TEMPLATE_INPUT: TemplateInput = (None, frozenset())
 
 
 def template_findings(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], clusters: list[Cluster],
@@ -74,12 +67,13 @@ def template_findings(summaries: list[DocumentSummary], inputs: Sequence[Templat
     """The findings of each document's template lines that no rule or statistic claimed, as
     (document index, findings in line order), in document order, for the documents that have any.
 
-    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `inputs` are
-    read twice (count, find), one document at a time; `copies` pairs the documents that are
-    copies by their prose lines and `count` counts the lines (each where the engine keeps the
-    keys). `load` gives the lines of the documents that have template lines: a template line is
-    one no rule or statistic claimed, so it is never blanked there, and its text is read from there.
-    `on_stage` hears each step as it begins, and gives what to call with the documents done.
+    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `copies` pairs
+    the documents that are copies by their prose lines and `count` counts the lines and finds
+    each document's (each where the engine keeps the keys: locally `inputs`, read twice, one
+    document at a time). `load` gives the lines of the documents that have template lines: a
+    template line is one no rule or statistic claimed, so it is never blanked there, and its text
+    is read from there. `on_stage` hears each step as it begins, and gives what to call with the
+    documents done.
     """
     signal = SIGNALS["lines.template"]
     minimum = settings.lines.min_template_documents
@@ -90,12 +84,7 @@ def template_findings(summaries: list[DocumentSummary], inputs: Sequence[Templat
                         ([index[m] for m in c.members] for c in clusters))
     del index
     on_stage("template lines: counting", None)
-    templates = count(summaries, (keys for keys, _ in inputs), group, minimum)
-    found: dict[int, list[tuple[int, int]]] = {}
-    for i, (keys, claimed) in enumerate(inputs):
-        hits = [(line, n) for line, n in templates.lines(keys) if line not in claimed]
-        if hits:
-            found[i] = hits
+    found = dict(count(summaries, inputs, group, minimum))
     done = on_stage("template lines: findings", len(found))
     loaded = iter(load(set(found)))
     # The loader reads in corpus order, which is the documents' order; any other order is waited for.
@@ -161,7 +150,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 counts.append(len(summary.findings))
                 tally.document(summary)
                 tally.findings(summary.findings)
-                inputs.append(template_input(summary))
+                # (An engine that keeps the line keys where the summary was made sends none.)
+                inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else template_input(summary))
                 summary.line_keys = None
                 details.append(summary.details())
                 summary.without_details()

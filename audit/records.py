@@ -238,7 +238,8 @@ class DocumentSummary:
     anchors: np.ndarray | Held = field(default_factory=_no_anchors)
     #: One key per line for the corpus count of template lines (a uint64 array; 0 for a line with
     #: no letters or digits), or None when template lines are switched off. A scan moves them to
-    #: disk for the count, so the documents of its result hold None.
+    #: disk for the count, so the documents of its result hold None (a Dask client's summaries
+    #: come without them: each part keeps its documents' keys and finds their template lines).
     line_keys: np.ndarray | None = None
     #: The distinct keys of the lines of prose paragraphs (a sorted uint64 array): what copies of
     #: one text share, whatever else their extractors kept.

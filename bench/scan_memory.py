@@ -48,7 +48,8 @@ from audit.analyze import Analyzer, prepare
 from audit.lines.statistics import SIGNALS
 from audit.records import Document, DocumentSummary, Origin  # noqa: E402
 from audit.lines.rules import load_rules
-from audit.pipeline import template_findings, template_input
+from audit.lines.templates import template_input
+from audit.pipeline import template_findings
 from audit.settings import ScanSettings  # noqa: E402
 from audit.similarity import candidates  # noqa: E402
 from audit.similarity.keystore import PassageKeys

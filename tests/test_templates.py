@@ -135,7 +135,8 @@ def test_template_findings_whatever_order_the_loader_reads_in(tmp_path):
     from audit.read.readers import Corpus
     from audit.records import Document
     from audit.lines.rules import load_rules
-    from audit.pipeline import template_findings, template_input
+    from audit.lines.templates import template_input
+    from audit.pipeline import template_findings
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from audit.analyze import Analyzer
 from audit.engines.local import LocalEngine
-from audit.lines.templates import Templates
+from audit.lines.templates import Hits, TemplateInput
 from audit.read.readers import Corpus
 from audit.records import DocumentSummary, Finding
 from audit.settings import ScanSettings, SimilaritySettings
@@ -40,9 +40,10 @@ class Engine(Protocol):
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         """The pairs of documents that are copies by their prose lines (see :data:`CopyFinder`)."""
 
-    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
-                  minimum: int) -> Templates:
-        """The template lines, counted over the documents' line keys by copy group (see :data:`TemplateCounter`)."""
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+                  minimum: int) -> Iterator[tuple[int, Hits]]:
+        """Each document's template lines that no leftover finding claimed, counted over the
+        documents' line keys by copy group (see :data:`TemplateCounter`)."""
 
     def close(self) -> None:
         """Give back what the engine holds (processes, a cluster connection)."""

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from audit.analyze import Analyzer
-from audit.lines.templates import Templates, count_templates
+from audit.lines.templates import Hits, TemplateInput, count_templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus
 from audit.records import Document, DocumentSummary, Finding
@@ -165,9 +165,9 @@ class LocalEngine:
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         return local_copies(summaries, min_share)
 
-    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
-                  minimum: int) -> Templates:
-        return local_templates(summaries, keys, groups, minimum)
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+                  minimum: int) -> Iterator[tuple[int, Hits]]:
+        return local_templates(summaries, inputs, groups, minimum)
 
     def _run(self, documents: int) -> Run:
         """Where the corpus pass's blocks run: the pass's pool, started on first use after the
@@ -205,9 +205,11 @@ def _in_pool(pool: ProcessPoolExecutor, ahead: int, function: Callable[..., Any]
             future.cancel()
 
 
-#: Given the summaries, their line keys, each document's copy group and the least number of groups:
-#: the corpus's template lines (:func:`local_templates` here; a cluster counts where the keys are).
-TemplateCounter = Callable[[list[DocumentSummary], Iterable[np.ndarray | None], list[int], int], Templates]
+#: Given the summaries, their :data:`~audit.lines.templates.TemplateInput`, each document's copy
+#: group and the least number of groups: the template lines no leftover finding claimed, as
+#: (document index, hits) in document order, for the documents that have any
+#: (:func:`local_templates` here; a cluster counts and finds them where the keys are).
+TemplateCounter = Callable[[list[DocumentSummary], Sequence[TemplateInput], list[int], int], Iterator[tuple[int, Hits]]]
 #: Given the summaries and the least share of prose lines: the pairs of documents that are copies
 #: (:func:`local_copies` here; a cluster pairs them where the prose keys are).
 CopyFinder = Callable[[list[DocumentSummary], float], np.ndarray]
@@ -218,7 +220,11 @@ def local_copies(summaries: list[DocumentSummary], min_share: float) -> np.ndarr
     return copy_pairs([s.prose_keys for s in summaries], min_share)
 
 
-def local_templates(summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
-                    minimum: int) -> Templates:
-    """The :data:`TemplateCounter` of this process: the line keys, counted here."""
-    return count_templates(((k, groups[i]) for i, k in enumerate(keys)), minimum)
+def local_templates(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+                    minimum: int) -> Iterator[tuple[int, Hits]]:
+    """The :data:`TemplateCounter` of this process: the line keys counted here, then each
+    document's template lines found (`inputs` is read twice, one document at a time)."""
+    templates = count_templates(((keys, groups[i]) for i, (keys, _) in enumerate(inputs)), minimum)
+    for i, given in enumerate(inputs):
+        if hits := templates.unclaimed(given):
+            yield i, hits

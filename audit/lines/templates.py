@@ -20,12 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
 
 from audit.lines.statistics import PROSE, Layout
 from audit.text.normalize import fold
+
+if TYPE_CHECKING:
+    from audit.records import DocumentSummary
 
 #: A letter or digit: ``str.isalnum`` (``\\w`` is exactly it and the underscore).
 _ALNUM = re.compile(r"[^\W_]")
@@ -107,9 +111,32 @@ class Templates:
 
     counts: dict[int, int]
 
-    def lines(self, keys: np.ndarray) -> list[tuple[int, int]]:
+    def lines(self, keys: np.ndarray) -> Hits:
         """(1-based line, group count) of the template lines among one document's keys."""
         return [(i + 1, self.counts[int(k)]) for i, k in enumerate(keys) if k != EMPTY and int(k) in self.counts]
+
+    def unclaimed(self, given: TemplateInput) -> Hits:
+        """The template lines of one document that no leftover finding claimed.
+
+        >>> Templates({5: 3, 7: 2}).unclaimed((np.array([5, 9, 7], dtype=np.uint64), frozenset({1})))
+        [(3, 2)]
+        """
+        keys, claimed = given
+        if keys is None:
+            return []
+        return [(line, n) for line, n in self.lines(keys) if line not in claimed]
+
+
+#: What the template lines need of a document: its line keys (none when template lines are off),
+#: and the lines that leftover findings claimed already.
+TemplateInput = tuple[np.ndarray | None, frozenset[int]]
+#: A document's template lines: (1-based line, groups its key was found in), in line order.
+Hits = list[tuple[int, int]]
+
+
+def template_input(summary: DocumentSummary) -> TemplateInput:
+    """The :data:`TemplateInput` of a summary that still holds its findings."""
+    return summary.line_keys, frozenset(f.line for f in summary.findings if f.kind == "boilerplate" and f.line)
 
 
 def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) -> Templates:

@@ -26,11 +26,12 @@ parts keep where each passage is and the lines the candidates are on (the client
 candidates' numbers), and tasks of a pair of groups compare the passages of
 its pairs of documents (all of one pair in one task, which merges their windows), so the client
 receives only the shared passages the report quotes. Template lines are counted the same way: each part's
-task keeps its documents' distinct line keys and prose-line keys; the copies among the documents
+task keeps its documents' line keys and prose-line keys; the copies among the documents
 (sharing most of their prose lines) are paired from the prose keys as the containment
 candidates are from the anchors, the client joins those pairs and the clusters into copy
 groups and sends each part its documents' groups, and the (key, group) rows are shuffled by key
-and counted where they land; the client receives the template keys and their counts. Only this module
+and counted where they land; the template keys and their counts go back to the parts, which find
+their documents' template lines: the client receives those lines' numbers. Only this module
 and :mod:`audit.engines.dask.frames` (which the tasks' module imports) import Dask (``corpus-audit[dask]``).
 """
 
@@ -40,7 +41,7 @@ import heapq
 import operator
 import os
 from functools import partial
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,7 +61,7 @@ from audit.analyze import Analyzer
 from audit.engines.dask import shuffle, tasks
 from audit.engines.dask.shuffle import BandRows
 from audit.errors import AuditError, ConfigError, InputError
-from audit.lines.templates import MAX_COPY_EVIDENCE, Templates
+from audit.lines.templates import MAX_COPY_EVIDENCE, Hits, TemplateInput, Templates
 from audit.read.checked import documents
 from audit.read.locations import size
 from audit.read.readers import Corpus, Part, Record, count_lines, numbered
@@ -515,10 +516,10 @@ class DaskEngine:
             share.release()
             yield from by_components(edges)
 
-    def templates(self, summaries: list[DocumentSummary], keys: Iterable[np.ndarray | None], groups: list[int],
-                  minimum: int) -> Templates:
-        # The line keys are counted where they were made (`keys`, the client's copy, name the
-        # template lines of each document after the count).
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+                  minimum: int) -> Iterator[tuple[int, Hits]]:
+        # The line keys are counted where they were made, and each part finds its documents'
+        # template lines there (`inputs` holds none of the keys): the client receives the hits.
         group = np.asarray(groups + [-1], dtype=np.int64)
         # -1 (no summary) indexes the -1 appended.
         scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
@@ -527,8 +528,13 @@ class DaskEngine:
         counts: dict[int, int] = {}
         for keys, n in self._reduced(mapped, partitions, shuffle.count_partition, minimum, what="template count"):
             counts.update(zip(keys.tolist(), n.tolist()))
+        [templates] = self.client.scatter([Templates(counts)], broadcast=True, hash=False)
+        found = self.client.map(tasks.template_hits, self.lines, self._scattered_numbers(), templates=templates,
+                                pure=False)
         self.lines = []
-        return Templates(counts)
+        # The parts in reading order, each in its documents' order: the hits come in document order.
+        for part in gathered(found, "template lines"):
+            yield from part
 
     def close(self) -> None:
         self.client.close()

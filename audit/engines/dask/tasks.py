@@ -20,7 +20,7 @@ import numpy as np
 from audit.analyze import Analyzer
 from audit.engines.dask.frames import one_frame
 from audit.engines.local import BATCH_SIZE
-from audit.lines.templates import present
+from audit.lines.templates import Hits, TemplateInput, Templates, present, template_input
 from audit.read.readers import Fields, Part, read_part, reason
 from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
@@ -63,30 +63,47 @@ class PartKeys:
 
 @dataclass
 class PartLines:
-    """What a part's template-line rows are made of, kept on its worker: the distinct line keys of
+    """What a part's template lines are made of, kept on its worker: the distinct line keys of
     each document (:func:`audit.lines.templates.present`), each with the document's position in the
-    part, and the documents' prose-line keys (which find the copies)."""
+    part, the documents' prose-line keys (which find the copies), and each document's line keys
+    and claimed lines by position (which find its template lines once they are counted)."""
 
     owner: np.ndarray
     keys: np.ndarray
     prose: Owned
+    inputs: list[TemplateInput | None]
 
 
 def part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
-    """The part's :class:`PartLines`, the prose keys taken out of its summaries (which then hold
-    :data:`audit.records.HELD`; they keep their line keys: the report locates lines by them)."""
+    """The part's :class:`PartLines`, the line keys and prose keys taken out of its summaries
+    (which then hold none, and :data:`audit.records.HELD`)."""
     owner, keys = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
     prose = []
+    inputs: list[TemplateInput | None] = []
     for p, r in enumerate(records):
         if not isinstance(r, DocumentSummary):
+            inputs.append(None)
             continue
+        inputs.append(template_input(r))
         if r.line_keys is not None:
             keys.append(present(r.line_keys))
             owner.append(np.full(len(keys[-1]), p, dtype=np.int64))
+            r.line_keys = None
         if r.prose_keys is not None:
             prose.append((p, r.prose_keys))
             r.prose_keys = HELD
-    return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose))
+    return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose), inputs)
+
+
+def template_hits(lines: PartLines, numbers: np.ndarray, templates: Templates) -> list[tuple[int, Hits]]:
+    """One task: the template lines no leftover finding claimed of a part's documents that have
+    any, as (index among the scan's summaries, hits), in order (`numbers` as :func:`wanted_in`'s)."""
+    found = []
+    for position, given in enumerate(lines.inputs):
+        index = int(numbers[position])
+        if given is not None and index >= 0 and (hits := templates.unclaimed(given)):
+            found.append((index, hits))
+    return found
 
 
 def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
