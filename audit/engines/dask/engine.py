@@ -283,14 +283,10 @@ class DaskEngine:
         # The compared lines stayed on the workers (`compared` is empty): each part gives its wanted ones.
         def load(needed: set[int]) -> Iterator[tuple[int, list[str]]]:
             wanted = np.array(sorted(needed), dtype=np.int64)
-            chosen = self._holding(wanted)
-            # Scattered, not passed as is: a map keyword over 100 kB becomes a graph node named
-            # after the keyword, which the scheduler rejects (distributed 2026.8: "AssertionError:
-            # <TaskState 'wanted' processing>"); a few thousand candidates are past that.
-            [shared] = self.client.scatter([wanted], hash=False)
+            chosen, shares = self._shares(wanted)
             numbers = self._scattered_numbers()
             futures = self.client.map(tasks.load_part, [self.kept[k] for k in chosen], [numbers[k] for k in chosen],
-                                      needed=shared, pure=False)
+                                      shares, pure=False)
             for future in futures:
                 yield from _result(future, "reading of compared lines")
                 # Released as read: for template lines the wanted documents may be all of them.
@@ -299,9 +295,26 @@ class DaskEngine:
             self.kept = []
         return load
 
-    def _holding(self, wanted: np.ndarray) -> list[int]:
-        """The parts that hold some of the `wanted` documents (sorted indexes among the summaries)."""
-        return [k for k, numbers in enumerate(self.numbers) if np.isin(numbers, wanted).any()]
+    def _shares(self, *rows: np.ndarray) -> tuple[list[int], list[Future]]:
+        """The parts that hold some of the documents `rows` name in their first column (each
+        array sorted by it), and each such part's share of every array, scattered: a part is given
+        only its own documents' rows, not all of them (which every part was once sent whole).
+        Scattered, not passed as they are: a map argument over 100 kB becomes a graph node named
+        after it, which the scheduler rejects (distributed 2026.8: "AssertionError: <TaskState
+        'wanted' processing>"); a few thousand candidates are past that."""
+        chosen, shares = [], []
+        firsts = [r if r.ndim == 1 else r[:, 0] for r in rows]
+        for k, numbers in enumerate(self.numbers):
+            # A part's documents are consecutive indexes (-1 for a record the scan left out).
+            held = numbers[numbers >= 0]
+            if not len(held):
+                continue
+            lo, hi = int(held[0]), int(held[-1]) + 1
+            mine = [r[np.searchsorted(f, lo):np.searchsorted(f, hi)] for r, f in zip(rows, firsts)]
+            if len(mine[0]):
+                chosen.append(k)
+                shares.append(mine[0] if len(mine) == 1 else tuple(mine))
+        return chosen, self.client.scatter(shares, hash=False) if shares else []
 
     def comparer(self, load: Loader, summaries: list[DocumentSummary]) -> Comparer:
         return partial(self._compare, summaries)
@@ -318,13 +331,11 @@ class DaskEngine:
         needed = np.union1d(pairs.ravel(), sides[:, 0]).astype(np.int64)
         if not len(needed):
             return iter(()), []
-        chosen = self._holding(needed)
-        shared_needed, shared_sides = self.client.scatter([needed, sides], hash=False)
+        chosen, shares = self._shares(needed, sides)
         numbers = self._scattered_numbers()
         # Each part's signatures join its sets where the part was analyzed: the client has none.
         loaded = self.client.map(tasks.sets_part, [self.kept[k] for k in chosen], [self.signed[k] for k in chosen],
-                                 [numbers[k] for k in chosen], needed=shared_needed, sides=shared_sides,
-                                 size=settings.shingle_size, pure=False)
+                                 [numbers[k] for k in chosen], shares, size=settings.shingle_size, pure=False)
         # The sets carry what verification needs of the signatures: the workers may drop them
         # once the sets are made (about half a kilobyte a document).
         self.signed = []

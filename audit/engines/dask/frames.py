@@ -20,13 +20,23 @@ from distributed.protocol import dask_deserialize, dask_serialize
 T = TypeVar("T", bound=type)
 
 
-def one_frame(cls: T) -> T:
-    """Send values of the dataclass `cls` between Dask's processes as one pickle (its arrays in
-    it), and let Dask weigh them by their fields (for where to run a task, and what to spill)."""
+def weighed(cls: T) -> T:
+    """Let Dask weigh values of the dataclass `cls` by their fields, for where to run a task and
+    what to spill. Unweighed, a part's kept lines counted as 56 bytes, and a task that read them
+    and a scattered array ran where the array was: the lines moved to it (bench/HISTORY.md, the
+    twelfth round)."""
 
     @sizeof.register(cls)
     def _sizeof(value: Any) -> int:
         return sum(sizeof(getattr(value, f.name)) for f in fields(value))
+
+    return cls
+
+
+def one_frame(cls: T) -> T:
+    """Send values of the dataclass `cls` between Dask's processes as one pickle (its arrays in
+    it), and let Dask weigh them by their fields (:func:`weighed`)."""
+    weighed(cls)
 
     @dask_serialize.register(cls)
     def _serialize(value: Any) -> tuple[dict[str, Any], list[bytes]]:

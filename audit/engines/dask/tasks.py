@@ -18,7 +18,7 @@ from itertools import islice
 import numpy as np
 
 from audit.analyze import Analyzer
-from audit.engines.dask.frames import one_frame
+from audit.engines.dask.frames import one_frame, weighed
 from audit.engines.local import BATCH_SIZE
 from audit.lines.templates import Hits, TemplateInput, Templates, present, template_input
 from audit.read.readers import Fields, Part, read_part, reason
@@ -29,6 +29,7 @@ from audit.similarity.verify import (Edges, PassageKey, Quoted, lines_on, load_s
                                      shared_passages, verify)
 
 
+@weighed
 @dataclass
 class Owned:
     """Keys kept on a worker, each row with its document's position in the part: the anchors of
@@ -44,6 +45,7 @@ class Owned:
                    np.concatenate([k for _, k in held] or [np.zeros(0, dtype=np.uint64)]))
 
 
+@weighed
 @dataclass
 class PartKeys:
     """What a part's candidate rows are made of, kept on its worker: the signatures of its signed
@@ -61,6 +63,7 @@ class PartKeys:
     anchors: Owned
 
 
+@weighed
 @dataclass
 class PartLines:
     """What a part's template lines are made of, kept on its worker: the distinct line keys of
@@ -131,6 +134,7 @@ def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSetti
                     np.concatenate(owner), np.concatenate(index), np.concatenate(keys), Owned.of(inside))
 
 
+@weighed
 @dataclass
 class Kept:
     """A part's documents' compared lines (:attr:`audit.analyze.Prepared.compared`), kept on its
@@ -236,23 +240,21 @@ def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
     return [(i, lines) for _, i, lines in wanted_in(kept, numbers, needed)]
 
 
-def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray, needed: np.ndarray,
-              sides: np.ndarray, size: int) -> Reread:
-    """One task: the :class:`Reread` of a part's wanted documents (as :func:`wanted_in`);
-    `sides` are the candidate passages as distinct (document, passage) rows, sorted, whose lines
-    and places it keeps (:func:`audit.similarity.verify.quoted_lines`), `signed` the part's
-    signatures ((positions, rows), as :func:`signatures_of` keeps them)."""
+def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray,
+              wanted: tuple[np.ndarray, np.ndarray], size: int) -> Reread:
+    """One task: the :class:`Reread` of a part's wanted documents: `wanted` holds their indexes
+    (as :func:`wanted_in`'s `needed`) and their candidate passages as distinct (document, passage)
+    rows, whose lines and places it keeps (:func:`audit.similarity.verify.quoted_lines`); `signed`
+    is the part's signatures ((positions, rows), as :func:`signatures_of` keeps them)."""
+    needed, sides = wanted
     positions, signatures = signed
     at: dict[int, int] = {}
     loaded = []
     for position, i, lines in wanted_in(kept, numbers, needed):
         at[i] = position
         loaded.append((i, lines))
-    start, end = np.searchsorted(sides[:, 0], [min(at, default=0), max(at, default=-1) + 1])
-    mine = sides[start:end]
-    mine = mine[np.isin(mine[:, 0], np.fromiter(at, dtype=np.int64, count=len(at)))]
-    table_of = {i: kept.passages[at[i]] for i in np.unique(mine[:, 0]).tolist()}
-    quoted = quoted_lines(mine, table_of.__getitem__)
+    table_of = {i: kept.passages[at[i]] for i in np.unique(sides[:, 0]).tolist()}
+    quoted = quoted_lines(sides, table_of.__getitem__)
     sets, signature_of, passage_lines = {}, {}, {}
     for i, body, shingles in load_sets(loaded, size):
         sets[i] = shingles
