@@ -617,8 +617,9 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
 
 
 def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_each(make_doc):
-    # Dask sends each array in a value as a frame of its own: a part's summaries hold an array of
-    # passages each, and a thousand frames cost the client more than the summaries' pickle.
+    # Dask sends each array in a value as a frame of its own: a summary may hold arrays (a local
+    # one its passages' table), a group holds thousands, and a thousand frames cost more than the
+    # value's pickle.
     from dask.sizeof import sizeof
     from distributed.protocol import deserialize, serialize
 

@@ -1,11 +1,12 @@
 """Values that cross between Dask's processes as one pickle, not as a frame for each array in them.
 
 Dask pickles a value with protocol 5 and sends every NumPy array in it as a frame of its own. A
-part's summaries (an array of passages each), a group's shingle sets or a block of candidate
-passages to quote are thousands of small arrays, and thousands of frames cost far more than
+group's shingle sets, signatures and passages' tables are thousands of small arrays, as a part's
+summaries were while each carried its passages' table, and thousands of frames cost far more than
 the pickle: a client took 34 to 70 ms of CPU to receive 1,250 summaries that as one pickle take
 10 to 13 ms (bench/HISTORY.md, the tenth round). The types marked here go as one frame, at the
-cost of one more copy of the value's bytes on each side.
+cost of one more copy of the value's bytes on each side. Values that stay where they were made
+are only weighed (:func:`weighed`).
 """
 
 from __future__ import annotations
