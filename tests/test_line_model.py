@@ -1,9 +1,12 @@
 """The line model, its features and section-level leftovers (audit.lines.model, features, sections)."""
 
 import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.analyze import prepare
 from audit.cleaning.run import clean
@@ -109,12 +112,43 @@ def test_the_section_signal_can_be_switched_off(rules):
 def test_every_feature_has_phrases_and_a_column():
     names = features.feature_names()
     assert len(names) == len(set(names)) and set(names) <= set(features.feature_phrases())
-    x, numbers = features.line_features(["Home | News | Sport | Weather", "", BODY[0]],
-                                        prepare(Document("d", "s", "x"), load_rules(known=SIGNALS), LineSettings()).layout,
-                                        set())
+    text = ["Home | News | Sport | Weather", "", BODY[0]]
+    layout = prepare(Document("d", "s", "\n".join(text)), load_rules(known=SIGNALS), LineSettings()).layout
+    x, numbers = features.line_features(text, layout, set())
     own = dict(zip(names, x[0]))
-    assert numbers.tolist() == [1, 3] and own["separators"] > 0 and own["short"] == 1
+    # The prose line is the main text: not scored.
+    assert numbers.tolist() == [1] and own["separators"] > 0 and own["short"] == 1
     assert features.stop_words() >= {"the", "of", "and", "to"}
+
+
+#: The date, time and counter features as plain patterns: what the features' faster ones must say.
+PLAIN_TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.?\b", re.I)
+PLAIN_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+                        r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+                        r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
+PLAIN_COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?"
+                           r"|responses?)\b|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
+#: Pieces of lines that meet the patterns' edges: digits (other scripts' too), month names in other
+#: cases (a long s matches an s), clock marks, separators, words the patterns read.
+PIECES = ["1", "12", "2012", "1999", "3:45", "١٢", "²", "jan", "Sept", "SEP", "ſep", "May", "dec", "ember", "pm",
+          "A.M.", "a", "m", " ", "  ", "\t", "\xa0", ".", ",", ":", "/", "-", "#", "(", ")", "_", "x", "é",
+          "comments", "Reply", "views", "points", "responses", "Σ", "ς", "σ", "İ", "i\u0307", "I"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=10).map("".join))
+def test_the_date_time_and_counter_features_say_what_the_plain_patterns_say(text):
+    assert features._dated(text) == bool(PLAIN_TIME.search(text) or PLAIN_DATE.search(text))
+    assert features._counter(text) == bool(PLAIN_COUNTER.search(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES + ["Share", "SHARE", "this", "ΟΔΟΣ", "οδος"]), max_size=5).map("".join),
+                min_size=1, max_size=12), st.data())
+def test_a_line_repeats_when_another_folds_the_same(lines, data):
+    wanted = data.draw(st.lists(st.integers(0, len(lines) - 1), unique=True))
+    folds = [" ".join(line.split()).lower() for line in lines]
+    assert features._repeated(lines, wanted) == {k for k in wanted if folds.count(folds[k]) > 1}
 
 
 def test_lines_read_only_as_context_give_the_columns_the_context_reads():

@@ -20,10 +20,11 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 
-from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, blank, digit_count, letter_count
+from audit.lines.statistics import MIDDLING, PROSE, SHORT, TABLE, Layout, digit_count, letter_count
 
 #: How many of wordfreq's most frequent English words count as stop words (function words:
 #: past about 80 the list takes in menu words such as "home" and "next").
@@ -36,12 +37,20 @@ _TERMINAL = re.compile(r"""[.!?…]['"”’»)\]]*\s*$""")
 # "o" is the bullet of a nested list in a text dump (inscriptis: "*", then "+", then "o").
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›>o-]|\d{1,3}[.)])\s+")
 _SEPARATOR = re.compile(r"\s[|│•·»/]\s|\s[|│]|[|│]\s")
-_TIME = re.compile(r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\b)?|\b\d{1,2}\s*[ap]\.?m\.?\b", re.I)
-_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-                   r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
-                   r"|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:19|20)\d{2}\b", re.I)
-_COUNTER = re.compile(r"\(\d+\)|\b\d+\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?|responses?)\b"
-                      r"|^\s*#?\d+[.:)]?\s*$|^\s*\d+\.\s+\S", re.I)
+_MONTH = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+# A date or a time: a clock time ("2:42", "2:42 PM", "9am"), a day and month, a numeric date, a
+# year. Every pattern but the month-first one starts at a digit (``\d(?<!\w\d)`` is ``\b\d``), so
+# the engine skips to the digits; the month-first one runs only where a month's name is.
+_DIGIT_DATE = re.compile(r"\d(?<!\w\d)(?:\d?:\d{2}|\d?\s*[ap]\.?m\.?\b|\d?\s+(?:" + _MONTH + r")[a-z]*\b"
+                         r"|\d{3}[-/]\d{1,2}[-/]\d{1,2}\b|\d?/\d{1,2}/\d{2,4}\b|(?:(?<=1)9|(?<=2)0)\d{2}\b)", re.I)
+_MONTH_DATE = re.compile(r"\b(?:" + _MONTH + r"|sept)[a-z]*\.?\s+\d{1,2}\b", re.I)
+# What the case-insensitive month names can match, case-folded (``ſ`` matches ``s`` and folds to it).
+_MONTH_NAME = re.compile(_MONTH)
+# A counter: "(12)", "12 comments", or a line that is a number ("12", "#3.", "4. Next").
+_PAREN_COUNT = re.compile(r"\(\d+\)")
+_COUNT_WORDS = re.compile(r"\d(?<!\w\d)\d*\s+(?:comments?|repl(?:y|ies)|views?|shares?|likes?|votes?|points?"
+                          r"|responses?)\b", re.I)
+_NUMBER_LINE = re.compile(r"\s*(?:#?\d+[.:)]?\s*$|\d+\.\s+\S)")
 _SEPARATORS = frozenset("|│•·»/")
 _LINKY = re.compile(r"https?://|www\.|@\w|\[[^\]]*\]\(", re.I)
 
@@ -95,6 +104,24 @@ def _linky(text: str) -> bool:
     return ("://" in text or "@" in text or "](" in text or "www." in text.lower()) and bool(_LINKY.search(text))
 
 
+def _dated(text: str) -> bool:
+    """Whether `text` holds a date or a time.
+
+    >>> [_dated(t) for t in ("at 2:42 PM", "Sept. 4", "on 4 March", "2012-10-23", "in 1999", "12:3", "x2012")]
+    [True, True, True, True, True, False, False]
+    """
+    return bool(_DIGIT_DATE.search(text) or (_MONTH_NAME.search(text.casefold()) and _MONTH_DATE.search(text)))
+
+
+def _counter(text: str) -> bool:
+    """Whether `text` holds a counter or is a number.
+
+    >>> [_counter(t) for t in ("Comments (12)", "12 replies", "#3.", "4. Next page", "in 2012 we", "12a")]
+    [True, True, True, True, False, False]
+    """
+    return bool(("(" in text and _PAREN_COUNT.search(text)) or _COUNT_WORDS.search(text) or _NUMBER_LINE.match(text))
+
+
 def feature_names() -> list[str]:
     """The name of every column of :func:`line_features`, in order."""
     names = [n for n, _, _ in OWN]
@@ -141,18 +168,19 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
     head = text[:MAX_PATTERN_CHARS]
     tokens = _WORD.findall(head)
     n = len(tokens) + (len(text[MAX_PATTERN_CHARS:].split()) if len(text) > MAX_PATTERN_CHARS else 0)
-    words = [t for t in tokens if t[0].isalpha()]
-    title = sum(map(str.isupper, [w[0] for w in words])) / len(words) if words else 0.0
+    # A word starts with a letter (a token may start with a digit); only a letter is upper case.
+    initials = "".join([t[0] for t in tokens])
+    words = sum(map(str.isalpha, initials))
+    title = sum(map(str.isupper, initials)) / words if words else 0.0
     stop = sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0
     terminal = 1.0 if _TERMINAL.search(text[-8:]) else 0.0
     bullet = 1.0 if _BULLET.match(head) else 0.0
     if not whole:
-        context = {"words": math.log1p(n), "short": 1.0 if n <= 4 else 0.0, "stop": stop, "title": title,
-                   "terminal": terminal, "bullet": bullet}
-        return [context.get(name, 0.0) for name, _, _ in OWN]
+        return [math.log1p(n), 1.0 if n <= 4 else 0.0, stop, 0.0, 0.0, title, 0.0, terminal, 0.0, bullet,
+                0.0, 0.0, 0.0, 0.0]
     chars = "".join(head.split()) or " "
     digits = digit_count(chars)
-    upper = sum(1 for w in filter(str.isupper, words) if len(w) > 1) / len(words) if words else 0.0
+    upper = sum(1 for t in tokens if len(t) > 1 and t[0].isalpha() and t.isupper()) / words if words else 0.0
     return [
         math.log1p(n),
         1.0 if n <= 4 else 0.0,
@@ -166,8 +194,8 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
         bullet,
         # Each pattern runs only where the characters it needs are (most lines have none of them).
         math.log1p(len(_SEPARATOR.findall(head))) if not _SEPARATORS.isdisjoint(head) else 0.0,
-        1.0 if digits and (_TIME.search(head) or _DATE.search(head)) else 0.0,
-        1.0 if digits and _COUNTER.search(head) else 0.0,
+        1.0 if digits and _dated(head) else 0.0,
+        1.0 if digits and _counter(head) else 0.0,
         1.0 if _linky(head) else 0.0,
     ]
 
@@ -181,12 +209,20 @@ _WINDOW_COLUMNS = [_COL[n] for n in ("short", "terminal")] + [-1] + [_COL[n] for
 _CONTEXT_COLUMNS = frozenset(_NEIGHBOUR_COLUMNS) | frozenset(_WINDOW_COLUMNS) - {-1}
 #: Paragraph classes as small numbers, for the class columns (0: none of these).
 _CLASS_CODES = {PROSE: 1, SHORT: 2, MIDDLING: 3, TABLE: 4}
+#: A line's neighbour columns and its window columns, from its own values with its flag appended
+#: (which index -1 reads).
+_NEIGHBOUR_OF = itemgetter(*_NEIGHBOUR_COLUMNS, -1)
+_WINDOW_OF = itemgetter(*_WINDOW_COLUMNS)
+#: The class columns of each paragraph class's code.
+_CLASS_COLUMNS = {code: [1.0 if code == c else 0.0 for c in _CLASS_CODES.values()] for code in range(len(_CLASS_CODES) + 1)}
+_WIDTH = len(feature_names())
 #: Lines on either side of a line that its context windows read.
 _REACH = 3
 
 
 def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The feature rows of the lines the model scores, and their 1-based line numbers.
+    """The feature rows of the lines the model scores, and their 1-based line numbers (`layout` is
+    that of `lines`: its paragraphs are the lines read).
 
     `flagged` are the 1-based lines the rules and the line statistics already flagged: evidence
     about the lines around them (a line between two flagged ones is likely furniture too), not
@@ -205,8 +241,8 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     >>> rows.shape[1] == len(feature_names()), numbers.tolist()
     (True, [1])
     """
-    width = len(feature_names())
-    numbers = [i for i, line in enumerate(lines, start=1) if not blank(line)]
+    # The paragraphs hold exactly the lines that are not blank.
+    numbers = [i for p in layout.paragraphs for i in range(p.first + 1, p.last + 2)]
     # Each line's paragraph class, by line number (0 where a line is in no paragraph).
     codes = [0] * (len(lines) + 1)
     for p in layout.paragraphs:
@@ -217,7 +253,7 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     scored = [k for k, i in enumerate(numbers)
               if i not in flagged and not (first <= i <= last and codes[i] == prose)]
     if not scored:
-        return np.zeros((0, width)), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, _WIDTH)), np.zeros(0, dtype=np.int64)
     stops = stop_words()
     n = len(numbers)
     own = {k: shape(lines[numbers[k] - 1], stops) for k in scored}
@@ -226,19 +262,16 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
             if j not in own:
                 own[j] = shape(lines[numbers[j] - 1], stops, whole=False)
     was = [1.0 if i in flagged else 0.0 for i in numbers]
-
-    def neighbour(j: int) -> list[float]:
-        if not 0 <= j < n:
-            return [0.0] * (len(_NEIGHBOUR_COLUMNS) + 1)
-        values = own[j]
-        return [values[c] for c in _NEIGHBOUR_COLUMNS] + [was[j]]
+    # A line's own values and, last, whether it was flagged: what the rows of the lines around it read.
+    read = {j: values + [was[j]] for j, values in own.items()}
+    window = {j: _WINDOW_OF(values) for j, values in read.items()}
+    outside = [0.0] * (len(_NEIGHBOUR_COLUMNS) + 1)
 
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
     inside = [_indent(lines[i - 1]) for i in numbers if first <= i <= last]
-    main_indent = float(np.median(inside)) if inside else 0.0
-    folded = [" ".join(lines[i - 1].split()).lower() for i in numbers]
-    seen = Counter(folded)
+    main_indent = _median(inside) if inside else 0.0
+    repeated = _repeated([lines[i - 1] for i in numbers], scored)
     dump = 1.0 if layout.page_dump else 0.0
     length = math.log1p(n)
     rows = []
@@ -246,19 +279,22 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
         i = numbers[k]
         values = own[k]
         around = [j for j in range(k - _REACH, k + _REACH + 1) if j != k and 0 <= j < n]
-        windows = [sum(was[j] if c < 0 else own[j][c] for j in around) / max(len(around), 1)
-                   for c in _WINDOW_COLUMNS]
-        code = codes[i]
+        windows = ([sum(column) / len(around) for column in zip(*[window[j] for j in around])] if around
+                   else [0.0] * len(_WINDOW_COLUMNS))
         indent = _indent(lines[i - 1])
         short, title, terminal = values[_COL["short"]], values[_COL["title"]], values[_COL["terminal"]]
-        rows.append(values + neighbour(k - 1) + neighbour(k + 1) + windows + [
+        rows.append([
+            *values,
+            *(_NEIGHBOUR_OF(read[k - 1]) if k > 0 else outside),
+            *(_NEIGHBOUR_OF(read[k + 1]) if k + 1 < n else outside),
+            *windows,
             k / max(n - 1, 1),
             1.0 if k < 3 else 0.0,
             1.0 if k >= n - 3 else 0.0,
             1.0 if span and i < first else 0.0,
             1.0 if span and i > last else 0.0,
-            *(1.0 if code == c else 0.0 for c in _CLASS_CODES.values()),
-            1.0 if seen[folded[k]] > 1 else 0.0,
+            *_CLASS_COLUMNS[codes[i]],
+            1.0 if k in repeated else 0.0,
             dump,
             short * (title >= 0.99) * (1 - terminal),
             length,
@@ -266,6 +302,52 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
             1.0 if inside and indent < main_indent else 0.0,
         ])
     return np.array(rows), np.array([numbers[k] for k in scored], dtype=np.int64)
+
+
+def _repeated(lines: list[str], wanted: list[int]) -> set[int]:
+    """Which of the `wanted` lines (indexes into `lines`) another of `lines` repeats, case and runs of
+    white space aside.
+
+    Only the lines whose first and last characters are those of a wanted line are folded: the others
+    cannot repeat one, and folding every line of a page would cost a fifth of the model.
+
+    >>> sorted(_repeated(["Share this", "  SHARE   this ", "The storm hit the coast.", "Share that"], [0, 2, 3]))
+    [0]
+    """
+    ends = [_ends(line) for line in lines]
+    tips = {ends[k] for k in wanted}
+    folded = {j: _fold(line) for j, line in enumerate(lines) if ends[j] in tips}
+    seen = Counter(folded.values())
+    return {k for k in wanted if seen[folded[k]] > 1}
+
+
+def _fold(line: str) -> str:
+    return " ".join(line.split()).lower()
+
+
+def _ends(line: str) -> tuple[str, str]:
+    """The first and last characters of a line's :func:`_fold` (so lines with other ends fold apart).
+
+    Lowering the whole line lowers each character alone, but for a capital sigma (final or not by
+    what comes before it) and a dotted capital I (two characters): each end is lowered alone, its
+    first or last character kept, and sigmas read as one.
+
+    >>> _ends("  ΟΔΟΣ ") == _ends("οδος") == _ends("οδοσ"), _ends("İx") == _ends("i̇x")
+    (True, True)
+    """
+    visible = line.strip()
+    return visible[:1].lower()[:1].replace("ς", "σ"), visible[-1:].lower()[-1:].replace("ς", "σ")
+
+
+def _median(values: list[int]) -> float:
+    """The median of `values` (not empty), as ``numpy.median`` gives it, without its overhead on a few values.
+
+    >>> _median([3, 1, 2]), _median([4, 1, 2, 8])
+    (2.0, 3.0)
+    """
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _indent(line: str) -> int:
