@@ -1,12 +1,16 @@
 """Line statistics: paragraph classes, hard-wrapped text, the main text, page dumps, flags."""
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from audit.lines import statistics
 from audit.lines.statistics import (LINKS, SIGNALS, block_after, blank, classify, flag_lines, layout, main_text,
-                                    paragraphs, wrap_width)
+                                    paragraphs, word_count, wrap_width)
 from audit.settings import LineSettings
 
 if sys.version_info >= (3, 11):
@@ -191,3 +195,20 @@ def test_a_numbered_list_in_sequence_is_the_texts_own_not_a_menu():
     # the same items unnumbered are a menu around the text; numbered out of sequence, too
     assert layout(paragraphs(ARTICLE + [""] + [c.split(". ", 1)[1] for c in contents], S), S).page_dump
     assert layout(paragraphs(ARTICLE + [""] + [f"{3 * n}. Chapter Title" for n in range(24)], S), S).page_dump
+
+
+#: Pieces of paragraphs that meet the edges of the word count and of the URL patterns.
+PIECES = ["word", "Www", "www", ".", ":", "/", "//", "com", "COM", "html", "aspx", "io", "x", "_", "-", "'", " ", "\t",
+          "\xa0", "9", "é", "東京", "ſ", "’", "e.g", "https", "[a](b)", "\x1f"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_the_word_count_and_the_url_gate_say_what_the_plain_patterns_say(text):
+    # The word count's ASCII path counts what \w+ finds; the URL gate finds what the plain
+    # alternation finds ("://", "www." or a domain's end).
+    plain_words = re.findall(r"\w+", text)
+    if text.isascii() or not statistics._WIDE.search(text):
+        assert word_count(text) == len(plain_words)
+    plain_url = re.compile(r"://|www\.|\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b", re.I)
+    assert bool(statistics._URL_PART.search(text)) == bool(plain_url.search(text))

@@ -201,7 +201,8 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
     may_start = []
     for n in numbers:
         may_start.append(n >= after and before >= MIN_WORDS_BEFORE)
-        before += len(lines[n - 1].split())
+        if before < MIN_WORDS_BEFORE:  # past it, the count no longer matters
+            before += len(lines[n - 1].split())
     # No block starts before the first line that may start one (`may_start` only turns true), so
     # only the signatures from there on count: a page dump's menus and header are not read.
     first = may_start.index(True) if True in may_start else len(numbers)
@@ -210,8 +211,9 @@ def comment_block(lines: list[str], after: int = 1) -> tuple[int, str] | None:
         line = lines[numbers[k] - 1]
         # Most lines here are the text's, longer than every form of signature: more than
         # MAX_SIGNATURE_WORDS words without the marks (a name over the comment's text has at most
-        # MAX_NAME_WORDS without its list marker, which takes at most one word off).
-        if len(line.strip(_MARKS).split()) > MAX_SIGNATURE_WORDS:
+        # MAX_NAME_WORDS without its list marker, which takes at most one word off). Split at most
+        # that many times, a long line has one part more.
+        if len(line.strip(_MARKS).split(None, MAX_SIGNATURE_WORDS)) > MAX_SIGNATURE_WORDS:
             return False
         if signature(line):
             return True

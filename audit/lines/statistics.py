@@ -80,10 +80,13 @@ SIGNALS = {s.id: s for s in (
 
 # Lookup tables: the shapes of links, bullets, table rows and sentence ends.
 #: The ends of a bare domain or page name that make it a URL (one list for both patterns below).
-_DOMAIN_END = r"\.(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b"
+_DOMAIN_NAME = r"(?:com|org|net|edu|gov|io|co|info|html?|php|aspx?)\b"
+_DOMAIN_END = r"\." + _DOMAIN_NAME
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+|\b[\w-]+(?:\.[\w-]+)*" + _DOMAIN_END + r"(?:/[^\s)\]>]*)?", re.I)
-#: What every match of _URL holds: "://", "www." or a domain's end (its second alternative).
-_URL_PART = re.compile(r"://|www\.|" + _DOMAIN_END, re.I)
+#: What every match of _URL holds: "://", "www." or a domain's end (its second alternative), each
+#: found from its ":" or "." (the engine skips to those; a pattern that starts with a cased letter
+#: under re.I is tried at every character).
+_URL_PART = re.compile(r"[:.](?:(?<=:)//|(?<=www\.)|(?<=\.)" + _DOMAIN_NAME + ")", re.I)
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _BULLET = re.compile(r"^\s*(?:[*+•·▪◦‣○●■□►▸»›-]|\d{1,3}[.)])\s+")
@@ -111,6 +114,7 @@ _NUMBER = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
 MIN_TABLE_CELLS = 6
 MIN_TABLE_FIGURES = 2
 MAX_CELLS_PER_FIGURE = 4
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or chr(c) == "_" else ord(" ") for c in range(128)) + b" " * 128
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -180,8 +184,11 @@ def word_count(text: str) -> int:
     >>> word_count("North Korea's leader, Kim"), word_count("東京都の知事")
     (5, 3)
     """
+    if text.isascii():
+        # \w's ASCII characters kept, the rest made spaces: the words are what bytes.split() cuts (in C).
+        return len(text.encode("ascii").translate(_ASCII_WORDS).split())
     tokens = _WORD.findall(text)
-    if text.isascii() or not _WIDE.search(text):  # most text: one word a token, without a look at each token
+    if not _WIDE.search(text):  # most text: one word a token, without a look at each token
         return len(tokens)
     total = 0
     for token in tokens:
