@@ -151,6 +151,13 @@ def test_a_line_repeats_when_another_folds_the_same(lines, data):
     assert features._repeated(lines, wanted) == {k for k in wanted if folds.count(folds[k]) > 1}
 
 
+def test_title_case_counts_the_capitals_of_words_only():
+    # A Roman numeral (Ⅳ) is a word character and upper case, but no letter: it starts no word.
+    title = [n for n, _, _ in features.OWN].index("title")
+    assert [features.shape(t, frozenset())[title] for t in ("Ⅳ Ⅴ go", "Chapter Ⅳ begins now", "12 Main Street")] == [
+        0.0, pytest.approx(1 / 3), 1.0]
+
+
 def test_lines_read_only_as_context_give_the_columns_the_context_reads():
     stops = features.stop_words()
     lines = BODY + COMMENTS + TAIL + ["Home | News | Sport", "* Posted 2:42 PM (3)", "https://example.com/a", "",

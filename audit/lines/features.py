@@ -168,9 +168,10 @@ def shape(line: str, stops: frozenset[str], whole: bool = True) -> list[float]:
     head = text[:MAX_PATTERN_CHARS]
     tokens = _WORD.findall(head)
     n = len(tokens) + (len(text[MAX_PATTERN_CHARS:].split()) if len(text) > MAX_PATTERN_CHARS else 0)
-    # A word starts with a letter (a token may start with a digit); only a letter is upper case.
-    initials = "".join([t[0] for t in tokens])
-    words = sum(map(str.isalpha, initials))
+    # A word starts with a letter (a token may start with a digit, or a Roman numeral, upper case
+    # but no letter).
+    initials = "".join(filter(str.isalpha, [t[0] for t in tokens]))
+    words = len(initials)
     title = sum(map(str.isupper, initials)) / words if words else 0.0
     stop = sum(map(stops.__contains__, map(str.lower, tokens))) / len(tokens) if tokens else 0.0
     terminal = 1.0 if _TERMINAL.search(text[-8:]) else 0.0
