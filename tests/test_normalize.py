@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from audit.text.normalize import fold, repair, words
+from audit.text.normalize import count_words, fold, repair, words, words_per_span
 
 
 def test_mojibake_is_repaired_and_reported_by_line():
@@ -93,3 +95,18 @@ def test_badness_is_searched_around_the_characters_it_needs_and_finds_what_the_w
               "“quoted” " + "clean text " * 20 + "voilÃ le travail"]
     for text in [*FTFY_CASES, *seeds, *damaged, *padded, *(line for d in damaged for line in d.split("\n"))]:
         assert _bad(text) == badness.is_bad(text), text[:80]
+
+
+#: Pieces of text that meet the edges of a word: apostrophes (straight and curly), word
+#: characters of other scripts, underscores, digits, marks and spaces.
+PIECES = ["a", "B", "isn", "t", "'", "''", "\u2019", "_", "7", "2.5", "-", " ", "  ", "\t", ".", "é", "東", "ǅ", "\x1f", "%"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join), st.data())
+def test_words_are_counted_as_words_makes_them(text, data):
+    assert count_words(text) == len(words(text))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    assert words_per_span(text, [(0, a), (a, b), (b, len(text))]) == [len(words(text[i:j])) for i, j in
+                                                                     [(0, a), (a, b), (b, len(text))]]

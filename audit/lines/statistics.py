@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from audit.settings import LineSettings
+from audit.text.normalize import word_runs
 
 #: Paragraph classes (a closed set).
 PROSE, SHORT, MIDDLING, SYMBOLS, LINKS, TABLE, URL = "prose", "short", "middling", "symbols", "links", "table", "url"
@@ -114,7 +115,6 @@ _NUMBER = re.compile(r"^\s*(\d{1,3})[.)]\s+\S")
 MIN_TABLE_CELLS = 6
 MIN_TABLE_FIGURES = 2
 MAX_CELLS_PER_FIGURE = 4
-_ASCII_WORDS = bytes(c if chr(c).isalnum() or chr(c) == "_" else ord(" ") for c in range(128)) + b" " * 128
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -185,8 +185,7 @@ def word_count(text: str) -> int:
     (5, 3)
     """
     if text.isascii():
-        # \w's ASCII characters kept, the rest made spaces: the words are what bytes.split() cuts (in C).
-        return len(text.encode("ascii").translate(_ASCII_WORDS).split())
+        return word_runs(text)
     tokens = _WORD.findall(text)
     if not _WIDE.search(text):  # most text: one word a token, without a look at each token
         return len(tokens)
