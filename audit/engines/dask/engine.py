@@ -40,6 +40,7 @@ from __future__ import annotations
 import heapq
 import operator
 import os
+import pickle
 from functools import partial
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -180,9 +181,13 @@ class DaskEngine:
             counts[i] = n
         parts = numbered(parts, counts)
         self.parts = parts
-        # Not hashed: Dask would name it by a token of its contents, and tokenizing the rules and the
-        # lexicon field by field took 3 s of the client's CPU before any work was sent.
-        shared = self.client.scatter(analyzer, broadcast=True, hash=False)
+        # A task's result made from its bytes, not scattered data: data scattered is lost for good with
+        # the last worker that holds it, and Dask's memory manager keeps one copy of a value no task
+        # waits on (a broadcast's other copies are dropped), so a worker lost mid-run took the
+        # analyzer with it and failed the scan; a task's result is made again elsewhere. Not pure:
+        # Dask would name it by a token of its contents, and tokenizing the rules and the lexicon
+        # field by field took 3 s of the client's CPU before any work was sent.
+        shared = self.client.submit(pickle.loads, pickle.dumps(analyzer, protocol=pickle.HIGHEST_PROTOCOL), pure=False)
         analyzed = self.client.map(tasks.analyze_part, parts, analyzer=shared, fields=corpus.fields,
                                    max_bytes=corpus.max_bytes, pure=False)
         records = [self.client.submit(operator.getitem, a, 0) for a in analyzed]
