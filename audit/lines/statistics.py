@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from audit.settings import LineSettings
-from audit.text.normalize import word_runs
+from audit.text.ascii_words import word_runs
 
 #: Paragraph classes (a closed set).
 PROSE, SHORT, MIDDLING, SYMBOLS, LINKS, TABLE, URL = "prose", "short", "middling", "symbols", "links", "table", "url"

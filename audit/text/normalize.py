@@ -16,6 +16,8 @@ from typing import Any
 import ftfy
 from ftfy import badness, chardata
 
+from audit.text.ascii_words import WORD_BYTES, word_runs
+
 #: Version of what :func:`repair`, :func:`fold` and :func:`words` make of a text. Feed indexes
 #: record it, since their stored signatures depend on it: bump it whenever their output changes.
 VERSION = 1
@@ -42,8 +44,6 @@ _QUOTE_PAIRS = tuple((chr(k), v) for k, v in _QUOTES.items())
 #: ``audit.similarity.kernels`` tokenizes the same way; the tests hold the two together.
 WORD_PATTERN = r"\w+(?:'\w+)*"
 _WORD = re.compile(WORD_PATTERN)
-#: ASCII bytes with \w's kept and every other byte a space (see :func:`word_runs`).
-_ASCII_WORD_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else ord(" ") for c in range(128)) + b" " * 128
 #: An apostrophe that joins two runs of word characters into one of :data:`WORD_PATTERN`'s words
 #: (the word character before it is consumed, the one after only looked at, so "a'b'c" has two).
 _JOINED = re.compile(r"\w'(?=\w)")
@@ -258,16 +258,6 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_chars(text))
 
 
-def word_runs(text: str) -> int:
-    """How many runs of word characters (``\\w``) an ASCII text holds, counted in C: \\w's bytes
-    kept, the others made spaces, the runs what ``bytes.split`` cuts.
-
-    >>> word_runs("It's 2.5% -- ok_then")
-    5
-    """
-    return len(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
-
-
 def count_words(text: str) -> int:
     """How many :func:`words` a text holds, without making them: in ASCII text (which folding
     leaves in place but for case), the runs of word characters less the apostrophes that join two.
@@ -288,7 +278,7 @@ def words_per_span(line: str, spans: list[tuple[int, int]]) -> list[int]:
     [4, 3]
     """
     if line.isascii():  # as count_words, the line's bytes translated once
-        runs = line.encode("ascii").translate(_ASCII_WORD_BYTES)
+        runs = line.encode("ascii").translate(WORD_BYTES)
         if "'" not in line:
             return [len(runs[a:b].split()) for a, b in spans]
         joins = [m.start() + 1 for m in _JOINED.finditer(line)]
