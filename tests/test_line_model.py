@@ -135,7 +135,7 @@ PIECES = ["1", "12", "2012", "1999", "3:45", "١٢", "²", "jan", "Sept", "SEP",
           "comments", "Reply", "views", "points", "responses", "Σ", "ς", "σ", "İ", "i\u0307", "I"]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=10).map("".join))
 def test_the_date_time_and_counter_features_say_what_the_plain_patterns_say(text):
     assert features._dated(text) == bool(PLAIN_TIME.search(text) or PLAIN_DATE.search(text))
