@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from operator import itemgetter
+from statistics import median
 
 import numpy as np
 
@@ -271,7 +272,7 @@ def line_features(lines: list[str], layout: Layout, flagged: set[int]) -> tuple[
     # A page dump indents its blocks by their depth in the page: the sidebars and footers sit at
     # other depths than the article (extractors' lines all start at the margin).
     inside = [_indent(lines[i - 1]) for i in numbers if first <= i <= last]
-    main_indent = _median(inside) if inside else 0.0
+    main_indent = float(median(inside)) if inside else 0.0
     repeated = _repeated([lines[i - 1] for i in numbers], scored)
     dump = 1.0 if layout.page_dump else 0.0
     length = math.log1p(n)
@@ -338,17 +339,6 @@ def _ends(line: str) -> tuple[str, str]:
     """
     visible = line.strip()
     return visible[:1].lower()[:1].replace("ς", "σ"), visible[-1:].lower()[-1:].replace("ς", "σ")
-
-
-def _median(values: list[int]) -> float:
-    """The median of `values` (not empty), as ``numpy.median`` gives it, without its overhead on a few values.
-
-    >>> _median([3, 1, 2]), _median([4, 1, 2, 8])
-    (2.0, 3.0)
-    """
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _indent(line: str) -> int:
