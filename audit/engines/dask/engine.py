@@ -476,7 +476,10 @@ class DaskEngine:
         for first in range(0, bands, step):
             mapped = self.client.map(make, self.keys, numbers, bands=(first, min(bands, first + step)),
                                      partitions=workers, pure=False, **given)
-            pairs = unique_pairs(np.concatenate([pairs, self._pairs(mapped, workers)]))
+            # Each partition's pairs are distinct; one pair may be found in several partitions
+            # (by different bands) and steps: one sort over all of them makes them distinct.
+            found = self._reduced(mapped, workers, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
+            pairs = unique_pairs(np.concatenate([pairs, *found]))
         return pairs
 
     def _workers(self) -> int:
@@ -485,11 +488,6 @@ class DaskEngine:
     def _partitions(self, rows: int) -> int:
         """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
         return max(self._workers(), -(-rows // SHUFFLE_ROWS))
-
-    def _pairs(self, mapped: list[Future], partitions: int) -> np.ndarray:
-        """The distinct colliding pairs of rows, from the parts' split rows."""
-        found = self._reduced(mapped, partitions, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
-        return unique_pairs(np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found))
 
     def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
         """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
