@@ -16,6 +16,10 @@ With ``--against TREE`` (repeatable), another source tree (an older commit's wor
 same configurations, its runs taking turns with this tree's round by round (each run a process
 with ``PYTHONPATH`` set to its tree): on a shared machine, only figures taken in turns compare.
 
+With ``--external``, the Dask configurations run on a ``dask scheduler`` and ``dask worker``
+processes started for each run (on loopback), not on a ``LocalCluster``, whose scheduler runs in
+the client's process: the client's CPU is then its own, and the scheduler's is given apart.
+
 Weighed in one more Dask run after the timed ones (pickling every summary to weigh it costs the
 client CPU, so no timed run does it): the summaries the client receives, the row numbers it sends
 back (the band keys stay on the workers), the shuffle rows the workers exchange, the candidate
@@ -26,6 +30,7 @@ its first task's loading of the rules and models still counts).
 
     python bench/dask_scaling.py --docs 20000 --rounds 3
     python bench/dask_scaling.py --docs 20000 --rounds 3 --configs dask-1,dask-2 --against /tmp/wt/base
+    python bench/dask_scaling.py --docs 20000 --rounds 3 --configs dask-1,dask-2 --external
 """
 
 from __future__ import annotations
@@ -65,8 +70,33 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict[str, Any]:
-    """One scan in this process; returns its stage times, peak memory and (if asked) weights."""
+def _external_cluster(workers: int, folder: str) -> tuple[Any, list[subprocess.Popen[bytes]]]:
+    """A client of a ``dask scheduler`` and ``dask worker`` processes of their own, on loopback,
+    and those processes: the client's CPU is then its own, and the scheduler's is read apart."""
+    from distributed import Client
+
+    file = os.path.join(folder, "scheduler.json")
+    module = [sys.executable, "-m"]
+    # As the engine's own local cluster: no dashboard, no profiling of the workers' tasks.
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    processes = [subprocess.Popen(module + ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                                               "--no-dashboard", "--scheduler-file", file],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    while not os.path.exists(file):
+        time.sleep(0.05)
+    processes.append(subprocess.Popen(module + ["distributed.cli.dask_worker", "--scheduler-file", file,
+                                                  "--nworkers", str(workers), "--nthreads", "1", "--host", "127.0.0.1",
+                                                  "--no-dashboard"],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    client = Client(scheduler_file=file)
+    client.wait_for_workers(workers)
+    return client, processes
+
+
+def one_run(config: str, path: str, blocksize: int, weigh: bool = False, external: bool = False) -> dict[str, Any]:
+    """One scan in this process; returns its stage times, peak memory and (if asked) weights.
+    `external`: the Dask cluster's scheduler and workers in processes of their own (see
+    :func:`_external_cluster`), not a ``LocalCluster`` whose scheduler runs in this process."""
     from audit.report.formats import render
     from audit.settings import ScanSettings
 
@@ -76,15 +106,21 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
     marks: dict[str, float] = {}
     out: dict[str, Any] = {"config": config}
     cluster = client = None
+    processes: list[subprocess.Popen[bytes]] = []
+    folder = tempfile.TemporaryDirectory()
     t0 = time.perf_counter()
     if engine == "dask":
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
-        client = Client(cluster)
+        if external:
+            client, processes = _external_cluster(workers, folder.name)
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)
+            client = Client(cluster)
         out["startup_s"] = time.perf_counter() - t0
-        settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=blocksize)
+        out["scheduler_cpu_before_s"] = client.run_on_scheduler(time.process_time) if external else None
+        settings = ScanSettings(engine="dask", scheduler=client.scheduler.address, blocksize=blocksize)
         # The workers' CPU before the scan (their processes' start-up), left out of the per-document rate.
         out["worker_cpu_before_s"] = sorted(client.run(time.process_time).values())
         if weigh:
@@ -108,6 +144,7 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
         marks["templates_end"] = time.perf_counter()
 
     scan_module.find_duplicates, scan_module.template_findings = timed_find, timed_templates
+    out["client_cpu_before_s"] = time.process_time()
     t1 = time.perf_counter()
     result = scan_module.scan([path], settings)
     t2 = time.perf_counter()
@@ -125,12 +162,19 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False) -> dict
         out["worker_peak_mib"] = sorted(client.run(_peak_mib).values())
         out["worker_cpu_s"] = sorted(client.run(time.process_time).values())
         out["worker_transfer_bytes"] = sum(client.run(_transferred).values())
+        if external:
+            out["scheduler_cpu_s"] = client.run_on_scheduler(time.process_time)
         client.close()
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
+        for process in reversed(processes):
+            process.terminate()
+            process.wait()
     else:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         out["worker_peak_mib"] = [children.ru_maxrss / 1024] if workers > 1 else []
         out["worker_cpu_s"] = [children.ru_utime + children.ru_stime] if workers > 1 else []
+    folder.cleanup()
     return out
 
 
@@ -192,9 +236,12 @@ def main() -> None:
     parser.add_argument("--weigh", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--against", action="append", default=[], help="another source tree (repeatable)")
     parser.add_argument("--json", help="Also write every run's figures to this file.")
+    parser.add_argument("--external", action="store_true",
+                        help="Run the Dask configurations on a `dask scheduler` and `dask worker` processes of their own, "
+                             "so that the client's CPU is its own (a LocalCluster's scheduler runs in the client's process)")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.one, args.path, args.blocksize, args.weigh)))
+        print(json.dumps(one_run(args.one, args.path, args.blocksize, args.weigh, args.external)))
         return
     configs = args.configs.split(",")
     runs: list[dict[str, Any]] = []
@@ -211,7 +258,7 @@ def main() -> None:
         for r, tree, config, weigh in plan + ([(args.rounds, None, dask[-1], True)] if dask else []):
             env = os.environ if tree is None else {**os.environ, "PYTHONPATH": tree}
             done = subprocess.run([sys.executable, __file__, "--one", config, "--path", str(path),
-                                   "--blocksize", str(args.blocksize)] + ["--weigh"] * weigh,
+                                   "--blocksize", str(args.blocksize)] + ["--weigh"] * weigh + ["--external"] * args.external,
                                   capture_output=True, text=True, env=env)
             if done.returncode:
                 sys.exit(f"{config} ({tree or 'this tree'}) failed:\n{done.stderr[-3000:]}")
@@ -259,8 +306,13 @@ def summarize(runs: list[dict[str, Any]], configs: list[str], docs: int) -> None
         if r.get("worker_cpu_before_s"):
             scan = sum(r["worker_cpu_s"]) - sum(r["worker_cpu_before_s"])
             during = f" ({scan:.1f} s during the scan, {scan / docs * 1000:.2f} ms a document)"
+        scheduler = ""
+        if r.get("scheduler_cpu_s") is not None:
+            scheduler = f", scheduler CPU {r['scheduler_cpu_s'] - r['scheduler_cpu_before_s']:.1f} s during the scan"
+        client = r["cpu_s_client"] - r.get("client_cpu_before_s", 0.0)
         print(f"{r['config']} round {r['round']} (load {r['load']:.1f}): {moved}"
-              f"worker CPU {r['worker_cpu_s']}{during}, client CPU {r['cpu_s_client']:.1f} s")
+              f"worker CPU {r['worker_cpu_s']}{during}, client CPU {r['cpu_s_client']:.1f} s "
+              f"({client:.1f} s in the scan and the report, {client / docs * 1000:.3f} ms a document){scheduler}")
 
 
 if __name__ == "__main__":
