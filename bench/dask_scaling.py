@@ -36,6 +36,7 @@ its first task's loading of the rules and models still counts).
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import json
 import os
@@ -70,9 +71,10 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _external_cluster(workers: int, folder: str) -> tuple[Any, list[subprocess.Popen[bytes]]]:
-    """A client of a ``dask scheduler`` and ``dask worker`` processes of their own, on loopback,
-    and those processes: the client's CPU is then its own, and the scheduler's is read apart."""
+def _external_cluster(workers: int, folder: str) -> Any:
+    """A client of a ``dask scheduler`` and ``dask worker`` processes of their own, on loopback:
+    the client's CPU is then its own, and the scheduler's is read apart. The processes end with
+    this one, however its run ends."""
     from distributed import Client
 
     file = os.path.join(folder, "scheduler.json")
@@ -88,9 +90,16 @@ def _external_cluster(workers: int, folder: str) -> tuple[Any, list[subprocess.P
                                                   "--nworkers", str(workers), "--nthreads", "1", "--host", "127.0.0.1",
                                                   "--no-dashboard"],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    atexit.register(_ended, processes)
     client = Client(scheduler_file=file)
     client.wait_for_workers(workers)
-    return client, processes
+    return client
+
+
+def _ended(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in reversed(processes):
+        process.terminate()
+        process.wait()
 
 
 def one_run(config: str, path: str, blocksize: int, weigh: bool = False, external: bool = False) -> dict[str, Any]:
@@ -106,14 +115,13 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False, externa
     marks: dict[str, float] = {}
     out: dict[str, Any] = {"config": config}
     cluster = client = None
-    processes: list[subprocess.Popen[bytes]] = []
     folder = tempfile.TemporaryDirectory()
     t0 = time.perf_counter()
     if engine == "dask":
         from distributed import Client, LocalCluster
 
         if external:
-            client, processes = _external_cluster(workers, folder.name)
+            client = _external_cluster(workers, folder.name)
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None)
@@ -167,9 +175,6 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False, externa
         client.close()
         if cluster is not None:
             cluster.close()
-        for process in reversed(processes):
-            process.terminate()
-            process.wait()
     else:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         out["worker_peak_mib"] = [children.ru_maxrss / 1024] if workers > 1 else []
