@@ -90,13 +90,14 @@ def _external_cluster(workers: int, folder: str) -> Any:
                                                   "--nworkers", str(workers), "--nthreads", "1", "--host", "127.0.0.1",
                                                   "--no-dashboard"],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    atexit.register(_ended, processes)
     client = Client(scheduler_file=file)
+    atexit.register(_ended, client, processes)
     client.wait_for_workers(workers)
     return client
 
 
-def _ended(processes: list[subprocess.Popen[bytes]]) -> None:
+def _ended(client: Any, processes: list[subprocess.Popen[bytes]]) -> None:
+    client.close()  # first: a client whose scheduler is gone retries to reach it, and says so
     for process in reversed(processes):
         process.terminate()
         process.wait()
