@@ -71,13 +71,14 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _external_cluster(workers: int, folder: str) -> Any:
+def _external_cluster(workers: int) -> Any:
     """A client of a ``dask scheduler`` and ``dask worker`` processes of their own, on loopback:
     the client's CPU is then its own, and the scheduler's is read apart. The processes end with
     this one, however its run ends."""
     from distributed import Client
 
-    file = os.path.join(folder, "scheduler.json")
+    folder = tempfile.TemporaryDirectory()
+    file = os.path.join(folder.name, "scheduler.json")
     module = [sys.executable, "-m"]
     # As the engine's own local cluster: no dashboard, no profiling of the workers' tasks.
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
@@ -91,16 +92,17 @@ def _external_cluster(workers: int, folder: str) -> Any:
                                                   "--no-dashboard"],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     client = Client(scheduler_file=file)
-    atexit.register(_ended, client, processes)
+    atexit.register(_ended, client, processes, folder)
     client.wait_for_workers(workers)
     return client
 
 
-def _ended(client: Any, processes: list[subprocess.Popen[bytes]]) -> None:
+def _ended(client: Any, processes: list[subprocess.Popen[bytes]], folder: tempfile.TemporaryDirectory[str]) -> None:
     client.close()  # first: a client whose scheduler is gone retries to reach it, and says so
     for process in reversed(processes):
         process.terminate()
         process.wait()
+    folder.cleanup()
 
 
 def one_run(config: str, path: str, blocksize: int, weigh: bool = False, external: bool = False) -> dict[str, Any]:
@@ -116,13 +118,12 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False, externa
     marks: dict[str, float] = {}
     out: dict[str, Any] = {"config": config}
     cluster = client = None
-    folder = tempfile.TemporaryDirectory()
     t0 = time.perf_counter()
     if engine == "dask":
         from distributed import Client, LocalCluster
 
         if external:
-            client = _external_cluster(workers, folder.name)
+            client = _external_cluster(workers)
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None)
@@ -180,7 +181,6 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False, externa
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         out["worker_peak_mib"] = [children.ru_maxrss / 1024] if workers > 1 else []
         out["worker_cpu_s"] = [children.ru_utime + children.ru_stime] if workers > 1 else []
-    folder.cleanup()
     return out
 
 
