@@ -16,7 +16,7 @@ from typing import Any
 import ftfy
 from ftfy import badness, chardata
 
-from audit.text.ascii_words import WORD_BYTES, word_runs
+from audit.text.ascii_words import WORD_BYTES
 
 #: Version of what :func:`repair`, :func:`fold` and :func:`words` make of a text. Feed indexes
 #: record it, since their stored signatures depend on it: bump it whenever their output changes.
@@ -259,20 +259,17 @@ def words(text: str) -> list[str]:
 
 
 def count_words(text: str) -> int:
-    """How many :func:`words` a text holds, without making them: in ASCII text (which folding
-    leaves in place but for case), the runs of word characters less the apostrophes that join two.
+    """How many :func:`words` a text holds, without making them (see :func:`words_per_span`).
 
     >>> count_words("The U.S. isn't North-Korea's, 'ok'"), count_words("Kim\u2019s deal")
     (7, 2)
     """
-    if not text.isascii():
-        return len(words(text))
-    runs = word_runs(text)
-    return runs - len(_JOINED.findall(text)) if "'" in text else runs
+    return words_per_span(text, [(0, len(text))])[0]
 
 
 def words_per_span(line: str, spans: list[tuple[int, int]]) -> list[int]:
-    """How many :func:`words` each span of a line holds.
+    """How many :func:`words` each span of a line holds. In ASCII text (which folding leaves in
+    place but for case) they are the runs of word characters less the apostrophes that join two.
 
     >>> words_per_span("It rose 2.5%. Then it fell.", [(0, 13), (14, 27)])
     [4, 3]
