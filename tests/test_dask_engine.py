@@ -805,16 +805,20 @@ def test_the_lsh_shuffle_finds_the_local_pairs_however_many_bands_and_partitions
         assert np.array_equal(np.unique(found, axis=0), local_pairs(keys, 4))
 
 
-def test_a_scans_own_cluster_does_not_profile_its_workers_and_leaves_the_callers_config_alone():
+def test_a_scans_own_cluster_runs_without_its_diagnostics_and_leaves_the_callers_config_alone():
     import dask
 
-    from audit.engines.dask.engine import DaskEngine
+    from audit.engines.dask.engine import LOCAL_DIAGNOSTICS, DaskEngine
 
-    before = dask.config.get("distributed.worker.profile.enabled")
+    before = {key: dask.config.get(key) for key in LOCAL_DIAGNOSTICS}
+    assert before != LOCAL_DIAGNOSTICS  # else this test would show nothing
     engine = DaskEngine(ScanSettings(engine="dask", workers=1))
     try:
-        profiling = engine.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        on_workers = engine.client.run(lambda: {key: dask.config.get(key) for key in LOCAL_DIAGNOSTICS})
+        # The scheduler's own probe, which runs in this process: its period as it runs.
+        tick = engine.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.periodic_callbacks["tick"].callback_time)
     finally:
         engine.close()
-    assert list(profiling.values()) == [False]
-    assert dask.config.get("distributed.worker.profile.enabled") == before
+    assert list(on_workers.values()) == [LOCAL_DIAGNOSTICS]
+    assert tick == 1000
+    assert {key: dask.config.get(key) for key in LOCAL_DIAGNOSTICS} == before

@@ -112,6 +112,18 @@ ANCHOR_ROUNDS = 32
 CLIENT_PAIRS = 5_000_000
 #: Verified pairs in one such share, about.
 CLIENT_SHARE = 1_000_000
+#: The Dask settings of the cluster a scan starts for itself, which has no dashboard: what is
+#: measured only for one is measured seldom or not at all. Sampling each task's stack every 10 ms
+#: cost the workers about 3% of their CPU (bench/HISTORY.md, "the eleventh round"). Each process's
+#: event-loop latency probe (every 20 ms) and system monitor (every 0.5 s) cost an idle cluster of
+#: two workers 5% of a core, which a busy one pays too ("the fifteenth round"): the probe's
+#: warning still comes past its 3 s limit, and the workers' memory limits are checked on their own
+#: clock (``distributed.worker.memory.monitor-interval``), which is left as it is.
+LOCAL_DIAGNOSTICS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 def _result(future: Future, what: str) -> Any:
@@ -161,9 +173,8 @@ class DaskEngine:
                 raise ConfigError(f"cannot reach the Dask scheduler at {self.settings.scheduler}: {exc}") from exc
         else:
             # Loopback only: a scan's local cluster is not a service for the network. It has no
-            # dashboard, so nobody reads its workers' profiles: sampling each task's stack every
-            # 10 ms cost them about 3% of their CPU (bench/HISTORY.md, "the eleventh round").
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # dashboard, so nobody reads its diagnostics (LOCAL_DIAGNOSTICS).
+            with dask.config.set(LOCAL_DIAGNOSTICS):
                 self.cluster = LocalCluster(n_workers=self.settings.workers or os.cpu_count() or 1,
                                             threads_per_worker=1, processes=True, host="127.0.0.1",
                                             dashboard_address=None)
