@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from typing import TYPE_CHECKING
@@ -43,6 +43,21 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+def word_grams(words: list[str], size: int) -> Iterable[tuple[str, ...]]:
+    """Word n-grams of `size` words, as tuples; a text shorter than that is one n-gram.
+
+    As a set they compare as their :func:`shingles` do (a word holds no space), and are made in
+    half the time: no string is built for each (passage verification makes a set of every passage).
+
+    >>> list(word_grams(["a", "b", "c", "d"], 3)), list(word_grams(["a", "b"], 3))
+    ([('a', 'b', 'c'), ('b', 'c', 'd')], [('a', 'b')])
+    """
+    if len(words) <= size:
+        return [tuple(words)] if words else []
+    # From the words' shifted copies: a slice of the list for each n-gram took half as long again.
+    return zip(*(words[k:] for k in range(size)))
+
+
 def shingles(words: list[str], size: int) -> list[str]:
     """Word n-grams of `size` words, joined by a space; a text shorter than that is one shingle.
 
@@ -51,10 +66,7 @@ def shingles(words: list[str], size: int) -> list[str]:
     >>> shingles(["a", "b"], 3)
     ['a b']
     """
-    if len(words) <= size:
-        return [" ".join(words)] if words else []
-    # Joined from the words' shifted copies: a slice of the list for each shingle took half as long again.
-    return list(map(" ".join, zip(*(words[k:] for k in range(size)))))
+    return list(map(" ".join, word_grams(words, size)))
 
 
 def shingle_hash(shingle: str | bytes) -> int:

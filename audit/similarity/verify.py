@@ -19,7 +19,7 @@ from audit.settings import SimilaritySettings
 from audit.similarity import kernels
 from audit.similarity.candidates import CHUNK
 from audit.similarity.lsh import runs
-from audit.similarity.minhash import shingle_sets, shingles
+from audit.similarity.minhash import shingle_sets, word_grams
 from audit.similarity.work import Run
 from audit.text.normalize import body_text, words
 
@@ -314,13 +314,13 @@ def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary]
     """
     merged: dict[PassageKey, list] = {}
     # A passage copied k times is in k - 1 candidates or more: its place and shingles are found once.
-    known: dict[tuple[int, int], tuple[int, int, int, set[str]]] = {}
+    known: dict[tuple[int, int], tuple[int, int, int, set[tuple[str, ...]]]] = {}
 
-    def passage(i: int, p: int) -> tuple[int, int, int, set[str]]:
+    def passage(i: int, p: int) -> tuple[int, int, int, set[tuple[str, ...]]]:
         if (i, p) not in known:
             line, start, end = summaries[i].passages[p].tolist()
             text = bodies[i][line - 1][start:end]
-            known[i, p] = line, start, end, set(shingles(words(text), settings.passage_shingle_size))
+            known[i, p] = line, start, end, set(word_grams(words(text), settings.passage_shingle_size))
         return known[i, p]
 
     for i, pi, j, pj in candidates.tolist():
