@@ -80,17 +80,24 @@ def _external_cluster(workers: int) -> Any:
     folder = tempfile.TemporaryDirectory()
     file = os.path.join(folder.name, "scheduler.json")
     module = [sys.executable, "-m"]
-    # As the engine's own local cluster: no dashboard, no profiling of the workers' tasks.
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    # As the engine's own local cluster: no dashboard, and its diagnostics (a tree from before
+    # they were named had only the profiling off).
+    from audit.engines.dask import engine
+
+    settings = getattr(engine, "LOCAL_DIAGNOSTICS", {"distributed.worker.profile.enabled": False})
+    env = {**os.environ, **{"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+                            for key, value in settings.items()}}
+    # Started in the temporary folder: `python -m` puts its folder first on the path, before
+    # PYTHONPATH, and in this tree's folder the workers of an --against tree ran this tree's code.
     processes = [subprocess.Popen(module + ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
                                                "--no-dashboard", "--scheduler-file", file],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                                  env=env, cwd=folder.name, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     while not os.path.exists(file):
         time.sleep(0.05)
     processes.append(subprocess.Popen(module + ["distributed.cli.dask_worker", "--scheduler-file", file,
                                                   "--nworkers", str(workers), "--nthreads", "1", "--host", "127.0.0.1",
                                                   "--no-dashboard"],
-                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                      env=env, cwd=folder.name, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     client = Client(scheduler_file=file)
     atexit.register(_ended, client, processes, folder)
     client.wait_for_workers(workers)
