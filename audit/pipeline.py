@@ -21,7 +21,7 @@ from audit.engines.base import Engine, engine_for
 from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
-from audit.lines.templates import TemplateInput, copy_groups, template_input
+from audit.lines.templates import TemplateInput, copy_groups
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
@@ -147,14 +147,16 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 if summary.passage_keys is not None:
                     passage_keys.add(len(summaries), summary.passage_keys)
                     summary.passage_keys = None
-                counts.append(len(summary.findings))
-                tally.document(summary)
-                tally.findings(summary.findings)
+                # The report content, pickled where the summary was made (or else here), is
+                # written as it came.
+                packed = summary.pack()
+                summary.packed = None
+                counts.append(len(packed.kinds))
+                tally.packed(summary, packed)
                 # (An engine that keeps the line keys where the summary was made sends none.)
-                inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else template_input(summary))
+                inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else (summary.line_keys, packed.claimed))
                 summary.line_keys = None
-                details.append(summary.details())
-                summary.without_details()
+                details.append_pickled(packed.data)
                 if summary.compared is not None:
                     compared.append(summary.compared)
                     summary.compared = None

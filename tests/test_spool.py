@@ -107,3 +107,48 @@ def test_markdown_tables_past_their_rows_count_the_rest(tmp_path, monkeypatch):
     ranked = sorted(result.documents, key=lambda d: (-d.tone.score, d.id))
     assert tone.index(f"| {ranked[0].id} |") < tone.index(f"| {ranked[1].id} |")
     assert f"| {ranked[2].id} |" not in tone.split("Most loaded sentences")[0]
+
+
+def test_packed_report_content_is_the_details_and_counts_as_they_do():
+    import copy
+    import pickle
+
+    from audit.analyze import Analyzer
+    from audit.checks.figures import Tally
+    from audit.lines.rules import load_rules
+    from audit.lines.statistics import SIGNALS
+    from audit.lines.templates import template_input
+    from audit.records import Document
+
+    settings = ScanSettings(languages=("en",))
+    analyzer = Analyzer(settings, load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS))
+    texts = [
+        # An encoding repair, a credit line and a share prompt, and prose enough to be graded.
+        "The council voted on Tuesday to close the bridge for repairs. Itâ€™s the third closure this year.\n"
+        "Photo: Jane Doe/Reuters\nShare this article\n"
+        "Residents said the detour adds twenty minutes to their commute, and shops on the far side "
+        "fear a slow summer. The work should end in August, officials said.",
+        "Der Stadtrat hat am Dienstag beschlossen, die Brücke für Reparaturen zu schließen. "
+        "Die Arbeiten sollen im August enden, sagten Beamte.",
+        "",
+    ]
+    docs = [Document(f"d{i}", "outlet", text) for i, text in enumerate(texts)]
+    summaries = analyzer.batch(docs)
+    # Every way a finding counts: by kind, by a rule counted apart, as a repair.
+    assert [[f.rule for f in s.findings] for s in summaries] == [
+        ["encoding.mojibake", "credit.label", "share.widget"], ["language.other"], []]
+    assert summaries[0].readability and template_input(summaries[0])[1] == {2, 3}
+    unpacked, packed = Tally(), Tally()
+    for summary in summaries:
+        unpacked.document(summary)
+        unpacked.findings(summary.findings)
+        details, claimed = summary.details(), template_input(summary)[1]
+        summary = copy.copy(summary)
+        content = summary.pack()
+        assert summary.pack() is content  # a packed summary keeps its own
+        assert summary.findings == [] and summary.readability is None and summary.tone is None
+        assert pickle.loads(content.data) == details
+        assert content.claimed == (frozenset() if summary.line_keys is None else claimed)
+        packed.packed(summary, content)
+    assert packed == unpacked
+    assert unpacked.repaired == {"d0"} and unpacked.rules == {"language.other": 1} and unpacked.graded == 1

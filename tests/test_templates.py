@@ -1,6 +1,7 @@
 """Template lines: keys, copies counted once, and the corpus pass end to end."""
 
 import json
+import pickle
 
 import numpy as np
 from hypothesis import given, settings
@@ -109,8 +110,14 @@ def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)
-    real, written = Spool.append, []
-    monkeypatch.setattr(Spool, "append", lambda self, r: (isinstance(r, Details) and written.append(r)) or real(self, r))
+    real, written = Spool.append_pickled, []
+
+    def recorded(self: Spool, data: bytes) -> None:  # what append writes too
+        if isinstance(record := pickle.loads(data), Details):
+            written.append(record)
+        real(self, data)
+
+    monkeypatch.setattr(Spool, "append_pickled", recorded)
     result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
     # 8 documents, and the 4 with the template footer once more, with its finding added
     assert len(written) == 8 + 4

@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.records import DocumentSummary, Finding, ScanResult
+from audit.records import DocumentSummary, Finding, Packed, ScanResult
+
+#: The rules whose findings the figures count apart.
+COUNTED_RULES = frozenset({"lines.template", "lines.page-dump", "language.other"})
 
 
 def figures_of(result: ScanResult) -> dict[str, Any]:
@@ -33,20 +36,32 @@ class Tally:
 
     def document(self, d: DocumentSummary) -> None:
         """Count a document (one that still holds its readability, not a summary without details)."""
+        self._document(d, d.readability.grade if d.readability else None)
+
+    def packed(self, d: DocumentSummary, packed: Packed) -> None:
+        """Count a document and its findings from its :class:`Packed` report content, as
+        :meth:`document` and :meth:`findings` count them unpacked."""
+        self._document(d, packed.grade)
+        self.kinds.update(packed.kinds)
+        self.rules.update(rule for rule in packed.rules if rule in COUNTED_RULES)
+        if "encoding" in packed.kinds:
+            self.repaired.add(d.id)
+
+    def _document(self, d: DocumentSummary, grade: float | None) -> None:
         self.documents += 1
         self.sources.add(d.source)
         self.lines += d.lines
         self.text_lines += d.text_lines
         self.words += d.words
-        if d.readability:
+        if grade is not None:
             self.graded += 1
-            self.grade_sum += d.readability.grade
+            self.grade_sum += grade
 
     def findings(self, found: Iterable[Finding]) -> None:
         """Count findings (a document's, or the corpus's own)."""
         for f in found:
             self.kinds[f.kind] += 1
-            if f.rule in ("lines.template", "lines.page-dump", "language.other"):
+            if f.rule in COUNTED_RULES:
                 self.rules[f.rule] += 1
             if f.kind == "encoding":
                 self.repaired.add(f.document)

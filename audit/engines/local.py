@@ -128,7 +128,10 @@ def _die_with(run: int) -> None:
 
 
 def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
-    return _WORKER["analyzer"].batch(batch)
+    summaries = _WORKER["analyzer"].batch(batch)
+    for summary in summaries:  # their report content crosses as the bytes the scan spools
+        summary.pack()
+    return summaries
 
 
 def spooled_loader(compared: Sequence[list[str]]) -> Loader:

@@ -26,6 +26,7 @@ import numpy as np
 import xxhash
 
 from audit.lines.statistics import PROSE, Layout
+from audit.records import claimed_lines
 from audit.text.normalize import fold
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ Hits = list[tuple[int, int]]
 
 def template_input(summary: DocumentSummary) -> TemplateInput:
     """The :data:`TemplateInput` of a summary that still holds its findings."""
-    return summary.line_keys, frozenset(f.line for f in summary.findings if f.kind == "boilerplate" and f.line)
+    return summary.line_keys, claimed_lines(summary.findings)
 
 
 def count_templates(rows: Iterable[tuple[np.ndarray, int]], min_documents: int) -> Templates:

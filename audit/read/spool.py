@@ -81,7 +81,10 @@ class Spool(Indexed[T], Closing):
         self._dirty = False
 
     def append(self, record: T) -> None:
-        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self.append_pickled(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def append_pickled(self, data: bytes) -> None:
+        """Append a record pickled already (as :meth:`append` would write it)."""
         self._file.write(data)
         self._size += len(data)
         if self._count == len(self._ends):

@@ -197,6 +197,9 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
         # clean's log, and need not travel to the client (an invalid line may be megabytes).
         out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
     keys, lines, kept = part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
+    for r in out:  # their report content crosses as the bytes the client spools
+        if isinstance(r, DocumentSummary):
+            r.pack()
     return Analyzed(out), keys, lines, kept
 
 
