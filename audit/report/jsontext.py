@@ -9,6 +9,7 @@ and each container is one join. A test holds the two to the same text.
 from __future__ import annotations
 
 from json.encoder import encode_basestring
+from collections.abc import Callable
 from typing import Any
 
 _INFINITY = float("inf")
@@ -29,19 +30,32 @@ def dumps(value: Any, newline: str = "\n") -> str:
       "c": "é"
     }
     """
+    write = _WRITERS.get(type(value))
+    if write is not None:
+        return write(value)
     text = _scalar(value)
     if text is not None:
         return text
     inner = newline + "  "
+    # A container's scalars of the exact types in _WRITERS are written here, not by a call of
+    # dumps each: a report's findings are mostly such scalars, and the calls took a third of its time.
+    writer = _WRITERS.get
+    parts: list[str] = []
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{" + inner + ("," + inner).join(
-            f"{_key(k)}: {dumps(v, inner)}" for k, v in value.items()) + newline + "}"
+        for k, v in value.items():
+            write = writer(type(v))
+            parts.append(f"{encode_basestring(k) if type(k) is str else _key(k)}: "
+                         f"{write(v) if write is not None else dumps(v, inner)}")
+        return "{" + inner + ("," + inner).join(parts) + newline + "}"
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join(dumps(v, inner) for v in value) + newline + "]"
+        for v in value:
+            write = writer(type(v))
+            parts.append(write(v) if write is not None else dumps(v, inner))
+        return "[" + inner + ("," + inner).join(parts) + newline + "]"
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
@@ -81,3 +95,11 @@ def _key(key: Any) -> str:
     if text is None:
         raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
     return '"' + text + '"'
+
+
+#: How a scalar of exactly these types is written (a subclass, such as an IntEnum, goes through
+#: :func:`_scalar`, as json's encoder does).
+_WRITERS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring, int: int.__repr__, float: _float,
+    bool: lambda value: "true" if value else "false", type(None): lambda value: "null",
+}
