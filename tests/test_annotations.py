@@ -60,3 +60,20 @@ def test_text_lines_from_stdin_start_with_path_and_line(cli):
     assert ran.stdout.splitlines() == [
         "<stdin>:1: warning share.widget: stdin:1:1: Share widget text left in the page: “Share this article”",
         "<stdin>:3: warning share.widget: stdin:3:1: Share widget text left in the page: “Share this article”"]
+
+
+def test_a_scans_annotations_read_each_documents_report_content_once(tmp_path, monkeypatch):
+    from audit.pipeline import scan
+    from audit.read.spool import Spool
+    from audit.settings import ScanSettings
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(f'{{"id": "n{i}", "text": "Share this article\\nThe council met on day {i}."}}\n'
+                            for i in range(5)), encoding="utf-8")
+    result = scan([str(path)], ScanSettings(jobs=1))
+    real, reads = Spool._item, []
+    monkeypatch.setattr(Spool, "_item", lambda self, i: reads.append(i) or real(self, i))
+    found = annotations(result)
+    # The findings are read once; the documents' origins come from their summaries.
+    assert [(a.path, a.line) for a in found if a.rule == "share.widget"] == [(str(path), k) for k in range(1, 6)]
+    assert sorted(reads) == list(range(5))

@@ -14,6 +14,7 @@ from pathlib import Path
 from audit.checks.baseline import PASSAGE_RULE, finding_key, passage_key
 from audit.records import Finding, Origin, PassagePair, ScanResult
 from audit.report.escape import printable
+from audit.results import summaries
 
 #: Characters of a finding's text quoted in an annotation (the report has all of it).
 MAX_QUOTE = 200
@@ -110,7 +111,8 @@ def _passage(p: PassagePair, origins: dict[str, Origin]) -> list[Annotation]:
 
 def annotations(result: ScanResult) -> list[Annotation]:
     """Failed thresholds first (they decide the verdict), then findings, then shared passages."""
-    origins = {d.id: d.origin for d in result.documents}
+    # The summaries alone: their report content, read back from disk, is not needed for the origins.
+    origins = {d.id: d.origin for d in summaries(result.documents)}
     out = [Annotation(f"threshold.{c.name}", "error", f"corpus-audit threshold {c.name}", c.message)
            for c in result.checks if not c.passed]
     out += [_finding(f, origins) for f in result.findings]
