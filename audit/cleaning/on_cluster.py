@@ -38,6 +38,7 @@ from audit.output import probe, write_atomic
 from audit.pipeline import scan_corpus
 from audit.read.readers import Corpus, Fields, Part, read_part
 from audit.records import Document, InputProblem
+from audit.results import summaries
 from audit.settings import ScanSettings
 
 #: The name of a part's output (JSON Lines) and of its removal log.
@@ -167,7 +168,8 @@ def clean_on_cluster(paths: list[str], out: str, settings: ScanSettings, fields:
         with Corpus(paths, fields) as corpus:
             result = scan_corpus(corpus, settings, progress, engine=engine)
             decided = plan(result.findings, not keep_duplicates, keep_empty)
-            origins = {d.id: (d.origin.path, d.origin.line) for d in result.documents}
+            # From the summaries: their report content, read back from disk, holds no origin.
+            origins = {d.id: (d.origin.path, d.origin.line) for d in summaries(result.documents)}
             unreadable = {(f.document, f.line): f.message for f in result.findings if f.kind == "input-error"}
             parts = engine.parts
             mine = split_plan(decided, origins, unreadable, parts)
