@@ -71,6 +71,14 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _diagnostics() -> dict[str, Any]:
+    """The Dask settings of the cluster the engine starts for itself, which the bench's clusters
+    take too (a tree from before they were named had only the profiling off)."""
+    from audit.engines.dask import engine
+
+    return dict(getattr(engine, "LOCAL_DIAGNOSTICS", {"distributed.worker.profile.enabled": False}))
+
+
 def _external_cluster(workers: int) -> Any:
     """A client of a ``dask scheduler`` and ``dask worker`` processes of their own, on loopback:
     the client's CPU is then its own, and the scheduler's is read apart. The processes end with
@@ -80,13 +88,9 @@ def _external_cluster(workers: int) -> Any:
     folder = tempfile.TemporaryDirectory()
     file = os.path.join(folder.name, "scheduler.json")
     module = [sys.executable, "-m"]
-    # As the engine's own local cluster: no dashboard, and its diagnostics (a tree from before
-    # they were named had only the profiling off).
-    from audit.engines.dask import engine
-
-    settings = getattr(engine, "LOCAL_DIAGNOSTICS", {"distributed.worker.profile.enabled": False})
+    # As the engine's own local cluster: no dashboard, and its diagnostics.
     env = {**os.environ, **{"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
-                            for key, value in settings.items()}}
+                            for key, value in _diagnostics().items()}}
     # Started in the temporary folder: `python -m` puts its folder first on the path, before
     # PYTHONPATH, and in this tree's folder the workers of an --against tree ran this tree's code.
     processes = [subprocess.Popen(module + ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
@@ -127,13 +131,16 @@ def one_run(config: str, path: str, blocksize: int, weigh: bool = False, externa
     cluster = client = None
     t0 = time.perf_counter()
     if engine == "dask":
+        import dask
         from distributed import Client, LocalCluster
 
         if external:
             client = _external_cluster(workers)
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+            # As the engine starts its own (the bench starts it here to time it and read its workers).
+            with dask.config.set(_diagnostics()):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
             client = Client(cluster)
         out["startup_s"] = time.perf_counter() - t0
         out["scheduler_cpu_before_s"] = client.run_on_scheduler(time.process_time) if external else None
