@@ -8,6 +8,7 @@ summary per document, and the function runs the same in a local process pool or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from audit.lines import model as line_model
@@ -37,6 +38,10 @@ class Analyzer:
     #: Whether summaries carry their compared lines (for an engine that spools them: the
     #: corpus pass then reads them instead of repairing and matching the document again).
     keep_compared: bool = False
+    #: What renders each summary's entries in the JSON report as it is packed, when the scan's
+    #: caller writes that report (:func:`audit.report.json_entries.entries`): where the documents
+    #: are analyzed, in parallel, not in the one process that writes the report.
+    render: Callable[[DocumentSummary], tuple[str, str]] | None = None
     signer: Signer = field(init=False)
     lexicon: lexicon.Lexicon = field(init=False)
 

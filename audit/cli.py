@@ -419,7 +419,7 @@ def scan_command(paths: tuple[str, ...], text_field: str, id_field: str, source_
     report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:
-        result = scan(list(paths), settings, fields, progress)
+        result = scan(list(paths), settings, fields, progress, json_report=fmt == "json")
     finally:
         progress.close()
     if fmt != "markdown":
@@ -476,7 +476,7 @@ def check_command(paths: tuple[str, ...], text_field: str, id_field: str, source
     report_skipped(corpus)
     progress = Progress(quiet, paths=list(paths))
     try:
-        outcome = check(list(paths), settings, fields, baseline, write_baseline, progress)
+        outcome = check(list(paths), settings, fields, baseline, write_baseline, progress, json_report=fmt == "json")
     finally:
         progress.close()
     result = outcome.result

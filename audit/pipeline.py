@@ -25,8 +25,9 @@ from audit.lines.templates import TemplateInput, copy_groups
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
-from audit.read.spool import Patched, Spool
-from audit.records import Cluster, Details, DocumentSummary, Finding, ScanResult
+from audit.read.spool import Closing, Patched, Spool
+from audit.records import Cluster, Details, DocumentSummary, Finding, Packed, ScanResult
+from audit.report.json_entries import entries, findings_text
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
 from audit.similarity.duplicates import Loader, find_duplicates
@@ -104,34 +105,61 @@ def template_findings(summaries: list[DocumentSummary], inputs: Sequence[Templat
         done(k)
 
 
+class RenderedEntries(Closing):
+    """The documents' entries in the JSON report as their summaries came (see
+    :attr:`audit.records.Packed.json`), on disk: their items in ``documents``, and their findings'
+    items, which the template findings replace for the documents that have some."""
+
+    def __init__(self) -> None:
+        self.documents: Spool[str] = Spool()
+        self._findings: Spool[str] = Spool()
+        self.findings = Patched(self._findings)
+
+    def append(self, packed: Packed) -> None:
+        if packed.json is None:
+            raise ValueError("a summary was packed without its entries in the JSON report")
+        self.documents.append(packed.json[0])
+        self._findings.append(packed.json[1])
+
+    def close(self) -> None:
+        self.documents.close()
+        self.findings.close()
+
+
 def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | None = None,
-         progress: Callable[[int], None] | None = None, name: str | None = None) -> ScanResult:
+         progress: Callable[[int], None] | None = None, name: str | None = None,
+         json_report: bool = False) -> ScanResult:
     """Audit a corpus: paths (folders, files, globs, URLs, "-" for JSON Lines on stdin), or
     records in memory (dicts, :class:`~audit.records.Document`, a pandas DataFrame or Series, a
     ``datasets.Dataset``), which the report calls `name` (:mod:`audit.read.sources`).
 
     `progress`, when given, is called with the number of documents analyzed so far; one with a
     ``stage`` method is told the stages of the corpus pass too (:mod:`audit.progress`).
+    `json_report` says the caller will write the JSON report: each document's entries in it are
+    then rendered where the document is analyzed (see :mod:`audit.report.json_entries`).
     """
     with opened(source, fields, name) as corpus:
-        return scan_corpus(corpus, settings or ScanSettings(), progress)
+        return scan_corpus(corpus, settings or ScanSettings(), progress, json_report=json_report)
 
 
 def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int], None] | None = None,
-                engine: Engine | None = None) -> ScanResult:
+                engine: Engine | None = None, json_report: bool = False) -> ScanResult:
     """Audit an open corpus (which the caller may read again afterwards, as `clean` does).
 
     `engine`, when given, is the caller's to close (``clean`` goes on using the cluster);
-    otherwise the settings' engine is started for this scan and closed after it.
+    otherwise the settings' engine is started for this scan and closed after it. `json_report`
+    is as :func:`scan` takes it.
     """
     rules = load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS)
     own = engine is None
     engine = engine or engine_for(settings)
-    analyzer = Analyzer(settings, rules, keep_compared=True)
+    analyzer = Analyzer(settings, rules, keep_compared=True, render=entries if json_report else None)
     # Each document's details are written once; the template findings then replace the details of
-    # the documents that have some (`final`), and the rest are not written again.
+    # the documents that have some (`final`), and the rest are not written again. So are its
+    # entries in the JSON report, when rendered: its item in `documents` and its findings' items.
     details: Spool[Details] = Spool()
     final = Patched(details)
+    rendered = RenderedEntries() if json_report else None
     try:
         problems: list[Finding] = []
         summaries: list[DocumentSummary] = []
@@ -149,7 +177,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                     summary.passage_keys = None
                 # The report content, pickled where the summary was made (or else here), is
                 # written as it came.
-                packed = summary.pack()
+                packed = summary.pack(analyzer.render)
                 summary.packed = None
                 counts.append(len(packed.kinds))
                 tally.packed(summary, packed)
@@ -157,6 +185,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else (summary.line_keys, packed.claimed))
                 summary.line_keys = None
                 details.append_pickled(packed.data)
+                if rendered is not None:
+                    rendered.append(packed)
                 if summary.compared is not None:
                     compared.append(summary.compared)
                     summary.compared = None
@@ -172,10 +202,14 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                                               engine.templates, engine.copies, partial(stage, progress)):
                 d = final[i]
                 final[i] = replace(d, findings=sorted(d.findings + added, key=Finding.order))
+                if rendered is not None:
+                    rendered.findings[i] = findings_text(final[i].findings)
                 counts[i] += len(added)
                 tally.findings(added)
     except BaseException:
         final.close()
+        if rendered is not None:
+            rendered.close()
         raise
     finally:
         if own:
@@ -183,8 +217,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     extra = [f for cluster in duplicates.clusters for f in duplicate_findings(cluster)] + problems
     result = ScanResult(
         settings=settings.to_dict(),
-        documents=SpooledDocuments(summaries, final),
-        findings=SpooledFindings(final, counts, extra),
+        documents=SpooledDocuments(summaries, final, None if rendered is None else rendered.documents),
+        findings=SpooledFindings(final, counts, extra, None if rendered is None else rendered.findings),
         duplicate_pairs=duplicates.pairs,
         clusters=duplicates.clusters,
         passage_pairs=duplicates.passage_pairs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import operator
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -267,14 +267,17 @@ class DocumentSummary:
         """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`)."""
         self.findings, self.readability, self.tone = [], None, None
 
-    def pack(self) -> Packed:
-        """The report content, moved into :attr:`packed` (once: a packed summary keeps its own)."""
+    def pack(self, render: Callable[[DocumentSummary], tuple[str, str]] | None = None) -> Packed:
+        """The report content, moved into :attr:`packed` (once: a packed summary keeps its own);
+        `render` gives its entries in the JSON report, when that is to be written
+        (:func:`audit.report.json_entries.entries`)."""
         if self.packed is None:
             found = self.findings
             self.packed = Packed(pickle.dumps(self.details(), protocol=pickle.HIGHEST_PROTOCOL),
                                  tuple(f.kind for f in found), tuple(f.rule for f in found),
                                  self.readability.grade if self.readability else None,
-                                 frozenset() if self.line_keys is None else claimed_lines(found))
+                                 frozenset() if self.line_keys is None else claimed_lines(found),
+                                 None if render is None else render(self))
             self.without_details()
         return self.packed
 
@@ -315,6 +318,9 @@ class Packed:
     rules: tuple[str, ...]
     grade: float | None
     claimed: frozenset[int]
+    #: The document's entries in the JSON report (its item in ``documents``, its findings' items
+    #: in ``findings``), when the scan writes one: rendered here, they are copied there.
+    json: tuple[str, str] | None = None
 
 
 def claimed_lines(findings: list[Finding]) -> frozenset[int]:

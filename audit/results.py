@@ -16,13 +16,17 @@ from audit.records import Details, DocumentSummary, Finding
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
-    """The summaries with their details put back; ``summaries[i]`` goes with ``details[i]``."""
+    """The summaries with their details put back; ``summaries[i]`` goes with ``details[i]``, and
+    with ``rendered[i]``, its item in the JSON report, when the scan rendered those."""
 
-    def __init__(self, summaries: list[DocumentSummary], details: Indexed[Details]) -> None:
-        if len(summaries) != len(details):
-            raise ValueError(f"{len(summaries)} summaries but {len(details)} details")
+    def __init__(self, summaries: list[DocumentSummary], details: Indexed[Details],
+                 rendered: Indexed[str] | None = None) -> None:
+        if len(summaries) != len(details) or rendered is not None and len(rendered) != len(details):
+            raise ValueError(f"{len(summaries)} summaries but {len(details)} details"
+                             + ("" if rendered is None else f" and {len(rendered)} rendered"))
         self.summaries = summaries
         self.details = details
+        self.rendered = rendered
 
     def __len__(self) -> int:
         return len(self.summaries)
@@ -37,13 +41,18 @@ class SpooledDocuments(Indexed[DocumentSummary]):
 
 class SpooledFindings(Indexed[Finding]):
     """Every document's findings in document order, then the corpus's own (`extra`); `counts`
-    are the number of findings of each document's details."""
+    are the number of findings of each document's details. ``rendered[i]``, when the scan
+    rendered those, is the items in the JSON report of ``details[i].findings``
+    (:func:`audit.report.json_entries.findings_text`)."""
 
-    def __init__(self, details: Indexed[Details], counts: Sequence[int], extra: list[Finding]) -> None:
-        if len(counts) != len(details):
-            raise ValueError(f"{len(counts)} counts but {len(details)} details")
+    def __init__(self, details: Indexed[Details], counts: Sequence[int], extra: list[Finding],
+                 rendered: Indexed[str] | None = None) -> None:
+        if len(counts) != len(details) or rendered is not None and len(rendered) != len(details):
+            raise ValueError(f"{len(counts)} counts but {len(details)} details"
+                             + ("" if rendered is None else f" and {len(rendered)} rendered"))
         self.details = details
         self.extra = extra
+        self.rendered = rendered
         # Where each document's findings end in the whole sequence: indexing finds the document.
         self._ends = np.cumsum(np.asarray(counts, dtype=np.int64))
         self._spooled = int(self._ends[-1]) if len(self._ends) else 0

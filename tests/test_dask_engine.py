@@ -129,7 +129,7 @@ def cluster():
 
 
 def _not_on_the_client(*args, **kwargs):
-    raise AssertionError("LSH, verification, passages or template counting ran on the client")
+    raise AssertionError("LSH, verification, passages, template counting or report entries ran on the client")
 
 
 @pytest.mark.parametrize("blocksize, finest", [(1500, None), (64 * 1024 * 1024, None), (64 * 1024 * 1024, 1000)])
@@ -175,9 +175,14 @@ def test_dask_report_equals_local_and_runs_on_workers(corpus, local_report, clus
         audit.analyze.prepare = audit.analyze.prepare.counted
         return calls
 
+    # Nor are the documents' entries in the JSON report rendered here: the parts rendered them.
+    from audit.report import json_entries, markdown
+
+    monkeypatch.setattr(json_entries, "document_json", _not_on_the_client)
+    monkeypatch.setattr(markdown, "document_json", _not_on_the_client)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
         client.run(count_preparing)
-        result = scan([str(corpus)], settings)
+        result = scan([str(corpus)], settings, json_report=True)
         report = json.loads(render(result, "json", "corpus"))
         pids = set(client.run(os.getpid).values())
         # Each document was prepared once, by its analysis: verification and the template

@@ -68,18 +68,20 @@ def validate(settings: ScanSettings) -> None:
 
 def check(source: Source, settings: ScanSettings | None = None, fields: Fields | None = None,
           baseline: str | None = None, write_baseline: str | None = None,
-          progress: Callable[[int], None] | None = None, name: str | None = None) -> CheckOutcome:
+          progress: Callable[[int], None] | None = None, name: str | None = None,
+          json_report: bool = False) -> CheckOutcome:
     """Scan `source` (paths or records, as :func:`audit.pipeline.scan` takes them) and judge it
     against the thresholds.
 
     `write_baseline` records every finding of this run in that file; the run is then judged
     against it (so only corpus measures such as readability can fail) unless `baseline` names
-    another file to judge against. `progress` is passed on to :func:`audit.pipeline.scan`.
+    another file to judge against. `progress` and `json_report` are passed on to
+    :func:`audit.pipeline.scan`.
     """
     settings = settings or ScanSettings()
     validate(settings)
     known = read_baseline(baseline) if baseline else None  # a bad baseline fails before the scan
-    result = scan(source, settings, fields, progress, name)
+    result = scan(source, settings, fields, progress, name, json_report)
     if write_baseline:
         write_atomic(write_baseline, render_baseline(result))
         if known is None:

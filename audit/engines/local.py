@@ -128,9 +128,10 @@ def _die_with(run: int) -> None:
 
 
 def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
-    summaries = _WORKER["analyzer"].batch(batch)
+    analyzer = _WORKER["analyzer"]
+    summaries = analyzer.batch(batch)
     for summary in summaries:  # their report content crosses as the bytes the scan spools
-        summary.pack()
+        summary.pack(analyzer.render)
     return summaries
 
 

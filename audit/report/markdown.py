@@ -12,17 +12,19 @@ import os
 import statistics
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 from typing import Any
 
 from audit.checks.figures import figures_of
 from audit.records import DocumentSummary, Finding, PassagePair, ScanResult
 from audit.report import jsontext
 from audit.report.escape import cell, printable
+from audit.report.json_entries import ITEM_BREAK, document_json, item
 from audit.report.source_pairs import SourcePair, source_pairs
-from audit.results import summaries
+from audit.results import SpooledDocuments, SpooledFindings, summaries
 from audit.text import language as languages
 from audit.text.counts import plural
 from audit.text.sentences import word_spans
@@ -51,7 +53,7 @@ LISTS = ("documents", "findings", "duplicate_pairs", "clusters", "passage_pairs"
 
 
 def _fields(result: ScanResult) -> dict[str, Any]:
-    """The contract's fields in order, the long lists as iterators of their items."""
+    """The contract's fields in order, the long lists as iterators of their items (as values)."""
     return {
         "version": __version__,
         "generated": generated_at(),
@@ -60,7 +62,7 @@ def _fields(result: ScanResult) -> dict[str, Any]:
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
         "summary": figures_of(result),
-        "documents": (_document_json(d) for d in result.documents),
+        "documents": (document_json(d) for d in result.documents),
         "findings": (f.to_json() for f in result.findings),
         "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
         "clusters": (c.to_json() for c in result.clusters),
@@ -74,38 +76,39 @@ def to_json(result: ScanResult) -> dict[str, Any]:
     return {key: list(value) if key in LISTS else value for key, value in _fields(result).items()}
 
 
-def _document_json(d: DocumentSummary) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "source": d.source,
-        "origin": str(d.origin),
-        "lines": d.lines,
-        "words": d.words,
-        "language": d.language,
-        "readability": d.readability.to_json() if d.readability else None,
-        "tone": d.tone.to_json() if d.tone else None,
-    }
-
-
 def json_pieces(result: ScanResult) -> Iterator[str]:
     """The text of ``json.dumps(to_json(result), ensure_ascii=False, indent=2)`` and a newline, in
     pieces, made without the tree of the whole report: the long lists are dumped one item at a
     time and indented (a JSON string holds no raw newline). Written out as they come, a million
-    documents' report never needs its whole text in memory."""
+    documents' report never needs its whole text in memory. The documents' entries that the scan
+    rendered where they were analyzed are copied as they are (:mod:`audit.report.json_entries`)."""
     yield "{"
     fields = list(_fields(result).items())
+    texts = _rendered(result)
     for n, (key, value) in enumerate(fields):
         yield f"\n  {json.dumps(key)}: "
         if key in LISTS:
             first = True
-            for item in value:
-                yield ("[\n    " if first else ",\n    ") + jsontext.dumps(item, "\n    ")
-                first = False
+            for text in texts[key] if key in texts else map(item, value):
+                if text:  # a document's findings are none, or several items
+                    yield ("[" if first else ",") + ITEM_BREAK + text
+                    first = False
             yield "[]" if first else "\n  ]"
         else:
             yield jsontext.dumps(value, "\n  ")
         yield "," if n < len(fields) - 1 else ""
     yield "\n}\n"
+
+
+def _rendered(result: ScanResult) -> dict[str, Iterable[str]]:
+    """The long lists whose items the scan rendered, as their items' texts."""
+    texts: dict[str, Iterable[str]] = {}
+    if isinstance(result.documents, SpooledDocuments) and result.documents.rendered is not None:
+        texts["documents"] = result.documents.rendered
+    found = result.findings
+    if isinstance(found, SpooledFindings) and found.rendered is not None:
+        texts["findings"] = chain(found.rendered, (item(f.to_json()) for f in found.extra))
+    return texts
 
 
 def render_json(result: ScanResult) -> str:

@@ -199,7 +199,7 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
     keys, lines, kept = part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
     for r in out:  # their report content crosses as the bytes the client spools
         if isinstance(r, DocumentSummary):
-            r.pack()
+            r.pack(analyzer.render)
     return Analyzed(out), keys, lines, kept
 
 

@@ -1,0 +1,51 @@
+"""A document's entries in the JSON report, as text: its item in ``documents`` and its findings'
+items in ``findings``.
+
+The JSON report of a corpus of news pages is mostly these entries (17 KB of text a page in
+Dragnet's). Rendered by the process that analyzed the document, in parallel (a pool worker, a Dask
+worker), they reach the scan as text it spools and the report copies: the one process that
+writes the report does not render every finding (bench/HISTORY.md, "the sixteenth round").
+:func:`audit.report.markdown.json_pieces` writes the same entries with the same functions when
+a scan did not render them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from audit.records import DocumentSummary, Finding
+from audit.report import jsontext
+
+#: What comes before each item of the report's long lists: they are indented by four spaces.
+ITEM_BREAK = "\n    "
+
+
+def item(value: Any) -> str:
+    """An item of one of the report's long lists, as its text there (without the comma)."""
+    return jsontext.dumps(value, ITEM_BREAK)
+
+
+def document_json(d: DocumentSummary) -> dict[str, Any]:
+    """A document's item in the report's ``documents``."""
+    return {
+        "id": d.id,
+        "source": d.source,
+        "origin": str(d.origin),
+        "lines": d.lines,
+        "words": d.words,
+        "language": d.language,
+        "readability": d.readability.to_json() if d.readability else None,
+        "tone": d.tone.to_json() if d.tone else None,
+    }
+
+
+def findings_text(findings: Iterable[Finding]) -> str:
+    """Findings' items in the report's ``findings``, joined as the list joins them ("" for none)."""
+    return ("," + ITEM_BREAK).join(item(f.to_json()) for f in findings)
+
+
+def entries(d: DocumentSummary) -> tuple[str, str]:
+    """A summary's item in ``documents`` and its findings' items in ``findings`` (see
+    :func:`findings_text`), from its report content (before it is packed)."""
+    return item(document_json(d)), findings_text(d.findings)
