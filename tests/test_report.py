@@ -1,6 +1,12 @@
 import json
+import math
+import statistics
+import sys
 
-from audit.report.markdown import render_json, render_markdown, to_json
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audit.report.markdown import render_json, render_markdown, stdev, to_json
 from audit.pipeline import scan
 from audit.settings import ScanSettings
 
@@ -158,3 +164,20 @@ def test_a_cluster_of_many_copies_names_the_first_ones_and_counts_the_rest(make_
     result = make_result([make_doc(i, "x.com") for i in ids], [], [Cluster(ids, "c00", "longest", 0.9)])
     row = next(line for line in render_markdown(result, "copies").splitlines() if line.startswith("| c00 |"))
     assert "c20" in row and "c21" not in row and "… and 9 more (the JSON report lists all)" in row
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=2, max_size=30)
+       | st.lists(st.floats(min_value=-1e6, max_value=1e6) | st.integers(-1000, 1000).map(lambda n: n / 10),
+                  min_size=2, max_size=30))
+def test_the_reports_standard_deviation_is_statistics(values):
+    # On Python 3.10, statistics rounded the variance to a float before its root.
+    expected = statistics.stdev(values) if sys.version_info >= (3, 11) else None
+    got = stdev(values)
+    if expected is not None:
+        assert got == expected or math.isnan(got) and math.isnan(expected)
+    else:
+        assert math.isclose(got, statistics.stdev(values), rel_tol=1e-15, abs_tol=0)
+
+
+def test_a_standard_deviation_of_an_infinity_or_nan_is_nan():
+    assert math.isnan(stdev([1.0, math.inf])) and math.isnan(stdev([math.nan, 2.0]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import os
 import statistics
 from array import array
@@ -181,7 +182,51 @@ def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
     mean = statistics.fmean(values)
     if len(values) == 1:
         return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+    return f"{mean:.{digits}f} ± {stdev(values):.{digits}f}"
+
+
+def stdev(values: Sequence[float]) -> float:
+    """``statistics.stdev(values)`` of two or more floats, as Python 3.11 and later compute it:
+    the exact sum of squared deviations, its square root correctly rounded.
+
+    statistics sums the values as fractions, one for each power of two below their binary
+    point; over Dragnet's 429 sources that took a fifth of the Markdown report's time. Here they
+    are integers at one scale (a finite float is an integer over a power of two).
+
+    >>> values = [1.5, 2.5, 2.5, 2.75, 3.25, 4.75, 0.1, 1e-300, 7e20]
+    >>> stdev(values) == statistics.stdev(values), stdev([0.1, 0.1]), stdev([-1e308, 1e308])
+    (True, 0.0, 1.4142135623730951e+308)
+    """
+    scale, total, squares = 0, 0, 0  # the sums of the values and their squares, times 2**scale and 4**scale
+    try:
+        for value in values:
+            numerator, denominator = value.as_integer_ratio()
+            power = denominator.bit_length() - 1
+            if power > scale:
+                total <<= power - scale
+                squares <<= 2 * (power - scale)
+                scale = power
+            numerator <<= scale - power
+            total += numerator
+            squares += numerator * numerator
+    except (OverflowError, ValueError):  # an infinity or a NaN (statistics fails on an infinity)
+        return math.nan
+    n = len(values)
+    return _sqrt_of_ratio(n * squares - total * total, n * (n - 1) << 2 * scale)
+
+
+def _sqrt_of_ratio(n: int, m: int) -> float:
+    """The square root of n/m (n ≥ 0, m > 0), correctly rounded: an integer square root of 55
+    significant bits or more, its last bit set when inexact (round to odd), which the conversion
+    to a float then rounds correctly (statistics' method, https://bugs.python.org/msg407078)."""
+    shift = (n.bit_length() - m.bit_length() - 109) // 2
+    if shift >= 0:
+        m <<= 2 * shift
+    else:
+        n <<= -2 * shift
+    root = math.isqrt(n // m)
+    root |= root * root * m != n
+    return math.ldexp(root, shift) if shift >= 0 else root / (1 << -shift)
 
 
 def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -> str:
