@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from functools import partial
 
 from audit.analyze import Analyzer
@@ -26,7 +25,7 @@ from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
 from audit.read.spool import Closing, Patched, Spool
-from audit.records import Cluster, Details, DocumentSummary, Finding, Packed, ScanResult
+from audit.records import Cluster, DocumentSummary, Finding, Packed, ScanResult, Scores
 from audit.report.json_entries import entries, findings_text
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
@@ -154,11 +153,13 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     own = engine is None
     engine = engine or engine_for(settings)
     analyzer = Analyzer(settings, rules, keep_compared=True, render=entries if json_report else None)
-    # Each document's details are written once; the template findings then replace the details of
-    # the documents that have some (`final`), and the rest are not written again. So are its
-    # entries in the JSON report, when rendered: its item in `documents` and its findings' items.
-    details: Spool[Details] = Spool()
-    final = Patched(details)
+    # Each document's findings are written once; the template findings then replace those of the
+    # documents that have some (`final`), and the rest are not written again. So are its scores
+    # (`scores`, never replaced), and its entries in the JSON report, when rendered: its item in
+    # `documents` and its findings' items.
+    found: Spool[list[Finding]] = Spool()
+    final = Patched(found)
+    scores: Spool[Scores] = Spool()
     rendered = RenderedEntries() if json_report else None
     try:
         problems: list[Finding] = []
@@ -184,7 +185,8 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 # (An engine that keeps the line keys where the summary was made sends none.)
                 inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else (summary.line_keys, packed.claimed))
                 summary.line_keys = None
-                details.append_pickled(packed.data)
+                found.append_pickled(packed.findings)
+                scores.append_pickled(packed.scores)
                 if rendered is not None:
                     rendered.append(packed)
                 if summary.compared is not None:
@@ -200,14 +202,14 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                                          on_stage=partial(stage, progress))
             for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
                                               engine.templates, engine.copies, partial(stage, progress)):
-                d = final[i]
-                final[i] = replace(d, findings=sorted(d.findings + added, key=Finding.order))
+                final[i] = sorted(final[i] + added, key=Finding.order)
                 if rendered is not None:
-                    rendered.findings[i] = findings_text(final[i].findings)
+                    rendered.findings[i] = findings_text(final[i])
                 counts[i] += len(added)
                 tally.findings(added)
     except BaseException:
         final.close()
+        scores.close()
         if rendered is not None:
             rendered.close()
         raise
@@ -217,7 +219,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     extra = [f for cluster in duplicates.clusters for f in duplicate_findings(cluster)] + problems
     result = ScanResult(
         settings=settings.to_dict(),
-        documents=SpooledDocuments(summaries, final, None if rendered is None else rendered.documents),
+        documents=SpooledDocuments(summaries, final, scores, None if rendered is None else rendered.documents),
         findings=SpooledFindings(final, counts, extra, None if rendered is None else rendered.findings),
         duplicate_pairs=duplicates.pairs,
         clusters=duplicates.clusters,

@@ -273,7 +273,8 @@ class DocumentSummary:
         (:func:`audit.report.json_entries.entries`)."""
         if self.packed is None:
             found = self.findings
-            self.packed = Packed(pickle.dumps(self.details(), protocol=pickle.HIGHEST_PROTOCOL),
+            self.packed = Packed(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
+                                 pickle.dumps((self.readability, self.tone), protocol=pickle.HIGHEST_PROTOCOL),
                                  tuple(f.kind for f in found), tuple(f.rule for f in found),
                                  self.readability.grade if self.readability else None,
                                  frozenset() if self.line_keys is None else claimed_lines(found),
@@ -294,26 +295,34 @@ class DocumentSummary:
 @dataclass(slots=True)
 class Details:
     """A document's report content: findings, readability and tone. The scan keeps these on disk
-    until the report is written, so that a million documents' summaries fit in memory."""
+    until the report is written, so that a million documents' summaries fit in memory: the
+    findings apart from the scores (:data:`Scores`), which some sections read alone."""
 
     findings: list[Finding]
     readability: Readability | None
     tone: Tone | None
 
 
+#: A document's readability and tone.
+Scores = tuple[Readability | None, Tone | None]
+
+
 @_pickled_by_fields
 @dataclass(slots=True)
 class Packed:
-    """A document's :class:`Details` pickled where its summary was made, with what a scan counts of
-    them: each finding's kind and rule, the grade, and the lines leftover findings claimed (which
-    template lines leave alone; none when the summary has no line keys).
+    """A document's :class:`Details` pickled where its summary was made (its findings, and its
+    :data:`Scores`), with what a scan counts of them: each finding's kind and rule, the grade, and
+    the lines leftover findings claimed (which template lines leave alone; none when the summary
+    has no line keys).
 
-    The scan writes the pickle to disk as it is, in the one process that gathers every summary:
-    unpickled there and pickled again, the details of Dragnet's news pages cost a Dask client a
-    fifth of its CPU (1.13 against 0.89 ms a document; bench/HISTORY.md, "the fifteenth round").
+    The scan writes the pickles to disk as they are, in the one process that gathers every
+    summary: unpickled there and pickled again, the details of Dragnet's news pages cost a Dask
+    client a fifth of its CPU (1.13 against 0.89 ms a document; bench/HISTORY.md, "the fifteenth
+    round"). Apart, the scores are read back without the findings ("the sixteenth round").
     """
 
-    data: bytes
+    findings: bytes
+    scores: bytes
     kinds: tuple[str, ...]
     rules: tuple[str, ...]
     grade: float | None

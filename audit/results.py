@@ -7,50 +7,57 @@ often as they need to. Each looks like the list it stands for (``len``, indexing
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from audit.read.spool import Indexed
-from audit.records import Details, DocumentSummary, Finding
+from audit.records import Details, DocumentSummary, Finding, Scores
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
-    """The summaries with their details put back; ``summaries[i]`` goes with ``details[i]``, and
-    with ``rendered[i]``, its item in the JSON report, when the scan rendered those."""
+    """The summaries with their details put back: ``summaries[i]`` goes with ``findings[i]``,
+    ``scores[i]`` and, when the scan rendered those, ``rendered[i]``, its item in the JSON report."""
 
-    def __init__(self, summaries: list[DocumentSummary], details: Indexed[Details],
+    def __init__(self, summaries: list[DocumentSummary], findings: Indexed[list[Finding]], scores: Indexed[Scores],
                  rendered: Indexed[str] | None = None) -> None:
-        if len(summaries) != len(details) or rendered is not None and len(rendered) != len(details):
-            raise ValueError(f"{len(summaries)} summaries but {len(details)} details"
-                             + ("" if rendered is None else f" and {len(rendered)} rendered"))
+        for name, spooled in (("findings", findings), ("scores", scores), ("rendered", rendered)):
+            if spooled is not None and len(spooled) != len(summaries):
+                raise ValueError(f"{len(summaries)} summaries but {len(spooled)} {name}")
         self.summaries = summaries
-        self.details = details
+        self.findings = findings
+        self.scores = scores
         self.rendered = rendered
 
     def __len__(self) -> int:
         return len(self.summaries)
 
     def _item(self, i: int) -> DocumentSummary:
-        return self.summaries[i].with_details(self.details[i])
+        return self.summaries[i].with_details(Details(self.findings[i], *self.scores[i]))
 
     def __iter__(self) -> Iterator[DocumentSummary]:
-        for summary, details in zip(self.summaries, self.details):
-            yield summary.with_details(details)
+        for summary, findings, (readability, tone) in zip(self.summaries, self.findings, self.scores):
+            yield summary.with_details(Details(findings, readability, tone))
+
+    def scored(self) -> Iterator[DocumentSummary]:
+        """The documents with their readability and tone, not their findings (empty): for what
+        reads only those, without reading every finding back from disk."""
+        for summary, (readability, tone) in zip(self.summaries, self.scores):
+            yield summary.with_details(Details([], readability, tone))
 
 
 class SpooledFindings(Indexed[Finding]):
-    """Every document's findings in document order, then the corpus's own (`extra`); `counts`
-    are the number of findings of each document's details. ``rendered[i]``, when the scan
-    rendered those, is the items in the JSON report of ``details[i].findings``
+    """Every document's findings in document order (``found[i]`` the i-th document's), then the
+    corpus's own (`extra`); `counts` are how many each document has. ``rendered[i]``, when the
+    scan rendered those, is the items of ``found[i]`` in the JSON report
     (:func:`audit.report.json_entries.findings_text`)."""
 
-    def __init__(self, details: Indexed[Details], counts: Sequence[int], extra: list[Finding],
+    def __init__(self, found: Indexed[list[Finding]], counts: Sequence[int], extra: list[Finding],
                  rendered: Indexed[str] | None = None) -> None:
-        if len(counts) != len(details) or rendered is not None and len(rendered) != len(details):
-            raise ValueError(f"{len(counts)} counts but {len(details)} details"
+        if len(counts) != len(found) or rendered is not None and len(rendered) != len(found):
+            raise ValueError(f"{len(counts)} counts but {len(found)} documents' findings"
                              + ("" if rendered is None else f" and {len(rendered)} rendered"))
-        self.details = details
+        self.found = found
         self.extra = extra
         self.rendered = rendered
         # Where each document's findings end in the whole sequence: indexing finds the document.
@@ -65,11 +72,11 @@ class SpooledFindings(Indexed[Finding]):
             return self.extra[i - self._spooled]
         doc = int(np.searchsorted(self._ends, i, side="right"))
         start = int(self._ends[doc - 1]) if doc else 0
-        return self.details[doc].findings[i - start]
+        return self.found[doc][i - start]
 
     def __iter__(self) -> Iterator[Finding]:
-        for details in self.details:
-            yield from details.findings
+        for findings in self.found:
+            yield from findings
         yield from self.extra
 
 
@@ -78,3 +85,9 @@ def summaries(documents: Sequence[DocumentSummary]) -> Sequence[DocumentSummary]
     for what needs only ids, sources, dates and counts (their findings, readability and tone are
     empty there)."""
     return documents.summaries if isinstance(documents, SpooledDocuments) else documents
+
+
+def scored(documents: Sequence[DocumentSummary]) -> Iterable[DocumentSummary]:
+    """The documents with their readability and tone, their findings left on disk where a scan
+    keeps them (:meth:`SpooledDocuments.scored`): for what reads no findings."""
+    return documents.scored() if isinstance(documents, SpooledDocuments) else documents

@@ -8,7 +8,7 @@ from audit.pipeline import scan
 from audit.settings import ScanSettings
 from audit.similarity.keystore import PassageKeys
 from audit.read.spool import Spool
-from audit.results import SpooledDocuments, SpooledFindings, summaries
+from audit.results import SpooledDocuments, SpooledFindings, scored, summaries
 
 
 def test_spool_reads_back_what_was_appended_in_order_and_at_random():
@@ -52,23 +52,26 @@ def test_spooled_views_equal_the_lists_they_stand_for():
             for d, n in per_doc.items()]
     extra = [Finding("x", "input-error", "input.unreadable", "error", "bad")]
     expected = [f for d in docs for f in d.findings] + extra
-    with Spool() as details:
+    with Spool() as found, Spool() as scores:
         for d in docs:
-            details.append(d.details())
+            found.append(d.findings)
+            scores.append((d.readability, d.tone))
         light = [_summary(d.id, []) for d in docs]
-        findings = SpooledFindings(details, [len(d.findings) for d in docs], extra)
+        findings = SpooledFindings(found, [len(d.findings) for d in docs], extra)
         assert len(findings) == 6 and list(findings) == expected
         assert [findings[i] for i in range(-6, 6)] == expected + expected
         assert findings[1:4] == expected[1:4]
         with pytest.raises(IndexError):
             findings[6]
-        documents = SpooledDocuments(light, details)
+        documents = SpooledDocuments(light, found, scores)
         back = [(d.id, d.findings) for d in documents]
         assert back == [(d.id, d.findings) for d in docs] and documents[2].findings == docs[2].findings
         assert len(documents) == 4
         assert summaries(documents) is light and summaries(docs) is docs
+        # What reads only the scores is given the documents without their findings.
+        assert [(d.id, d.findings) for d in scored(documents)] == [(d.id, []) for d in docs] and scored(docs) is docs
         with pytest.raises(ValueError):
-            SpooledDocuments(light[:3], details)
+            SpooledDocuments(light[:3], found, scores)
 
 
 def test_a_scan_keeps_report_content_on_disk_and_gives_it_back(tmp_path, monkeypatch):
@@ -147,7 +150,8 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do():
         content = summary.pack()
         assert summary.pack() is content  # a packed summary keeps its own
         assert summary.findings == [] and summary.readability is None and summary.tone is None
-        assert pickle.loads(content.data) == details
+        assert pickle.loads(content.findings) == details.findings
+        assert pickle.loads(content.scores) == (details.readability, details.tone)
         assert content.claimed == (frozenset() if summary.line_keys is None else claimed)
         packed.packed(summary, content)
     assert packed == unpacked

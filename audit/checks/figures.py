@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.records import DocumentSummary, Finding, Packed, ScanResult
+from audit.results import scored
 
 #: The rules whose findings the figures count apart.
 COUNTED_RULES = frozenset({"lines.template", "lines.page-dump", "language.other"})
@@ -73,7 +74,7 @@ def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, A
     """
     if tally is None:
         tally = Tally()
-        for d in result.documents:
+        for d in scored(result.documents):
             tally.document(d)
         tally.findings(result.findings)
     n, text_lines, kinds, rules, repaired = tally.documents, tally.text_lines, tally.kinds, tally.rules, tally.repaired

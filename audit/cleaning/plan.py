@@ -103,12 +103,12 @@ class SpooledStrips(Mapping[str, dict[int, Finding]]):
     asks in reading order, the spool's order."""
 
     def __init__(self, documents: SpooledDocuments) -> None:
-        self._details = documents.details
+        self._found = documents.findings
         self._index = {s.id: i for i, s in enumerate(documents.summaries)}
 
     def __getitem__(self, document: str) -> dict[int, Finding]:
         lines: dict[int, Finding] = {}
-        for f in self._details[self._index[document]].findings:
+        for f in self._found[self._index[document]]:
             if _strips(f):
                 lines.setdefault(f.line, f)  # type: ignore[arg-type]
         if not lines:
@@ -117,7 +117,7 @@ class SpooledStrips(Mapping[str, dict[int, Finding]]):
 
     def __iter__(self) -> Iterator[str]:
         for document, i in self._index.items():
-            if any(_strips(f) for f in self._details[i].findings):
+            if any(_strips(f) for f in self._found[i]):
                 yield document
 
     def __len__(self) -> int:

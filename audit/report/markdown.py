@@ -25,7 +25,7 @@ from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
 from audit.report.source_pairs import SourcePair, source_pairs
-from audit.results import SpooledDocuments, SpooledFindings, summaries
+from audit.results import SpooledDocuments, SpooledFindings, scored, summaries
 from audit.text import language as languages
 from audit.text.counts import plural
 from audit.text.sentences import word_spans
@@ -63,7 +63,7 @@ def _fields(result: ScanResult) -> dict[str, Any]:
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
         "summary": figures_of(result),
-        "documents": (document_json(d) for d in result.documents),
+        "documents": (document_json(d) for d in scored(result.documents)),
         "findings": (f.to_json() for f in result.findings),
         "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
         "clusters": (c.to_json() for c in result.clusters),
@@ -521,7 +521,7 @@ def _scores(result: ScanResult) -> _Scores:
     unscored = _Rows()
     toned: list[DocumentSummary] = []
     count = 0
-    for d in result.documents:
+    for d in scored(result.documents):
         if not languages.scored(d.language):
             if result.settings.get("readability"):
                 unscored.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
