@@ -210,8 +210,11 @@ def corpus_stage(args: argparse.Namespace) -> None:
                 None if s.prose_keys is None else np.sort(_masked(s.prose_keys, mask)), s.flagged_lines)
             inputs.append(template_input(summary))
             summary.line_keys = None
-            details.append(summary.details())
-            summary.without_details()
+            # (as the scan spools them: the findings and the scores apart)
+            packed = summary.pack()
+            summary.packed = None
+            details.append_pickled(packed.findings)
+            details.append_pickled(packed.scores)
             summaries.append(summary)
         built = time.perf_counter()
         print(f"{args.docs:,} summaries ({args.docs // args.sample:,} replicas of {args.sample:,} analyzed) "
