@@ -202,9 +202,10 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                                          on_stage=partial(stage, progress))
             for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
                                               engine.templates, engine.copies, partial(stage, progress)):
-                final[i] = sorted(final[i] + added, key=Finding.order)
+                merged = sorted(final[i] + added, key=Finding.order)
+                final[i] = merged
                 if rendered is not None:
-                    rendered.findings[i] = findings_text(final[i])
+                    rendered.findings[i] = findings_text(merged)
                 counts[i] += len(added)
                 tally.findings(added)
     except BaseException:

@@ -246,7 +246,7 @@ class DocumentSummary:
     #: one text share, whatever else their extractors kept.
     prose_keys: np.ndarray | Held | None = None
     #: Lines with leftover page text or an encoding repair on them (what "cleanest" compares);
-    #: kept apart from the findings, which a scan moves to disk (:class:`Details`).
+    #: kept apart from the findings, which a scan moves to disk (:meth:`pack`).
     flagged_lines: int = 0
     #: The language the document's text is in (ISO 639-1, ``und`` when it cannot be told; None:
     #: not identified, as in summaries made before languages were).
@@ -258,10 +258,6 @@ class DocumentSummary:
     #: The report content pickled where the summary was made (:meth:`pack`; its findings,
     #: readability and tone are then empty), until the scan writes it to disk as it is.
     packed: Packed | None = None
-
-    def details(self) -> Details:
-        """The report content the corpus pass does not need."""
-        return Details(self.findings, self.readability, self.tone)
 
     def without_details(self) -> None:
         """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`)."""
@@ -291,12 +287,11 @@ class DocumentSummary:
         return summary
 
 
-@_pickled_by_fields
 @dataclass(slots=True)
 class Details:
-    """A document's report content: findings, readability and tone. The scan keeps these on disk
-    until the report is written, so that a million documents' summaries fit in memory: the
-    findings apart from the scores (:data:`Scores`), which some sections read alone."""
+    """A document's report content: findings, readability and tone, which the scan keeps on disk
+    until the report is written (:class:`Packed`), so that a million documents' summaries fit in
+    memory."""
 
     findings: list[Finding]
     readability: Readability | None
@@ -310,10 +305,10 @@ Scores = tuple[Readability | None, Tone | None]
 @_pickled_by_fields
 @dataclass(slots=True)
 class Packed:
-    """A document's :class:`Details` pickled where its summary was made (its findings, and its
-    :data:`Scores`), with what a scan counts of them: each finding's kind and rule, the grade, and
-    the lines leftover findings claimed (which template lines leave alone; none when the summary
-    has no line keys).
+    """A document's report content pickled where its summary was made, in two pickles: its
+    findings, and its :data:`Scores` (which some of the report's sections read alone). With them,
+    what a scan counts of them: each finding's kind and rule, the grade, and the lines leftover
+    findings claimed (which template lines leave alone; none when the summary has no line keys).
 
     The scan writes the pickles to disk as they are, in the one process that gathers every
     summary: unpickled there and pickled again, the details of Dragnet's news pages cost a Dask

@@ -59,6 +59,19 @@ def _rendered_only(monkeypatch) -> list[object]:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_entries_rendered_by_the_analysis_make_the_same_report(corpus, jobs, monkeypatch):
+    # With two jobs, batches of two documents go to the pool's processes, which render them there.
+    monkeypatch.setattr("audit.engines.local.BATCH_SIZE", 2)
+    from audit.engines import local
+
+    pools = []  # the analysis's pools
+    real_pool = local.ProcessPoolExecutor
+
+    def pool(*args, **kwargs):
+        if kwargs.get("initializer") is local._start_worker:
+            pools.append(kwargs)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(local, "ProcessPoolExecutor", pool)
     settings = ScanSettings(jobs=jobs)
     expected = render(scan([str(corpus)], settings), "json", "feed")
     result = scan([str(corpus)], settings, json_report=True)
@@ -69,6 +82,7 @@ def test_entries_rendered_by_the_analysis_make_the_same_report(corpus, jobs, mon
     assert {"lines.template", "duplicate.document", "input.unreadable"} <= rules
     assert any(f["kind"] == "encoding" for f in report["findings"])
     assert any(f["kind"] == "boilerplate" and f["rule"] != "lines.template" for f in report["findings"])
+    assert len(pools) == (2 if jobs == 2 else 0)  # each scan's, with two jobs
     rendered = _rendered_only(monkeypatch)
     assert render(result, "json", "feed") == expected
     # Of the findings, the report rendered only the corpus's own (duplicates, input errors).

@@ -145,13 +145,12 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do():
     for summary in summaries:
         unpacked.document(summary)
         unpacked.findings(summary.findings)
-        details, claimed = summary.details(), template_input(summary)[1]
+        findings, scores, claimed = summary.findings, (summary.readability, summary.tone), template_input(summary)[1]
         summary = copy.copy(summary)
         content = summary.pack()
         assert summary.pack() is content  # a packed summary keeps its own
         assert summary.findings == [] and summary.readability is None and summary.tone is None
-        assert pickle.loads(content.findings) == details.findings
-        assert pickle.loads(content.scores) == (details.readability, details.tone)
+        assert pickle.loads(content.findings) == findings and pickle.loads(content.scores) == scores
         assert content.claimed == (frozenset() if summary.line_keys is None else claimed)
         packed.packed(summary, content)
     assert packed == unpacked

@@ -105,22 +105,34 @@ def test_template_lines_are_found_over_the_corpus(tmp_path):
 
 
 def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_lines(tmp_path, monkeypatch):
-    from audit.read.spool import Spool
-    from audit.records import Finding
+    from audit.read.spool import Patched, Spool
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)
-    real, written = Spool.append_pickled, []
+    # The documents' findings are the spool that the scan patches: what is written to it, then
+    # the patches.
+    real_patched, real_set, real_append = Patched.__init__, Patched.__setitem__, Spool.append_pickled
+    found: list[Spool] = []
+    written: list[list] = []
 
-    def recorded(self: Spool, data: bytes) -> None:  # what append writes too
-        # A document's findings (its compared lines are a list too, of strings: none is empty here)
-        record = pickle.loads(data)
-        if isinstance(record, list) and all(isinstance(f, Finding) for f in record):
-            written.append(record)
-        real(self, data)
+    def patched(self: Patched, base: Spool) -> None:
+        found.append(base)
+        real_patched(self, base)
 
-    monkeypatch.setattr(Spool, "append_pickled", recorded)
+    def appended(self: Spool, data: bytes) -> None:  # what append writes too
+        if self in found:
+            written.append(pickle.loads(data))
+        real_append(self, data)
+
+    def replaced(self: Patched, i: int, record: list) -> None:
+        written.append(record)
+        real_set(self, i, record)
+
+    monkeypatch.setattr(Patched, "__init__", patched)
+    monkeypatch.setattr(Patched, "__setitem__", replaced)
+    monkeypatch.setattr(Spool, "append_pickled", appended)
     result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
+    assert len(found) == 1
     # 8 documents, and the 4 with the template footer once more, with its finding added
     assert len(written) == 8 + 4
     assert [sum(f.rule == "lines.template" for f in findings) for findings in written[8:]] == [1, 1, 1, 1]

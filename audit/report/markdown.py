@@ -187,7 +187,8 @@ def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
 
 def stdev(values: Sequence[float]) -> float:
     """``statistics.stdev(values)`` of two or more floats, as Python 3.11 and later compute it:
-    the exact sum of squared deviations, its square root correctly rounded.
+    the exact sum of squared deviations, its square root correctly rounded (NaN where a value is
+    an infinity or a NaN, on which statistics fails).
 
     statistics sums the values as fractions, one for each power of two below their binary
     point; over Dragnet's 429 sources that took a fifth of the Markdown report's time. Here they
@@ -209,7 +210,7 @@ def stdev(values: Sequence[float]) -> float:
             numerator <<= scale - power
             total += numerator
             squares += numerator * numerator
-    except (OverflowError, ValueError):  # an infinity or a NaN (statistics fails on an infinity)
+    except (OverflowError, ValueError):  # an infinity or a NaN
         return math.nan
     n = len(values)
     return _sqrt_of_ratio(n * squares - total * total, n * (n - 1) << 2 * scale)
