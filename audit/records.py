@@ -278,24 +278,14 @@ class DocumentSummary:
             self.without_details()
         return self.packed
 
-    def with_details(self, details: Details) -> DocumentSummary:
-        """A copy with its report content put back."""
+    def with_details(self, findings: list[Finding], scores: Scores) -> DocumentSummary:
+        """A copy with its report content (which a scan keeps on disk, :class:`Packed`) put back."""
         # copy.copy makes it by a call of the class with the fields (see _pickled_by_fields), not
         # through dataclasses.replace, which looks up the fields anew for every summary.
         summary = copy.copy(self)
-        summary.findings, summary.readability, summary.tone = details.findings, details.readability, details.tone
+        summary.findings = findings
+        summary.readability, summary.tone = scores
         return summary
-
-
-@dataclass(slots=True)
-class Details:
-    """A document's report content: findings, readability and tone, which the scan keeps on disk
-    until the report is written (:class:`Packed`), so that a million documents' summaries fit in
-    memory."""
-
-    findings: list[Finding]
-    readability: Readability | None
-    tone: Tone | None
 
 
 #: A document's readability and tone.
@@ -305,9 +295,9 @@ Scores = tuple[Readability | None, Tone | None]
 @_pickled_by_fields
 @dataclass(slots=True)
 class Packed:
-    """A document's report content pickled where its summary was made, in two pickles: its
-    findings, and its :data:`Scores` (which some of the report's sections read alone). With them,
-    what a scan counts of them: each finding's kind and rule, the grade, and the lines leftover
+    """A document's report content pickled where its summary was made, so that a scan keeps it on
+    disk and a million summaries fit in memory: its findings, and its :data:`Scores` apart (which
+    some of the report's sections read alone). With them, what a scan counts of them: each finding's kind and rule, the grade, and the lines leftover
     findings claimed (which template lines leave alone; none when the summary has no line keys).
 
     The scan writes the pickles to disk as they are, in the one process that gathers every

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from audit.read.spool import Indexed
-from audit.records import Details, DocumentSummary, Finding, Scores
+from audit.records import DocumentSummary, Finding, Scores
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
@@ -33,17 +33,17 @@ class SpooledDocuments(Indexed[DocumentSummary]):
         return len(self.summaries)
 
     def _item(self, i: int) -> DocumentSummary:
-        return self.summaries[i].with_details(Details(self.findings[i], *self.scores[i]))
+        return self.summaries[i].with_details(self.findings[i], self.scores[i])
 
     def __iter__(self) -> Iterator[DocumentSummary]:
-        for summary, findings, (readability, tone) in zip(self.summaries, self.findings, self.scores):
-            yield summary.with_details(Details(findings, readability, tone))
+        for summary, findings, scores in zip(self.summaries, self.findings, self.scores):
+            yield summary.with_details(findings, scores)
 
     def scored(self) -> Iterator[DocumentSummary]:
         """The documents with their readability and tone, not their findings (empty): for what
         reads only those, without reading every finding back from disk."""
-        for summary, (readability, tone) in zip(self.summaries, self.scores):
-            yield summary.with_details(Details([], readability, tone))
+        for summary, scores in zip(self.summaries, self.scores):
+            yield summary.with_details([], scores)
 
 
 class SpooledFindings(Indexed[Finding]):
