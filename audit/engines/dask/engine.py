@@ -304,7 +304,7 @@ class DaskEngine:
             futures = self.client.map(tasks.load_part, [self.kept[k] for k in chosen], [numbers[k] for k in chosen],
                                       shares, pure=False)
             for future in futures:
-                yield from _result(future, "reading of compared lines")
+                yield from _result(future, "reading of compared lines").items
                 # Released as read: for template lines the wanted documents may be all of them.
                 future.release()
             # The template findings are the last to read them: the workers may drop the lines.
@@ -395,7 +395,7 @@ class DaskEngine:
         found += self._passage_tasks(batch, settings)
         # Each task's passages fetched as it finishes, while the others run (gathered together after
         # the last, every worker idle, bench/HISTORY.md, the tenth round): the sort puts them in order.
-        shared = sorted((keyed for task in self._finished(found) for keyed in _result(task, "passage verification")),
+        shared = sorted((keyed for task in self._finished(found) for keyed in _result(task, "passage verification").items),
                         key=operator.itemgetter(0))
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         if count > CLIENT_PAIRS:
@@ -559,7 +559,7 @@ class DaskEngine:
         self.lines = []
         # The parts in reading order, each in its documents' order: the hits come in document order.
         for part in gathered(found, "template lines"):
-            yield from part
+            yield from part.items
 
     def close(self) -> None:
         self.client.close()

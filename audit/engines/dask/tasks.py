@@ -18,7 +18,7 @@ from itertools import islice
 import numpy as np
 
 from audit.analyze import Analyzer
-from audit.engines.dask.frames import one_frame, weighed
+from audit.engines.dask.frames import Items, one_frame, weighed
 from audit.engines.local import BATCH_SIZE
 from audit.lines.templates import Hits, TemplateInput, Templates, present, template_input
 from audit.read.readers import Fields, Part, read_part, reason
@@ -98,7 +98,7 @@ def part_lines(records: list[DocumentSummary | InputProblem]) -> PartLines:
     return PartLines(np.concatenate(owner), np.concatenate(keys), Owned.of(prose), inputs)
 
 
-def template_hits(lines: PartLines, numbers: np.ndarray, templates: Templates) -> list[tuple[int, Hits]]:
+def template_hits(lines: PartLines, numbers: np.ndarray, templates: Templates) -> Items[tuple[int, Hits]]:
     """One task: the template lines no leftover finding claimed of a part's documents that have
     any, as (index among the scan's summaries, hits), in order (`numbers` as :func:`wanted_in`'s)."""
     found = []
@@ -106,7 +106,7 @@ def template_hits(lines: PartLines, numbers: np.ndarray, templates: Templates) -
         index = int(numbers[position])
         if given is not None and index >= 0 and (hits := templates.unclaimed(given)):
             found.append((index, hits))
-    return found
+    return Items(found)
 
 
 def part_keys(records: list[DocumentSummary | InputProblem], settings: ScanSettings) -> PartKeys:
@@ -238,9 +238,9 @@ def wanted_in(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
     return [(p, int(numbers[p]), kept.lines(p)) for p in positions.tolist()]
 
 
-def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple[int, list[str]]]:
+def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> Items[tuple[int, list[str]]]:
     """One task: the compared lines of the wanted documents of a part, by index."""
-    return [(i, lines) for _, i, lines in wanted_in(kept, numbers, needed)]
+    return Items([(i, lines) for _, i, lines in wanted_in(kept, numbers, needed)])
 
 
 def sets_part(kept: Kept, signed: tuple[np.ndarray, np.ndarray], numbers: np.ndarray,
@@ -331,11 +331,11 @@ class PassageBlock:
 
 
 def passages(block: PassageBlock, settings: SimilaritySettings,
-             *groups: Reread) -> list[tuple[PassageKey, PassagePair]]:
+             *groups: Reread) -> Items[tuple[PassageKey, PassagePair]]:
     """One task: the shared passages of a block whose documents are in these groups, with their keys."""
     joined = joined_groups(groups)
     quoted = {i: Quoted(id, source, joined.passages[i]) for i, (id, source) in block.names.items()}
-    return shared_passages(block.rows, quoted, settings, joined.lines)
+    return Items(shared_passages(block.rows, quoted, settings, joined.lines))
 
 
 def passage_counts(kept: Kept) -> tuple[int, int]:
