@@ -648,10 +648,13 @@ def _bold(text: str, evidence: list[str]) -> _Escaped:
     marked = set(evidence)
     pieces: list[str] = []
     at = 0
+    # The text between evidence words is escaped a run at a time, not a word at a time: escaping
+    # changes characters one by one, and the two-character line end it knows ("\r\n") never
+    # holds a word's edge.
     for start, end, word in word_spans(text):
-        piece = _escape(text[start:end])
-        pieces += [_escape(text[at:start]), f"**{piece}**" if word in marked else piece]
-        at = end
+        if word in marked:
+            pieces += [_escape(text[at:start]), f"**{_escape(text[start:end])}**"]
+            at = end
     pieces.append(_escape(text[at:]))
     return _Escaped("".join(pieces))
 
