@@ -9,6 +9,7 @@ verifies or whose template lines it reports: no document is prepared twice.
 
 from __future__ import annotations
 
+import pickle
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -57,6 +58,8 @@ def duplicate_findings(cluster: Cluster) -> list[Finding]:
 #: The :data:`~audit.lines.templates.TemplateInput` a scan keeps on disk of a summary that came
 #: without its line keys (template lines switched off, or the keys kept where it was made).
 NO_TEMPLATE_INPUT: TemplateInput = (None, frozenset())
+#: As spooled, pickled once: every summary of a Dask scan comes without its line keys.
+_NO_TEMPLATE_INPUT_PICKLED = pickle.dumps(NO_TEMPLATE_INPUT, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def template_findings(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], clusters: list[Cluster],
@@ -183,7 +186,10 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 counts.append(len(packed.kinds))
                 tally.packed(summary, packed)
                 # (An engine that keeps the line keys where the summary was made sends none.)
-                inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None else (summary.line_keys, packed.claimed))
+                if summary.line_keys is None:
+                    inputs.append_pickled(_NO_TEMPLATE_INPUT_PICKLED)
+                else:
+                    inputs.append((summary.line_keys, packed.claimed))
                 summary.line_keys = None
                 found.append_pickled(packed.findings)
                 scores.append_pickled(packed.scores)

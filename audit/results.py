@@ -39,11 +39,11 @@ class SpooledDocuments(Indexed[DocumentSummary]):
         for summary, findings, scores in zip(self.summaries, self.findings, self.scores):
             yield summary.with_details(findings, scores)
 
-    def scored(self) -> Iterator[DocumentSummary]:
-        """The documents with their readability and tone, not their findings (empty): for what
-        reads only those, without reading every finding back from disk."""
-        for summary, scores in zip(self.summaries, self.scores):
-            yield summary.with_details([], scores)
+    def scored(self) -> Iterator[tuple[DocumentSummary, Scores]]:
+        """Each document (its summary, without details) with its readability and tone, not its
+        findings: for what reads only those, without reading every finding back from disk (nor
+        copying every summary to put them in)."""
+        return zip(self.summaries, self.scores)
 
 
 class SpooledFindings(Indexed[Finding]):
@@ -87,7 +87,9 @@ def summaries(documents: Sequence[DocumentSummary]) -> Sequence[DocumentSummary]
     return documents.summaries if isinstance(documents, SpooledDocuments) else documents
 
 
-def scored(documents: Sequence[DocumentSummary]) -> Iterable[DocumentSummary]:
-    """The documents with their readability and tone, their findings left on disk where a scan
+def scored(documents: Sequence[DocumentSummary]) -> Iterable[tuple[DocumentSummary, Scores]]:
+    """Each document with its readability and tone, its findings left on disk where a scan
     keeps them (:meth:`SpooledDocuments.scored`): for what reads no findings."""
-    return documents.scored() if isinstance(documents, SpooledDocuments) else documents
+    if isinstance(documents, SpooledDocuments):
+        return documents.scored()
+    return ((d, (d.readability, d.tone)) for d in documents)

@@ -68,8 +68,11 @@ def test_spooled_views_equal_the_lists_they_stand_for():
         assert back == [(d.id, d.findings) for d in docs] and documents[2].findings == docs[2].findings
         assert len(documents) == 4
         assert summaries(documents) is light and summaries(docs) is docs
-        # What reads only the scores is given the documents without their findings.
-        assert [(d.id, d.findings) for d in scored(documents)] == [(d.id, []) for d in docs] and scored(docs) is docs
+        # What reads only the scores is given each summary, without its findings, and its scores.
+        expected_scores = [(d.id, [], (d.readability, d.tone)) for d in docs]
+        assert [(d.id, d.findings, scores) for d, scores in scored(documents)] == expected_scores
+        assert [(d.id, d.findings, scores) for d, scores in scored(docs)] == [
+            (d.id, d.findings, (d.readability, d.tone)) for d in docs]
         with pytest.raises(ValueError):
             SpooledDocuments(light[:3], found, scores)
 
@@ -143,7 +146,7 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do():
     assert summaries[0].readability and template_input(summaries[0])[1] == {2, 3}
     unpacked, packed = Tally(), Tally()
     for summary in summaries:
-        unpacked.document(summary)
+        unpacked.document(summary, summary.readability)
         unpacked.findings(summary.findings)
         findings, scores, claimed = summary.findings, (summary.readability, summary.tone), template_input(summary)[1]
         summary = copy.copy(summary)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.records import DocumentSummary, Finding, Packed, ScanResult
+from audit.records import DocumentSummary, Finding, Packed, Readability, ScanResult
 from audit.results import scored
 
 #: The rules whose findings the figures count apart.
@@ -35,9 +35,9 @@ class Tally:
     rules: Counter[str] = field(default_factory=Counter)
     repaired: set[str] = field(default_factory=set)
 
-    def document(self, d: DocumentSummary) -> None:
-        """Count a document (one that still holds its readability, not a summary without details)."""
-        self._document(d, d.readability.grade if d.readability else None)
+    def document(self, d: DocumentSummary, readability: Readability | None) -> None:
+        """Count a document with its readability."""
+        self._document(d, readability.grade if readability else None)
 
     def packed(self, d: DocumentSummary, packed: Packed) -> None:
         """Count a document and its findings from its :class:`Packed` report content, as
@@ -74,8 +74,8 @@ def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, A
     """
     if tally is None:
         tally = Tally()
-        for d in scored(result.documents):
-            tally.document(d)
+        for d, (readability, _) in scored(result.documents):
+            tally.document(d, readability)
         tally.findings(result.findings)
     n, text_lines, kinds, rules, repaired = tally.documents, tally.text_lines, tally.kinds, tally.rules, tally.repaired
     in_clusters = sum(len(c.members) - 1 for c in result.clusters)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from audit.records import DocumentSummary, Finding
+from audit.records import DocumentSummary, Finding, Scores
 from audit.report import jsontext
 
 #: What comes before each item of the report's long lists: they are indented by four spaces.
@@ -26,8 +26,9 @@ def item(value: Any) -> str:
     return jsontext.dumps(value, ITEM_BREAK)
 
 
-def document_json(d: DocumentSummary) -> dict[str, Any]:
-    """A document's item in the report's ``documents``."""
+def document_json(d: DocumentSummary, scores: Scores) -> dict[str, Any]:
+    """A document's item in the report's ``documents``, with its readability and tone."""
+    readability, tone = scores
     return {
         "id": d.id,
         "source": d.source,
@@ -35,8 +36,8 @@ def document_json(d: DocumentSummary) -> dict[str, Any]:
         "lines": d.lines,
         "words": d.words,
         "language": d.language,
-        "readability": d.readability.to_json() if d.readability else None,
-        "tone": d.tone.to_json() if d.tone else None,
+        "readability": readability.to_json() if readability else None,
+        "tone": tone.to_json() if tone else None,
     }
 
 
@@ -48,4 +49,4 @@ def findings_text(findings: Iterable[Finding]) -> str:
 def entries(d: DocumentSummary) -> tuple[str, str]:
     """A summary's item in ``documents`` and its findings' items in ``findings`` (see
     :func:`findings_text`), from its report content (before it is packed)."""
-    return item(document_json(d)), findings_text(d.findings)
+    return item(document_json(d, (d.readability, d.tone))), findings_text(d.findings)

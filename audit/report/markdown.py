@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Any
 
 from audit.checks.figures import figures_of
-from audit.records import DocumentSummary, Finding, PassagePair, ScanResult
+from audit.records import DocumentSummary, Finding, PassagePair, ScanResult, Tone
 from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
@@ -63,7 +63,7 @@ def _fields(result: ScanResult) -> dict[str, Any]:
         "failures": result.failures,
         "checks": [c.to_json() for c in result.checks],
         "summary": figures_of(result),
-        "documents": (document_json(d) for d in scored(result.documents)),
+        "documents": (document_json(d, scores) for d, scores in scored(result.documents)),
         "findings": (f.to_json() for f in result.findings),
         "duplicate_pairs": (p.to_json() for p in result.duplicate_pairs),
         "clusters": (c.to_json() for c in result.clusters),
@@ -511,8 +511,8 @@ class _Scores:
     sources: dict[str, _SourceScores]
     readability: _Rows
     toned: int
-    #: The MAX_ROWS most loaded documents, most loaded first.
-    loaded: list[DocumentSummary]
+    #: The MAX_ROWS most loaded documents with their tone, most loaded first.
+    loaded: list[tuple[DocumentSummary, Tone]]
 
 
 def _scores(result: ScanResult) -> _Scores:
@@ -520,29 +520,29 @@ def _scores(result: ScanResult) -> _Scores:
     rows = _Rows()
     # Listed after the scored documents, which they must not push out of the table.
     unscored = _Rows()
-    toned: list[DocumentSummary] = []
+    toned: list[tuple[DocumentSummary, Tone]] = []
     count = 0
-    for d in scored(result.documents):
+    for d, (r, t) in scored(result.documents):
         if not languages.scored(d.language):
             if result.settings.get("readability"):
                 unscored.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
             continue
-        if not (d.readability or d.tone):
+        if not (r or t):
             continue
         src = sources[d.source]
         src.documents += 1
-        if r := d.readability:
+        if r:
             for m in MEASURES:
                 src.readability[m].append(getattr(r, m))
             rows.add([d.id, r.words, r.sentences, r.grade, r.flesch_reading_ease, r.flesch_kincaid_grade,
                       r.gunning_fog, r.smog_index, r.dale_chall])
-        if t := d.tone:
+        if t:
             src.tone.append(t.score)
             src.loaded_share.append(t.signals["loaded_share"])
             src.evidence.update(t.evidence[:5])
             count += 1
             # Kept to the most loaded MAX_ROWS, so that a million documents are never held at once.
-            toned.append(d)
+            toned.append((d, t))
             if len(toned) >= 2 * MAX_ROWS:
                 toned = heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first)
     for row in unscored.rows:
@@ -566,9 +566,9 @@ def _languages(result: ScanResult) -> list[str]:
         for src, counts in sorted(by_source.items())])
 
 
-def _loaded_first(d: DocumentSummary) -> tuple[float, str]:
-    assert d.tone is not None
-    return -d.tone.score, d.id
+def _loaded_first(toned: tuple[DocumentSummary, Tone]) -> tuple[float, str]:
+    d, tone = toned
+    return -tone.score, d.id
 
 
 def _per_source(scores: _Scores) -> list[str]:
@@ -621,7 +621,7 @@ def _tone(scores: _Scores) -> list[str]:
             "subjective and unusual words, scare quotes, exclamations, rhetorical questions); "
             "speech the outlet quotes counts at the `quoted_weight` setting. A document's score is "
             "the mean over its sentences. Most loaded first:", ""]
-    ranked = [(d, d.tone) for d in scores.loaded if d.tone]
+    ranked = scores.loaded
     out += _table(["Document", "Score", "Loaded sentences", "Quoted words (share)", "Evidence words"], [
         [d.id, f"{t.score:.2f}", f"{t.signals['loaded_sentences']} of {t.signals['sentences']}",
          f"{t.signals.get('quoted_share', 0.0):.0%}", ", ".join(t.evidence)] for d, t in ranked
