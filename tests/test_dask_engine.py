@@ -627,12 +627,14 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
         engine.close()
 
 
-def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_each(make_doc):
+def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_frame_each(make_doc):
     # Dask sends each array in a value as a frame of its own: a summary may hold arrays (a local
     # one its passages' table), a group holds thousands, and a thousand frames cost more than the
-    # value's pickle.
+    # value's pickle. A task's list result it sends an item at a time, each pickled apart.
     from dask.sizeof import sizeof
-    from distributed.protocol import deserialize, serialize
+    from distributed.protocol import deserialize, serialize, to_serialize
+
+    from audit.engines.dask.frames import Items
 
     from audit.engines.dask.tasks import Analyzed, PassageBlock, Reread
 
@@ -644,6 +646,9 @@ def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_e
     values = [Analyzed(summaries), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}},
                                           {i: summaries[i].passages for i in range(1000)}),
               PassageBlock(np.zeros((5, 4), dtype=np.int64), {i: (f"d{i}", "feed") for i in range(1000)})]
+    items = [(i, [f"line {i}", "more"]) for i in range(1000)]
+    assert len(serialize(to_serialize(items))[1]) >= 1000  # a task's plain list
+    values.append(Items(items))
     for value in values:
         header, frames = serialize(value)
         assert len(frames) == 1
@@ -657,6 +662,7 @@ def test_a_part_of_summaries_a_group_of_sets_and_a_passage_block_are_one_frame_e
     back = deserialize(*serialize(values[1]))
     assert all(np.array_equal(back.sets[i], sets[i]) for i in sets) and back.lines == {3: {0: "x"}}
     assert all(np.array_equal(back.passages[i], summaries[i].passages) for i in sets)
+    assert deserialize(*serialize(values[3])).items == items
 
 
 @given(st.lists(st.integers(0, 12), max_size=60), st.integers(1, 8))

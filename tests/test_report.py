@@ -183,3 +183,22 @@ def test_the_reports_standard_deviation_is_statistics(values):
 
 def test_a_standard_deviation_of_an_infinity_or_nan_is_nan():
     assert math.isnan(stdev([1.0, math.inf])) and math.isnan(stdev([math.nan, 2.0]))
+
+
+@given(st.lists(st.sampled_from(["ab", " ", "c_d", "*", "|", "[x]", "&", "<", "`", "\\", "\r", "\n", "\r\n", "\x0b",
+                                 "\x1b", "\u2028", "\u202e", "Kim’s", "e-mail", "U.S.", "é", "日本"]), max_size=25),
+       st.data())
+def test_evidence_words_are_bolded_in_a_cell_escaped_as_each_word_and_gap_alone(pieces, data):
+    # The reference escapes every word and every gap between words alone; _bold escapes runs.
+    from audit.report.markdown import _bold, _escape
+    from audit.text.sentences import word_spans
+
+    text = "".join(pieces)
+    spans = word_spans(text)
+    evidence = data.draw(st.lists(st.sampled_from([w for _, _, w in spans] or ["none"]), max_size=3))
+    expected, at = [], 0
+    for start, end, word in spans:
+        piece = _escape(text[start:end])
+        expected += [_escape(text[at:start]), f"**{piece}**" if word in evidence else piece]
+        at = end
+    assert _bold(text, evidence) == "".join(expected) + _escape(text[at:])

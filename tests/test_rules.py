@@ -271,3 +271,31 @@ def test_a_pattern_that_matches_the_empty_string_is_refused(tmp_path, pattern):
     body = GOOD.replace("'^sponsored by '", f"'{pattern}'")
     with pytest.raises(RuleError, match="mine.sponsor'?: pattern: matches the empty string"):
         load_rules([write(tmp_path, body)], builtin=False)
+
+
+def test_a_load_compiles_no_pattern_the_cache_folder_knows_each_is_compiled_where_first_searched(tmp_path, monkeypatch):
+    import pickle
+
+    import regex
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = write(tmp_path, GOOD)
+    load_rules([folder])  # checks every pattern, and keeps which are sound
+    compiled = []
+    real = regex.compile
+    monkeypatch.setattr(regex, "compile", lambda *args, **kwargs: compiled.append(args[0]) or real(*args, **kwargs))
+    rules = load_rules([folder])
+    assert compiled == []
+    # Their compiled flags are known all the same (the gate and a rule's digest read them).
+    eager = load_file(folder / "mine.toml")[0]
+    assert compiled == ["^sponsored by "] and eager.pattern.flags != eager.pattern.given
+    sponsor = rules.rules[-1]
+    assert (sponsor.pattern.flags, sponsor.pattern.given) == (eager.pattern.flags, eager.pattern.given)
+    assert sponsor.search("Sponsored by Acme") == (0, 13) and compiled == ["^sponsored by "] * 2
+    # Pickled (to a pool's or a cluster's worker), it is compiled again only where it is searched.
+    sent = pickle.loads(pickle.dumps(sponsor))
+    assert compiled == ["^sponsored by "] * 2 and sent.search("No sponsor here.") is None
+    assert len(compiled) == 3
+    # A pattern that is not sound is never among those known: a warm cache still refuses it at load.
+    with pytest.raises(RuleError, match="mine.sponsor'?: pattern: invalid regular expression"):
+        load_rules([write(tmp_path, GOOD.replace("'^sponsored by '", "'(unclosed'"))])

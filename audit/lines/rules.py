@@ -36,13 +36,15 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import regex
 
+from audit.cache import built
 from audit.errors import RuleError
 from audit.lines.gate import Gate, Pattern
 from audit.records import SEVERITIES
@@ -102,6 +104,42 @@ class Unit:
         return cls(text, text.strip(), phrase_key(text), len(text.split()))
 
 
+class LazyPattern:
+    """A rule's regular expression, compiled where it is first searched.
+
+    Compiling the packs' seventy patterns took 0.34 s of every process's start, the Dask client's
+    included, which searches nothing, and a small scan searches few of them: the gate names the
+    patterns that may match a line (bench/HISTORY.md, the seventeenth round). Pickled, it is its
+    source and flags, as a compiled pattern is too: the process that unpickles it compiles it
+    again, here only when it searches.
+    """
+
+    __slots__ = ("pattern", "given", "flags", "_compiled")
+
+    def __init__(self, pattern: str, given: int, flags: int, compiled: regex.Pattern[str] | None = None) -> None:
+        self.pattern = pattern
+        #: The flags it is compiled with.
+        self.given = given
+        #: The flags of the compiled pattern (the given ones, those the pattern sets inline and
+        #: Unicode), as ``regex.Pattern.flags`` gives them: what the gate and a rule's digest read.
+        self.flags = flags
+        self._compiled = compiled
+
+    def compiled(self) -> regex.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = regex.compile(self.pattern, self.given)
+        return self._compiled
+
+    def search(self, string: str, timeout: float | None = None) -> regex.Match[str] | None:
+        return self.compiled().search(string, timeout=timeout)
+
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[str, int, int]]:
+        return LazyPattern, (self.pattern, self.given, self.flags)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {self.given!r}, {self.flags!r})"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One compiled rule."""
@@ -119,7 +157,7 @@ class Rule:
     language: str = "any"
     block: bool = False
     description: str = ""
-    pattern: regex.Pattern[str] | None = None
+    pattern: LazyPattern | None = None
     phrases: frozenset[str] = frozenset()
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
@@ -334,10 +372,47 @@ def _matching(r: Rule) -> list[Any]:
             r.pattern.flags if r.pattern else None, sorted(r.phrases)]
 
 
-def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rule:
+def _pattern_problem(source: str, flags: int) -> tuple[regex.Pattern[str] | None, str | None]:
+    """The pattern compiled, or why it cannot be: it does not compile, or it matches the empty
+    string (it would claim every line)."""
+    try:
+        pattern = regex.compile(source, flags)
+    except (regex.error, ValueError) as exc:
+        return None, f"invalid regular expression: {exc}"
+    if pattern.search("") is not None:
+        return None, "matches the empty string, so it would claim every line"
+    return pattern, None
+
+
+def _pattern_source(table: dict[str, Any]) -> tuple[str, int] | None:
+    """A pattern rule's table's pattern and flags, as compiled (None for any other table)."""
+    source = table.get("pattern")
+    if table.get("kind") != "pattern" or not isinstance(source, str) or not source:
+        return None
+    return source, int(regex.VERSION0 | (0 if table.get("case_sensitive", False) else regex.IGNORECASE))
+
+
+def sound_patterns(sources: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The patterns (source, flags) of `sources` that compile and do not match the empty string,
+    with their compiled flags, from the cache folder when these were checked before by this
+    version of ``regex``: a load then compiles none of them (each is compiled where it is first
+    searched)."""
+    wanted = sorted(set(sources))
+
+    def check() -> list[list[Any]]:
+        found = ((s, f, _pattern_problem(s, f)[0]) for s, f in wanted)
+        return [[s, f, compiled.flags] for s, f, compiled in found if compiled is not None]
+    checked = built(f"sound-patterns-1-regex-{regex.__version__}", json.dumps(wanted).encode("utf-8"), check)
+    return {(s, f): flags for s, f, flags in checked}
+
+
+def compile_rule(table: dict[str, Any], file: str, language: str = "any",
+                 sound: Mapping[tuple[str, int], int] = MappingProxyType({})) -> Rule:
     """Check one ``[[rule]]`` table and compile it; errors name the file, the rule and the key.
 
-    `language` is the file's language, which the rule's own ``language`` key overrides.
+    `language` is the file's language, which the rule's own ``language`` key overrides. A pattern
+    among `sound` ones (:func:`sound_patterns`) is known to compile: it is compiled where it is
+    first searched; any other is compiled and checked here.
     """
     rule_id = table.get("id")
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
@@ -379,16 +454,16 @@ def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rul
     pattern = None
     phrases: frozenset[str] = frozenset()
     if kind == "pattern":
-        source = table.get("pattern")
-        if not isinstance(source, str) or not source:
+        given = _pattern_source(table)
+        if given is None:
             raise _fail(file, rule_id, "pattern", "is required")
-        flags = regex.VERSION0 | (0 if table.get("case_sensitive", False) else regex.IGNORECASE)
-        try:
-            pattern = regex.compile(source, flags)
-        except (regex.error, ValueError) as exc:
-            raise _fail(file, rule_id, "pattern", f"invalid regular expression: {exc}") from None
-        if pattern.search("") is not None:
-            raise _fail(file, rule_id, "pattern", "matches the empty string, so it would claim every line")
+        if given in sound:
+            pattern = LazyPattern(*given, sound[given])
+        else:
+            compiled, problem = _pattern_problem(*given)
+            if compiled is None:
+                raise _fail(file, rule_id, "pattern", str(problem))
+            pattern = LazyPattern(*given, compiled.flags, compiled)
     else:
         phrases = frozenset(phrase_key(p) for p in _strings(file, rule_id, "phrases", table.get("phrases")))
         if not phrases:
@@ -399,9 +474,16 @@ def compile_rule(table: dict[str, Any], file: str, language: str = "any") -> Rul
                 pattern=pattern, phrases=phrases, match=match, no_match=no_match)
 
 
-def load_file(path: Path) -> list[Rule]:
-    """The rules of one TOML file; errors name it as given (with its folder: two packs may hold
-    files of one name)."""
+def load_file(path: Path, sound: Mapping[tuple[str, int], int] = MappingProxyType({})) -> list[Rule]:
+    """The rules of one TOML file (`sound` as :func:`compile_rule` takes it); errors name it as
+    given (with its folder: two packs may hold files of one name)."""
+    name = str(path)
+    tables, language = _tables(path)
+    return [compile_rule(t, name, language, sound) for t in tables]
+
+
+def _tables(path: Path) -> tuple[list[dict[str, Any]], str]:
+    """The ``[[rule]]`` tables of one TOML file and its language."""
     name = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -418,7 +500,7 @@ def load_file(path: Path) -> list[Rule]:
     language = data.get("language", "any")
     if not isinstance(language, str) or not _LANGUAGE.match(language):
         raise RuleError(f"{name}: language: must be a two-letter ISO 639-1 code or 'any'")
-    return [compile_rule(t, name, language) for t in tables]
+    return tables, language
 
 
 def builtin_rules_dir() -> Path:
@@ -437,19 +519,22 @@ def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin:
     """
     folders = ([builtin_rules_dir()] if builtin else []) + [Path(d) for d in dirs]
     reserved = set(known)
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
+    files: list[tuple[Path, list[dict[str, Any]], str]] = []
     for folder in folders:
         if not folder.is_dir():
             raise RuleError(f"{folder}: rule folder not found")
-        for path in sorted(folder.glob("*.toml")):
-            for rule in load_file(path):
-                if rule.id in reserved:
-                    raise RuleError(f"{path}: rule {rule.id!r}: id: already the id of a line statistic")
-                if rule.id in seen:
-                    raise RuleError(f"{path}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
-                seen[rule.id] = str(path)
-                rules.append(rule)
+        files += [(path, *_tables(path)) for path in sorted(folder.glob("*.toml"))]
+    sound = sound_patterns(given for _, tables, _ in files for t in tables if (given := _pattern_source(t)))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path, tables, language in files:
+        for rule in (compile_rule(t, str(path), language, sound) for t in tables):
+            if rule.id in reserved:
+                raise RuleError(f"{path}: rule {rule.id!r}: id: already the id of a line statistic")
+            if rule.id in seen:
+                raise RuleError(f"{path}: rule {rule.id!r}: id: already defined in {seen[rule.id]}")
+            seen[rule.id] = str(path)
+            rules.append(rule)
     off = set(disabled)
     unknown = off - set(seen) - reserved
     if unknown:

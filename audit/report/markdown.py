@@ -621,12 +621,11 @@ def _tone(scores: _Scores) -> list[str]:
             "subjective and unusual words, scare quotes, exclamations, rhetorical questions); "
             "speech the outlet quotes counts at the `quoted_weight` setting. A document's score is "
             "the mean over its sentences. Most loaded first:", ""]
-    ranked = scores.loaded
     out += _table(["Document", "Score", "Loaded sentences", "Quoted words (share)", "Evidence words"], [
         [d.id, f"{t.score:.2f}", f"{t.signals['loaded_sentences']} of {t.signals['sentences']}",
-         f"{t.signals.get('quoted_share', 0.0):.0%}", ", ".join(t.evidence)] for d, t in ranked
+         f"{t.signals.get('quoted_share', 0.0):.0%}", ", ".join(t.evidence)] for d, t in scores.loaded
     ], scores.toned)
-    for d, t in ranked:
+    for d, t in scores.loaded:
         if t.sentences:
             out += ["", f"Most loaded sentences of {cell(d.id)} (evidence in bold):", ""]
             out += _table(["Line", "Score", "Sentence"],

@@ -395,8 +395,8 @@ class DaskEngine:
         found += self._passage_tasks(batch, settings)
         # Each task's passages fetched as it finishes, while the others run (gathered together after
         # the last, every worker idle, bench/HISTORY.md, the tenth round): the sort puts them in order.
-        shared = sorted((keyed for task in self._finished(found) for keyed in _result(task, "passage verification").items),
-                        key=operator.itemgetter(0))
+        shared = sorted((keyed for task in self._finished(found)
+                         for keyed in _result(task, "passage verification").items), key=operator.itemgetter(0))
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         if count > CLIENT_PAIRS:
             return self._components(verified, count), [pair for _, pair in shared]

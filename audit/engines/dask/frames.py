@@ -5,8 +5,10 @@ group's shingle sets, signatures and passages' tables are thousands of small arr
 summaries were while each carried its passages' table, and thousands of frames cost far more than
 the pickle: a client took 34 to 70 ms of CPU to receive 1,250 summaries that as one pickle take
 10 to 13 ms (bench/HISTORY.md, the tenth round). The types marked here go as one frame, at the
-cost of one more copy of the value's bytes on each side. Values that stay where they were made
-are only weighed (:func:`weighed`).
+cost of one more copy of the value's bytes on each side. A task's list result is sent an item at
+a time, each pickled with a header of its own: a list of many small values crosses as
+:class:`Items`, one pickle. Values that stay where they were made are only weighed
+(:func:`weighed`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dask.sizeof import sizeof
 from distributed.protocol import dask_deserialize, dask_serialize
 
 T = TypeVar("T", bound=type)
-I = TypeVar("I")
+V = TypeVar("V")
 
 
 def weighed(cls: T) -> T:
@@ -52,13 +54,13 @@ def one_frame(cls: T) -> T:
 
 
 @dataclass
-class Items(Generic[I]):
+class Items(Generic[V]):
     """A task's result of many small values, as one pickle. Dask sends a task's list result an
     item at a time, each with a pickle and a header of its own: the 11,582 shared passages of the
     20,000 planted documents were 11,582 pickles for the client to take apart (bench/HISTORY.md,
     the seventeenth round)."""
 
-    items: list[I]
+    items: list[V]
 
 
 one_frame(Items)
