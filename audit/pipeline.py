@@ -27,7 +27,7 @@ from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
 from audit.read.spool import Closing, Patched, Spool
 from audit.records import Cluster, DocumentSummary, Finding, Packed, ScanResult, Scores
-from audit.report.json_entries import entries, findings_text
+from audit.report.json_entries import entries, spliced
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
 from audit.similarity.duplicates import Loader, find_duplicates
@@ -208,10 +208,11 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                                          on_stage=partial(stage, progress))
             for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
                                               engine.templates, engine.copies, partial(stage, progress)):
-                merged = sorted(final[i] + added, key=Finding.order)
-                final[i] = merged
+                joined = final[i] + added
+                order = sorted(range(len(joined)), key=lambda k: joined[k].order())
+                final[i] = [joined[k] for k in order]
                 if rendered is not None:
-                    rendered.findings[i] = findings_text(merged)
+                    rendered.findings[i] = spliced(rendered.findings[i], added, order)
                 counts[i] += len(added)
                 tally.findings(added)
     except BaseException:

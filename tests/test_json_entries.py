@@ -5,11 +5,15 @@ input errors, repairs and a baseline that takes findings out."""
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audit.checks.run import check
 from audit.pipeline import scan
+from audit.records import Finding
 from audit.report import markdown
 from audit.report.formats import render
+from audit.report.json_entries import findings_text, spliced
 from audit.settings import ScanSettings
 
 FOOTER = "Get our free weekly digest of the best local stories, every Friday morning."
@@ -102,3 +106,17 @@ def test_a_baselines_report_renders_the_findings_left(corpus, tmp_path, monkeypa
     plain = json.loads(render(scan([str(corpus)], ScanSettings(jobs=1)), "json", "feed"))
     assert report["findings"] == [] and plain["findings"]
     assert report["documents"] == plain["documents"]
+
+
+finding = st.builds(lambda kind, line, text, detail: Finding("d", kind, "r", "info", "m", line=line, text=text,
+                                                             detail=detail),
+                    st.sampled_from(["boilerplate", "encoding", "quality"]), st.none() | st.integers(1, 6),
+                    st.sampled_from(["", "x", '{"a": 1},\n    {', "},\n    {\n      ", "\u2028 ü"]),
+                    st.sampled_from([{}, {"documents": 3}, {"before": "a,\n    {", "after": {"n": [1, {"k": "v"}]}}]))
+
+
+@given(st.lists(finding, max_size=6), st.lists(finding, max_size=4))
+def test_findings_added_to_a_document_are_spliced_among_its_rendered_ones_as_rendering_them_all_would(had, added):
+    joined = had + added
+    order = sorted(range(len(joined)), key=lambda k: joined[k].order())
+    assert spliced(findings_text(had), added, order) == findings_text(sorted(joined, key=Finding.order))

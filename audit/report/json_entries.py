@@ -41,9 +41,34 @@ def document_json(d: DocumentSummary, scores: Scores) -> dict[str, Any]:
     }
 
 
+#: What joins the items of the report's long lists.
+_BETWEEN = "," + ITEM_BREAK
+
+
 def findings_text(findings: Iterable[Finding]) -> str:
     """Findings' items in the report's ``findings``, joined as the list joins them ("" for none)."""
-    return ("," + ITEM_BREAK).join(item(f.to_json()) for f in findings)
+    return _BETWEEN.join(item(f.to_json()) for f in findings)
+
+
+def spliced(text: str, added: Iterable[Finding], order: Iterable[int]) -> str:
+    """The :func:`findings_text` of a document's findings once `added` ones join them: `text` is
+    that of the findings it had, and `order` the place of each of the findings, those it had and
+    then those added, in the new list. Only the added are rendered: a document's template lines
+    were a tenth of Dragnet's findings, and re-rendering the findings of every document that has
+    some took the scan a tenth of a second (bench/HISTORY.md, the seventeenth round).
+
+    An item is a dict, whose lines inside are indented past the list's items: a comma and a
+    line break followed by the list's indent and a brace is only ever found between two items.
+
+    >>> had = [Finding("d", "boilerplate", "r", "info", "m", line=5)]
+    >>> new = [Finding("d", "boilerplate", "t", "info", "m", line=2)]
+    >>> spliced(findings_text(had), new, [1, 0]) == findings_text(new + had)
+    True
+    """
+    items = text.split(_BETWEEN + "{") if text else []
+    items[1:] = ["{" + piece for piece in items[1:]]
+    items += [item(f.to_json()) for f in added]
+    return _BETWEEN.join(items[k] for k in order)
 
 
 def entries(d: DocumentSummary) -> tuple[str, str]:
