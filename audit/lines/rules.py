@@ -107,11 +107,11 @@ class Unit:
 class LazyPattern:
     """A rule's regular expression, compiled where it is first searched.
 
-    Compiling the packs' seventy patterns took 0.34 s of every process's start, the Dask client's
-    included, which searches nothing, and a small scan searches few of them: the gate names the
-    patterns that may match a line (bench/HISTORY.md, the seventeenth round). Pickled, it is its
-    source and flags, as a compiled pattern is too: the process that unpickles it compiles it
-    again, here only when it searches.
+    Compiling the packs' seventy patterns took 0.23 to 0.34 s of every process's start, the Dask
+    client's included, which searches nothing, and a small scan searches few of them: the gate
+    names the patterns that may match a line (bench/HISTORY.md, the seventeenth round). Pickled,
+    it is its source and flags, as a compiled pattern is too: the process that unpickles it
+    compiles it again, here only when it searches.
     """
 
     __slots__ = ("pattern", "given", "flags", "_compiled")

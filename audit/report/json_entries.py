@@ -53,9 +53,9 @@ def findings_text(findings: Iterable[Finding]) -> str:
 def spliced(text: str, added: Iterable[Finding], order: Iterable[int]) -> str:
     """The :func:`findings_text` of a document's findings once `added` ones join them: `text` is
     that of the findings it had, and `order` the place of each of the findings, those it had and
-    then those added, in the new list. Only the added are rendered: a document's template lines
-    were a tenth of Dragnet's findings, and re-rendering the findings of every document that has
-    some took the scan a tenth of a second (bench/HISTORY.md, the seventeenth round).
+    then those added, in the new list. Only the added are rendered: the 169 documents of Dragnet
+    with template lines hold 14,241 findings, 566 of them added, and rendering all of them again
+    took 0.09 to 0.12 s, the splice 0.02 s (bench/HISTORY.md, the seventeenth round).
 
     An item is a dict, whose lines inside are indented past the list's items: a comma and a
     line break followed by the list's indent and a brace is only ever found between two items.
