@@ -28,6 +28,7 @@ from audit.read.sources import Source, opened
 from audit.read.spool import Closing, Patched, Spool
 from audit.records import Cluster, DocumentSummary, Finding, Packed, ScanResult, Scores
 from audit.report.json_entries import entries, spliced
+from audit.report.rows import FirstRows
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
 from audit.similarity.duplicates import Loader, find_duplicates
@@ -170,6 +171,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
         sources: dict[str, str] = {}
         counts = array("q")  # findings per document
         tally = Tally()  # the figures, counted here: the details are not read back for them
+        first_rows = FirstRows()  # and what the Markdown report reads back of them
         with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[TemplateInput]() as inputs, \
                 Spool[list[str]]() as compared:
             for summary in engine.summaries(corpus, analyzer, problems):
@@ -185,6 +187,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 summary.packed = None
                 counts.append(len(packed.kinds))
                 tally.packed(summary, packed)
+                first_rows.add(len(summaries), packed.kinds, packed.rules)
                 # (An engine that keeps the line keys where the summary was made sends none.)
                 if summary.line_keys is None:
                     inputs.append_pickled(_NO_TEMPLATE_INPUT_PICKLED)
@@ -215,6 +218,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                     rendered.findings[i] = spliced(rendered.findings[i], added, order)
                 counts[i] += len(added)
                 tally.findings(added)
+                first_rows.add(i, [f.kind for f in added], [f.rule for f in added])
     except BaseException:
         final.close()
         scores.close()
@@ -228,7 +232,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     result = ScanResult(
         settings=settings.to_dict(),
         documents=SpooledDocuments(summaries, final, scores, None if rendered is None else rendered.documents),
-        findings=SpooledFindings(final, counts, extra, None if rendered is None else rendered.findings),
+        findings=SpooledFindings(final, counts, extra, None if rendered is None else rendered.findings, first_rows),
         duplicate_pairs=duplicates.pairs,
         clusters=duplicates.clusters,
         passage_pairs=duplicates.passage_pairs,

@@ -13,6 +13,7 @@ import numpy as np
 
 from audit.read.spool import Indexed
 from audit.records import DocumentSummary, Finding, Scores
+from audit.report.rows import FirstRows
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
@@ -50,16 +51,18 @@ class SpooledFindings(Indexed[Finding]):
     """Every document's findings in document order (``found[i]`` the i-th document's), then the
     corpus's own (`extra`); `counts` are how many each document has. ``rendered[i]``, when the
     scan rendered those, is the items of ``found[i]`` in the JSON report
-    (:func:`audit.report.json_entries.findings_text`)."""
+    (:func:`audit.report.json_entries.findings_text`). `first_rows`, when the scan noted them,
+    are the documents that hold the first rows of the Markdown report's tables of findings."""
 
     def __init__(self, found: Indexed[list[Finding]], counts: Sequence[int], extra: list[Finding],
-                 rendered: Indexed[str] | None = None) -> None:
+                 rendered: Indexed[str] | None = None, first_rows: FirstRows | None = None) -> None:
         if len(counts) != len(found) or rendered is not None and len(rendered) != len(found):
             raise ValueError(f"{len(counts)} counts but {len(found)} documents' findings"
                              + ("" if rendered is None else f" and {len(rendered)} rendered"))
         self.found = found
         self.extra = extra
         self.rendered = rendered
+        self.first_rows = first_rows
         # Where each document's findings end in the whole sequence: indexing finds the document.
         self._ends = np.cumsum(np.asarray(counts, dtype=np.int64))
         self._spooled = int(self._ends[-1]) if len(self._ends) else 0

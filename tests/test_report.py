@@ -1,5 +1,6 @@
 import json
 import math
+import random
 import statistics
 import sys
 
@@ -31,16 +32,19 @@ def test_a_scan_counts_its_figures_as_it_writes_the_details_and_its_reports_read
     assert data["summary"] == real(result) == result.figures
 
 
-def test_the_markdown_report_reads_the_details_back_twice(seeds, monkeypatch):
-    """Once for the sections that list findings, once for the scores: each read of a document's
-    details is an unpickling from disk."""
+def test_the_markdown_report_reads_every_documents_scores_and_the_findings_its_tables_show(seeds, monkeypatch):
+    """Each read of a document's details is an unpickling from disk: every document's scores,
+    once, and the findings of the documents that hold rows of the tables of findings."""
     from audit.read.spool import Spool
 
     result = scan([str(seeds)], ScanSettings(jobs=1))
+    listed = [i for i, d in enumerate(result.documents)
+              if any(f.kind in ("boilerplate", "quality", "encoding") for f in d.findings)]
+    assert 0 < len(listed) < len(result.documents)
     real, reads = Spool._item, []
     monkeypatch.setattr(Spool, "_item", lambda self, i: reads.append(i) or real(self, i))
     report = render_markdown(result, "seeds")
-    assert sorted(reads) == [0, 0, 1, 1, 2, 2]
+    assert sorted(reads) == sorted([*range(len(result.documents)), *listed])
     assert "## Leftover page text" in report and "## Readability" in report
 
 
@@ -202,3 +206,40 @@ def test_evidence_words_are_bolded_in_a_cell_escaped_as_each_word_and_gap_alone(
         expected += [_escape(text[at:start]), f"**{piece}**" if word in evidence else piece]
         at = end
     assert _bold(text, evidence) == "".join(expected) + _escape(text[at:])
+
+
+def test_the_tables_of_findings_read_back_only_the_documents_of_their_first_rows(tmp_path, monkeypatch):
+    """Past each table's rows, a document's findings are not read back: the tables and their
+    counts are those of reading every finding, template findings added after the analysis and
+    a rule found only in the last document included."""
+    from audit.read.spool import Spool
+    from audit.report import markdown, rows
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(rows, "MAX_ROWS", 2)
+    monkeypatch.setattr(markdown, "MAX_ROWS", 2)
+    footer = "Get our free weekly digest of the best local stories, every Friday morning."
+    words = ("council school river bridge market people city year week budget plan road water police court "
+             "child family doctor hospital teacher shop price train station street house garden park museum "
+             "library church village farmer field storm winter summer money bank office worker union").split()
+    records = []
+    for i in range(12):
+        shuffled = random.Random(i).sample(words, len(words))
+        prose = [" ".join(shuffled[k:k + 12]).capitalize() + " and the town agreed." for k in (0, 12, 24)]
+        records.append({"id": f"d{i}", "source": "town", "text": "\n".join([*prose, "Share this Article", footer])})
+    records[5]["text"] += "\nThe cafÃ© opened â€” at last."
+    records[11]["text"] += "\nAdvertisement"
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    result = scan([str(path)], ScanSettings(jobs=1))
+    first = result.findings.first_rows
+    assert first.counts[("boilerplate", "lines.template")] >= 12 and first.counts[("encoding", "")] == 1
+    real, reads = Spool._item, []
+    monkeypatch.setattr(Spool, "_item", lambda self, i: reads.append(i) or real(self, i))
+    shown = render_markdown(result, "t")
+    read = len(reads) - len(result.documents)  # every document's scores, and these documents' findings
+    assert read == len(first.documents) < len(result.documents) and {0, 1, 5, 11} <= first.documents
+    result.findings.first_rows = None
+    assert render_markdown(result, "t") == shown
+    templates = first.counts[("boilerplate", "lines.template")]
+    assert f"… and {templates - 2} more rows" in shown and "### advert.marker" in shown

@@ -25,14 +25,13 @@ from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
 from audit.report.source_pairs import SourcePair, source_pairs
+from audit.report.rows import MAX_ROWS
 from audit.results import SpooledDocuments, SpooledFindings, scored, summaries
 from audit.text import language as languages
 from audit.text.counts import plural
 from audit.text.sentences import word_spans
 from audit.version import __version__
 
-#: Rows shown per table before the rest is summarized in one line (JSON always has everything).
-MAX_ROWS = 200
 #: Duplicates named in one cluster's cell (a mirrored page may have thousands of copies).
 MAX_LISTED = 20
 #: A report of at least this many lines starts with a table of contents.
@@ -159,7 +158,13 @@ class _Found:
 
 def _found(result: ScanResult) -> _Found:
     found = _Found()
-    for f in result.findings:
+    findings = result.findings
+    first = findings.first_rows if isinstance(findings, SpooledFindings) else None
+    # A scan knows which documents hold the tables' first rows, and how many rows each table
+    # has: only those documents' findings are read back (and the corpus's own, input errors).
+    read = findings if first is None else chain(
+        (f for i in sorted(first.documents) for f in findings.found[i]), findings.extra)
+    for f in read:
         if f.kind == "boilerplate":
             found.leftovers[f.rule].add([_where(f), f.text])
             found.messages.setdefault(f.rule, f.message)
@@ -169,6 +174,9 @@ def _found(result: ScanResult) -> _Found:
             found.encoding.add([_where(f), f.detail["before"], f.detail["after"]])
         elif f.kind == "input-error":
             found.input_errors.add([_where(f), f.message])
+    for (kind, rule), total in first.counts.items() if first is not None else ():
+        table = found.leftovers[rule] if kind == "boilerplate" else found.quality if kind == "quality" else found.encoding
+        table.total = total
     return found
 
 
