@@ -635,7 +635,6 @@ def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_f
     from distributed.protocol import deserialize, serialize, to_serialize
 
     from audit.engines.dask.frames import Items
-
     from audit.engines.dask.tasks import Analyzed, PassageBlock, Reread
 
     summaries = [make_doc(f"d{i}", "feed") for i in range(1000)]

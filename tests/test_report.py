@@ -241,5 +241,10 @@ def test_the_tables_of_findings_read_back_only_the_documents_of_their_first_rows
     assert read == len(first.documents) < len(result.documents) and {0, 1, 5, 11} <= first.documents
     result.findings.first_rows = None
     assert render_markdown(result, "t") == shown
+    # Noted for smaller tables than the report shows, they are not used: every finding is read.
+    first.most = 1
+    result.findings.first_rows = first
+    reads.clear()
+    assert render_markdown(result, "t") == shown and len(reads) == 2 * len(result.documents)
     templates = first.counts[("boilerplate", "lines.template")]
     assert f"… and {templates - 2} more rows" in shown and "### advert.marker" in shown

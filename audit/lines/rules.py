@@ -126,6 +126,7 @@ class LazyPattern:
         self._compiled = compiled
 
     def compiled(self) -> regex.Pattern[str]:
+        """The compiled pattern (compiled now, the first time it is asked for)."""
         if self._compiled is None:
             self._compiled = regex.compile(self.pattern, self.given)
         return self._compiled
@@ -142,7 +143,7 @@ class LazyPattern:
 
 @dataclass(frozen=True)
 class Rule:
-    """One compiled rule."""
+    """One rule, checked (its pattern compiled where it is first searched: :class:`LazyPattern`)."""
 
     id: str
     kind: str
@@ -385,7 +386,7 @@ def _pattern_problem(source: str, flags: int) -> tuple[regex.Pattern[str] | None
 
 
 def _pattern_source(table: dict[str, Any]) -> tuple[str, int] | None:
-    """A pattern rule's table's pattern and flags, as compiled (None for any other table)."""
+    """A pattern rule's table's pattern and the flags it is compiled with (None for any other table)."""
     source = table.get("pattern")
     if table.get("kind") != "pattern" or not isinstance(source, str) or not source:
         return None
@@ -474,12 +475,12 @@ def compile_rule(table: dict[str, Any], file: str, language: str = "any",
                 pattern=pattern, phrases=phrases, match=match, no_match=no_match)
 
 
-def load_file(path: Path, sound: Mapping[tuple[str, int], int] = MappingProxyType({})) -> list[Rule]:
-    """The rules of one TOML file (`sound` as :func:`compile_rule` takes it); errors name it as
-    given (with its folder: two packs may hold files of one name)."""
+def load_file(path: Path) -> list[Rule]:
+    """The rules of one TOML file, each pattern compiled and checked; errors name it as given (with
+    its folder: two packs may hold files of one name)."""
     name = str(path)
     tables, language = _tables(path)
-    return [compile_rule(t, name, language, sound) for t in tables]
+    return [compile_rule(t, name, language) for t in tables]
 
 
 def _tables(path: Path) -> tuple[list[dict[str, Any]], str]:
@@ -515,7 +516,9 @@ def load_rules(dirs: Iterable[Path] = (), disabled: Iterable[str] = (), builtin:
     """Load the built-in rule packs and those in `dirs`, without the rules whose id is disabled.
 
     `known` are other ids that may be switched off (the line statistics); a disabled id that is
-    neither a rule's nor known is an error, so that a typo never leaves a rule on.
+    neither a rule's nor known is an error, so that a typo never leaves a rule on. Every file is
+    read before any rule is checked (the patterns known sound are looked up all at once), so an
+    error of a folder or a file (missing, not TOML) is reported before an error of a rule.
     """
     folders = ([builtin_rules_dir()] if builtin else []) + [Path(d) for d in dirs]
     reserved = set(known)

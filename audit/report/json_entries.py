@@ -52,22 +52,26 @@ def findings_text(findings: Iterable[Finding]) -> str:
 
 def spliced(text: str, added: Iterable[Finding], order: Iterable[int]) -> str:
     """The :func:`findings_text` of a document's findings once `added` ones join them: `text` is
-    that of the findings it had, and `order` the place of each of the findings, those it had and
-    then those added, in the new list. Only the added are rendered: the 169 documents of Dragnet
-    with template lines hold 14,241 findings, 566 of them added, and rendering all of them again
-    took 0.09 to 0.12 s, the splice 0.02 s (bench/HISTORY.md, the seventeenth round).
+    that of the findings it had, and ``order[j]`` is the index, among the findings it had followed
+    by those added, of the new list's j-th finding. Only the added are rendered: the 169
+    documents of Dragnet with template lines hold 14,241 findings, 566 of them added, and
+    rendering all of them again took 0.09 to 0.12 s, the splice 0.02 s (bench/HISTORY.md, the
+    seventeenth round).
 
     An item is a dict, whose lines inside are indented past the list's items: a comma and a
     line break followed by the list's indent and a brace is only ever found between two items.
 
-    >>> had = [Finding("d", "boilerplate", "r", "info", "m", line=5)]
-    >>> new = [Finding("d", "boilerplate", "t", "info", "m", line=2)]
-    >>> spliced(findings_text(had), new, [1, 0]) == findings_text(new + had)
+    >>> had = [Finding("d", "boilerplate", "r", "info", "m", line=n) for n in (3, 5)]
+    >>> new = [Finding("d", "boilerplate", "t", "info", "m", line=4)]
+    >>> spliced(findings_text(had), new, [0, 2, 1]) == findings_text([had[0], new[0], had[1]])
     True
     """
     items = text.split(_BETWEEN + "{") if text else []
     items[1:] = ["{" + piece for piece in items[1:]]
     items += [item(f.to_json()) for f in added]
+    order = list(order)
+    if sorted(order) != list(range(len(items))):
+        raise ValueError(f"{len(items)} findings' items, and an order of {len(order)} that is not theirs")
     return _BETWEEN.join(items[k] for k in order)
 
 

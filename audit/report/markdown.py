@@ -24,8 +24,8 @@ from audit.records import DocumentSummary, Finding, PassagePair, ScanResult, Ton
 from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
-from audit.report.source_pairs import SourcePair, source_pairs
 from audit.report.rows import MAX_ROWS
+from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import SpooledDocuments, SpooledFindings, scored, summaries
 from audit.text import language as languages
 from audit.text.counts import plural
@@ -145,8 +145,8 @@ class _Rows:
 
 @dataclass
 class _Found:
-    """The rows of the sections that list findings, gathered in one pass over the findings (a scan
-    reads them back from disk)."""
+    """The rows of the sections that list findings, gathered in one pass over the findings a scan
+    reads back from disk (those of the documents that hold the tables' rows, when it noted them)."""
 
     leftovers: defaultdict[str, _Rows] = field(default_factory=lambda: defaultdict(_Rows))
     #: Each leftover rule's message, as its first finding gives it.
@@ -160,6 +160,8 @@ def _found(result: ScanResult) -> _Found:
     found = _Found()
     findings = result.findings
     first = findings.first_rows if isinstance(findings, SpooledFindings) else None
+    if first is not None and first.most < MAX_ROWS:  # noted for smaller tables than these
+        first = None
     # A scan knows which documents hold the tables' first rows, and how many rows each table
     # has: only those documents' findings are read back (and the corpus's own, input errors).
     read = findings if first is None else chain(
@@ -175,9 +177,15 @@ def _found(result: ScanResult) -> _Found:
         elif f.kind == "input-error":
             found.input_errors.add([_where(f), f.message])
     for (kind, rule), total in first.counts.items() if first is not None else ():
-        table = found.leftovers[rule] if kind == "boilerplate" else found.quality if kind == "quality" else found.encoding
-        table.total = total
+        _rows_of(found, kind, rule).total = total
     return found
+
+
+def _rows_of(found: _Found, kind: str, rule: str) -> _Rows:
+    """The table of findings of a :data:`audit.report.rows.Table`."""
+    if kind == "boilerplate":
+        return found.leftovers[rule]
+    return found.quality if kind == "quality" else found.encoding
 
 
 def _where(f: Finding) -> str:

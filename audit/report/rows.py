@@ -38,6 +38,8 @@ class FirstRows:
 
     counts: Counter[Table] = field(default_factory=Counter)
     documents: set[int] = field(default_factory=set)
+    #: The rows of each table the documents are noted for (a report that shows more reads all).
+    most: int = field(default_factory=lambda: MAX_ROWS)
 
     def add(self, document: int, kinds: Sequence[str], rules: Sequence[str]) -> None:
         """Note the findings (their kinds and rules) of the document at index `document`."""
@@ -45,6 +47,6 @@ class FirstRows:
             table = table_of(kind, rule)
             if table is None:
                 continue
-            if self.counts[table] < MAX_ROWS:
+            if self.counts[table] < self.most:
                 self.documents.add(document)
             self.counts[table] += n
