@@ -43,6 +43,8 @@ class FirstRows:
 
     def add(self, document: int, kinds: Sequence[str], rules: Sequence[str]) -> None:
         """Note the findings (their kinds and rules) of the document at index `document`."""
+        if not kinds:  # most documents of a clean corpus: no counter made for each on the way
+            return
         for (kind, rule), n in Counter(zip(kinds, rules)).items():
             table = table_of(kind, rule)
             if table is None:
