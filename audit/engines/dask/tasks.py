@@ -9,13 +9,13 @@ groups of parts. No document is read or prepared twice.
 
 from __future__ import annotations
 
-import zlib
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
+import zstandard
 
 from audit.analyze import Analyzer
 from audit.engines.dask.frames import Items, one_frame, weighed
@@ -147,11 +147,15 @@ class Kept:
     texts: list[bytes | None]
     passages: list[np.ndarray | None]
 
-    def lines(self, position: int) -> list[str]:
-        """The compared lines of the document at `position`."""
-        text = self.texts[position]
-        assert text is not None
-        return zlib.decompress(text).decode("utf-8", "surrogatepass").split("\n")
+    def lines(self, positions: list[int]) -> list[list[str]]:
+        """The compared lines of the documents at `positions`."""
+        decompressor = zstandard.ZstdDecompressor()  # one per read: it is not for two threads at once
+        out = []
+        for p in positions:
+            text = self.texts[p]
+            assert text is not None
+            out.append(decompressor.decompress(text).decode("utf-8", "surrogatepass").split("\n"))
+        return out
 
 
 def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
@@ -159,11 +163,14 @@ def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
     lines, and :data:`audit.records.HELD` for the passages)."""
     texts: list[bytes | None] = []
     passages: list[np.ndarray | None] = []
+    # Zstandard at level 1 compresses as far as zlib's level 1 at a third of its time
+    # (bench/HISTORY.md, the eighteenth round); its frames record their size, which decompress needs.
+    compressor = zstandard.ZstdCompressor(level=1)
     for r in records:
         if isinstance(r, DocumentSummary) and r.compared is not None:
             # A line never holds a newline (the lines were split on them), so joining is lossless;
             # a lone surrogate the reader left in a text passes through as it is.
-            texts.append(zlib.compress("\n".join(r.compared).encode("utf-8", "surrogatepass"), 1))
+            texts.append(compressor.compress("\n".join(r.compared).encode("utf-8", "surrogatepass")))
             r.compared = None
         else:
             texts.append(None)
@@ -234,8 +241,8 @@ def wanted_in(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> list[tuple
     """The wanted documents of a part (`needed`: sorted indexes among the scan's summaries;
     `numbers` the part's records' indexes by position, -1 for one the scan left out): (position
     in the part, index, compared lines), in the part's order."""
-    positions = np.flatnonzero((numbers >= 0) & np.isin(numbers, needed))
-    return [(p, int(numbers[p]), kept.lines(p)) for p in positions.tolist()]
+    positions = np.flatnonzero((numbers >= 0) & np.isin(numbers, needed)).tolist()
+    return [(p, int(numbers[p]), lines) for p, lines in zip(positions, kept.lines(positions))]
 
 
 def load_part(kept: Kept, numbers: np.ndarray, needed: np.ndarray) -> Items[tuple[int, list[str]]]:
