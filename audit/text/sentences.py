@@ -29,6 +29,8 @@ ABBREVIATIONS = frozenset(
 )
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+#: Letters with stops ("u.s", "a.m", folded and without the last stop): an abbreviation, not an end.
+_STOPPED_LETTERS = re.compile(r"([a-z]\.)+[a-z]")
 #: A word: letters or digits, joined by inner apostrophes, hyphens, or the points and commas of
 #: numbers and abbreviations ("U.S", "7.3", "1,000"), never by a trailing mark.
 _WORD = re.compile(r"\w+(?:['’‘.,:\-‐‑]\w+)*")
@@ -72,7 +74,7 @@ def split(line: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(line):
         end = m.end()
-        if m.group(0).startswith(".") and not _ends_sentence(line[start:m.start()]):
+        if m.group(0).startswith(".") and not _ends_sentence(line, start, m.start()):
             continue
         _add(line, start, end, spans)
         start = end
@@ -197,16 +199,18 @@ def _inside_each(spans: list[tuple[int, int]], starts: list[int]) -> tuple[bool,
     return tuple(out)
 
 
-def _ends_sentence(before: str) -> bool:
-    """False when the word before a full stop is an abbreviation or an initial."""
-    m = _WORD_BEFORE.search(before[-40:])  # the tail is enough, and keeps the search short
+def _ends_sentence(line: str, start: int, end: int) -> bool:
+    """False when the word before a full stop at `end` (in the sentence from `start`) is an
+    abbreviation or an initial."""
+    # The last 40 characters are enough, and keep the search short; `$` matches at `end`.
+    m = _WORD_BEFORE.search(line, max(start, end - 40), end)
     if not m:
         return True
     word = m.group(1).lower().strip(".")
     if word in ABBREVIATIONS:
         return False
     # An initial ("J." in "J. Smith") or letters with stops ("U.S", "a.m"), not a number.
-    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"([a-z]\.)+[a-z]", word)
+    return not (len(word) == 1 and word.isalpha()) and not ("." in word and _STOPPED_LETTERS.fullmatch(word))
 
 
 def _add(line: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
