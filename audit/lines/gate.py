@@ -235,24 +235,26 @@ class Gate:
 
     def candidates(self, text: str) -> frozenset[int] | None:
         """The indices of the patterns that may match `text`; None when every pattern may."""
-        if self._database is None or _FOLDS_TO_ASCII.search(text):
+        if self._database is None or (not text.isascii() and _FOLDS_TO_ASCII.search(text)):
             return None
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: Hyperscan reads only valid UTF-8
             return None
-        found: set[int] = set(self.always)
-
-        def on_match(index: int, start: int, end: int, flags: int, context: object) -> None:
-            found.add(index)
-
         scratch = getattr(self._scratch, "space", None)
         if scratch is None:
             import hyperscan
 
             scratch = self._scratch.space = hyperscan.Scratch(self._database)
-        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
-        return frozenset(found)
+        # The matches are gathered by one module-level function into a list: a closure and a set
+        # made for every line cost as much as the scan of a sentence.
+        found: list[int] = []
+        self._database.scan(data, match_event_handler=_gathered, context=found, scratch=scratch)
+        return self.always.union(found) if found else self.always
+
+
+def _gathered(index: int, start: int, end: int, flags: int, found: list[int]) -> None:
+    found.append(index)
 
 
 def _load(hyperscan: Any, path: Path) -> tuple[Any, frozenset[int]] | None:
