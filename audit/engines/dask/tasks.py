@@ -163,8 +163,9 @@ def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
     lines, and :data:`audit.records.HELD` for the passages)."""
     texts: list[bytes | None] = []
     passages: list[np.ndarray | None] = []
-    # Zstandard at level 1 compresses as far as zlib's level 1 at a third of its time
-    # (bench/HISTORY.md, the eighteenth round); its frames record their size, which decompress needs.
+    # Zstandard at level 1 compresses as far as zlib's level 1 in under half its time (a third on
+    # real pages; bench/HISTORY.md, the eighteenth round); its frames record their size, which
+    # decompress needs.
     compressor = zstandard.ZstdCompressor(level=1)
     for r in records:
         if isinstance(r, DocumentSummary) and r.compared is not None:
