@@ -22,11 +22,12 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def one(corpus: str, docs: int) -> dict[str, float | str]:
+def one(corpus: str, docs: int) -> dict[str, float | int | str]:
     """In the tree on the path: CPU seconds a document of the analysis, and a digest of the summaries."""
     import time
     from itertools import islice
@@ -74,7 +75,7 @@ def main() -> None:
         print(json.dumps(one(args.corpus, args.docs)))
         return
     trees = [ROOT] + [Path(t).resolve() for t in args.against]
-    runs: dict[Path, list[dict]] = {t: [] for t in trees}
+    runs: dict[Path, list[dict[str, Any]]] = {t: [] for t in trees}
     for r in range(args.rounds):
         for tree in trees:
             env = {**os.environ, "PYTHONPATH": str(tree)}
