@@ -217,7 +217,8 @@ class DocumentSummary:
     text_lines: int
     words: int
     chars: int
-    findings: list[Finding]
+    #: A list as analyzed; an empty tuple once the scan keeps them on disk (:meth:`without_details`).
+    findings: Sequence[Finding]
     readability: Readability | None
     tone: Tone | None
     #: MinHash signature of the whole document (uint32 values), or None when it has no words; a
@@ -260,8 +261,10 @@ class DocumentSummary:
     packed: Packed | None = None
 
     def without_details(self) -> None:
-        """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`)."""
-        self.findings, self.readability, self.tone = [], None, None
+        """Drop the report content (a scan keeps it in a :class:`audit.read.spool.Spool`). An empty
+        tuple, not a new list for each summary: the garbage collector tracks every list, and walked the
+        client's hundreds of thousands of them (bench/HISTORY.md, the nineteenth round)."""
+        self.findings, self.readability, self.tone = (), None, None
 
     def pack(self, render: Callable[[DocumentSummary], tuple[str, str]] | None = None) -> Packed:
         """The report content, moved into :attr:`packed` (once: a packed summary keeps its own);
@@ -317,14 +320,17 @@ class Packed:
     json: tuple[str, str] | None = None
 
 
-def claimed_lines(findings: list[Finding]) -> frozenset[int]:
+def claimed_lines(findings: Sequence[Finding]) -> frozenset[int]:
     """The lines that leftover findings are on: template lines count the rest."""
     return frozenset(f.line for f in findings if f.kind == "boilerplate" and f.line)
 
 
-@dataclass
+@_pickled_by_fields
+@dataclass(slots=True)
 class Span:
-    """A located piece of text inside a document, for the report."""
+    """A located piece of text inside a document, for the report. Slotted, as a pair of them is
+    (:class:`PassagePair`): a corpus can share passages by the million, and a dict for each was
+    one more object for the garbage collector to walk (bench/HISTORY.md, the nineteenth round)."""
 
     document: str
     source: str
@@ -335,7 +341,8 @@ class Span:
         return {"document": self.document, "source": self.source, "lines": list(self.lines), "text": self.text}
 
 
-@dataclass
+@_pickled_by_fields
+@dataclass(slots=True)
 class PassagePair:
     """A passage shared by documents of two different sources, verified."""
 

@@ -86,7 +86,7 @@ def test_a_scan_keeps_report_content_on_disk_and_gives_it_back(tmp_path, monkeyp
     path.write_text("\n".join(rows) + "\nnot json\n")
     result = scan([str(path)], ScanSettings(jobs=1))
     held = summaries(result.documents)
-    assert all(s.findings == [] and s.tone is None and s.readability is None for s in held)
+    assert all(s.findings == () and s.tone is None and s.readability is None for s in held)
     docs = list(result.documents)
     assert all(d.readability and d.tone and d.findings for d in docs)
     # What "cleanest" compares stays in memory: the lines with leftovers (byline, share prompt).
@@ -152,7 +152,7 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do():
         summary = copy.copy(summary)
         content = summary.pack()
         assert summary.pack() is content  # a packed summary keeps its own
-        assert summary.findings == [] and summary.readability is None and summary.tone is None
+        assert summary.findings == () and summary.readability is None and summary.tone is None
         assert pickle.loads(content.findings) == findings and pickle.loads(content.scores) == scores
         assert content.claimed == (frozenset() if summary.line_keys is None else claimed)
         packed.packed(summary, content)
