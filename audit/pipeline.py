@@ -18,6 +18,7 @@ from audit.analyze import Analyzer
 from audit.checks.figures import Tally
 from audit.checks.thresholds import decide
 from audit.engines.base import Engine, engine_for
+from audit.engines.blocks import Block
 from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
@@ -25,8 +26,8 @@ from audit.lines.templates import TemplateInput, copy_groups
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
-from audit.read.spool import Closing, Patched, Spool
-from audit.records import Cluster, DocumentSummary, Finding, Packed, ScanResult, Scores
+from audit.read.spool import Closing, Patched, Pickles, Spool
+from audit.records import Cluster, DocumentSummary, Finding, ScanResult, Scores
 from audit.report.json_entries import entries, spliced
 from audit.report.rows import FirstRows
 from audit.results import SpooledDocuments, SpooledFindings
@@ -118,11 +119,11 @@ class RenderedEntries(Closing):
         self._findings: Spool[str] = Spool()
         self.findings = Patched(self._findings)
 
-    def append(self, packed: Packed) -> None:
-        if packed.json is None:
-            raise ValueError("a summary was packed without its entries in the JSON report")
-        self.documents.append(packed.json[0])
-        self._findings.append(packed.json[1])
+    def append(self, block: Block) -> None:
+        if block.entries is None:
+            raise ValueError("a block of summaries was packed without their entries in the JSON report")
+        self.documents.append_pickles(block.entries[0])
+        self._findings.append_pickles(block.entries[1])
 
     def close(self) -> None:
         self.documents.close()
@@ -136,7 +137,8 @@ def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | 
     records in memory (dicts, :class:`~audit.records.Document`, a pandas DataFrame or Series, a
     ``datasets.Dataset``), which the report calls `name` (:mod:`audit.read.sources`).
 
-    `progress`, when given, is called with the number of documents analyzed so far; one with a
+    `progress`, when given, is called with the number of documents analyzed so far, as each block
+    of them is (a batch of :data:`audit.engines.local.BATCH_SIZE` here, a part on Dask); one with a
     ``stage`` method is told the stages of the corpus pass too (:mod:`audit.progress`).
     `json_report` says the caller will write the JSON report: each document's entries in it are
     then rendered where the document is analyzed (see :mod:`audit.report.json_entries`).
@@ -174,35 +176,34 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
         first_rows = FirstRows()  # and what the Markdown report reads back of them
         with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[TemplateInput]() as inputs, \
                 Spool[list[str]]() as compared:
-            for summary in engine.summaries(corpus, analyzer, problems):
-                # What only the report needs goes to disk, and the passages' keys too: they are
-                # most of a summary's bytes. A million summaries stay in memory for the corpus pass.
-                # (An engine that keeps them where the summary was made sends none, nor compared lines.)
-                if summary.passage_keys is not None:
-                    passage_keys.add(len(summaries), summary.passage_keys)
-                    summary.passage_keys = None
-                # The report content, pickled where the summary was made (or else here), is
-                # written as it came.
-                packed = summary.pack(analyzer.render)
-                summary.packed = None
-                counts.append(len(packed.kinds))
-                tally.packed(summary, packed)
-                first_rows.add(len(summaries), packed.kinds, packed.rules)
-                # (An engine that keeps the line keys where the summary was made sends none.)
-                if summary.line_keys is None:
-                    inputs.append_pickled(_NO_TEMPLATE_INPUT_PICKLED)
-                else:
-                    inputs.append((summary.line_keys, packed.claimed))
-                summary.line_keys = None
-                found.append_pickled(packed.findings)
-                scores.append_pickled(packed.scores)
+            for block in engine.blocks(corpus, analyzer, problems):
+                # What only the report needs came packed, and goes to disk as it came, a block in
+                # one write, its figures counted where it was made; the passages' keys go to disk
+                # too: they are most of a summary's bytes. A million summaries stay in memory for
+                # the corpus pass. (An engine that keeps them where the summary was made sends
+                # none, nor compared lines, nor line keys.)
+                found.append_pickles(block.findings)
+                scores.append_pickles(block.scores)
                 if rendered is not None:
-                    rendered.append(packed)
-                if summary.compared is not None:
-                    compared.append(summary.compared)
-                    summary.compared = None
-                summary.source = sources.setdefault(summary.source, summary.source)
-                summaries.append(summary)
+                    rendered.append(block)
+                counts.extend(block.counts.tolist())
+                tally.add(block.tally)
+                first_rows.add_run(block.rows, len(summaries))
+                if block.claimed is None:  # no summary of the block has line keys
+                    inputs.append_pickles(Pickles.repeated(_NO_TEMPLATE_INPUT_PICKLED, len(block)))
+                for k, summary in enumerate(block.summaries):
+                    if summary.passage_keys is not None:
+                        passage_keys.add(len(summaries), summary.passage_keys)
+                        summary.passage_keys = None
+                    if block.claimed is not None:
+                        inputs.append(NO_TEMPLATE_INPUT if summary.line_keys is None
+                                      else (summary.line_keys, block.claimed[k]))
+                        summary.line_keys = None
+                    if summary.compared is not None:
+                        compared.append(summary.compared)
+                        summary.compared = None
+                    summary.source = sources.setdefault(summary.source, summary.source)
+                    summaries.append(summary)
                 if progress is not None:
                     progress(len(summaries))
             load = engine.loader(compared)

@@ -54,7 +54,7 @@ class Run:
         self.rules = load_rules((), ())
         self.docs = docs
         started = time.perf_counter()
-        self.summaries = list(analyze_all(docs, Analyzer(self.settings, self.rules), 2))
+        self.summaries = [s for block in analyze_all(docs, Analyzer(self.settings, self.rules), 2) for s in block.summaries]
         self.analyze_seconds = time.perf_counter() - started
         self.index = {d.id: i for i, d in enumerate(docs)}
         self.bodies: dict[int, list[str]] = {}

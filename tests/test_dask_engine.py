@@ -613,16 +613,15 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
         # The first part waits two seconds on a sleep.
         slow = engine.client.submit(time.sleep, 2, pure=False)
         first = engine.client.submit(operator.getitem, [parts[0], slow], 0, pure=False)
-        futures = [engine.client.submit(tasks.Analyzed, part, pure=False) for part in [first, *parts[1:]]]
-        records = engine._in_order(futures)
-        assert next(records) == "r0.0"
+        futures = [engine.client.submit(tasks.Analyzed, part, None, pure=False) for part in [first, *parts[1:]]]
+        analyses = engine._in_order(futures)
+        assert next(analyses).records == parts[0]
         early = fetched[:fetched.index(futures[0].key)]
         assert futures[1].key in early
         ahead = engine_module.FETCH_AHEAD * engine._workers()
         assert {futures.index(f) for f in futures if f.key in early} <= set(range(1, ahead))
-        assert ["r0.0", *records] == [r for part in parts for r in part]
+        assert [parts[0], *(a.records for a in analyses)] == parts
         assert sorted(fetched) == sorted(f.key for f in futures)
-        assert [len(n) for n in engine.numbers] == [3] * 12
     finally:
         engine.close()
 
@@ -635,6 +634,7 @@ def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_f
     from distributed.protocol import deserialize, serialize, to_serialize
 
     from audit.engines.dask.frames import Items
+    from audit.engines.blocks import Block
     from audit.engines.dask.tasks import Analyzed, PassageBlock, Reread
 
     summaries = [make_doc(f"d{i}", "feed") for i in range(1000)]
@@ -642,7 +642,7 @@ def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_f
         s.passages = np.array([[1, 0, i + 5], [2, 0, 9]], dtype=np.int32)
     assert len(serialize(summaries)[1]) > 1000  # what a plain list would cost
     sets = {i: np.arange(i, i + 40, dtype=np.uint64) for i in range(1000)}
-    values = [Analyzed(summaries), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}},
+    values = [Analyzed(summaries, Block.of(summaries)), Reread(sets, {i: np.ones(128, dtype=np.uint32) for i in range(1000)}, {3: {0: "x"}},
                                           {i: summaries[i].passages for i in range(1000)}),
               PassageBlock(np.zeros((5, 4), dtype=np.int64), {i: (f"d{i}", "feed") for i in range(1000)})]
     items = [(i, [f"line {i}", "more"]) for i in range(1000)]
@@ -655,8 +655,11 @@ def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_f
         assert sizeof(value) > 20_000
         back = deserialize(header, frames)
         assert type(back) is type(value)
+    block = values[0].block  # weighed with its report content
+    assert sizeof(block) >= len(block.findings.data) + len(block.scores.data) > 1000
     back = deserialize(*serialize(values[0]))
     assert [s.id for s in back.records] == [s.id for s in summaries]
+    assert back.block.summaries[0] is back.records[0]
     assert all(np.array_equal(a.passages, b.passages) for a, b in zip(back.records, summaries))
     back = deserialize(*serialize(values[1]))
     assert all(np.array_equal(back.sets[i], sets[i]) for i in sets) and back.lines == {3: {0: "x"}}
@@ -783,14 +786,16 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     local_settings = ScanSettings()
     with Corpus([str(path)]) as corpus:
         problems: list = []
-        summaries = list(LocalEngine(local_settings).summaries(corpus, Analyzer(local_settings, rules), problems))
+        summaries = [s for block in LocalEngine(local_settings).blocks(corpus, Analyzer(local_settings, rules), problems)
+                     for s in block.summaries]
     expected_documents, expected_passages = lsh_candidates(summaries, local_settings.similarity)
     settings = ScanSettings(engine="dask", scheduler=cluster.scheduler_address, blocksize=4000)
     engine = DaskEngine(settings)
     try:
         with Corpus([str(path)]) as corpus:
             on_workers: list = []
-            summaries = list(engine.summaries(corpus, Analyzer(settings, rules), on_workers))
+            summaries = [s for block in engine.blocks(corpus, Analyzer(settings, rules), on_workers)
+                         for s in block.summaries]
             assert len(engine.parts) > 10 and len(on_workers) == len(problems) == 2
             # The passages' band keys stayed on the workers.
             assert all(s.passage_keys is None for s in summaries)

@@ -105,13 +105,14 @@ def test_template_lines_are_found_over_the_corpus(tmp_path):
 
 
 def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_lines(tmp_path, monkeypatch):
-    from audit.read.spool import Patched, Spool
+    from audit.read.spool import Patched, Pickles, Spool
 
     path = tmp_path / "feed.jsonl"
     write_corpus(path)
     # The documents' findings are the spool that the scan patches: what is written to it, then
     # the patches.
     real_patched, real_set, real_append = Patched.__init__, Patched.__setitem__, Spool.append_pickled
+    real_extend = Spool.append_pickles
     found: list[Spool] = []
     written: list[list] = []
 
@@ -124,6 +125,11 @@ def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_
             written.append(pickle.loads(data))
         real_append(self, data)
 
+    def extended(self: Spool, records: Pickles) -> None:  # a block of documents' at once
+        if self in found:
+            written.extend(pickle.loads(records[k]) for k in range(len(records)))
+        real_extend(self, records)
+
     def replaced(self: Patched, i: int, record: list) -> None:
         written.append(record)
         real_set(self, i, record)
@@ -131,6 +137,7 @@ def test_a_scan_writes_each_documents_details_once_and_again_only_with_template_
     monkeypatch.setattr(Patched, "__init__", patched)
     monkeypatch.setattr(Patched, "__setitem__", replaced)
     monkeypatch.setattr(Spool, "append_pickled", appended)
+    monkeypatch.setattr(Spool, "append_pickles", extended)
     result = scan([str(path)], ScanSettings(jobs=1, readability=False, tone=False))
     assert len(found) == 1
     # 8 documents, and the 4 with the template footer once more, with its finding added

@@ -19,17 +19,25 @@ def figures_of(result: ScanResult) -> dict[str, Any]:
     return result.figures if result.figures is not None else count_figures(result)
 
 
+#: Every finite float is a whole multiple of 2**-1074. The figures sum the grades as whole numbers
+#: of that unit, so sums counted apart (a part of the corpus each, where it was analyzed) add up to
+#: the same total in any order, and the mean is the exact one, rounded once.
+GRADE_UNIT = 2 ** 1074
+
+
 @dataclass
 class Tally:
     """What the figures count over the documents and their findings, one at a time: a scan counts
-    them as it writes each document's details to disk, instead of reading them all back."""
+    them as it writes each document's details to disk, instead of reading them all back. Tallies
+    of runs of documents counted apart add up (:meth:`add`) to the tally of them all."""
 
     documents: int = 0
     lines: int = 0
     text_lines: int = 0
     words: int = 0
     graded: int = 0
-    grade_sum: float = 0.0
+    #: The sum of the grades, in :data:`GRADE_UNIT`.
+    grade_units: int = 0
     sources: set[str] = field(default_factory=set)
     kinds: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
@@ -56,7 +64,8 @@ class Tally:
         self.words += d.words
         if grade is not None:
             self.graded += 1
-            self.grade_sum += grade
+            numerator, denominator = grade.as_integer_ratio()
+            self.grade_units += numerator * (GRADE_UNIT // denominator)
 
     def findings(self, found: Iterable[Finding]) -> None:
         """Count findings (a document's, or the corpus's own)."""
@@ -66,6 +75,24 @@ class Tally:
                 self.rules[f.rule] += 1
             if f.kind == "encoding":
                 self.repaired.add(f.document)
+
+    def add(self, other: Tally) -> None:
+        """Count another run of documents' tally in."""
+        self.documents += other.documents
+        self.lines += other.lines
+        self.text_lines += other.text_lines
+        self.words += other.words
+        self.graded += other.graded
+        self.grade_units += other.grade_units
+        self.sources |= other.sources
+        self.kinds.update(other.kinds)
+        self.rules.update(other.rules)
+        self.repaired |= other.repaired
+
+    @property
+    def mean_grade(self) -> float | None:
+        """The mean of the grades counted (None when there are none), correctly rounded."""
+        return self.grade_units / (GRADE_UNIT * self.graded) if self.graded else None
 
 
 def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, Any]:
@@ -106,5 +133,5 @@ def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, A
         "other_language_share": (round(rules["language.other"] / n, 4) if n else 0.0)
         if result.settings.get("languages") else None,
         # None when readability is off or no document has a score: nothing to judge.
-        "mean_grade": round(tally.grade_sum / tally.graded, 2) if tally.graded else None,
+        "mean_grade": None if tally.mean_grade is None else round(tally.mean_grade, 2),
     }

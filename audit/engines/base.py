@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from audit.analyze import Analyzer
+from audit.engines.blocks import Block
 from audit.engines.local import LocalEngine
 from audit.lines.templates import Hits, TemplateInput
 from audit.read.readers import Corpus
@@ -20,8 +21,9 @@ from audit.similarity.keystore import PassageKeys
 class Engine(Protocol):
     """Where a scan's work runs: per-document analysis, LSH candidates, verification, template lines."""
 
-    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
-        """The summaries of the readable documents with unique ids, in reading order."""
+    def blocks(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[Block]:
+        """The summaries of the readable documents with unique ids, in reading order, a block of
+        consecutive ones at a time, their report content packed where they were analyzed."""
 
     def loader(self, compared: Sequence[list[str]]) -> Loader:
         """Gives the compared lines the analysis left of the documents verification and template

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from audit.analyze import Analyzer
+from audit.engines.blocks import Block
 from audit.lines.templates import Hits, TemplateInput, count_templates
 from audit.read.checked import documents
 from audit.read.readers import Corpus
@@ -55,37 +56,39 @@ def _workers(jobs: int) -> int:
     return jobs or os.cpu_count() or 1
 
 
-def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[DocumentSummary]:
-    """Summaries in input order; a process pool when there is more than one batch of work."""
+def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[Block]:
+    """Blocks of summaries in input order, a batch each; a process pool when there is more than
+    one batch of work."""
     batches = _batches(docs)
     head = list(islice(batches, 2))
     workers = _workers(jobs)
     if len(head) < 2 or workers == 1:
         for batch in chain(head, batches):
-            yield from analyzer.batch(batch)
+            yield Block.of(analyzer.batch(batch), analyzer.render)
         return
     # The analyzer (settings, compiled rules, lexicon, permutations) goes to each worker once.
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer, os.getpid()))
     try:
-        pending: list[tuple[list[Document], Future[list[DocumentSummary]]]] = []
+        pending: list[tuple[list[Document], Future[Block]]] = []
         for batch in chain(head, batches):
             pending.append((batch, pool.submit(_analyze_in_worker, batch)))
             if len(pending) >= 2 * workers:
-                yield from _returned(*pending.pop(0))
+                yield _returned(*pending.pop(0))
         for batch, future in pending:
-            yield from _returned(batch, future)
+            yield _returned(batch, future)
     finally:
         # On an interruption, queued batches are dropped rather than waited for.
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _returned(batch: list[Document], future: Future[list[DocumentSummary]]) -> Iterator[DocumentSummary]:
-    """A worker's summaries, holding this process's id and origin objects instead of the copies
-    they came back with: the duplicate-id check already holds these, and a million summaries
-    would hold a second copy of each."""
-    for doc, summary in zip(batch, future.result()):
+def _returned(batch: list[Document], future: Future[Block]) -> Block:
+    """A worker's block, its summaries holding this process's id and origin objects instead of
+    the copies they came back with: the duplicate-id check already holds these, and a million
+    summaries would hold a second copy of each."""
+    block = future.result()
+    for doc, summary in zip(batch, block.summaries):
         summary.id, summary.origin = doc.id, doc.origin
-        yield summary
+    return block
 
 
 #: In a worker process only: the analyzer its pool started it with (set once, then only read).
@@ -127,12 +130,9 @@ def _die_with(run: int) -> None:
         os._exit(1)  # the run died before the request above was made: nothing will signal
 
 
-def _analyze_in_worker(batch: list[Document]) -> list[DocumentSummary]:
+def _analyze_in_worker(batch: list[Document]) -> Block:
     analyzer = _WORKER["analyzer"]
-    summaries = analyzer.batch(batch)
-    for summary in summaries:  # their report content crosses as the bytes the scan spools
-        summary.pack(analyzer.render)
-    return summaries
+    return Block.of(analyzer.batch(batch), analyzer.render)
 
 
 def spooled_loader(compared: Sequence[list[str]]) -> Loader:
@@ -153,7 +153,7 @@ class LocalEngine:
     settings: ScanSettings
     _pool: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
 
-    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+    def blocks(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[Block]:
         return analyze_all(documents(corpus, self.settings.strict, problems), analyzer, self.settings.jobs)
 
     def loader(self, compared: Sequence[list[str]]) -> Loader:

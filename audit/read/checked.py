@@ -32,10 +32,12 @@ def checked(records: Iterable[Item | InputProblem], first_seen: dict[str, Origin
         yield record
 
 
-def documents(records: Iterable[Item | InputProblem], strict: bool, problems: list[Finding]) -> Iterator[Item]:
+def documents(records: Iterable[Item | InputProblem], strict: bool, problems: list[Finding],
+              first_seen: dict[str, Origin] | None = None) -> Iterator[Item]:
     """The readable documents (or their summaries) with unique ids, in order; problems are
-    appended to `problems` (or raised)."""
-    for record in checked(records):
+    appended to `problems` (or raised). `first_seen`, when given, holds the ids seen before
+    these records (and is added to), as :func:`checked` takes it."""
+    for record in checked(records, first_seen):
         if isinstance(record, InputProblem):
             if strict:
                 raise InputError(f"{record.origin}: {record.message}")

@@ -17,6 +17,7 @@ import pickle
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar, overload
 
 import numpy as np
@@ -63,6 +64,40 @@ class Closing:
         self.close()
 
 
+@dataclass(frozen=True, slots=True)
+class Pickles:
+    """Records pickled one after another, as a spool writes them: their bytes, and where each
+    record ends in them (an int64 array). What a process that analyzed a run of documents hands
+    the scan to write as it is, in one write (:meth:`Spool.append_pickles`).
+
+    >>> p = Pickles.of([pickle.dumps("a"), pickle.dumps([1])])
+    >>> len(p), pickle.loads(p[1]), pickle.loads(p.only([0])[0])
+    (2, [1], 'a')
+    """
+
+    data: bytes
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, pickled: Sequence[bytes]) -> Pickles:
+        return cls(b"".join(pickled), np.cumsum(np.fromiter(map(len, pickled), dtype=np.int64, count=len(pickled))))
+
+    @classmethod
+    def repeated(cls, pickled: bytes, times: int) -> Pickles:
+        """One record, pickled, `times` over."""
+        return cls(pickled * times, np.arange(1, times + 1, dtype=np.int64) * len(pickled))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.data[int(self.ends[i - 1]) if i else 0:int(self.ends[i])]
+
+    def only(self, keep: Sequence[int]) -> Pickles:
+        """The records at the positions `keep`, in that order."""
+        return Pickles.of([self[i] for i in keep])
+
+
 class Spool(Indexed[T], Closing):
     """A sequence of picklable records in a temporary file.
 
@@ -91,6 +126,18 @@ class Spool(Indexed[T], Closing):
             self._ends = np.resize(self._ends, 2 * len(self._ends))
         self._ends[self._count] = self._size
         self._count += 1
+        self._dirty = True
+
+    def append_pickles(self, records: Pickles) -> None:
+        """Append records pickled already, one after another (as :meth:`append_pickled` would
+        write each), in one write."""
+        self._file.write(records.data)
+        needed = self._count + len(records)
+        if needed > len(self._ends):
+            self._ends = np.resize(self._ends, max(needed, 2 * len(self._ends)))
+        self._ends[self._count:needed] = records.ends + self._size
+        self._size += len(records.data)
+        self._count = needed
         self._dirty = True
 
     def extend(self, records: Iterable[T]) -> None:

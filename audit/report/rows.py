@@ -34,12 +34,17 @@ def table_of(kind: str, rule: str) -> Table | None:
 class FirstRows:
     """How many findings each table of findings has (`counts`), and the documents, by index,
     that hold some table's first MAX_ROWS (`documents`): told of each document's findings as they
-    are spooled, and of those added to a document afterwards, each table's in document order."""
+    are spooled, and of those added to a document afterwards, each table's in document order.
+    Those of a run of documents noted apart (where they were analyzed, indexed from 0) are noted
+    in as they come (:meth:`add_run`)."""
 
     counts: Counter[Table] = field(default_factory=Counter)
     documents: set[int] = field(default_factory=set)
     #: The rows of each table the documents are noted for (a report that shows more reads all).
     most: int = field(default_factory=lambda: MAX_ROWS)
+    #: Each table's documents noted, in order, with the rows each holds: what :meth:`add_run`
+    #: needs of a run to note its documents in after others (at most `most` a table).
+    rows: dict[Table, list[tuple[int, int]]] = field(default_factory=dict)
 
     def add(self, document: int, kinds: Sequence[str], rules: Sequence[str]) -> None:
         """Note the findings (their kinds and rules) of the document at index `document`."""
@@ -47,8 +52,23 @@ class FirstRows:
             return
         for (kind, rule), n in Counter(zip(kinds, rules)).items():
             table = table_of(kind, rule)
-            if table is None:
-                continue
-            if self.counts[table] < self.most:
-                self.documents.add(document)
-            self.counts[table] += n
+            if table is not None:
+                self._note(table, document, n)
+
+    def _note(self, table: Table, document: int, n: int) -> None:
+        if self.counts[table] < self.most:
+            self.documents.add(document)
+            self.rows.setdefault(table, []).append((document, n))
+        self.counts[table] += n
+
+    def add_run(self, run: FirstRows, offset: int) -> None:
+        """Note a run of documents noted apart, its first at index `offset` here: as if each of
+        its documents had been noted here in turn (`run` noted them for as many rows a table, or more)."""
+        if run.most < self.most:
+            raise ValueError(f"a run noted for {run.most} rows a table, not {self.most}")
+        for table, total in run.counts.items():
+            listed = 0
+            for document, n in run.rows.get(table, ()):
+                self._note(table, offset + document, n)
+                listed += n
+            self.counts[table] += total - listed

@@ -59,14 +59,15 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     raise ConfigError("{engine} needs the dask extra: pip install 'corpus-audit[dask]'", engine="dask") from exc
 
 from audit.analyze import Analyzer
+from audit.engines.blocks import Block
 from audit.engines.dask import shuffle, tasks
 from audit.engines.dask.shuffle import BandRows
 from audit.errors import AuditError, ConfigError, InputError
 from audit.lines.templates import MAX_COPY_EVIDENCE, Hits, TemplateInput, Templates
 from audit.read.checked import documents
 from audit.read.locations import size
-from audit.read.readers import Corpus, Part, Record, count_lines, numbered
-from audit.records import DocumentSummary, Finding, InputProblem, PassagePair
+from audit.read.readers import Corpus, Part, count_lines, numbered
+from audit.records import DocumentSummary, Finding, Origin, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import MAX_PAIRS_PER_KEY, anchor_share, apart
 from audit.similarity.cluster import by_components
@@ -165,7 +166,6 @@ class DaskEngine:
         self.kept: list[Future] = []
         self.numbers: list[np.ndarray] = []
         self._number_futures: list[Future] = []
-        self._last: tuple[int, Record] | None = None
         if self.settings.scheduler:
             try:
                 self.client = Client(self.settings.scheduler, timeout=self.settings.connect_timeout)
@@ -180,7 +180,7 @@ class DaskEngine:
                                             dashboard_address=None)
             self.client = Client(self.cluster)
 
-    def summaries(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[DocumentSummary]:
+    def blocks(self, corpus: Corpus, analyzer: Analyzer, problems: list[Finding]) -> Iterator[Block]:
         parts = self._parts(corpus)
         if self.cluster is None:
             self._check_shared(parts)
@@ -206,7 +206,22 @@ class DaskEngine:
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
         self.kept = [self.client.submit(operator.getitem, a, 3) for a in analyzed]
         self.numbers, self._number_futures = [], []
-        return self._numbered(documents(self._in_order(records), self.settings.strict, problems))
+        seen: dict[str, Origin] = {}
+        index = 0
+        for part in self._in_order(records):
+            # Each record's index among the summaries, at its position in its part (-1 for one the
+            # scan leaves out): the LSH rows are made where the keys are.
+            numbers = np.full(len(part.records), -1, dtype=np.int64)
+            where = {id(r): p for p, r in enumerate(part.records)}
+            kept = [where[id(s)] for s in documents(part.records, self.settings.strict, problems, seen)]
+            numbers[kept] = np.arange(index, index + len(kept))
+            index += len(kept)
+            self.numbers.append(numbers)
+            if len(kept) == len(part.block):
+                yield part.block
+            else:  # a repeated id left a summary out (the block's are the same objects as the records')
+                left = {id(part.records[p]) for p in kept}
+                yield part.block.only([k for k, s in enumerate(part.block.summaries) if id(s) in left])
 
     def _parts(self, corpus: Corpus) -> list[Part]:
         """The corpus's parts at the settings' blocksize, or cut finer where that gives the workers
@@ -251,9 +266,8 @@ class DaskEngine:
                                  "can: give the corpus at a path the workers see (an absolute path on a "
                                  "filesystem they share, or a URL such as s3://bucket/path)")
 
-    def _in_order(self, futures: list[Future]) -> Iterator[DocumentSummary | InputProblem]:
-        """The records of the parts in reading order, each part let go once read; the last one
-        read and its position are noted for :meth:`_numbered`.
+    def _in_order(self, futures: list[Future]) -> Iterator[tasks.Analyzed]:
+        """The parts' analyses in reading order, each part let go once read.
 
         Each part is fetched as soon as it is done, even while an earlier one still runs (up to
         FETCH_AHEAD parts a worker past the one being read). Fetched in order, the parts that
@@ -261,7 +275,7 @@ class DaskEngine:
         analysis, the workers idle (bench/HISTORY.md, the tenth round)."""
         place = {future.key: k for k, future in enumerate(futures)}
         ahead = FETCH_AHEAD * self._workers()
-        fetched: dict[int, list[DocumentSummary | InputProblem]] = {}
+        fetched: dict[int, tasks.Analyzed] = {}
         done: list[int] = []  # a heap of the parts finished too far ahead to fetch yet
         finished = self._finished(futures)
         for k in range(len(futures)):
@@ -273,27 +287,14 @@ class DaskEngine:
                     heapq.heappush(done, place[next(finished).key])
                     continue
                 for j, part in zip(ready, gathered([futures[j] for j in ready], "scan")):
-                    fetched[j] = part.records
+                    fetched[j] = part
                     futures[j].release()
-            part = fetched.pop(k)
-            self.numbers.append(np.full(len(part), -1, dtype=np.int64))
-            for position, record in enumerate(part):
-                self._last = (position, record)
-                yield record
+            yield fetched.pop(k)
 
     def _finished(self, futures: list[Future]) -> Iterator[Future]:
         """The futures as they finish, watched on this engine's client's loop (by default,
         ``as_completed`` watches on the default client's, which need not be this one's)."""
         return as_completed(futures, loop=self.client.loop)
-
-    def _numbered(self, summaries: Iterator[DocumentSummary]) -> Iterator[DocumentSummary]:
-        """The summaries, each one's index among them noted at its position in its part: the
-        LSH rows are made where the keys are, and a record the scan left out makes none."""
-        for index, summary in enumerate(summaries):
-            # documents() passes the records through one at a time: the last one read is this one.
-            assert self._last is not None and self._last[1] is summary
-            self.numbers[-1][self._last[0]] = index
-            yield summary
 
     def loader(self, compared: Sequence[list[str]]) -> Loader:
         # The compared lines stayed on the workers (`compared` is empty): each part gives its wanted ones.

@@ -18,10 +18,12 @@ import numpy as np
 import zstandard
 
 from audit.analyze import Analyzer
+from audit.engines.blocks import Block
 from audit.engines.dask.frames import Items, one_frame, weighed
 from audit.engines.local import BATCH_SIZE
 from audit.lines.templates import Hits, TemplateInput, Templates, present, template_input
 from audit.read.readers import Fields, Part, read_part, reason
+from audit.read.spool import Pickles
 from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import anchored
@@ -186,9 +188,16 @@ def part_kept(records: list[DocumentSummary | InputProblem]) -> Kept:
 @one_frame
 @dataclass
 class Analyzed:
-    """A part's summaries and problems, in order: what the client receives of its analysis."""
+    """A part's summaries and problems, in order, and the block of its summaries (the same
+    objects: one pickle), their report content packed: what the client receives of its analysis."""
 
     records: list[DocumentSummary | InputProblem]
+    block: Block
+
+
+# Weighed by what they hold: a part's report content is most of what its analysis sends.
+weighed(Block)
+weighed(Pickles)
 
 
 def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
@@ -205,10 +214,9 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
         # clean's log, and need not travel to the client (an invalid line may be megabytes).
         out += [replace(r, text="") if isinstance(r, InputProblem) else next(summaries) for r in batch]
     keys, lines, kept = part_keys(out, analyzer.settings), part_lines(out), part_kept(out)
-    for r in out:  # their report content crosses as the bytes the client spools
-        if isinstance(r, DocumentSummary):
-            r.pack(analyzer.render)
-    return Analyzed(out), keys, lines, kept
+    # Their report content crosses as the bytes the client spools, its figures counted here.
+    block = Block.of([r for r in out if isinstance(r, DocumentSummary)], analyzer.render)
+    return Analyzed(out, block), keys, lines, kept
 
 
 @one_frame
