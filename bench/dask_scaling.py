@@ -216,10 +216,11 @@ def _weigh(out: dict[str, Any]) -> None:
     in_order, candidates, loader = de.DaskEngine._in_order, de.DaskEngine.candidates, de.DaskEngine.loader
 
     def weighed_in_order(self: Any, futures: list) -> Any:
-        for record in in_order(self, futures):
-            weights["summaries"] += len(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-            weights["documents"] += 1
-            yield record
+        # A part's analysis at a time (since the engines give blocks), or a record at a time.
+        for item in in_order(self, futures):
+            weights["summaries"] += len(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+            weights["documents"] += len(item.records) if hasattr(item, "records") else 1
+            yield item
 
     def weighed_candidates(self: Any, summaries: list, settings: Any, keys: Any) -> Any:
         # The client sends each part its records' row numbers; the parts' tasks make the rows.

@@ -205,6 +205,9 @@ class DaskEngine:
         self.keys = [self.client.submit(operator.getitem, a, 1) for a in analyzed]
         self.lines = [self.client.submit(operator.getitem, a, 2) for a in analyzed]
         self.kept = [self.client.submit(operator.getitem, a, 3) for a in analyzed]
+        # Let go here, not when the analysis is read to its end: each part's whole result is freed
+        # on its worker as soon as its four pieces are taken apart.
+        del analyzed
         self.numbers, self._number_futures = [], []
         seen: dict[str, Origin] = {}
         index = 0
