@@ -347,7 +347,7 @@ class DaskEngine:
         CLIENT_PAIRS, else a share of their connected components at a time (:meth:`_components`)."""
         # The candidate passages' documents and places: each part finds the lines they are on
         # (where it kept the passages' table), and the workers send back only what is quoted.
-        sides = np.unique(np.asarray(passages, dtype=np.int64).reshape(-1, 2), axis=0)
+        sides = unique_pairs(np.asarray(passages, dtype=np.int64).reshape(-1, 2))
         needed = np.union1d(pairs.ravel(), sides[:, 0]).astype(np.int64)
         if not len(needed):
             return iter(()), []
