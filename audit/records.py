@@ -257,7 +257,8 @@ class DocumentSummary:
     #: document; a scan moves them to disk as each summary arrives.
     compared: list[str] | None = None
     #: The report content pickled where the summary was made (:meth:`pack`; its findings,
-    #: readability and tone are then empty), until the scan writes it to disk as it is.
+    #: readability and tone are then empty), until it joins its block's
+    #: (:class:`audit.engines.blocks.Block`), which the scan writes to disk as it is.
     packed: Packed | None = None
 
     def without_details(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from audit.records import DocumentSummary, Finding, Packed, Readability, ScanResult
@@ -21,15 +22,15 @@ def figures_of(result: ScanResult) -> dict[str, Any]:
 
 #: Every finite float is a whole multiple of 2**-1074. The figures sum the grades as whole numbers
 #: of that unit, so sums counted apart (a part of the corpus each, where it was analyzed) add up to
-#: the same total in any order, and the mean is the exact one, rounded once.
+#: the same total in any order, and the mean shown is the exact one, rounded once.
 GRADE_UNIT = 2 ** 1074
 
 
 @dataclass
 class Tally:
-    """What the figures count over the documents and their findings, one at a time: a scan counts
-    them as it writes each document's details to disk, instead of reading them all back. Tallies
-    of runs of documents counted apart add up (:meth:`add`) to the tally of them all."""
+    """What the figures count over the documents and their findings, one at a time: counted
+    where the documents are analyzed, a run of them at a time, instead of read back from disk.
+    Tallies of runs of documents counted apart add up (:meth:`add`) to the tally of them all."""
 
     documents: int = 0
     lines: int = 0
@@ -89,10 +90,12 @@ class Tally:
         self.rules.update(other.rules)
         self.repaired |= other.repaired
 
-    @property
-    def mean_grade(self) -> float | None:
-        """The mean of the grades counted (None when there are none), correctly rounded."""
-        return self.grade_units / (GRADE_UNIT * self.graded) if self.graded else None
+    def mean_grade(self, digits: int) -> float | None:
+        """The exact mean of the grades counted, rounded once to `digits` decimals (half to even);
+        None when none was counted."""
+        if not self.graded:
+            return None
+        return float(round(Fraction(self.grade_units, GRADE_UNIT * self.graded), digits))
 
 
 def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, Any]:
@@ -133,5 +136,5 @@ def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, A
         "other_language_share": (round(rules["language.other"] / n, 4) if n else 0.0)
         if result.settings.get("languages") else None,
         # None when readability is off or no document has a score: nothing to judge.
-        "mean_grade": None if tally.mean_grade is None else round(tally.mean_grade, 2),
+        "mean_grade": tally.mean_grade(2),
     }

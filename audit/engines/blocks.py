@@ -26,7 +26,7 @@ from audit.report.rows import FirstRows
 Render = Callable[[DocumentSummary], tuple[str, str]]
 
 
-@dataclass
+@dataclass(eq=False)
 class Block:
     """A run of consecutive documents' summaries (their report content taken out), and that
     content: each document's findings and its scores pickled, one after another, and, when the

@@ -64,7 +64,7 @@ class Closing:
         self.close()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Pickles:
     """Records pickled one after another, as a spool writes them: their bytes, and where each
     record ends in them (an int64 array). What a process that analyzed a run of documents hands

@@ -44,7 +44,7 @@ class FirstRows:
     most: int = field(default_factory=lambda: MAX_ROWS)
     #: Each table's documents noted, in order, with the rows each holds: what :meth:`add_run`
     #: needs of a run to note its documents in after others (at most `most` a table).
-    rows: dict[Table, list[tuple[int, int]]] = field(default_factory=dict)
+    rows: dict[Table, list[tuple[int, int]]] = field(default_factory=dict, compare=False, repr=False)
 
     def add(self, document: int, kinds: Sequence[str], rules: Sequence[str]) -> None:
         """Note the findings (their kinds and rules) of the document at index `document`."""

@@ -209,6 +209,11 @@ class DaskEngine:
         # on its worker as soon as its four pieces are taken apart.
         del analyzed
         self.numbers, self._number_futures = [], []
+        return self._blocks(records, problems)
+
+    def _blocks(self, records: list[Future], problems: list[Finding]) -> Iterator[Block]:
+        """The parts' blocks in reading order, less the summaries of repeated ids (then input
+        problems, as the parts' own are)."""
         seen: dict[str, Origin] = {}
         index = 0
         for part in self._in_order(records):
