@@ -102,6 +102,24 @@ def result_of(documents: list[DocumentSummary], findings: list[Finding] = (), cl
 SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
+#: Texts whose findings count every way the figures count them: an encoding repair, a credit
+#: line and a share prompt with prose enough to be graded; a text in another language; nothing.
+COUNTED_TEXTS = [
+    "The council voted on Tuesday to close the bridge for repairs. Itâ€™s the third closure this year.\n"
+    "Photo: Jane Doe/Reuters\nShare this article\n"
+    "Residents said the detour adds twenty minutes to their commute, and shops on the far side "
+    "fear a slow summer. The work should end in August, officials said.",
+    "Der Stadtrat hat am Dienstag beschlossen, die Brücke für Reparaturen zu schließen. "
+    "Die Arbeiten sollen im August enden, sagten Beamte.",
+    "",
+]
+
+
+@pytest.fixture
+def counted_texts() -> list[str]:
+    return list(COUNTED_TEXTS)
+
+
 @pytest.fixture
 def refuse_reading(monkeypatch):
     """Make `audit.read.readers.<name>` refuse paths ending in `suffix` with "Permission denied": the

@@ -115,7 +115,7 @@ def test_markdown_tables_past_their_rows_count_the_rest(tmp_path, monkeypatch):
     assert f"| {ranked[2].id} |" not in tone.split("Most loaded sentences")[0]
 
 
-def test_packed_report_content_is_the_details_and_counts_as_they_do():
+def test_packed_report_content_is_the_details_and_counts_as_they_do(counted_texts):
     import copy
     import pickle
 
@@ -128,17 +128,7 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do():
 
     settings = ScanSettings(languages=("en",))
     analyzer = Analyzer(settings, load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS))
-    texts = [
-        # An encoding repair, a credit line and a share prompt, and prose enough to be graded.
-        "The council voted on Tuesday to close the bridge for repairs. Itâ€™s the third closure this year.\n"
-        "Photo: Jane Doe/Reuters\nShare this article\n"
-        "Residents said the detour adds twenty minutes to their commute, and shops on the far side "
-        "fear a slow summer. The work should end in August, officials said.",
-        "Der Stadtrat hat am Dienstag beschlossen, die Brücke für Reparaturen zu schließen. "
-        "Die Arbeiten sollen im August enden, sagten Beamte.",
-        "",
-    ]
-    docs = [Document(f"d{i}", "outlet", text) for i, text in enumerate(texts)]
+    docs = [Document(f"d{i}", "outlet", text) for i, text in enumerate(counted_texts)]
     summaries = analyzer.batch(docs)
     # Every way a finding counts: by kind, by a rule counted apart, as a repair.
     assert [[f.rule for f in s.findings] for s in summaries] == [
