@@ -219,6 +219,14 @@ class DaskEngine:
         for part in self._in_order(records):
             # Each record's index among the summaries, at its position in its part (-1 for one the
             # scan leaves out): the LSH rows are made where the keys are.
+            ids = [s.id for s in part.block.summaries]
+            if len(ids) == len(part.records) and seen.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+                # No problem and no repeated id (most parts): their ids noted at once, not one by one.
+                seen.update(zip(ids, (s.origin for s in part.block.summaries)))
+                self.numbers.append(np.arange(index, index + len(ids), dtype=np.int64))
+                index += len(ids)
+                yield part.block
+                continue
             numbers = np.full(len(part.records), -1, dtype=np.int64)
             where = {id(r): p for p, r in enumerate(part.records)}
             kept = [where[id(s)] for s in documents(part.records, self.settings.strict, problems, seen)]
