@@ -337,6 +337,15 @@ class Span:
     source: str
     lines: tuple[int, int]
     text: str
+    #: The words the text holds (:func:`audit.text.normalize.count_words`): counted where the
+    #: passage is quoted (a Dask worker), not by the report, which sums them per pair of sources.
+    words: int = -1
+
+    def __post_init__(self) -> None:
+        if self.words < 0:
+            from audit.text.normalize import count_words  # not at import: `--help` loads these records
+
+            self.words = count_words(self.text)
 
     def to_json(self) -> dict[str, Any]:
         return {"document": self.document, "source": self.source, "lines": list(self.lines), "text": self.text}

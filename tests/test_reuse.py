@@ -48,3 +48,17 @@ def test_a_pair_of_sources_is_one_group_whichever_side_each_passage_was_found_on
     assert all(p.a.source == "billboard" for p in group.passages)
     [entry] = to_json(result)["source_pairs"]
     assert (entry["a"], entry["b"], entry["passages"]) == ("billboard", "rollingstone", 3)
+
+
+def test_a_quoted_passage_carries_its_word_count_across_processes():
+    # Counted where the passage is quoted (a Dask worker), so the report sums them without
+    # counting every span again; the count is count_words', and survives pickling.
+    import pickle
+
+    from audit.records import Span
+    from audit.text.normalize import count_words
+
+    span = Span("d", "wire", (3, 3), QUOTE)
+    assert span.words == count_words(QUOTE) == 29
+    assert pickle.loads(pickle.dumps(span)) == span and pickle.loads(pickle.dumps(span)).words == 29
+    assert Span("d", "wire", (3, 3), "three more words", 3).words == 3

@@ -8,7 +8,6 @@ from typing import Any
 
 from audit.records import PassagePair, ScanResult
 from audit.results import summaries
-from audit.text.normalize import count_words
 
 
 @dataclass
@@ -73,7 +72,7 @@ def source_pairs(result: ScanResult) -> list[SourcePair]:
         group.passages.append(p)
         for side, span in enumerate((p.a, p.b)):
             group.documents[side].add(span.document)
-            seen[side][(span.document, span.lines, span.text)] = count_words(span.text)
+            seen[side][(span.document, span.lines, span.text)] = span.words
         da, db = dates.get(p.a.document), dates.get(p.b.document)
         if da and db and da != db:
             group.first = (group.first[0] + (da < db), group.first[1] + (db < da))
