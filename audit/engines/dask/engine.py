@@ -223,21 +223,19 @@ class DaskEngine:
             if len(ids) == len(part.records) and seen.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
                 # No problem and no repeated id (most parts): their ids noted at once, not one by one.
                 seen.update(zip(ids, (s.origin for s in part.block.summaries)))
-                self.numbers.append(np.arange(index, index + len(ids), dtype=np.int64))
-                index += len(ids)
-                yield part.block
-                continue
-            numbers = np.full(len(part.records), -1, dtype=np.int64)
-            where = {id(r): p for p, r in enumerate(part.records)}
-            kept = [where[id(s)] for s in documents(part.records, self.settings.strict, problems, seen)]
-            numbers[kept] = np.arange(index, index + len(kept))
-            index += len(kept)
+                numbers, block = np.arange(index, index + len(ids), dtype=np.int64), part.block
+            else:
+                numbers = np.full(len(part.records), -1, dtype=np.int64)
+                where = {id(r): p for p, r in enumerate(part.records)}
+                kept = [where[id(s)] for s in documents(part.records, self.settings.strict, problems, seen)]
+                numbers[kept] = np.arange(index, index + len(kept))
+                block = part.block
+                if len(kept) < len(part.block):  # a repeated id left a summary out (the block's are the records')
+                    left = {id(part.records[p]) for p in kept}
+                    block = block.only([k for k, s in enumerate(block.summaries) if id(s) in left])
             self.numbers.append(numbers)
-            if len(kept) == len(part.block):
-                yield part.block
-            else:  # a repeated id left a summary out (the block's are the same objects as the records')
-                left = {id(part.records[p]) for p in kept}
-                yield part.block.only([k for k, s in enumerate(part.block.summaries) if id(s) in left])
+            index += len(block)
+            yield block
 
     def _parts(self, corpus: Corpus) -> list[Part]:
         """The corpus's parts at the settings' blocksize, or cut finer where that gives the workers
