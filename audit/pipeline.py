@@ -30,6 +30,7 @@ from audit.read.spool import Closing, Patched, Pickles, Spool
 from audit.records import Cluster, DocumentSummary, Finding, ScanResult, Scores
 from audit.report.json_entries import entries, spliced
 from audit.report.rows import FirstRows
+from audit.report.score_figures import ScoreFigures
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
 from audit.similarity.duplicates import Loader, find_duplicates
@@ -174,6 +175,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
         counts = array("q")  # findings per document
         tally = Tally()  # the figures, counted here: the details are not read back for them
         first_rows = FirstRows()  # and what the Markdown report reads back of them
+        figures = ScoreFigures()  # and what it shows of the languages, readability and tone
         with PassageKeys(settings.similarity.passage_bands) as passage_keys, Spool[TemplateInput]() as inputs, \
                 Spool[list[str]]() as compared:
             for block in engine.blocks(corpus, analyzer, problems):
@@ -189,6 +191,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
                 counts.extend(block.counts.tolist())
                 tally.add(block.tally)
                 first_rows.add_run(block.rows, len(summaries))
+                figures.add_run(block.scored, len(summaries))
                 if block.claimed is None:  # no summary of the block has line keys
                     inputs.append_pickles(Pickles.repeated(_NO_TEMPLATE_INPUT_PICKLED, len(block)))
                 for k, summary in enumerate(block.summaries):
@@ -232,7 +235,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
     extra = [f for cluster in duplicates.clusters for f in duplicate_findings(cluster)] + problems
     result = ScanResult(
         settings=settings.to_dict(),
-        documents=SpooledDocuments(summaries, final, scores, None if rendered is None else rendered.documents),
+        documents=SpooledDocuments(summaries, final, scores, None if rendered is None else rendered.documents, figures),
         findings=SpooledFindings(final, counts, extra, None if rendered is None else rendered.findings, first_rows),
         duplicate_pairs=duplicates.pairs,
         clusters=duplicates.clusters,

@@ -14,14 +14,17 @@ import numpy as np
 from audit.read.spool import Indexed
 from audit.records import DocumentSummary, Finding, Scores
 from audit.report.rows import FirstRows
+from audit.report.score_figures import ScoreFigures
 
 
 class SpooledDocuments(Indexed[DocumentSummary]):
     """The summaries with their details put back: ``summaries[i]`` goes with ``findings[i]``,
-    ``scores[i]`` and, when the scan rendered those, ``rendered[i]``, its item in the JSON report."""
+    ``scores[i]`` and, when the scan rendered those, ``rendered[i]``, its item in the JSON report.
+    `figures`, when the scan counted them, are what the report shows of their languages,
+    readability and tone."""
 
     def __init__(self, summaries: list[DocumentSummary], findings: Indexed[list[Finding]], scores: Indexed[Scores],
-                 rendered: Indexed[str] | None = None) -> None:
+                 rendered: Indexed[str] | None = None, figures: ScoreFigures | None = None) -> None:
         for name, spooled in (("findings", findings), ("scores", scores), ("rendered", rendered)):
             if spooled is not None and len(spooled) != len(summaries):
                 raise ValueError(f"{len(summaries)} summaries but {len(spooled)} {name}")
@@ -29,6 +32,7 @@ class SpooledDocuments(Indexed[DocumentSummary]):
         self.findings = findings
         self.scores = scores
         self.rendered = rendered
+        self.figures = figures
 
     def __len__(self) -> int:
         return len(self.summaries)
@@ -88,6 +92,22 @@ def summaries(documents: Sequence[DocumentSummary]) -> Sequence[DocumentSummary]
     for what needs only ids, sources, dates and counts (their findings, readability and tone are
     empty there)."""
     return documents.summaries if isinstance(documents, SpooledDocuments) else documents
+
+
+def score_figures(documents: Sequence[DocumentSummary]) -> ScoreFigures:
+    """What the report shows of the documents' languages, readability and tone: as the scan
+    counted them, else counted now."""
+    if isinstance(documents, SpooledDocuments) and documents.figures is not None:
+        return documents.figures
+    return ScoreFigures.of(scored(documents))
+
+
+def scored_at(documents: Sequence[DocumentSummary], i: int) -> tuple[DocumentSummary, Scores]:
+    """The i-th document with its readability and tone, read back alone where a scan keeps them."""
+    if isinstance(documents, SpooledDocuments):
+        return documents.summaries[i], documents.scores[i]
+    d = documents[i]
+    return d, (d.readability, d.tone)
 
 
 def scored(documents: Sequence[DocumentSummary]) -> Iterable[tuple[DocumentSummary, Scores]]:

@@ -4,6 +4,7 @@ by one would: figures, the first rows of the tables of findings, spooled bytes."
 from __future__ import annotations
 
 import copy
+import functools
 import pickle
 from fractions import Fraction
 
@@ -11,15 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audit.analyze import Analyzer
-from audit.checks.figures import GRADE_UNIT, Tally
+from audit.checks.figures import Tally
 from audit.engines.blocks import Block
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
 from audit.lines.templates import template_input
+from audit.pipeline import scan
 from audit.read.spool import Pickles, Spool
 from audit.records import Document
 from audit.report.json_entries import entries
+from audit.report.markdown import render_markdown
 from audit.report.rows import FirstRows
+from audit.report.score_figures import ScoreFigures
 from audit.settings import ScanSettings
 
 #: A leftover newsletter prompt and an advertisement marker besides the texts every figure counts.
@@ -49,7 +53,7 @@ def test_a_block_counts_and_spools_what_its_documents_one_by_one_would(counted_t
 
     block = Block.of(summaries, analyzer.render)
     assert all(s.findings == () and s.packed is None and s.readability is None for s in block.summaries)
-    assert block.tally == tally and block.tally.graded > 1
+    assert block.tally == tally and block.tally.grades.count > 1
     # A block's rows are noted for the report's tables, and add up as those noted one by one.
     run = FirstRows(most=3)
     run.add_run(block.rows, 0)
@@ -100,9 +104,7 @@ def test_grades_tallied_apart_add_up_to_the_exact_mean_in_any_order(grades):
         for run in runs:
             part = Tally()
             for g in run:
-                part.graded += 1
-                numerator, denominator = g.as_integer_ratio()
-                part.grade_units += numerator * (GRADE_UNIT // denominator)
+                part.grades.add(g)
             total.add(part)
         return total
 
@@ -125,3 +127,61 @@ def test_a_spool_takes_runs_of_pickles_among_single_records():
         spool.append_pickles(Pickles.of([]))
         spool.append_pickles(Pickles.of([pickle.dumps(r) for r in records[1501:]]))
         assert len(spool) == len(records) and list(spool) == records and spool[1499] == records[1499]
+
+
+#: Texts whose tones tie (the same text under other ids), and one with no sentence to score.
+TONED = ["The outrageous plan was slammed by furious critics. Officials insisted it was a shameful betrayal!",
+         "The committee met on Monday and reviewed the budget for the coming year.", "Hi."]
+
+
+@functools.cache
+def _scored_documents(counted_texts: tuple[str, ...]):
+    settings = ScanSettings()
+    analyzer = Analyzer(settings, load_rules(settings.rule_dirs, settings.disabled_rules, known=SIGNALS))
+    texts = [*counted_texts, MORE, *TONED]
+    docs = [Document(f"d{(7 * i) % 23}", f"outlet{i % 3}", texts[i % len(texts)]) for i in range(23)]
+    return [(s, (s.readability, s.tone)) for s in analyzer.batch(docs)]
+
+
+def _figures_seen(figures):
+    """What the report reads of figures (evidence words in the order first counted, which breaks
+    ties in the most frequent)."""
+    sources = {src: (sc.documents, sc.readability, sc.tone, sc.loaded_share, list(sc.evidence.items()))
+               for src, sc in sorted(figures.sources.items())}
+    return (sorted(figures.languages.items()), sources, figures.readability, figures.unscored, figures.toned,
+            figures.most_loaded())
+
+
+def test_score_figures_counted_in_runs_are_those_counted_one_by_one(counted_texts):
+    documents = _scored_documents(tuple(counted_texts))
+
+    @given(cuts=st.lists(st.integers(0, len(documents)), max_size=6), most=st.integers(1, 6))
+    def check(cuts, most):
+        one_by_one, in_runs = ScoreFigures(most=most), ScoreFigures(most=most)
+        for i, (d, scores) in enumerate(documents):
+            one_by_one.document(i, d, scores)
+        bounds = [0, *sorted(cuts), len(documents)]
+        for start, end in zip(bounds, bounds[1:]):
+            run = ScoreFigures(most=most)
+            for k, (d, scores) in enumerate(documents[start:end]):
+                run.document(k, d, scores)
+            in_runs.add_run(run, start)
+        seen = _figures_seen(one_by_one)
+        assert _figures_seen(in_runs) == seen
+        assert len(seen[0]) == 3 and seen[4] and len(seen[5]) == min(most, seen[4]) and seen[3].total
+        # The most loaded are the documents of the highest tone, ties by id.
+        toned = sorted((-s[1].score, d.id, i) for i, (d, s) in enumerate(documents) if s[1] and d.language != "de")
+        assert seen[5] == [i for *_, i in toned[:most]]
+
+    check()
+
+
+def test_a_scans_report_from_its_counted_figures_is_the_one_counted_from_its_documents(counted_texts):
+    texts = [*counted_texts, MORE, *TONED]
+    records = [{"id": f"r{(5 * i) % 101}", "source": f"s{i % 4}", "text": texts[i % len(texts)] + f" Item {i}."}
+               for i in range(101)]  # a few blocks of a batch each
+    result = scan(records, ScanSettings(jobs=1), name="records")
+    assert result.documents.figures is not None and result.documents.figures.toned > 32
+    counted = render_markdown(result, "records")
+    result.documents.figures = None
+    assert render_markdown(result, "records") == counted

@@ -1,14 +1,10 @@
 import json
-import math
 import random
-import statistics
-import sys
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.report.markdown import render_json, render_markdown, stdev, to_json
+from audit.report.markdown import render_json, render_markdown, to_json
 from audit.pipeline import scan
 from audit.settings import ScanSettings
 
@@ -169,24 +165,6 @@ def test_a_cluster_of_many_copies_names_the_first_ones_and_counts_the_rest(make_
     result = make_result([make_doc(i, "x.com") for i in ids], [], [Cluster(ids, "c00", "longest", 0.9)])
     row = next(line for line in render_markdown(result, "copies").splitlines() if line.startswith("| c00 |"))
     assert "c20" in row and "c21" not in row and "… and 9 more (the JSON report lists all)" in row
-
-
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="statistics rounded the variance to a float before 3.11")
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=2, max_size=30)
-       | st.lists(st.floats(min_value=-1e6, max_value=1e6) | st.integers(-1000, 1000).map(lambda n: n / 10),
-                  min_size=2, max_size=30))
-def test_the_reports_standard_deviation_is_statistics(values):
-    try:
-        expected = statistics.stdev(values)
-    except OverflowError:  # the deviation is past the largest float
-        with pytest.raises(OverflowError):
-            stdev(values)
-        return
-    assert stdev(values) == expected
-
-
-def test_a_standard_deviation_of_an_infinity_or_nan_is_nan():
-    assert math.isnan(stdev([1.0, math.inf])) and math.isnan(stdev([math.nan, 2.0]))
 
 
 @given(st.lists(st.sampled_from(["ab", " ", "c_d", "*", "|", "[x]", "&", "<", "`", "\\", "\r", "\n", "\r\n", "\x0b",

@@ -147,4 +147,4 @@ def test_packed_report_content_is_the_details_and_counts_as_they_do(counted_text
         assert content.claimed == (frozenset() if summary.line_keys is None else claimed)
         packed.packed(summary, content)
     assert packed == unpacked
-    assert unpacked.repaired == {"d0"} and unpacked.rules == {"language.other": 1} and unpacked.graded == 1
+    assert unpacked.repaired == {"d0"} and unpacked.rules == {"language.other": 1} and unpacked.grades.count == 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from audit.records import DocumentSummary, Finding, Packed, Readability, ScanResult
+from audit.report.moments import Moments
 from audit.results import scored
 
 #: The rules whose findings the figures count apart.
@@ -18,12 +18,6 @@ COUNTED_RULES = frozenset({"lines.template", "lines.page-dump", "language.other"
 def figures_of(result: ScanResult) -> dict[str, Any]:
     """The figures of a scan: those it was judged on, or else counted now."""
     return result.figures if result.figures is not None else count_figures(result)
-
-
-#: Every finite float is a whole multiple of 2**-1074. The figures sum the grades as whole numbers
-#: of that unit, so sums counted apart (a part of the corpus each, where it was analyzed) add up to
-#: the same total in any order, and the mean shown is the exact one, rounded once.
-GRADE_UNIT = 2 ** 1074
 
 
 @dataclass
@@ -36,9 +30,10 @@ class Tally:
     lines: int = 0
     text_lines: int = 0
     words: int = 0
-    graded: int = 0
-    #: The sum of the grades, in :data:`GRADE_UNIT`.
-    grade_units: int = 0
+    #: The grades, summed exactly: sums counted apart (a part of the corpus each, where it was
+    #: analyzed) add up to the same total in any order, and the mean shown is the exact one,
+    #: rounded once.
+    grades: Moments = field(default_factory=Moments)
     sources: set[str] = field(default_factory=set)
     kinds: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
@@ -64,9 +59,7 @@ class Tally:
         self.text_lines += d.text_lines
         self.words += d.words
         if grade is not None:
-            self.graded += 1
-            numerator, denominator = grade.as_integer_ratio()
-            self.grade_units += numerator * (GRADE_UNIT // denominator)
+            self.grades.add(grade)
 
     def findings(self, found: Iterable[Finding]) -> None:
         """Count findings (a document's, or the corpus's own)."""
@@ -83,8 +76,7 @@ class Tally:
         self.lines += other.lines
         self.text_lines += other.text_lines
         self.words += other.words
-        self.graded += other.graded
-        self.grade_units += other.grade_units
+        self.grades.merge(other.grades)
         self.sources |= other.sources
         self.kinds.update(other.kinds)
         self.rules.update(other.rules)
@@ -93,9 +85,9 @@ class Tally:
     def mean_grade(self, digits: int) -> float | None:
         """The exact mean of the grades counted, rounded once to `digits` decimals (half to even);
         None when none was counted."""
-        if not self.graded:
+        if not self.grades.count:
             return None
-        return float(round(Fraction(self.grade_units, GRADE_UNIT * self.graded), digits))
+        return float(round(self.grades.exact_mean(), digits))
 
 
 def count_figures(result: ScanResult, tally: Tally | None = None) -> dict[str, Any]:

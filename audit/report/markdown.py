@@ -6,12 +6,8 @@ that says when the report was generated (``SOURCE_DATE_EPOCH`` fixes that too).
 
 from __future__ import annotations
 
-import heapq
 import json
-import math
 import os
-import statistics
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +20,11 @@ from audit.records import DocumentSummary, Finding, PassagePair, ScanResult, Ton
 from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
-from audit.report.rows import MAX_ROWS
+from audit.report.moments import Moments
+from audit.report.rows import MAX_ROWS, Rows
+from audit.report.score_figures import MEASURES, ScoreFigures, SourceScores
 from audit.report.source_pairs import SourcePair, source_pairs
-from audit.results import SpooledDocuments, SpooledFindings, scored, summaries
+from audit.results import SpooledDocuments, SpooledFindings, score_figures, scored, scored_at, summaries
 from audit.text import language as languages
 from audit.text.counts import plural
 from audit.text.sentences import word_spans
@@ -127,33 +125,17 @@ def _table(header: list[str], rows: Sequence[list[Any]], total: int | None = Non
     return out
 
 
-class _Rows:
-    """The first MAX_ROWS rows of a table, and how many there were."""
-
-    def __init__(self) -> None:
-        self.rows: list[list[Any]] = []
-        self.total = 0
-
-    def add(self, row: list[Any]) -> None:
-        if self.total < MAX_ROWS:
-            self.rows.append(row)
-        self.total += 1
-
-    def table(self, header: list[str]) -> list[str]:
-        return _table(header, self.rows, self.total)
-
-
 @dataclass
 class _Found:
     """The rows of the sections that list findings, gathered in one pass over the findings a scan
     reads back from disk (those of the documents that hold the tables' rows, when it noted them)."""
 
-    leftovers: defaultdict[str, _Rows] = field(default_factory=lambda: defaultdict(_Rows))
+    leftovers: defaultdict[str, Rows] = field(default_factory=lambda: defaultdict(Rows))
     #: Each leftover rule's message, as its first finding gives it.
     messages: dict[str, str] = field(default_factory=dict)
-    quality: _Rows = field(default_factory=_Rows)
-    encoding: _Rows = field(default_factory=_Rows)
-    input_errors: _Rows = field(default_factory=_Rows)
+    quality: Rows = field(default_factory=Rows)
+    encoding: Rows = field(default_factory=Rows)
+    input_errors: Rows = field(default_factory=Rows)
 
 
 def _found(result: ScanResult) -> _Found:
@@ -181,7 +163,7 @@ def _found(result: ScanResult) -> _Found:
     return found
 
 
-def _rows_of(found: _Found, kind: str, rule: str) -> _Rows:
+def _rows_of(found: _Found, kind: str, rule: str) -> Rows:
     """The table of findings of a :data:`audit.report.rows.Table`."""
     if kind == "boilerplate":
         return found.leftovers[rule]
@@ -192,58 +174,13 @@ def _where(f: Finding) -> str:
     return f"{f.document}:{f.line}" if f.line is not None else f.document
 
 
-def _mean_sd(values: Sequence[float], digits: int = 1) -> str:
-    if not values:
+def _mean_sd(values: Moments, digits: int = 1) -> str:
+    if not values.count:
         return "–"
-    mean = statistics.fmean(values)
-    if len(values) == 1:
+    mean = values.mean()
+    if values.count == 1:
         return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {stdev(values):.{digits}f}"
-
-
-def stdev(values: Sequence[float]) -> float:
-    """``statistics.stdev(values)`` of two or more floats, as Python 3.11 and later compute it:
-    the exact sum of squared deviations, its square root correctly rounded (NaN where a value is
-    an infinity or a NaN, on which statistics fails).
-
-    statistics sums the values as fractions, one for each power of two below their binary
-    point; over Dragnet's 429 sources that took a fifth of the Markdown report's time. Here they
-    are integers at one scale (a finite float is an integer over a power of two).
-
-    >>> values = [1.5, 2.5, 2.5, 2.75, 3.25, 4.75, 0.1, 1e-300, 7e20]
-    >>> stdev(values) == statistics.stdev(values), stdev([0.1, 0.1]), stdev([-1e308, 1e308])
-    (True, 0.0, 1.4142135623730951e+308)
-    """
-    scale, total, squares = 0, 0, 0  # the sums of the values and their squares, times 2**scale and 4**scale
-    try:
-        for value in values:
-            numerator, denominator = value.as_integer_ratio()
-            power = denominator.bit_length() - 1
-            if power > scale:
-                total <<= power - scale
-                squares <<= 2 * (power - scale)
-                scale = power
-            numerator <<= scale - power
-            total += numerator
-            squares += numerator * numerator
-    except (OverflowError, ValueError):  # an infinity or a NaN
-        return math.nan
-    n = len(values)
-    return _sqrt_of_ratio(n * squares - total * total, n * (n - 1) << 2 * scale)
-
-
-def _sqrt_of_ratio(n: int, m: int) -> float:
-    """The square root of n/m (n ≥ 0, m > 0), correctly rounded: an integer square root of 55
-    significant bits or more, its last bit set when inexact (round to odd), which the conversion
-    to a float then rounds correctly (statistics' method, https://bugs.python.org/msg407078)."""
-    shift = (n.bit_length() - m.bit_length() - 109) // 2
-    if shift >= 0:
-        m <<= 2 * shift
-    else:
-        n <<= -2 * shift
-    root = math.isqrt(n // m)
-    root |= root * root * m != n
-    return math.ldexp(root, shift) if shift >= 0 else root / (1 << -shift)
+    return f"{mean:.{digits}f} ± {values.stdev():.{digits}f}"
 
 
 def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -> str:
@@ -276,7 +213,7 @@ def render_markdown(result: ScanResult, title: str, notes: Sequence[str] = ()) -
     found = _found(result)
     out += _passages(result) + _clusters(result) + _boilerplate(found) + _quality(found) + _encoding(found)
     scores = _scores(result)
-    out += _languages(result) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(found) + _settings(result)
+    out += _languages(scores.figures) + _per_source(scores) + _readability(scores) + _tone(scores) + _input_errors(found) + _settings(result)
     return "\n".join(_with_contents(out)) + "\n"
 
 
@@ -474,7 +411,7 @@ def _boilerplate(found: _Found) -> list[str]:
                    for rule, rows in sorted(by_rule.items(), key=lambda kv: (-kv[1].total, kv[0]))])
     for rule, rows in sorted(by_rule.items()):
         out += ["", f"### {cell(rule)}", ""]
-        out += rows.table(["Where", "Line"])
+        out += _table(["Where", "Line"], rows.rows, rows.total)
     return out
 
 
@@ -484,14 +421,14 @@ def _quality(found: _Found) -> list[str]:
         return out + ["Nothing to report."]
     out += ["Signals of poor text that are not counted as leftover page text (articles print them "
             "too), and documents that are whole-page dumps.", ""]
-    return out + found.quality.table(["Where", "Signal", "Line or finding"])
+    return out + _table(["Where", "Signal", "Line or finding"], found.quality.rows, found.quality.total)
 
 
 def _encoding(found: _Found) -> list[str]:
     out = ["", "## Encoding repairs", ""]
     if not found.encoding.total:
         return out + ["None needed."]
-    return out + found.encoding.table(["Where", "Before", "After"])
+    return out + _table(["Where", "Before", "After"], found.encoding.rows, found.encoding.total)
 
 
 #: How the readability and tone scores were validated (bench/RESULTS.md has the runs).
@@ -505,109 +442,71 @@ VALIDATION = (
 ).format(pairs="0.993", rho="0.716", auc="0.757", auc_within="0.705", p3="0.345")
 
 
-#: Readability's measures, as the report names them.
-MEASURES = ("grade", "flesch_reading_ease", "flesch_kincaid_grade", "gunning_fog", "smog_index", "dale_chall")
-
-
-@dataclass
-class _SourceScores:
-    """One source's readability and tone, a value per document (8 bytes each)."""
-
-    documents: int = 0
-    readability: dict[str, array] = field(default_factory=lambda: {m: array("d") for m in MEASURES})
-    tone: array = field(default_factory=lambda: array("d"))
-    loaded_share: array = field(default_factory=lambda: array("d"))
-    evidence: Counter[str] = field(default_factory=Counter)
-
-
 @dataclass
 class _Scores:
-    """What the readability and tone sections show, gathered in one pass over the documents."""
+    """What the languages, readability and tone sections show: the figures the scan counted, and
+    the most loaded documents with their tone, read back."""
 
-    sources: dict[str, _SourceScores]
-    readability: _Rows
-    toned: int
-    #: The MAX_ROWS most loaded documents with their tone, most loaded first.
+    figures: ScoreFigures
+    #: The per-document readability table: the scored documents' rows, then those not scored
+    #: for their language (when readability is on).
+    readability: Rows
     loaded: list[tuple[DocumentSummary, Tone]]
 
 
 def _scores(result: ScanResult) -> _Scores:
-    sources: dict[str, _SourceScores] = defaultdict(_SourceScores)
-    rows = _Rows()
-    # Listed after the scored documents, which they must not push out of the table.
-    unscored = _Rows()
-    toned: list[tuple[DocumentSummary, Tone]] = []
-    count = 0
-    for d, (r, t) in scored(result.documents):
-        if not languages.scored(d.language):
-            if result.settings.get("readability"):
-                unscored.add([d.id, _Escaped(f"not scored: language {cell(d.language)}")] + [""] * 7)
-            continue
-        if not (r or t):
-            continue
-        src = sources[d.source]
-        src.documents += 1
-        if r:
-            for m in MEASURES:
-                src.readability[m].append(getattr(r, m))
-            rows.add([d.id, r.words, r.sentences, r.grade, r.flesch_reading_ease, r.flesch_kincaid_grade,
-                      r.gunning_fog, r.smog_index, r.dale_chall])
-        if t:
-            src.tone.append(t.score)
-            src.loaded_share.append(t.signals["loaded_share"])
-            src.evidence.update(t.evidence[:5])
-            count += 1
-            # Kept to the most loaded MAX_ROWS, so that a million documents are never held at once.
-            toned.append((d, t))
-            if len(toned) >= 2 * MAX_ROWS:
-                toned = heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first)
-    for row in unscored.rows:
-        rows.add(row)
-    rows.total += unscored.total - len(unscored.rows)
-    return _Scores(dict(sorted(sources.items())), rows, count, heapq.nsmallest(MAX_ROWS, toned, key=_loaded_first))
+    figures = score_figures(result.documents)
+    rows = Rows(list(figures.readability.rows), figures.readability.total)
+    if result.settings.get("readability"):
+        rows.add_run(Rows([[id, _Escaped(f"not scored: language {cell(language)}")] + [""] * 7
+                           for id, language in figures.unscored.rows], figures.unscored.total))
+    loaded = []
+    for i in figures.most_loaded():
+        d, (_, tone) = scored_at(result.documents, i)
+        assert tone is not None  # only documents with a tone are counted as loaded
+        loaded.append((d, tone))
+    return _Scores(figures, rows, loaded)
 
 
-def _languages(result: ScanResult) -> list[str]:
+def _languages(figures: ScoreFigures) -> list[str]:
     out = ["", "## Languages", ""]
-    by_source: dict[str, Counter[str]] = defaultdict(Counter)
-    for d in summaries(result.documents):
-        by_source[d.source][d.language or "not identified"] += 1
-    if not by_source:
+    if not figures.languages:
         return out + ["No documents."]
     out += [f"Documents per language (ISO 639-1; `{languages.UNDETERMINED}`: too little text to tell), "
             "identified by py3langid. Readability and tone are scored only for English (and `und`): "
             "their formulas and word lists are English.", ""]
     return out + _table(["Source", "Documents", "Languages (documents)"], [
         [src, sum(counts.values()), ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
-        for src, counts in sorted(by_source.items())])
-
-
-def _loaded_first(toned: tuple[DocumentSummary, Tone]) -> tuple[float, str]:
-    d, tone = toned
-    return -tone.score, d.id
+        for src, counts in sorted(figures.languages.items())])
 
 
 def _per_source(scores: _Scores) -> list[str]:
     out = ["", "## Readability and tone per source", ""]
-    if not scores.sources:
+    sources = _sources(scores)
+    if not sources:
         return out + ["Not computed."]
     out += ["Mean ± standard deviation over each source's documents. Grade is a US school grade "
             "(higher = harder); tone is 0 (neutral) to 1 (loaded wording); a sentence is loaded "
             "when its tone reaches the `min_loaded_sentence` setting.", ""]
     rows = []
-    for src, sc in scores.sources.items():
+    for src, sc in sources.items():
         rows.append([src, sc.documents, _mean_sd(sc.readability["grade"]), _mean_sd(sc.readability["flesch_reading_ease"]),
                      _mean_sd(sc.tone, 2), _mean_sd(sc.loaded_share, 2),
                      ", ".join(w for w, _ in sc.evidence.most_common(6))])
     out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Tone", "Loaded sentences (share)",
                    "Top evidence words"], rows)
-    out += _charts(scores)
+    out += _charts(sources)
     return out + ["", VALIDATION]
 
 
-def _charts(scores: _Scores) -> list[str]:
-    grade = [(src, round(statistics.fmean(sc.readability["grade"] or [0.0]), 1)) for src, sc in scores.sources.items()]
-    tone = [(src, round(statistics.fmean(sc.tone or [0.0]), 2)) for src, sc in scores.sources.items()]
+def _sources(scores: _Scores) -> dict[str, SourceScores]:
+    """The sources with some document scored, by name."""
+    return dict(sorted(scores.figures.sources.items()))
+
+
+def _charts(sources: dict[str, SourceScores]) -> list[str]:
+    grade = [(src, round(sc.readability["grade"].mean() if sc.readability["grade"] else 0.0, 1)) for src, sc in sources.items()]
+    tone = [(src, round(sc.tone.mean() if sc.tone else 0.0, 2)) for src, sc in sources.items()]
     return (["", *_bar_chart("Mean readability grade per source", "Grade", grade),
              "", *_bar_chart("Mean tone per source (0 neutral, 1 loaded)", "Tone", tone)])
 
@@ -621,16 +520,17 @@ def _readability(scores: _Scores) -> list[str]:
             "sentences and words. Per source (mean ± standard deviation):", ""]
     out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
         [src, len(sc.readability["grade"])] + [_mean_sd(sc.readability[m]) for m in MEASURES]
-        for src, sc in scores.sources.items() if sc.readability["grade"]
+        for src, sc in _sources(scores).items() if sc.readability["grade"]
     ])
     out += ["", "Per document:", ""]
-    return out + scores.readability.table(
-        ["Document", "Words (as the formulas count them: U.S. is one)", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"])
+    return out + _table(
+        ["Document", "Words (as the formulas count them: U.S. is one)", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"],
+        scores.readability.rows, scores.readability.total)
 
 
 def _tone(scores: _Scores) -> list[str]:
     out = ["", "## Tone", ""]
-    if not scores.toned:
+    if not scores.figures.toned:
         return out + ["Not computed."]
     out += ["Each sentence is scored from 0 (neutral) to 1 (loaded) by the signals in `rules/tone/` "
             "(framing verbs, loaded labels, words of judgement, intensifiers, boosters, hedges, "
@@ -640,7 +540,7 @@ def _tone(scores: _Scores) -> list[str]:
     out += _table(["Document", "Score", "Loaded sentences", "Quoted words (share)", "Evidence words"], [
         [d.id, f"{t.score:.2f}", f"{t.signals['loaded_sentences']} of {t.signals['sentences']}",
          f"{t.signals.get('quoted_share', 0.0):.0%}", ", ".join(t.evidence)] for d, t in scores.loaded
-    ], scores.toned)
+    ], scores.figures.toned)
     for d, t in scores.loaded:
         if t.sentences:
             out += ["", f"Most loaded sentences of {cell(d.id)} (evidence in bold):", ""]
@@ -682,7 +582,7 @@ def _input_errors(found: _Found) -> list[str]:
     out = ["", "## Input errors", ""]
     if not found.input_errors.total:
         return out + ["None."]
-    return out + found.input_errors.table(["Where", "Problem"])
+    return out + _table(["Where", "Problem"], found.input_errors.rows, found.input_errors.total)
 
 
 def _settings(result: ScanResult) -> list[str]:

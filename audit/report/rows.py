@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Rows shown per table before the rest is summarized in one line (JSON always has everything).
 MAX_ROWS = 200
@@ -28,6 +29,28 @@ def table_of(kind: str, rule: str) -> Table | None:
     if kind == "boilerplate":
         return kind, rule
     return (kind, "") if kind in ("quality", "encoding") else None
+
+
+@dataclass
+class Rows:
+    """The first `most` rows of a table, and how many there were (`total`): added a row at a
+    time, or a run of them counted apart (:meth:`add_run`)."""
+
+    rows: list[Any] = field(default_factory=list)
+    total: int = 0
+    most: int = MAX_ROWS
+
+    def add(self, row: Any) -> None:
+        if self.total < self.most:
+            self.rows.append(row)
+        self.total += 1
+
+    def add_run(self, run: Rows) -> None:
+        """Add the rows of a run counted apart, as if added here one by one after these."""
+        if run.most < self.most:
+            raise ValueError(f"a run kept {run.most} rows, not {self.most}")
+        self.rows += run.rows[:self.most - len(self.rows)]
+        self.total += run.total
 
 
 @dataclass
