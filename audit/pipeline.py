@@ -139,7 +139,7 @@ def scan(source: Source, settings: ScanSettings | None = None, fields: Fields | 
     ``datasets.Dataset``), which the report calls `name` (:mod:`audit.read.sources`).
 
     `progress`, when given, is called with the number of documents analyzed so far, as each block
-    of them is (a batch of :data:`audit.engines.local.BATCH_SIZE` here, a part on Dask); one with a
+    of them is (a block of :data:`audit.engines.local.BLOCK_SIZE` here, a part on Dask); one with a
     ``stage`` method is told the stages of the corpus pass too (:mod:`audit.progress`).
     `json_report` says the caller will write the JSON report: each document's entries in it are
     then rendered where the document is analyzed (see :mod:`audit.report.json_entries`).

@@ -11,6 +11,7 @@ import termios
 from pathlib import Path
 
 import audit
+from audit.engines.local import BLOCK_SIZE
 
 EXE = shutil.which("corpus-audit", path=str(Path(sys.executable).parent)) or shutil.which("corpus-audit")
 
@@ -71,11 +72,11 @@ def test_the_library_tells_a_progress_with_stages_each_stage():
     stages = [h for h in recorder.heard if isinstance(h, tuple)]
     # The findings' stage counts the documents that have template lines: none of these four.
     assert stages == [("near-duplicates", None), ("near-duplicates", None), ("template lines", None), ("template lines", 0)]
-    # Told as each block of documents is analyzed (a batch here, a part on Dask): these four are one.
+    # Told as each block of documents is analyzed (BLOCK_SIZE here, a part on Dask): these four are one.
     assert recorder.heard[:1] == [4] and recorder.heard[-1] == ("template lines", 0)
     counted = []
     audit.scan(records, audit.ScanSettings(jobs=1), progress=counted.append)  # a plain callable: documents only
     assert counted == [4]
-    many = [{"id": f"d{i}", "text": f"Story {i}."} for i in range(70)]
+    many = [{"id": f"d{i}", "text": f"Story {i}."} for i in range(2 * BLOCK_SIZE + 6)]
     audit.scan(many, audit.ScanSettings(jobs=1), progress=counted.append)
-    assert counted == [4, 32, 64, 70]
+    assert counted == [4, BLOCK_SIZE, 2 * BLOCK_SIZE, 2 * BLOCK_SIZE + 6]

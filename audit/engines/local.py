@@ -1,6 +1,6 @@
 """The local engine: per-document work in a pool of processes, and the corpus pass's heavy blocks too.
 
-The pool is bounded (only a few batches are in flight), so memory follows the summaries, not the
+The pool is bounded (only a few blocks are in flight), so memory follows the summaries, not the
 corpus; verification reads the compared lines the analysis left in the scan's spool. The corpus
 pass runs in this process, and hands its blocks of work (an LSH band's pairs, a block of candidate
 passages: :mod:`audit.similarity.work`) to a second pool, started after the analysis's. The
@@ -41,14 +41,19 @@ from audit.similarity.work import Run, here
 #: large pass (20,000 planted documents: 3.07 s against 4.08 s in this process; 4,000: about
 #: 1.4 s against 0.4 s).
 POOL_AFTER = 20_000
-#: Documents sent to a worker process at a time.
+#: Documents analyzed together (the language of a batch's documents is identified at once).
 BATCH_SIZE = 32
+#: Documents sent to a worker process at a time, analyzed a batch at a time, and given to the
+#: scan as one block: what the scan's process does for each block (receive it, add up its
+#: figures, a few for each of its sources) is then done once for so many documents
+#: (bench/HISTORY.md, the twentieth round).
+BLOCK_SIZE = 4 * BATCH_SIZE
 
 
-def _batches(docs: Iterable[Document]) -> Iterator[list[Document]]:
+def _blocks(docs: Iterable[Document]) -> Iterator[list[Document]]:
     it = iter(docs)
-    while batch := list(islice(it, BATCH_SIZE)):
-        yield batch
+    while block := list(islice(it, BLOCK_SIZE)):
+        yield block
 
 
 def _workers(jobs: int) -> int:
@@ -57,36 +62,42 @@ def _workers(jobs: int) -> int:
 
 
 def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[Block]:
-    """Blocks of summaries in input order, a batch each; a process pool when there is more than
-    one batch of work."""
-    batches = _batches(docs)
-    head = list(islice(batches, 2))
+    """Blocks of summaries in input order, a block of BLOCK_SIZE documents each; a process pool
+    when there is more than one batch of work."""
+    docs = iter(docs)
+    head = list(islice(docs, BATCH_SIZE + 1))
     workers = _workers(jobs)
-    if len(head) < 2 or workers == 1:
-        for batch in chain(head, batches):
-            yield Block.of(analyzer.batch(batch), analyzer.render)
+    if len(head) <= BATCH_SIZE or workers == 1:
+        for block in _blocks(chain(head, docs)):
+            yield _analyzed(analyzer, block)
         return
     # The analyzer (settings, compiled rules, lexicon, permutations) goes to each worker once.
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(analyzer, os.getpid()))
     try:
         pending: list[tuple[list[Document], Future[Block]]] = []
-        for batch in chain(head, batches):
-            pending.append((batch, pool.submit(_analyze_in_worker, batch)))
+        for block in _blocks(chain(head, docs)):
+            pending.append((block, pool.submit(_analyze_in_worker, block)))
             if len(pending) >= 2 * workers:
                 yield _returned(*pending.pop(0))
-        for batch, future in pending:
-            yield _returned(batch, future)
+        for block, future in pending:
+            yield _returned(block, future)
     finally:
-        # On an interruption, queued batches are dropped rather than waited for.
+        # On an interruption, queued blocks are dropped rather than waited for.
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _returned(batch: list[Document], future: Future[Block]) -> Block:
+def _analyzed(analyzer: Analyzer, docs: list[Document]) -> Block:
+    """The block of `docs`, analyzed a batch at a time."""
+    return Block.of([s for at in range(0, len(docs), BATCH_SIZE) for s in analyzer.batch(docs[at:at + BATCH_SIZE])],
+                    analyzer.render)
+
+
+def _returned(docs: list[Document], future: Future[Block]) -> Block:
     """A worker's block, its summaries holding this process's id and origin objects instead of
     the copies they came back with: the duplicate-id check already holds these, and a million
     summaries would hold a second copy of each."""
     block = future.result()
-    for doc, summary in zip(batch, block.summaries):
+    for doc, summary in zip(docs, block.summaries):
         summary.id, summary.origin = doc.id, doc.origin
     return block
 
@@ -130,9 +141,8 @@ def _die_with(run: int) -> None:
         os._exit(1)  # the run died before the request above was made: nothing will signal
 
 
-def _analyze_in_worker(batch: list[Document]) -> Block:
-    analyzer = _WORKER["analyzer"]
-    return Block.of(analyzer.batch(batch), analyzer.render)
+def _analyze_in_worker(docs: list[Document]) -> Block:
+    return _analyzed(_WORKER["analyzer"], docs)
 
 
 def spooled_loader(compared: Sequence[list[str]]) -> Loader:

@@ -490,9 +490,9 @@ def _per_source(scores: _Scores) -> list[str]:
             "when its tone reaches the `min_loaded_sentence` setting.", ""]
     rows = []
     for src, sc in sources.items():
-        rows.append([src, sc.documents, _mean_sd(sc.readability["grade"]), _mean_sd(sc.readability["flesch_reading_ease"]),
-                     _mean_sd(sc.tone, 2), _mean_sd(sc.loaded_share, 2),
-                     ", ".join(w for w, _ in sc.evidence.most_common(6))])
+        rows.append([src, sc.documents, _mean_sd(sc.series["grade"]), _mean_sd(sc.series["flesch_reading_ease"]),
+                     _mean_sd(sc.series["tone"], 2), _mean_sd(sc.series["loaded_share"], 2),
+                     ", ".join(w for w, _ in Counter(sc.evidence).most_common(6))])
     out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Tone", "Loaded sentences (share)",
                    "Top evidence words"], rows)
     out += _charts(sources)
@@ -505,8 +505,8 @@ def _sources(scores: _Scores) -> dict[str, SourceScores]:
 
 
 def _charts(sources: dict[str, SourceScores]) -> list[str]:
-    grade = [(src, round(sc.readability["grade"].mean() if sc.readability["grade"] else 0.0, 1)) for src, sc in sources.items()]
-    tone = [(src, round(sc.tone.mean() if sc.tone else 0.0, 2)) for src, sc in sources.items()]
+    grade = [(src, round(sc.series["grade"].mean() if sc.series["grade"] else 0.0, 1)) for src, sc in sources.items()]
+    tone = [(src, round(sc.series["tone"].mean() if sc.series["tone"] else 0.0, 2)) for src, sc in sources.items()]
     return (["", *_bar_chart("Mean readability grade per source", "Grade", grade),
              "", *_bar_chart("Mean tone per source (0 neutral, 1 loaded)", "Tone", tone)])
 
@@ -519,8 +519,8 @@ def _readability(scores: _Scores) -> list[str]:
             "(see `audit/readability.py`); the other five are textstat's formulas, counted on the same "
             "sentences and words. Per source (mean ± standard deviation):", ""]
     out += _table(["Source", "Documents scored", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"], [
-        [src, len(sc.readability["grade"])] + [_mean_sd(sc.readability[m]) for m in MEASURES]
-        for src, sc in _sources(scores).items() if sc.readability["grade"]
+        [src, len(sc.series["grade"])] + [_mean_sd(sc.series[m]) for m in MEASURES]
+        for src, sc in _sources(scores).items() if sc.series["grade"]
     ])
     out += ["", "Per document:", ""]
     return out + _table(

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from audit.records import DocumentSummary, Scores
 from audit.report.moments import Moments
@@ -30,24 +31,42 @@ NOT_IDENTIFIED = "not identified"
 EVIDENCE_COUNTED = 5
 
 
-@dataclass
+#: What a source's scored documents are counted for: readability's measures, tone, and the share
+#: of loaded sentences.
+SERIES = (*MEASURES, "tone", "loaded_share")
+
+
+@dataclass(slots=True)
 class SourceScores:
-    """One source's scored documents: how many, and the moments of their readability measures,
-    tone and share of loaded sentences; the evidence words counted, in the order first seen."""
+    """One source's scored documents: how many, and the :class:`Moments` of each of
+    :data:`SERIES` (a document without readability counts only for tone); the evidence words
+    counted, in the order first seen."""
 
     documents: int = 0
-    readability: dict[str, Moments] = field(default_factory=lambda: {m: Moments() for m in MEASURES})
-    tone: Moments = field(default_factory=Moments)
-    loaded_share: Moments = field(default_factory=Moments)
-    evidence: Counter[str] = field(default_factory=Counter)
+    series: dict[str, Moments] = field(default_factory=lambda: {name: Moments() for name in SERIES})
+    evidence: dict[str, int] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Callable[..., SourceScores], tuple[Any, ...]]:
+        # Every run of documents sends a few for each of its sources: the moments go as one tuple of
+        # their fields, not an object each (bench/HISTORY.md, the twentieth round).
+        return _source_scores, (self.documents, tuple(v for m in self.series.values() for v in _fields(m)),
+                                self.evidence)
 
     def add(self, other: SourceScores) -> None:
         self.documents += other.documents
-        for m in MEASURES:
-            self.readability[m].merge(other.readability[m])
-        self.tone.merge(other.tone)
-        self.loaded_share.merge(other.loaded_share)
-        self.evidence.update(other.evidence)
+        for name, moments in self.series.items():
+            moments.merge(other.series[name])
+        evidence = self.evidence
+        for word, n in other.evidence.items():
+            evidence[word] = evidence.get(word, 0) + n
+
+
+def _fields(m: Moments) -> tuple[Any, ...]:
+    return m.count, m.scale, m.total, m.squares, m.special
+
+
+def _source_scores(documents: int, fields: tuple[Any, ...], evidence: dict[str, int]) -> SourceScores:
+    return SourceScores(documents, {name: Moments(*fields[5 * k:5 * k + 5]) for k, name in enumerate(SERIES)}, evidence)
 
 
 @dataclass
@@ -91,14 +110,16 @@ class ScoreFigures:
         source.documents += 1
         if readability:
             for m in MEASURES:
-                source.readability[m].add(getattr(readability, m))
+                source.series[m].add(getattr(readability, m))
             self.readability.add([d.id, readability.words, readability.sentences, readability.grade,
                                   readability.flesch_reading_ease, readability.flesch_kincaid_grade,
                                   readability.gunning_fog, readability.smog_index, readability.dale_chall])
         if tone:
-            source.tone.add(tone.score)
-            source.loaded_share.add(tone.signals["loaded_share"])
-            source.evidence.update(tone.evidence[:EVIDENCE_COUNTED])
+            source.series["tone"].add(tone.score)
+            source.series["loaded_share"].add(tone.signals["loaded_share"])
+            evidence = source.evidence
+            for word in tone.evidence[:EVIDENCE_COUNTED]:
+                evidence[word] = evidence.get(word, 0) + 1
             self.toned += 1
             self.loaded.append((-tone.score, d.id, index))
             # Cut back now and then, so that a million documents' scores are never held at once.
