@@ -340,12 +340,21 @@ class Span:
     #: The words the text holds (:func:`audit.text.normalize.count_words`): counted where the
     #: passage is quoted (a Dask worker), not by the report, which sums them per pair of sources.
     words: int = -1
+    #: The digest of the text with case and spacing folded (:func:`audit.text.normalize.folded_digest`),
+    #: made there too: the report gathers the pairs that repeat one passage between copies by it,
+    #: and folding every text there was most of its passages section (bench/HISTORY.md, the
+    #: twentieth round).
+    folded: int = -1
 
     def __post_init__(self) -> None:
-        if self.words < 0:
-            from audit.text.normalize import count_words  # not at import: `--help` loads these records
+        if self.words < 0 or self.folded < 0:
+            # Not at import: `--help` loads these records.
+            from audit.text.normalize import count_words, folded_digest
 
-            self.words = count_words(self.text)
+            if self.words < 0:
+                self.words = count_words(self.text)
+            if self.folded < 0:
+                self.folded = folded_digest(self.text)
 
     def to_json(self) -> dict[str, Any]:
         return {"document": self.document, "source": self.source, "lines": list(self.lines), "text": self.text}

@@ -62,3 +62,17 @@ def test_a_quoted_passage_carries_its_word_count_across_processes():
     assert span.words == count_words(QUOTE) == 29
     assert pickle.loads(pickle.dumps(span)) == span and pickle.loads(pickle.dumps(span)).words == 29
     assert Span("d", "wire", (3, 3), "three more words", 3).words == 3
+
+
+def test_a_span_carries_its_folded_digest_which_gathers_one_passage_between_copies():
+    # The report gathers the pairs that repeat a passage between copies by the spans' folded
+    # digests, made where each span is quoted: case and spacing aside, the same text.
+    import pickle
+
+    from audit.records import Span
+
+    span = Span("d", "wire", (3, 3), QUOTE)
+    assert pickle.loads(pickle.dumps(span)).folded == span.folded == Span("e", "x", (1, 1), QUOTE.upper()).folded
+    assert Span("e", "x", (1, 1), "  ".join(QUOTE.split())).folded == span.folded
+    assert Span("e", "x", (1, 1), QUOTE + " More.").folded != span.folded
+    assert Span("d", "wire", (3, 3), QUOTE, folded=7).folded == 7

@@ -331,15 +331,13 @@ def _passages(result: ScanResult) -> list[str]:
 def _same_passages(pairs: list[PassagePair], cluster_of: dict[str, int]) -> list[tuple[PassagePair, list[PassagePair]]]:
     """The passage pairs with those that repeat one passage between copies of the same documents
     gathered under the first: a pair whose documents sit in the same near-duplicate clusters as an
-    earlier pair's, and whose text on either side is that pair's (case and spacing aside)."""
-    def fold(text: str) -> str:
-        return " ".join(text.lower().split())
-
+    earlier pair's, and whose text on either side is that pair's (case and spacing aside: the
+    spans' folded digests)."""
     shown: list[tuple[PassagePair, list[PassagePair]]] = []
-    first: dict[tuple[Any, Any, str], int] = {}
+    first: dict[tuple[Any, Any, str, int], int] = {}
     for p in pairs:
         where = (cluster_of.get(p.a.document, p.a.document), cluster_of.get(p.b.document, p.b.document))
-        keys = [(*where, "a" + fold(p.a.text)), (*where, "b" + fold(p.b.text))]
+        keys = [(*where, "a", p.a.folded), (*where, "b", p.b.folded)]
         seen = next((first[k] for k in keys if k in first), None)
         if seen is None:
             seen = len(shown)

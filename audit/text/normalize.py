@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ftfy
+import xxhash
 from ftfy import badness, chardata
 
 from audit.text.ascii_words import WORD_BYTES
@@ -265,6 +266,16 @@ def count_words(text: str) -> int:
     (7, 2)
     """
     return words_per_span(text, [(0, len(text))])[0]
+
+
+def folded_digest(text: str) -> int:
+    """A 128-bit digest of a text with case and spacing folded: texts that differ only in those
+    have the same one (and others, all but surely, not).
+
+    >>> folded_digest(" Said  the Mayor ") == folded_digest("said the mayor"), folded_digest("a") == folded_digest("b")
+    (True, False)
+    """
+    return xxhash.xxh3_128_intdigest(" ".join(text.lower().split()).encode("utf-8", "surrogatepass"))
 
 
 def words_per_span(line: str, spans: list[tuple[int, int]]) -> list[int]:
