@@ -274,6 +274,9 @@ class ScanSettings:
                               "(the languages the corpus should be in, e.g. [\"en\"])")
         if self.engine not in ENGINES:
             raise ConfigError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
+        # NaN would make tone scores NaN, which order no table (NaN is refused: it compares false).
+        if not (0 <= self.quoted_weight and math.isfinite(self.quoted_weight)):
+            raise ConfigError(f"'quoted-weight' must be a finite number, 0 or more, not {self.quoted_weight}")
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data for the report (where the work ran left out: it never changes a result)."""

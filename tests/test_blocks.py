@@ -160,13 +160,16 @@ def test_score_figures_counted_in_runs_are_those_counted_one_by_one(counted_text
         for i, (d, scores) in enumerate(documents):
             one_by_one.document(i, d, scores)
         bounds = [0, *sorted(cuts), len(documents)]
+        runs = []
         for start, end in zip(bounds, bounds[1:]):
             run = ScoreFigures(most=most)
             for k, (d, scores) in enumerate(documents[start:end]):
                 run.document(k, d, scores)
+            runs.append((run, repr(_figures_seen(run))))
             in_runs.add_run(run, start)
         seen = _figures_seen(one_by_one)
         assert _figures_seen(in_runs) == seen == _figures_seen(pickle.loads(pickle.dumps(in_runs)))
+        assert all(repr(_figures_seen(run)) == counted for run, counted in runs)  # the runs added are left as they were
         assert len(seen[0]) == 3 and seen[4] and len(seen[5]) == min(most, seen[4]) and seen[3].total
         # The most loaded are the documents of the highest tone, ties by id.
         toned = sorted((-s[1].score, d.id, i) for i, (d, s) in enumerate(documents) if s[1] and d.language != "de")
@@ -175,10 +178,11 @@ def test_score_figures_counted_in_runs_are_those_counted_one_by_one(counted_text
     check()
 
 
-def test_a_scans_report_from_its_counted_figures_is_the_one_counted_from_its_documents(counted_texts):
+def test_a_scans_report_from_its_counted_figures_is_the_one_counted_from_its_documents(counted_texts, monkeypatch):
+    monkeypatch.setattr("audit.engines.local.BLOCK_SIZE", 32)  # a few blocks of a batch each
     texts = [*counted_texts, MORE, *TONED]
     records = [{"id": f"r{(5 * i) % 101}", "source": f"s{i % 4}", "text": texts[i % len(texts)] + f" Item {i}."}
-               for i in range(101)]  # a few blocks of a batch each
+               for i in range(101)]
     result = scan(records, ScanSettings(jobs=1), name="records")
     assert result.documents.figures is not None and result.documents.figures.toned > 32
     counted = render_markdown(result, "records")

@@ -62,6 +62,8 @@ def test_lines_table(tmp_path):
     ("[thresholds]\nmax-passage-pairs = -1\n", "'thresholds.max-passage-pairs' must be 0 or more, not -1"),
     ("[thresholds]\nmin-mean-grade = inf\n", "'thresholds.min-mean-grade' must be a finite number, not inf"),
     ("[similarity]\npassage-shingle-size = 0\n", "'similarity.passage-shingle-size' must be at least 1 word, not 0"),
+    ("quoted-weight = nan\n", "'quoted-weight' must be a finite number, 0 or more, not nan"),
+    ("quoted-weight = -0.5\n", "'quoted-weight' must be a finite number, 0 or more, not -0.5"),
     ("tone = 3\n", "'tone' must be bool"),
     ("thresholds = 3\n", "'thresholds' must be a table"),
     ("oops = \n", "not valid TOML"),

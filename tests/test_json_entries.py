@@ -63,8 +63,8 @@ def _rendered_only(monkeypatch) -> list[object]:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_entries_rendered_by_the_analysis_make_the_same_report(corpus, jobs, monkeypatch):
-    # With two jobs, batches of two documents go to the pool's processes, which render them there.
-    monkeypatch.setattr("audit.engines.local.BATCH_SIZE", 2)
+    # With two jobs, blocks of two documents go to the pool's processes, which render them there.
+    monkeypatch.setattr("audit.engines.local.BLOCK_SIZE", 2)
     from audit.engines import local
 
     pools = []  # the analysis's pools

@@ -63,11 +63,11 @@ def _workers(jobs: int) -> int:
 
 def analyze_all(docs: Iterable[Document], analyzer: Analyzer, jobs: int) -> Iterator[Block]:
     """Blocks of summaries in input order, a block of BLOCK_SIZE documents each; a process pool
-    when there is more than one batch of work."""
+    when there is more than one block of work."""
     docs = iter(docs)
-    head = list(islice(docs, BATCH_SIZE + 1))
+    head = list(islice(docs, BLOCK_SIZE + 1))
     workers = _workers(jobs)
-    if len(head) <= BATCH_SIZE or workers == 1:
+    if len(head) <= BLOCK_SIZE or workers == 1:
         for block in _blocks(chain(head, docs)):
             yield _analyzed(analyzer, block)
         return

@@ -114,9 +114,12 @@ def render_json(result: ScanResult) -> str:
     return "".join(json_pieces(result))
 
 
-def _table(header: list[str], rows: Sequence[list[Any]], total: int | None = None) -> list[str]:
+def _table(header: list[str], rows: Sequence[list[Any]] | Rows, total: int | None = None) -> list[str]:
     """A Markdown table of the first MAX_ROWS rows; `total` is how many rows there are in all,
-    when the caller passes only the first ones (a corpus's findings are not gathered in a list)."""
+    when the caller passes only the first ones (a corpus's findings are not gathered in a list;
+    :class:`Rows` are the first ones with their total)."""
+    if isinstance(rows, Rows):
+        rows, total = rows.rows, rows.total
     total = len(rows) if total is None else total
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(c if isinstance(c, _Escaped) else cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
@@ -409,7 +412,7 @@ def _boilerplate(found: _Found) -> list[str]:
                    for rule, rows in sorted(by_rule.items(), key=lambda kv: (-kv[1].total, kv[0]))])
     for rule, rows in sorted(by_rule.items()):
         out += ["", f"### {cell(rule)}", ""]
-        out += _table(["Where", "Line"], rows.rows, rows.total)
+        out += _table(["Where", "Line"], rows)
     return out
 
 
@@ -419,14 +422,14 @@ def _quality(found: _Found) -> list[str]:
         return out + ["Nothing to report."]
     out += ["Signals of poor text that are not counted as leftover page text (articles print them "
             "too), and documents that are whole-page dumps.", ""]
-    return out + _table(["Where", "Signal", "Line or finding"], found.quality.rows, found.quality.total)
+    return out + _table(["Where", "Signal", "Line or finding"], found.quality)
 
 
 def _encoding(found: _Found) -> list[str]:
     out = ["", "## Encoding repairs", ""]
     if not found.encoding.total:
         return out + ["None needed."]
-    return out + _table(["Where", "Before", "After"], found.encoding.rows, found.encoding.total)
+    return out + _table(["Where", "Before", "After"], found.encoding)
 
 
 #: How the readability and tone scores were validated (bench/RESULTS.md has the runs).
@@ -523,7 +526,7 @@ def _readability(scores: _Scores) -> list[str]:
     out += ["", "Per document:", ""]
     return out + _table(
         ["Document", "Words (as the formulas count them: U.S. is one)", "Sentences", "Grade", "Flesch reading ease", "Flesch-Kincaid", "Gunning fog", "SMOG", "Dale-Chall"],
-        scores.readability.rows, scores.readability.total)
+        scores.readability)
 
 
 def _tone(scores: _Scores) -> list[str]:
@@ -580,7 +583,7 @@ def _input_errors(found: _Found) -> list[str]:
     out = ["", "## Input errors", ""]
     if not found.input_errors.total:
         return out + ["None."]
-    return out + _table(["Where", "Problem"], found.input_errors.rows, found.input_errors.total)
+    return out + _table(["Where", "Problem"], found.input_errors)
 
 
 def _settings(result: ScanResult) -> list[str]:

@@ -6,7 +6,8 @@ the report, which never holds the values themselves. A finite float is a whole n
 ``2**-1074``: the sums of the values and of their squares are kept as whole numbers at the finest
 scale any value needs, so they add up to the same total in any order, and give
 ``statistics.fmean`` and ``statistics.stdev`` (Python 3.11 and later) exactly, as they compute
-them over all the values in one list.
+them over all the values in one list. (Where ``math.fsum`` fails on a partial sum past the
+largest float whose total is not, as in [1e308, 1e308, -1e308], the mean here is the total's.)
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ class Moments:
         return self.count
 
     def mean(self) -> float:
-        """``statistics.fmean`` of the values: their sum correctly rounded (``math.fsum``),
-        divided by their number."""
+        """``statistics.fmean`` of the values: their exact sum correctly rounded (as
+        ``math.fsum`` rounds it), divided by their number; OverflowError where that sum is past
+        the largest float."""
         if not self.count:
             raise ValueError("the mean of no values")
         if self.special:

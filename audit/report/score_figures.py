@@ -49,7 +49,7 @@ class SourceScores:
     def __reduce__(self) -> tuple[Callable[..., SourceScores], tuple[Any, ...]]:
         # Every run of documents sends a few for each of its sources: the moments go as one tuple of
         # their fields, not an object each (bench/HISTORY.md, the twentieth round).
-        return _source_scores, (self.documents, tuple(v for m in self.series.values() for v in _fields(m)),
+        return _source_scores, (self.documents, tuple(v for name in SERIES for v in _fields(self.series[name])),
                                 self.evidence)
 
     def add(self, other: SourceScores) -> None:
@@ -76,7 +76,8 @@ class ScoreFigures:
     in each language and the scored documents' :class:`SourceScores`; the
     first `most` rows of the per-document readability table (scored documents' readability) and
     of the documents not scored for their language (id, language), listed after those; how many
-    documents have a tone, and the `most` most loaded of them as (minus the score, id, index)."""
+    documents have a tone, and the most loaded of them as (minus the score, id, index): the `most`
+    first of `loaded` in order (:meth:`most_loaded`), which holds fewer than twice as many."""
 
     most: int = MAX_ROWS
     languages: dict[str, Counter[str]] = field(default_factory=dict)
@@ -133,10 +134,7 @@ class ScoreFigures:
         for source, counts in run.languages.items():
             self.languages.setdefault(source, Counter()).update(counts)
         for source, scores in run.sources.items():
-            if source in self.sources:
-                self.sources[source].add(scores)
-            else:
-                self.sources[source] = scores
+            self.sources.setdefault(source, SourceScores()).add(scores)
         self.readability.add_run(run.readability)
         self.unscored.add_run(run.unscored)
         self.toned += run.toned
