@@ -13,7 +13,6 @@ twentieth round).
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,9 +55,13 @@ class SourceScores:
         self.documents += other.documents
         for name, moments in self.series.items():
             moments.merge(other.series[name])
-        evidence = self.evidence
-        for word, n in other.evidence.items():
-            evidence[word] = evidence.get(word, 0) + n
+        _count(self.evidence, other.evidence.items())
+
+
+def _count(counts: dict[str, int], items: Iterable[tuple[str, int]]) -> None:
+    """Add the (key, count) `items` into `counts`, new keys after those already there."""
+    for key, n in items:
+        counts[key] = counts.get(key, 0) + n
 
 
 def _fields(m: Moments) -> tuple[Any, ...]:
@@ -80,7 +83,9 @@ class ScoreFigures:
     first of `loaded` in order (:meth:`most_loaded`), which holds fewer than twice as many."""
 
     most: int = MAX_ROWS
-    languages: dict[str, Counter[str]] = field(default_factory=dict)
+    #: Per source, the documents in each language (plain dicts, as the evidence words: a run holds
+    #: one for each of its sources, and a Counter takes three times as long to unpickle).
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)
     sources: dict[str, SourceScores] = field(default_factory=dict)
     readability: Rows = field(default_factory=Rows)
     unscored: Rows = field(default_factory=Rows)
@@ -100,7 +105,7 @@ class ScoreFigures:
 
     def document(self, index: int, d: DocumentSummary, scores: Scores) -> None:
         """Count the document at `index` with its readability and tone."""
-        self.languages.setdefault(d.source, Counter())[d.language or NOT_IDENTIFIED] += 1
+        _count(self.languages.setdefault(d.source, {}), ((d.language or NOT_IDENTIFIED, 1),))
         if not languages.scored(d.language):
             self.unscored.add((d.id, d.language))
             return
@@ -118,9 +123,7 @@ class ScoreFigures:
         if tone:
             source.series["tone"].add(tone.score)
             source.series["loaded_share"].add(tone.signals["loaded_share"])
-            evidence = source.evidence
-            for word in tone.evidence[:EVIDENCE_COUNTED]:
-                evidence[word] = evidence.get(word, 0) + 1
+            _count(source.evidence, ((word, 1) for word in tone.evidence[:EVIDENCE_COUNTED]))
             self.toned += 1
             self.loaded.append((-tone.score, d.id, index))
             # Cut back now and then, so that a million documents' scores are never held at once.
@@ -132,7 +135,7 @@ class ScoreFigures:
         if run.most < self.most:
             raise ValueError(f"a run counted for {run.most} rows a table, not {self.most}")
         for source, counts in run.languages.items():
-            self.languages.setdefault(source, Counter()).update(counts)
+            _count(self.languages.setdefault(source, {}), counts.items())
         for source, scores in run.sources.items():
             self.sources.setdefault(source, SourceScores()).add(scores)
         self.readability.add_run(run.readability)
