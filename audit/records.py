@@ -494,7 +494,9 @@ class ScanResult:
     findings: Sequence[Finding]
     duplicate_pairs: list[DuplicatePair]
     clusters: list[Cluster]
-    passage_pairs: list[PassagePair]
+    #: A scan gives them as columns (:class:`audit.similarity.passage_table.PassageTable`), each pair
+    #: made as it is taken out.
+    passage_pairs: Sequence[PassagePair]
     input_errors: int
     records: int
     verdict: str = "pass"

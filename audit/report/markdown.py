@@ -15,8 +15,10 @@ from datetime import datetime, timezone
 from itertools import chain
 from typing import Any
 
+import numpy as np
+
 from audit.checks.figures import figures_of
-from audit.records import DocumentSummary, Finding, PassagePair, ScanResult, Tone
+from audit.records import DocumentSummary, Finding, ScanResult, Tone
 from audit.report import jsontext
 from audit.report.escape import cell, printable
 from audit.report.json_entries import ITEM_BREAK, document_json, item
@@ -25,6 +27,7 @@ from audit.report.rows import MAX_ROWS, Rows
 from audit.report.score_figures import MEASURES, ScoreFigures, SourceScores
 from audit.report.source_pairs import SourcePair, source_pairs
 from audit.results import SpooledDocuments, SpooledFindings, score_figures, scored, scored_at, summaries
+from audit.similarity.passage_table import PassageTable
 from audit.text import language as languages
 from audit.text.counts import plural
 from audit.text.sentences import word_spans
@@ -312,10 +315,15 @@ def _passages(result: ScanResult) -> list[str]:
                     f"{g.words[0]} ({g.shares[0]:.1%}) / {g.words[1]} ({g.shares[1]:.1%})", _direction(g)]
                    for g in groups])
     cluster_of = {m: i for i, c in enumerate(result.clusters) for m in c.members}
+    # Where each document is, for the copies' sake: its cluster, or (-1 - its position) for itself.
+    # The groups' tables share one list of documents, placed once.
+    documents = groups[0].passages.documents
+    place = np.array([cluster_of.get(d, -1 - k) for k, d in enumerate(documents)], dtype=np.int64)
     for g in groups:
         out += ["", f"### {cell(g.a)} and {cell(g.b)}", ""]
-        shown = _same_passages(g.passages, cluster_of)
-        for p, copies in shown[:MAX_ROWS]:
+        shown = _same_passages(g.passages, place)
+        for row, copies in shown[:MAX_ROWS]:
+            p = g.passages[row]
             out += _table([cell(f"{p.a.document}:{_lines(p.a.lines)}"), cell(f"{p.b.document}:{_lines(p.b.lines)}")],
                           [[p.a.text, p.b.text]])
             out += [f"\nSimilarity {p.similarity:.2f} (Jaccard of word 3-grams)."]
@@ -323,7 +331,7 @@ def _passages(result: ScanResult) -> list[str]:
                 out += [f"The same passage in {plural(len(copies), 'more pair')} of copies (near-duplicates of "
                         "these documents): " + "; ".join(
                             f"{cell(c.a.document)}:{_lines(c.a.lines)} and {cell(c.b.document)}:{_lines(c.b.lines)}"
-                            for c in copies[:MAX_LISTED])
+                            for c in map(g.passages.__getitem__, copies[:MAX_LISTED]))
                         + (f"; … and {len(copies) - MAX_LISTED} more" if len(copies) > MAX_LISTED else "") + "."]
             out += [""]
         if len(shown) > MAX_ROWS:
@@ -331,22 +339,23 @@ def _passages(result: ScanResult) -> list[str]:
     return out
 
 
-def _same_passages(pairs: list[PassagePair], cluster_of: dict[str, int]) -> list[tuple[PassagePair, list[PassagePair]]]:
-    """The passage pairs with those that repeat one passage between copies of the same documents
-    gathered under the first: a pair whose documents sit in the same near-duplicate clusters as an
-    earlier pair's, and whose text on either side is that pair's (case and spacing aside: the
-    spans' folded digests)."""
-    shown: list[tuple[PassagePair, list[PassagePair]]] = []
-    first: dict[tuple[Any, Any, str, int], int] = {}
-    for p in pairs:
-        where = (cluster_of.get(p.a.document, p.a.document), cluster_of.get(p.b.document, p.b.document))
-        keys = [(*where, "a", p.a.folded), (*where, "b", p.b.folded)]
+def _same_passages(pairs: PassageTable, place: np.ndarray) -> list[tuple[int, list[int]]]:
+    """The passage pairs (by row) with those that repeat one passage between copies of the same
+    documents gathered under the first: a pair whose documents are in the same places (`place`
+    of each document of the table: its near-duplicate cluster, or itself) as an earlier pair's,
+    and whose text on either side is that pair's (case and spacing aside: the spans' folded
+    digests)."""
+    shown: list[tuple[int, list[int]]] = []
+    first: dict[tuple[int, ...], int] = {}
+    for row, ((where_a, where_b), ((high_a, low_a), (high_b, low_b))) in enumerate(
+            zip(place[pairs.doc].tolist(), pairs.folded.tolist())):
+        keys = ((where_a, where_b, 0, high_a, low_a), (where_a, where_b, 1, high_b, low_b))
         seen = next((first[k] for k in keys if k in first), None)
         if seen is None:
             seen = len(shown)
-            shown.append((p, []))
+            shown.append((row, []))
         else:
-            shown[seen][1].append(p)
+            shown[seen][1].append(row)
         for k in keys:
             first.setdefault(k, seen)
     return shown

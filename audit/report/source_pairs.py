@@ -6,8 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.records import PassagePair, ScanResult
+import numpy as np
+
+from audit.records import ScanResult
 from audit.results import summaries
+from audit.similarity.lsh import runs
+from audit.similarity.passage_table import PassageTable
 
 
 @dataclass
@@ -17,7 +21,7 @@ class SourcePair:
 
     a: str
     b: str
-    passages: list[PassagePair] = field(default_factory=list)
+    passages: PassageTable = field(default_factory=lambda: PassageTable.of([]))
     documents: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     #: Words of the shared passages on each side (each located passage counted once).
     words: tuple[int, int] = (0, 0)
@@ -45,39 +49,55 @@ class SourcePair:
                 "shares": list(self.shares), "published_first": list(self.first), "reuser": self.reuser}
 
 
-def oriented(p: PassagePair) -> PassagePair:
-    """The pair with its sides in the order of their sources' names, so that a pair of sources is
-    one group whichever side each passage was found on."""
-    return p if p.a.source <= p.b.source else PassagePair(p.b, p.a, p.similarity)
-
-
 def source_pairs(result: ScanResult) -> list[SourcePair]:
     """Passage pairs grouped by the unordered pair of sources (named in alphabetical order, each
-    passage pair turned to match), most shared passages first."""
-    if not result.passage_pairs:
+    passage pair turned to match), most shared passages first.
+
+    Counted on the passages' columns (:class:`~audit.similarity.passage_table.PassageTable`):
+    each group's passages are a table too, and all share one list of documents (the report
+    places those documents once)."""
+    table = PassageTable.of(result.passage_pairs)
+    if not len(table):
         return []
-    shared = {span.document for p in result.passage_pairs for span in (p.a, p.b)}
+    names = sorted(set(table.sources))
+    code = {name: k for k, name in enumerate(names)}
+    source = np.array([code[name] for name in table.sources], dtype=np.int64)[table.doc]
+    table = table.taken(np.arange(len(table)), source[:, 0] > source[:, 1])
+    source.sort(axis=1)
+    shared = set(table.documents)
     dates: dict[str, str | None] = {}
     totals: dict[str, int] = defaultdict(int)
     for d in summaries(result.documents):
         totals[d.source] += d.words
         if d.id in shared:
             dates[d.id] = d.date
-    groups: dict[tuple[str, str], SourcePair] = {}
-    spans: dict[tuple[str, str], tuple[dict, dict]] = {}
-    for p in map(oriented, result.passage_pairs):
-        key = (p.a.source, p.b.source)
-        group = groups.setdefault(key, SourcePair(*key))
-        seen = spans.setdefault(key, ({}, {}))
-        group.passages.append(p)
-        for side, span in enumerate((p.a, p.b)):
-            group.documents[side].add(span.document)
-            seen[side][(span.document, span.lines, span.text)] = span.words
-        da, db = dates.get(p.a.document), dates.get(p.b.document)
-        if da and db and da != db:
-            group.first = (group.first[0] + (da < db), group.first[1] + (db < da))
-    for key, group in groups.items():
-        group.words = (sum(spans[key][0].values()), sum(spans[key][1].values()))
-        group.shares = tuple(round(w / totals[s], 4) if totals[s] else 0.0
-                             for w, s in zip(group.words, key))
-    return sorted(groups.values(), key=lambda g: (-len(g.passages), g.a, g.b))
+    # Each document's date by its rank among the dates (-1: none), so that pairs compare as numbers.
+    rank = {date: k for k, date in enumerate(sorted({d for d in dates.values() if d}))}
+    day = np.array([rank.get(dates.get(document) or "", -1) for document in table.documents], dtype=np.int64)[table.doc]
+    dated = (day >= 0).all(axis=1) & (day[:, 0] != day[:, 1])
+    first = np.stack([dated & (day[:, 0] < day[:, 1]), dated & (day[:, 1] < day[:, 0])], axis=1)
+    order, starts, ends = runs(source[:, 0] * len(names) + source[:, 1], min_size=1)
+    groups = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        rows = order[start:end]  # in the table's order: the sort is stable
+        a, b = names[source[rows[0], 0]], names[source[rows[0], 1]]
+        words = (_words(table, rows, 0), _words(table, rows, 1))
+        groups.append(SourcePair(
+            a, b, table.taken(rows),
+            tuple({table.documents[d] for d in np.unique(table.doc[rows, side]).tolist()} for side in (0, 1)),  # type: ignore[arg-type]
+            words, tuple(round(w / totals[s], 4) if totals[s] else 0.0 for w, s in zip(words, (a, b))),  # type: ignore[arg-type]
+            tuple(first[rows].sum(axis=0).tolist())))  # type: ignore[arg-type]
+    return sorted(groups, key=lambda g: (-len(g.passages), g.a, g.b))
+
+
+def _words(table: PassageTable, rows: np.ndarray, side: int) -> int:
+    """The words of the distinct spans (document, lines and text) on one side of the pairs at `rows`."""
+    place = np.concatenate([table.doc[rows, side][:, None], table.lines[rows, side], table.folded[rows, side].view(np.int64)],
+                           axis=1)
+    _, first, inverse = np.unique(place, axis=0, return_index=True, return_inverse=True)
+    texts = table.texts[rows, side]
+    if (texts != texts[first][inverse.ravel()]).any():
+        # One place's texts that differ in case or spacing alone (a line holding one passage twice).
+        return sum(dict(zip(zip(table.doc[rows, side].tolist(), map(tuple, table.lines[rows, side].tolist()),
+                                texts.tolist()), table.words[rows, side].tolist())).values())
+    return int(table.words[rows, side][first].sum())

@@ -15,12 +15,13 @@ from functools import partial
 import numpy as np
 
 from audit.read.spool import Shelf
-from audit.records import Cluster, DocumentSummary, DuplicatePair, PassagePair
+from audit.records import Cluster, DocumentSummary, DuplicatePair
 from audit.settings import SimilaritySettings
 from audit.similarity.candidates import Candidates, lsh_candidates
 from audit.similarity.cluster import by_components, clustered
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.lsh import unique_pairs
+from audit.similarity.passage_table import PassageTable
 from audit.similarity.verify import (
     PASSAGE_CALL,
     Edges,
@@ -38,7 +39,7 @@ Loader = Callable[[set[int]], Iterable[tuple[int, list[str]]]]
 #: (n, 4) array, :func:`apart`) and the settings: the pairs that hold (:func:`verify`), in batches of whole connected components
 #: (:func:`by_components`), and the shared passages verified (:func:`compare_loaded` here; a
 #: cluster compares where the compared lines are, and may find the components there).
-Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable["Edges"], list[PassagePair]]]
+Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable["Edges"], PassageTable]]
 
 
 @dataclass
@@ -48,11 +49,11 @@ class Duplicates:
 
     pairs: list[DuplicatePair]
     clusters: list[Cluster]
-    passage_pairs: list[PassagePair]
+    passage_pairs: PassageTable
 
 
 def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
-                   settings: SimilaritySettings, run: Run = here) -> tuple[Iterator[Edges], list[PassagePair]]:
+                   settings: SimilaritySettings, run: Run = here) -> tuple[Iterator[Edges], PassageTable]:
     """The :data:`Comparer` of this process: read the documents' compared lines through `load`,
     count the pairs' shared shingles here, and verify the candidate passages in blocks through
     `run` (a pool's, or :func:`here`)."""

@@ -7,7 +7,6 @@ the larger (containment), reaches its threshold; verified pairs are kept as colu
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields
@@ -20,11 +19,10 @@ from audit.similarity import kernels
 from audit.similarity.candidates import CHUNK
 from audit.similarity.lsh import runs
 from audit.similarity.minhash import shingle_sets, word_grams
+from audit.similarity.passage_table import PassageKey, PassageTable
 from audit.similarity.work import Run
 from audit.text.normalize import body_text, words
 
-#: A shared passage's place: (document, line, document, line).
-PassageKey = tuple[int, int, int, int]
 #: For each pair of documents: the size of the intersection of their shingle sets, the two sets'
 #: sizes, and the MinHash estimate of their Jaccard (0 where the pair fails the loose cut,
 #: :func:`loosely`, and is not looked at again).
@@ -281,7 +279,7 @@ def passage_blocks(candidates: np.ndarray, documents: int, most: int) -> list[np
 
 
 def shared_passages_in_blocks(candidates: np.ndarray, summaries: Sequence[DocumentSummary], settings: SimilaritySettings,
-                              bodies: Mapping[int, Sequence[str]], run: Run, most: int) -> list[PassagePair]:
+                              bodies: Mapping[int, Sequence[str]], run: Run, most: int) -> PassageTable:
     """:func:`shared_passages` of all candidates, a block of about `most` rows a call of `run`
     (each call is given only its documents' quoted lines), in the order of their keys: the same
     pairs in the same order as one call on all of them."""
@@ -297,19 +295,17 @@ def shared_passages_in_blocks(candidates: np.ndarray, summaries: Sequence[Docume
                     body = bodies[d]
                     texts[d] = {n: body[n] for n in lines_on(lines, d)}
             yield rows, quoting(summaries, docs), settings, texts
-    found = [keyed for part in run(shared_passages, calls()) for keyed in part]
-    found.sort(key=operator.itemgetter(0))
-    return [pair for _, pair in found]
+    return PassageTable.joined(list(run(shared_passages, calls())))
 
 
 def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary] | Mapping[int, Quoted],
-                    settings: SimilaritySettings, bodies: Mapping[int, Sequence[str] | Mapping[int, str]]) -> list[tuple[PassageKey, PassagePair]]:
+                    settings: SimilaritySettings, bodies: Mapping[int, Sequence[str] | Mapping[int, str]]) -> PassageTable:
     """Verify passage candidates (rows of (document, passage, document, passage)); windows of one
     paragraph matching one paragraph merge into one span.
 
-    Each shared passage comes with its key, (document, line, document, line), by which they are
-    sorted: a cluster verifies them in several places, each candidate of one pair of documents in
-    the same one, and sorts all by key. `summaries` give the documents' ids, sources and passages;
+    The table holds each shared passage's key, (document, line, document, line), in whose order
+    they are: a cluster verifies them in several places, each candidate of one pair of documents
+    in the same one, and joins the tables in the order of their keys (:meth:`PassageTable.joined`). `summaries` give the documents' ids, sources and passages;
     `bodies` their lines, 0-based (a document's list of lines, or a mapping of the lines wanted).
     """
     merged: dict[PassageKey, list] = {}
@@ -341,9 +337,9 @@ def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary]
     shared = []
     for (i, line_a, j, line_b), (sa, ea, sb, eb, similarity) in sorted(merged.items()):
         da, db = summaries[i], summaries[j]
-        shared.append(((i, line_a, j, line_b), PassagePair(
+        shared.append(PassagePair(
             Span(da.id, da.source, (line_a, line_a), bodies[i][line_a - 1][sa:ea]),
             Span(db.id, db.source, (line_b, line_b), bodies[j][line_b - 1][sb:eb]),
             similarity,
-        )))
-    return shared
+        ))
+    return PassageTable.of(shared, sorted(merged))

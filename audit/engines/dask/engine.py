@@ -67,12 +67,13 @@ from audit.lines.templates import MAX_COPY_EVIDENCE, Hits, TemplateInput, Templa
 from audit.read.checked import documents
 from audit.read.locations import size
 from audit.read.readers import Corpus, Part, count_lines, numbered
-from audit.records import DocumentSummary, Finding, Origin, PassagePair
+from audit.records import DocumentSummary, Finding, Origin
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import MAX_PAIRS_PER_KEY, anchor_share, apart
 from audit.similarity.cluster import by_components
 from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
+from audit.similarity.passage_table import PassageTable
 from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
 from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, word_counts
@@ -351,7 +352,7 @@ class DaskEngine:
         return partial(self._compare, summaries)
 
     def _compare(self, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
-                 settings: SimilaritySettings) -> tuple[Iterator[Edges], list[PassagePair]]:
+                 settings: SimilaritySettings) -> tuple[Iterator[Edges], PassageTable]:
         """The :data:`audit.similarity.duplicates.Comparer` on the cluster: the candidates' documents are
         taken from the compared lines their parts kept and verified in tasks of a pair of groups of
         parts. Only the passages the report quotes come back; the verified pairs come whole up to
@@ -409,13 +410,12 @@ class DaskEngine:
                     batch = []
         found += self._passage_tasks(batch, settings)
         # Each task's passages fetched as it finishes, while the others run (gathered together after
-        # the last, every worker idle, bench/HISTORY.md, the tenth round): the sort puts them in order.
-        shared = sorted((keyed for task in self._finished(found)
-                         for keyed in _result(task, "passage verification").items), key=operator.itemgetter(0))
+        # the last, every worker idle, bench/HISTORY.md, the tenth round): joined in the order of their keys.
+        shared = PassageTable.joined([_result(task, "passage verification") for task in self._finished(found)])
         count = sum(gathered(self.client.map(len, verified, pure=False), "verification"))
         if count > CLIENT_PAIRS:
-            return self._components(verified, count), [pair for _, pair in shared]
-        return by_components(Edges.joined(gathered(verified, "verification"))), [pair for _, pair in shared]
+            return self._components(verified, count), shared
+        return by_components(Edges.joined(gathered(verified, "verification"))), shared
 
     def _passage_tasks(self, batch: list[PassageTask],
                        settings: SimilaritySettings) -> list[Future]:

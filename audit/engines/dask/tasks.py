@@ -24,11 +24,15 @@ from audit.engines.local import BATCH_SIZE
 from audit.lines.templates import Hits, TemplateInput, Templates, present, template_input
 from audit.read.readers import Fields, Part, read_part, reason
 from audit.read.spool import Pickles
-from audit.records import HELD, DocumentSummary, InputProblem, PassagePair
+from audit.records import HELD, DocumentSummary, InputProblem
 from audit.settings import ScanSettings, SimilaritySettings
 from audit.similarity.candidates import anchored
-from audit.similarity.verify import (Edges, PassageKey, Quoted, lines_on, load_sets, pair_counts, quoted_lines,
+from audit.similarity.passage_table import PassageTable
+from audit.similarity.verify import (Edges, Quoted, lines_on, load_sets, pair_counts, quoted_lines,
                                      shared_passages, verify)
+
+# A task's shared passages cross as the columns they are (one pickle, not a frame an array).
+one_frame(PassageTable)
 
 
 @weighed
@@ -346,12 +350,11 @@ class PassageBlock:
     names: dict[int, tuple[str, str]]
 
 
-def passages(block: PassageBlock, settings: SimilaritySettings,
-             *groups: Reread) -> Items[tuple[PassageKey, PassagePair]]:
+def passages(block: PassageBlock, settings: SimilaritySettings, *groups: Reread) -> PassageTable:
     """One task: the shared passages of a block whose documents are in these groups, with their keys."""
     joined = joined_groups(groups)
     quoted = {i: Quoted(id, source, joined.passages[i]) for i, (id, source) in block.names.items()}
-    return Items(shared_passages(block.rows, quoted, settings, joined.lines))
+    return shared_passages(block.rows, quoted, settings, joined.lines)
 
 
 def passage_counts(kept: Kept) -> tuple[int, int]:
