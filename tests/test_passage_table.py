@@ -164,5 +164,7 @@ def test_copies_of_a_passage_are_gathered_as_on_the_pairs(seed: int) -> None:
     cluster_of = {d.id: rng.randint(0, 2) for d in docs if rng.random() < 0.6}
     for g in source_pairs(_result(docs, pairs)):
         place = np.array([cluster_of.get(d, -1 - k) for k, d in enumerate(g.passages.documents)], dtype=np.int64)
-        shown = [(g.passages[row], [g.passages[c] for c in copies]) for row, copies in _same_passages(g.passages, place)]
+        order, bounds = _same_passages(g.passages, place)
+        shown = [(g.passages[row], [g.passages[c] for c in copies])
+                 for row, *copies in (order[s:e].tolist() for s, e in zip(bounds, bounds[1:]))]
         assert shown == _oracle_same(list(g.passages), cluster_of)

@@ -321,8 +321,9 @@ def _passages(result: ScanResult) -> list[str]:
     place = np.array([cluster_of.get(d, -1 - k) for k, d in enumerate(documents)], dtype=np.int64)
     for g in groups:
         out += ["", f"### {cell(g.a)} and {cell(g.b)}", ""]
-        shown = _same_passages(g.passages, place)
-        for row, copies in shown[:MAX_ROWS]:
+        order, bounds = _same_passages(g.passages, place)
+        for start, end in zip(bounds[:MAX_ROWS], bounds[1:MAX_ROWS + 1]):
+            row, *copies = order[start:end].tolist()
             p = g.passages[row]
             out += _table([cell(f"{p.a.document}:{_lines(p.a.lines)}"), cell(f"{p.b.document}:{_lines(p.b.lines)}")],
                           [[p.a.text, p.b.text]])
@@ -334,31 +335,36 @@ def _passages(result: ScanResult) -> list[str]:
                             for c in map(g.passages.__getitem__, copies[:MAX_LISTED]))
                         + (f"; … and {len(copies) - MAX_LISTED} more" if len(copies) > MAX_LISTED else "") + "."]
             out += [""]
-        if len(shown) > MAX_ROWS:
-            out.append(f"… and {len(shown) - MAX_ROWS} more passages (all of them are in `--format json`).")
+        if len(bounds) - 1 > MAX_ROWS:
+            out.append(f"… and {len(bounds) - 1 - MAX_ROWS} more passages (all of them are in `--format json`).")
     return out
 
 
-def _same_passages(pairs: PassageTable, place: np.ndarray) -> list[tuple[int, list[int]]]:
-    """The passage pairs (by row) with those that repeat one passage between copies of the same
-    documents gathered under the first: a pair whose documents are in the same places (`place`
-    of each document of the table: its near-duplicate cluster, or itself) as an earlier pair's,
-    and whose text on either side is that pair's (case and spacing aside: the spans' folded
-    digests)."""
-    shown: list[tuple[int, list[int]]] = []
-    first: dict[tuple[int, ...], int] = {}
-    for row, ((where_a, where_b), ((high_a, low_a), (high_b, low_b))) in enumerate(
-            zip(place[pairs.doc].tolist(), pairs.folded.tolist())):
-        keys = ((where_a, where_b, 0, high_a, low_a), (where_a, where_b, 1, high_b, low_b))
-        seen = next((first[k] for k in keys if k in first), None)
-        if seen is None:
-            seen = len(shown)
-            shown.append((row, []))
-        else:
-            shown[seen][1].append(row)
-        for k in keys:
-            first.setdefault(k, seen)
-    return shown
+def _same_passages(pairs: PassageTable, place: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The passage pairs (rows of `pairs`) with those that repeat one passage between copies of
+    the same documents gathered under the first: the rows in that order, and where each
+    gathering starts (and the last ends). A gathering's first row is shown, the rest are its
+    copies, in order.
+
+    A pair is a copy when its documents are in the same places (`place` of each document of the
+    table: its near-duplicate cluster, or itself) as an earlier pair's, and its text on one side
+    is that pair's (case and spacing aside: the spans' folded digests): it joins the first pair
+    that had its side ``a``'s place and text, else its side ``b``'s, as read in order. Those are
+    found by sorting, not one pair at a time."""
+    rows = np.arange(len(pairs))
+    where = place[pairs.doc]
+    parent = rows.copy()
+    for side in (1, 0):  # side a's earlier pair wins: written last
+        _, first, inverse = np.unique(np.concatenate([where, pairs.folded[:, side].view(np.int64)], axis=1), axis=0,
+                                      return_index=True, return_inverse=True)
+        earlier = first[inverse.ravel()]
+        parent = np.where(earlier < rows, earlier, parent)
+    # Each pair's first: its parent is an earlier pair, so halving the jumps reaches it in a few rounds.
+    while not np.array_equal(grand := parent[parent], parent):
+        parent = grand
+    order = np.lexsort((rows, parent))
+    # Split into lists and arrays, 11,582 pairs took 26 ms: the caller takes the few it shows.
+    return order, [0, *(np.flatnonzero(np.diff(parent[order])) + 1).tolist(), len(order)]
 
 
 def _direction(g: SourcePair) -> str:
