@@ -22,7 +22,7 @@ from audit.engines.blocks import Block
 from audit.engines.local import CopyFinder, TemplateCounter, local_copies, local_templates
 from audit.lines.rules import load_rules
 from audit.lines.statistics import SIGNALS
-from audit.lines.templates import TemplateInput, copy_groups
+from audit.lines.templates import TemplateInput
 from audit.progress import stage
 from audit.read.readers import Corpus, Fields
 from audit.read.sources import Source, opened
@@ -33,6 +33,7 @@ from audit.report.rows import FirstRows
 from audit.report.score_figures import ScoreFigures
 from audit.results import SpooledDocuments, SpooledFindings
 from audit.settings import ScanSettings
+from audit.similarity.cluster import copy_groups
 from audit.similarity.duplicates import Loader, find_duplicates
 from audit.similarity.keystore import PassageKeys
 
@@ -65,7 +66,7 @@ NO_TEMPLATE_INPUT: TemplateInput = (None, frozenset())
 _NO_TEMPLATE_INPUT_PICKLED = pickle.dumps(NO_TEMPLATE_INPUT, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def template_findings(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], clusters: list[Cluster],
+def template_findings(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], clusters: list[list[int]],
                       settings: ScanSettings, load: Loader,
                       count: TemplateCounter = local_templates, copies: CopyFinder = local_copies,
                       on_stage: Callable[[str, int | None], Callable[[int], None]] = partial(stage, None),
@@ -73,7 +74,8 @@ def template_findings(summaries: list[DocumentSummary], inputs: Sequence[Templat
     """The findings of each document's template lines that no rule or statistic claimed, as
     (document index, findings in line order), in document order, for the documents that have any.
 
-    Template lines are counted over the corpus (see :mod:`audit.lines.templates`); `copies` pairs
+    Template lines are counted over the corpus (see :mod:`audit.lines.templates`), the members
+    of each near-duplicate cluster (`clusters`, by index) as copies of one text; `copies` pairs
     the documents that are copies by their prose lines and `count` counts the lines and finds
     each document's (each where the engine keeps the keys: locally `inputs`, read twice, one
     document at a time). `load` gives the lines of the documents that have template lines: a
@@ -85,10 +87,7 @@ def template_findings(summaries: list[DocumentSummary], inputs: Sequence[Templat
     minimum = settings.lines.min_template_documents
     if not settings.lines.enabled or minimum is None or signal.id in settings.disabled_rules:
         return
-    index = {s.id: i for i, s in enumerate(summaries)}
-    group = copy_groups(len(summaries), copies(summaries, settings.lines.min_copy_share),
-                        ([index[m] for m in c.members] for c in clusters))
-    del index
+    group = copy_groups(len(summaries), copies(summaries, settings.lines.min_copy_share), clusters)
     on_stage("template lines: counting", None)
     found = dict(count(summaries, inputs, group, minimum))
     done = on_stage("template lines: findings", len(found))
@@ -213,7 +212,7 @@ def scan_corpus(corpus: Corpus, settings: ScanSettings, progress: Callable[[int]
             duplicates = find_duplicates(summaries, settings.similarity, load, passage_keys,
                                          engine.comparer(load, summaries), engine.candidates,
                                          on_stage=partial(stage, progress))
-            for i, added in template_findings(summaries, inputs, duplicates.clusters, settings, load,
+            for i, added in template_findings(summaries, inputs, duplicates.members, settings, load,
                                               engine.templates, engine.copies, partial(stage, progress)):
                 joined = final[i] + added
                 order = sorted(range(len(joined)), key=lambda k: joined[k].order())

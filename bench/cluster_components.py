@@ -71,7 +71,7 @@ def main() -> None:
             batches = by_components(Edges.joined(gathered(verified, "pairs")))
         else:
             batches = engine._components(verified, count)
-        found, listed = clustered(batches, summaries, settings)
+        found, listed, _ = clustered(batches, summaries, settings)
         seconds = time.perf_counter() - started
         engine.close()
     print(f"{args.docs:,} documents in groups of {args.copies}, {count:,} verified pairs, on the {args.where} "

@@ -228,7 +228,7 @@ def corpus_stage(args: argparse.Namespace) -> None:
             stages(summaries, inputs, keys, settings, load)
             return
         found = find_duplicates(summaries, settings.similarity, load, passage_keys=keys)
-        templates = sum(len(added) for _, added in template_findings(summaries, inputs, found.clusters, settings, load))
+        templates = sum(len(added) for _, added in template_findings(summaries, inputs, found.members, settings, load))
     done = time.perf_counter()
     print(f"corpus stage (candidates, verification, clusters, shared passages, template lines) in "
           f"{done - built:.0f} s: {len(found.pairs):,} pairs, {len(found.clusters):,} clusters, "
@@ -257,7 +257,7 @@ def stages(summaries: list[DocumentSummary], inputs: Spool, keys: PassageKeys, s
     stage("containment candidates", lambda: candidates.containment_candidates(summaries, sim))
     stage("passage candidates", lambda: candidates.passage_candidates(summaries, sim, keys=keys))
     found = stage("find_duplicates (all)", lambda: find_duplicates(summaries, sim, load, passage_keys=keys))
-    stage("template lines", lambda: sum(1 for _ in template_findings(summaries, inputs, found.clusters, settings, load)))
+    stage("template lines", lambda: sum(1 for _ in template_findings(summaries, inputs, found.members, settings, load)))
 
 
 def peak() -> float:

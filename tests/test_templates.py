@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from audit.pipeline import scan
 from audit.settings import LineSettings, ScanSettings
 from audit.similarity.candidates import copy_pairs
-from audit.lines.templates import copy_groups, count_templates, line_key
+from audit.lines.templates import count_templates, line_key
+from audit.similarity.cluster import copy_groups
 
 FOOTER = "Get our free weekly digest of the best local stories, every Friday morning."
 ARTICLES = [
@@ -43,8 +44,28 @@ def test_count_is_the_same_in_any_order():
 def test_copies_share_most_of_their_prose_and_count_once():
     prose = [keys(1, 2, 3, 4), keys(1, 2, 3), keys(9, 8, 4), keys(5, 6)]
     assert copy_pairs(prose, 0.5).tolist() == [[0, 1]]
-    assert copy_groups(4, copy_pairs(prose, 0.5)) == [0, 0, 2, 3]
-    assert copy_groups(2, copy_pairs([keys(1), keys(2)], 0.5), [[0, 1]]) == [0, 0]
+    assert copy_groups(4, copy_pairs(prose, 0.5)).tolist() == [0, 0, 2, 3]
+    assert copy_groups(2, copy_pairs([keys(1), keys(2)], 0.5), [[0, 1]]).tolist() == [0, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=40),
+       st.lists(st.lists(st.integers(0, 29), min_size=1, max_size=5, unique=True).map(sorted), max_size=6))
+def test_copy_groups_label_each_document_by_the_first_of_its_copies(copies, clusters):
+    """As union-find does it, one document at a time: a cluster's members and each pair of copies
+    are one group, named by its smallest document."""
+    parent = list(range(30))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in [(m[0], x) for m in clusters for x in m[1:]] + copies:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    pairs = np.array(copies, dtype=np.int64).reshape(-1, 2)
+    assert copy_groups(30, pairs, clusters).tolist() == [find(x) for x in range(30)]
 
 
 @settings(max_examples=150, deadline=None)

@@ -42,7 +42,7 @@ class Engine(Protocol):
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         """The pairs of documents that are copies by their prose lines (see :data:`CopyFinder`)."""
 
-    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: np.ndarray,
                   minimum: int) -> Iterator[tuple[int, Hits]]:
         """Each document's template lines that no leftover finding claimed, counted over the
         documents' line keys by copy group (see :data:`TemplateCounter`)."""

@@ -179,7 +179,7 @@ class LocalEngine:
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
         return local_copies(summaries, min_share)
 
-    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: np.ndarray,
                   minimum: int) -> Iterator[tuple[int, Hits]]:
         return local_templates(summaries, inputs, groups, minimum)
 
@@ -223,7 +223,7 @@ def _in_pool(pool: ProcessPoolExecutor, ahead: int, function: Callable[..., Any]
 #: group and the least number of groups: the template lines no leftover finding claimed, as
 #: (document index, hits) in document order, for the documents that have any
 #: (:func:`local_templates` here; a cluster counts and finds them where the keys are).
-TemplateCounter = Callable[[list[DocumentSummary], Sequence[TemplateInput], list[int], int], Iterator[tuple[int, Hits]]]
+TemplateCounter = Callable[[list[DocumentSummary], Sequence[TemplateInput], np.ndarray, int], Iterator[tuple[int, Hits]]]
 #: Given the summaries and the least share of prose lines: the pairs of documents that are copies
 #: (:func:`local_copies` here; a cluster pairs them where the prose keys are).
 CopyFinder = Callable[[list[DocumentSummary], float], np.ndarray]
@@ -234,7 +234,7 @@ def local_copies(summaries: list[DocumentSummary], min_share: float) -> np.ndarr
     return copy_pairs([s.prose_keys for s in summaries], min_share)
 
 
-def local_templates(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+def local_templates(summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: np.ndarray,
                     minimum: int) -> Iterator[tuple[int, Hits]]:
     """The :data:`TemplateCounter` of this process: the line keys counted here, then each
     document's template lines found (`inputs` is read twice, one document at a time)."""

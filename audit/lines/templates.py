@@ -68,37 +68,6 @@ def line_keys(source: str, lines: list[str]) -> np.ndarray:
     return np.fromiter((line_key(source, line) for line in lines), dtype=np.uint64, count=len(lines))
 
 
-def copy_groups(documents: int, copies: np.ndarray, joined: Iterable[list[int]] = ()) -> list[int]:
-    """Each of `documents` documents' group: the smallest index among the documents it is a copy of.
-
-    `copies` are the pairs of documents that share enough prose lines
-    (:func:`audit.similarity.candidates.copy_pairs`, or found on a cluster); `joined` are sets of documents
-    already known to be copies (near-duplicate clusters).
-
-    >>> copy_groups(5, np.array([[0, 2], [2, 4]]), [[1, 3]])
-    [0, 1, 0, 1, 0]
-    """
-    parent = list(range(documents))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    for members in joined:
-        for m in members[1:]:
-            union(members[0], m)
-    for a, b in copies.tolist():
-        union(a, b)
-    return [find(i) for i in range(documents)]
-
-
 def prose_keys(keys: np.ndarray, layout: Layout) -> np.ndarray:
     """The distinct keys of the lines of a document's prose paragraphs."""
     rows = [n for p in layout.paragraphs if p.cls == PROSE for n in range(p.first, p.last + 1)]

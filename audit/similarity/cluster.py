@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -46,6 +46,27 @@ def min_labels(a: np.ndarray, b: np.ndarray, nodes: int) -> np.ndarray:
         if np.array_equal(hooked, labels):
             return labels
         labels = hooked
+
+
+def copy_groups(documents: int, copies: np.ndarray, joined: Iterable[Sequence[int]] = ()) -> np.ndarray:
+    """Each of `documents` documents' group: the smallest index among the documents it is a copy of.
+
+    `copies` are the pairs of documents that share enough prose lines
+    (:func:`audit.similarity.candidates.copy_pairs`, or found on a cluster); `joined` are sets of documents
+    already known to be copies (near-duplicate clusters' members, by index). An array over the
+    corpus, labelled in bulk (:func:`min_labels`): as a list of Python ints, found one by one,
+    it was three passes of the corpus's documents on the scan's process.
+
+    >>> copy_groups(5, np.array([[0, 2], [2, 4]]), [[1, 3]]).tolist()
+    [0, 1, 0, 1, 0]
+    """
+    firsts, others = [], []
+    for members in joined:
+        firsts += [members[0]] * (len(members) - 1)
+        others += members[1:]
+    a = np.concatenate([np.asarray(firsts, dtype=np.int64), copies[:, 0].astype(np.int64)])
+    b = np.concatenate([np.asarray(others, dtype=np.int64), copies[:, 1].astype(np.int64)])
+    return min_labels(a, b, documents)
 
 
 def components(i: np.ndarray, j: np.ndarray, batch: int = CLUSTER_PAIRS) -> Iterator[np.ndarray]:
@@ -122,10 +143,10 @@ def cluster(i: np.ndarray, j: np.ndarray, strength: np.ndarray, min_link_share: 
 
 
 def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
-              settings: SimilaritySettings) -> tuple[list[Cluster], list[DuplicatePair]]:
-    """The clusters of the verified pairs, and the pairs to report: the clusters' ties and the
-    pairs the linkage rule kept apart (they show why two similar documents were not joined),
-    in the order of their documents.
+              settings: SimilaritySettings) -> tuple[list[Cluster], list[DuplicatePair], list[list[int]]]:
+    """The clusters of the verified pairs, the pairs to report (the clusters' ties and the
+    pairs the linkage rule kept apart: they show why two similar documents were not joined),
+    in the order of their documents, and each cluster's members by index.
 
     `batches` hold whole connected components (:func:`by_components`; no merge ever crosses one),
     so only a batch's pairs are ever Python objects, and the batches may come one at a time.
@@ -167,7 +188,8 @@ def clustered(batches: Iterable[Edges], summaries: list[DocumentSummary],
         ends_i, ends_j = part.i.tolist(), part.j.tolist()
         listed += [(ends_i[k], ends_j[k], ties.get(k) or part.pair(k, summaries)) for k in np.flatnonzero(shown).tolist()]
     listed.sort(key=operator.itemgetter(0, 1))
-    return [c for _, c in sorted(found, key=lambda mc: mc[0])], [p for _, _, p in listed]
+    found.sort(key=operator.itemgetter(0))
+    return [c for _, c in found], [p for _, _, p in listed], [members for members, _ in found]
 
 
 def _flagged_share(s: DocumentSummary) -> float:

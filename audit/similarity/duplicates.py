@@ -45,11 +45,13 @@ Comparer = Callable[[np.ndarray, np.ndarray, SimilaritySettings], tuple[Iterable
 @dataclass
 class Duplicates:
     """What the corpus pass found: the pairs to report (clusters' ties and the pairs the linkage
-    rule kept apart), the clusters and the shared passages."""
+    rule kept apart), the clusters, the shared passages, and each cluster's members by their
+    index among the summaries (what template lines join as copies)."""
 
     pairs: list[DuplicatePair]
     clusters: list[Cluster]
     passage_pairs: PassageTable
+    members: list[list[int]]
 
 
 def compare_loaded(load: Loader, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
@@ -94,5 +96,5 @@ def find_duplicates(summaries: list[DocumentSummary], settings: SimilaritySettin
     pairs = unique_pairs(doc_pairs)
     on_stage(f"near-duplicates: verifying {len(pairs):,} document and {len(passage_pairs):,} passage candidate pairs", None)
     batches, passages = (compare or partial(compare_loaded, load, summaries))(pairs, passage_pairs, settings)
-    clusters, listed = clustered(batches, summaries, settings)
-    return Duplicates(listed, clusters, passages)
+    clusters, listed, members = clustered(batches, summaries, settings)
+    return Duplicates(listed, clusters, passages, members)

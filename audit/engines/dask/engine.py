@@ -556,11 +556,11 @@ class DaskEngine:
             share.release()
             yield from by_components(edges)
 
-    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: list[int],
+    def templates(self, summaries: list[DocumentSummary], inputs: Sequence[TemplateInput], groups: np.ndarray,
                   minimum: int) -> Iterator[tuple[int, Hits]]:
         # The line keys are counted where they were made, and each part finds its documents'
         # template lines there (`inputs` holds none of the keys): the client receives the hits.
-        group = np.asarray(groups + [-1], dtype=np.int64)
+        group = np.append(groups, -1)
         # -1 (no summary) indexes the -1 appended.
         scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
         partitions = self._partitions(sum(s.text_lines for s in summaries))
