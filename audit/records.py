@@ -486,7 +486,8 @@ class ScanResult:
     """The outcome of a scan: per-document summaries and the corpus-level findings.
 
     A scan gives `documents` and `findings` as sequences read back from disk
-    (:mod:`audit.results`); read them in a loop rather than making lists of them.
+    (:mod:`audit.results`), and `passage_pairs` as columns; read them in a loop rather than
+    making lists of them.
     """
 
     settings: dict[str, Any]
@@ -494,8 +495,8 @@ class ScanResult:
     findings: Sequence[Finding]
     duplicate_pairs: list[DuplicatePair]
     clusters: list[Cluster]
-    #: A scan gives them as columns (:class:`audit.similarity.passage_table.PassageTable`), each pair
-    #: made as it is taken out.
+    #: A sequence: a scan's are columns (:class:`audit.similarity.passage_table.PassageTable`), each
+    #: pair made as it is taken out; a list does as well.
     passage_pairs: Sequence[PassagePair]
     input_errors: int
     records: int

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def read_baseline(path: str) -> Counter[Key]:
     return known
 
 
-def _unknown(items: list[Any], key_of: Any, known: Counter[Key]) -> list[Any]:
+def _unknown(items: Sequence[Any], key_of: Any, known: Counter[Key]) -> list[Any]:
     """The items whose key is not (or no longer) covered by `known`; `known` is used up."""
     new = []
     for item in items:

@@ -81,23 +81,24 @@ def source_pairs(result: ScanResult) -> list[SourcePair]:
     for start, end in zip(starts.tolist(), ends.tolist()):
         rows = order[start:end]  # in the table's order: the sort is stable
         a, b = names[source[rows[0], 0]], names[source[rows[0], 1]]
-        words = (_words(table, rows, 0), _words(table, rows, 1))
-        groups.append(SourcePair(
-            a, b, table.taken(rows),
-            tuple({table.documents[d] for d in np.unique(table.doc[rows, side]).tolist()} for side in (0, 1)),  # type: ignore[arg-type]
-            words, tuple(round(w / totals[s], 4) if totals[s] else 0.0 for w, s in zip(words, (a, b))),  # type: ignore[arg-type]
-            tuple(first[rows].sum(axis=0).tolist())))  # type: ignore[arg-type]
+        documents = tuple({table.documents[d] for d in np.unique(table.doc[rows, side]).tolist()} for side in (0, 1))
+        words = _words(table, rows, 0), _words(table, rows, 1)
+        shares = tuple(round(w / totals[s], 4) if totals[s] else 0.0 for w, s in zip(words, (a, b)))
+        dated_first = first[rows].sum(axis=0).tolist()
+        groups.append(SourcePair(a, b, table.taken(rows), (documents[0], documents[1]), words,
+                                 (shares[0], shares[1]), (dated_first[0], dated_first[1])))
     return sorted(groups, key=lambda g: (-len(g.passages), g.a, g.b))
 
 
 def _words(table: PassageTable, rows: np.ndarray, side: int) -> int:
-    """The words of the distinct spans (document, lines and text) on one side of the pairs at `rows`."""
-    place = np.concatenate([table.doc[rows, side][:, None], table.lines[rows, side], table.folded[rows, side].view(np.int64)],
-                           axis=1)
-    _, first, inverse = np.unique(place, axis=0, return_index=True, return_inverse=True)
-    texts = table.texts[rows, side]
-    if (texts != texts[first][inverse.ravel()]).any():
+    """The words of the distinct spans (document, lines and text) on one side of the pairs at
+    `rows`: spans told apart by their folded digests, and by their texts where those differ."""
+    doc, lines, texts = table.doc[rows, side], table.lines[rows, side], table.texts[rows, side]
+    place = np.concatenate([doc[:, None], lines, table.folded[rows, side].view(np.int64)], axis=1)
+    # Reversed, so that each span's words are its last pair's, as a dict of them would keep.
+    _, last, inverse = np.unique(place[::-1], axis=0, return_index=True, return_inverse=True)
+    if (texts[::-1] != texts[::-1][last][inverse.ravel()]).any():
         # One place's texts that differ in case or spacing alone (a line holding one passage twice).
-        return sum(dict(zip(zip(table.doc[rows, side].tolist(), map(tuple, table.lines[rows, side].tolist()),
-                                texts.tolist()), table.words[rows, side].tolist())).values())
-    return int(table.words[rows, side][first].sum())
+        spans = zip(doc.tolist(), map(tuple, lines.tolist()), texts.tolist())
+        return sum(dict(zip(spans, table.words[rows, side].tolist())).values())
+    return int(table.words[rows, side][::-1][last].sum())

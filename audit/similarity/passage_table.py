@@ -10,11 +10,15 @@ pair of sources, :mod:`audit.report.source_pairs`). A pair becomes a :class:`Pas
 when it is taken out (indexed or iterated), so what quotes a few of them pays for those alone.
 
 Each side of a pair is a row of the side columns (`doc`, `lines`, `words`, `folded`, `texts`:
-side 0 is ``a``); the documents are named once in `documents` and `sources`.
+side 0 is ``a``); the documents are named once in `documents` and `sources` (one entry for each
+id and source). A pair taken out is made anew each time: changing it leaves the table as it was.
+The table is a sequence, as a scan's documents and findings are, not a list: it cannot be
+appended to or sorted in place (``list(table)`` can).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -35,7 +39,9 @@ class PassageTable(Sequence[PassagePair]):
     """Shared passages, in order, as columns (see the module's docstring).
 
     `keys`, when given, is each pair's :data:`PassageKey` (an (n, 4) int64 array): what tables
-    made in several places are put in order by (:meth:`joined`).
+    made in several places are put in order by (:meth:`joined`). A span's words and folded
+    digest are its text's (:class:`~audit.records.Span` makes them so): what the report counts
+    on the columns relies on it.
     """
 
     documents: list[str]
@@ -59,17 +65,18 @@ class PassageTable(Sequence[PassagePair]):
         if isinstance(pairs, PassageTable) and keys is None:
             return pairs
         pairs = list(pairs)
-        position: dict[str, int] = {}
+        position: dict[tuple[str, str], int] = {}
         documents: list[str] = []
         sources: list[str] = []
         doc, lines, words, folded, texts = [], [], [], [], []
         for p in pairs:
             for span in (p.a, p.b):
-                if span.document not in position:
-                    position[span.document] = len(documents)
+                named = span.document, span.source
+                if named not in position:
+                    position[named] = len(documents)
                     documents.append(span.document)
                     sources.append(span.source)
-                doc.append(position[span.document])
+                doc.append(position[named])
                 lines.append(span.lines)
                 words.append(span.words)
                 folded.append((span.folded >> 64, span.folded & _MASK))
@@ -86,22 +93,26 @@ class PassageTable(Sequence[PassagePair]):
     @classmethod
     def joined(cls, tables: Sequence[PassageTable]) -> PassageTable:
         """The pairs of `tables` (each with its keys) in one table, in the order of their keys, the
-        keys dropped: the same table as one made of all of them at once, whatever the tables."""
-        position: dict[str, int] = {}
+        keys dropped. A scan's keys are distinct (a key names two documents and a line of each,
+        and all the passages of two documents are verified in one place, which merges those of
+        one key): the table is then the same however the pairs were shared among the tables."""
+        if not tables:
+            return cls.of([])
+        if any(table.keys is None for table in tables):
+            raise ValueError("tables are joined by their keys: a table without them was given")
+        position: dict[tuple[str, str], int] = {}
         documents: list[str] = []
         sources: list[str] = []
         docs = []
         for table in tables:
             moved = np.empty(len(table.documents), dtype=np.int64)
-            for k, (document, source) in enumerate(zip(table.documents, table.sources)):
-                if document not in position:
-                    position[document] = len(documents)
-                    documents.append(document)
-                    sources.append(source)
-                moved[k] = position[document]
+            for k, named in enumerate(zip(table.documents, table.sources)):
+                if named not in position:
+                    position[named] = len(documents)
+                    documents.append(named[0])
+                    sources.append(named[1])
+                moved[k] = position[named]
             docs.append(moved[table.doc])
-        if not tables:
-            return cls.of([])
         keys = np.concatenate([table.keys for table in tables])  # type: ignore[misc]
         order = np.lexsort(keys.T[::-1])
 
@@ -113,7 +124,8 @@ class PassageTable(Sequence[PassagePair]):
 
     def taken(self, rows: np.ndarray, swapped: np.ndarray | None = None) -> PassageTable:
         """The pairs at `rows`, in that order, each with its sides swapped where `swapped` says
-        (a bool a row): the same documents and texts, not copied."""
+        (a bool a row). The new table shares this one's lists of documents and sources (its text
+        column refers to the same strings)."""
         sides = np.zeros((len(rows), 2), dtype=np.int64) + np.arange(2)
         if swapped is not None:
             sides ^= swapped.astype(np.int64)[:, None]
@@ -121,10 +133,6 @@ class PassageTable(Sequence[PassagePair]):
         return PassageTable(self.documents, self.sources, self.doc[at], self.lines[at], self.words[at],
                             self.folded[at], self.texts[at], self.similarity[rows],
                             None if self.keys is None else self.keys[rows])
-
-    def digests(self) -> np.ndarray:
-        """Each side's folded digest as a Python int: (n, 2), an object array."""
-        return _digests(self.folded)
 
     def __len__(self) -> int:
         return len(self.similarity)
@@ -138,6 +146,7 @@ class PassageTable(Sequence[PassagePair]):
     def __getitem__(self, index: int | slice) -> PassagePair | list[PassagePair]:
         if isinstance(index, slice):
             return self._pairs(range(len(self))[index])
+        index = operator.index(index)
         if not -len(self) <= index < len(self):
             raise IndexError("passage pair index out of range")
         return self._pairs([index % len(self)])[0]
@@ -150,13 +159,22 @@ class PassageTable(Sequence[PassagePair]):
     def _pairs(self, rows: Sequence[int]) -> list[PassagePair]:
         picked = np.asarray(rows, dtype=np.int64)
         doc, lines, words = self.doc[picked].tolist(), self.lines[picked].tolist(), self.words[picked].tolist()
-        digests, texts = _digests(self.folded[picked]).tolist(), self.texts[picked].tolist()
-        return [PassagePair(*(Span(self.documents[doc[k][s]], self.sources[doc[k][s]], tuple(lines[k][s]),  # type: ignore[arg-type]
-                                   texts[k][s], words[k][s], digests[k][s]) for s in (0, 1)), similarity)
-                for k, similarity in enumerate(self.similarity[picked].tolist())]
+        folded = self.folded[picked]
+        digests = ((folded[..., 0].astype(object) << 64) | folded[..., 1].astype(object)).tolist()
+        texts = self.texts[picked].tolist()
+
+        def span(k: int, side: int) -> Span:
+            d = doc[k][side]
+            first, last = lines[k][side]
+            return Span(self.documents[d], self.sources[d], (first, last), texts[k][side], words[k][side],
+                        digests[k][side])
+
+        similarities = self.similarity[picked].tolist()
+        return [PassagePair(span(k, 0), span(k, 1), similarity) for k, similarity in enumerate(similarities)]
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
+        # As a list compares: equal to a list or a table of the same pairs, and nothing else.
+        if not isinstance(other, (list, PassageTable)):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other))
 
@@ -167,10 +185,6 @@ class PassageTable(Sequence[PassagePair]):
         # Dataclass fields by position: no dict a table to pickle, and the text column as a list.
         return _table, (self.documents, self.sources, self.doc, self.lines, self.words, self.folded,
                         self.texts.ravel().tolist(), self.similarity, self.keys)
-
-
-def _digests(folded: np.ndarray) -> np.ndarray:
-    return (folded[..., 0].astype(object) << 64) | folded[..., 1].astype(object)
 
 
 def _table(documents: list[str], sources: list[str], doc: np.ndarray, lines: np.ndarray, words: np.ndarray,

@@ -334,12 +334,13 @@ def shared_passages(candidates: np.ndarray, summaries: Sequence[DocumentSummary]
             m[4] = max(m[4], similarity)
         else:
             merged[key] = [start_a, end_a, start_b, end_b, similarity]
-    shared = []
-    for (i, line_a, j, line_b), (sa, ea, sb, eb, similarity) in sorted(merged.items()):
+    shared, keys = [], sorted(merged)
+    for i, line_a, j, line_b in keys:
+        sa, ea, sb, eb, similarity = merged[i, line_a, j, line_b]
         da, db = summaries[i], summaries[j]
         shared.append(PassagePair(
             Span(da.id, da.source, (line_a, line_a), bodies[i][line_a - 1][sa:ea]),
             Span(db.id, db.source, (line_b, line_b), bodies[j][line_b - 1][sb:eb]),
             similarity,
         ))
-    return PassageTable.of(shared, sorted(merged))
+    return PassageTable.of(shared, keys)
