@@ -65,28 +65,19 @@ class PassageTable(Sequence[PassagePair]):
         if isinstance(pairs, PassageTable) and keys is None:
             return pairs
         pairs = list(pairs)
-        position: dict[tuple[str, str], int] = {}
-        documents: list[str] = []
-        sources: list[str] = []
+        names = _Names()
         doc, lines, words, folded, texts = [], [], [], [], []
         for p in pairs:
             for span in (p.a, p.b):
-                named = span.document, span.source
-                if named not in position:
-                    position[named] = len(documents)
-                    documents.append(span.document)
-                    sources.append(span.source)
-                doc.append(position[named])
+                doc.append(names.position(span.document, span.source))
                 lines.append(span.lines)
                 words.append(span.words)
                 folded.append((span.folded >> 64, span.folded & _MASK))
                 texts.append(span.text)
         n = len(pairs)
-        text_column = np.empty(2 * n, dtype=object)
-        text_column[:] = texts
-        return cls(documents, sources, np.array(doc, dtype=np.int64).reshape(n, 2),
+        return cls(names.documents, names.sources, np.array(doc, dtype=np.int64).reshape(n, 2),
                    np.array(lines, dtype=np.int64).reshape(n, 2, 2), np.array(words, dtype=np.int64).reshape(n, 2),
-                   np.array(folded, dtype=np.uint64).reshape(n, 2, 2), text_column.reshape(n, 2),
+                   np.array(folded, dtype=np.uint64).reshape(n, 2, 2), _text_column(texts),
                    np.array([p.similarity for p in pairs], dtype=np.float64),
                    None if keys is None else np.array(list(keys), dtype=np.int64).reshape(n, 4))
 
@@ -100,18 +91,10 @@ class PassageTable(Sequence[PassagePair]):
             return cls.of([])
         if any(table.keys is None for table in tables):
             raise ValueError("tables are joined by their keys: a table without them was given")
-        position: dict[tuple[str, str], int] = {}
-        documents: list[str] = []
-        sources: list[str] = []
+        names = _Names()
         docs = []
         for table in tables:
-            moved = np.empty(len(table.documents), dtype=np.int64)
-            for k, named in enumerate(zip(table.documents, table.sources)):
-                if named not in position:
-                    position[named] = len(documents)
-                    documents.append(named[0])
-                    sources.append(named[1])
-                moved[k] = position[named]
+            moved = np.array([names.position(*named) for named in zip(table.documents, table.sources)], dtype=np.int64)
             docs.append(moved[table.doc])
         keys = np.concatenate([table.keys for table in tables])  # type: ignore[misc]
         order = np.lexsort(keys.T[::-1])
@@ -119,7 +102,7 @@ class PassageTable(Sequence[PassagePair]):
         def column(name: str) -> np.ndarray:
             return np.concatenate([getattr(table, name) for table in tables])[order]
 
-        return cls(documents, sources, np.concatenate(docs)[order], column("lines"), column("words"),
+        return cls(names.documents, names.sources, np.concatenate(docs)[order], column("lines"), column("words"),
                    column("folded"), column("texts"), column("similarity"))
 
     def taken(self, rows: np.ndarray, swapped: np.ndarray | None = None) -> PassageTable:
@@ -187,8 +170,32 @@ class PassageTable(Sequence[PassagePair]):
                         self.texts.ravel().tolist(), self.similarity, self.keys)
 
 
-def _table(documents: list[str], sources: list[str], doc: np.ndarray, lines: np.ndarray, words: np.ndarray,
-           folded: np.ndarray, texts: list[str], similarity: np.ndarray, keys: np.ndarray | None) -> PassageTable:
+class _Names:
+    """The documents a table names, each (id, source) once, in the order first seen."""
+
+    def __init__(self) -> None:
+        self.documents: list[str] = []
+        self.sources: list[str] = []
+        self._positions: dict[tuple[str, str], int] = {}
+
+    def position(self, document: str, source: str) -> int:
+        """The document's position in the lists, added at their end if new."""
+        named = document, source
+        if named not in self._positions:
+            self._positions[named] = len(self.documents)
+            self.documents.append(document)
+            self.sources.append(source)
+        return self._positions[named]
+
+
+def _text_column(texts: list[str]) -> np.ndarray:
+    """Both sides' texts, a pair after another, as the (n, 2) object array of a table (built by
+    assignment: ``np.array`` of strings would make a fixed-width string array)."""
     column = np.empty(len(texts), dtype=object)
     column[:] = texts
-    return PassageTable(documents, sources, doc, lines, words, folded, column.reshape(-1, 2), similarity, keys)
+    return column.reshape(-1, 2)
+
+
+def _table(documents: list[str], sources: list[str], doc: np.ndarray, lines: np.ndarray, words: np.ndarray,
+           folded: np.ndarray, texts: list[str], similarity: np.ndarray, keys: np.ndarray | None) -> PassageTable:
+    return PassageTable(documents, sources, doc, lines, words, folded, _text_column(texts), similarity, keys)
