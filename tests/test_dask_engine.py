@@ -763,11 +763,22 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     # A bucket of more copies than one document is paired with, cut into many parts, with a
     # broken line and a repeated id among them: the rows the parts number themselves must be
     # ordered as the local engine's, or the window would pair other documents. The shuffle
-    # goes one band at a time (its rounds are sized on the client), and the anchors' in 3 rounds.
-    monkeypatch.setattr("audit.engines.dask.engine.SHUFFLE_ROWS", 10)
-    monkeypatch.setattr("audit.engines.dask.engine.ANCHOR_ROUNDS", 3)
-    from audit.analyze import Analyzer
+    # goes one band at a time (its rounds are sized on the client), and the anchors' in 3
+    # rounds, each in more partitions than workers (a round's rows are more than they take).
     from audit.engines.dask.engine import DaskEngine
+
+    monkeypatch.setattr("audit.engines.dask.engine.SHUFFLE_ROWS", 100)
+    monkeypatch.setattr("audit.engines.dask.engine.SHUFFLE_MEMORY_SHARE", 0)
+    monkeypatch.setattr("audit.engines.dask.engine.ANCHOR_ROUNDS", 3)
+    shuffles = []
+    real_shuffled = DaskEngine._shuffled
+
+    def counted(self, mapped, partitions, reduce, *args, **kwargs):
+        shuffles.append((reduce.__name__, partitions))
+        return real_shuffled(self, mapped, partitions, reduce, *args, **kwargs)
+
+    monkeypatch.setattr(DaskEngine, "_shuffled", counted)
+    from audit.analyze import Analyzer
     from audit.read.readers import Corpus
     from audit.lines.rules import load_rules
     from audit.engines.local import LocalEngine
@@ -807,6 +818,11 @@ def test_lsh_candidates_made_on_workers_are_the_local_ones_past_the_window(tmp_p
     assert 0 < len(expected_documents) < signed * (signed - 1) // 2  # the window cut the buckets
     assert unique_pairs(documents).tolist() == unique_pairs(expected_documents).tolist()
     assert len(expected_passages) and passages.tolist() == expected_passages.tolist()
+    # The documents' bands one at a time, and the anchors' rounds, in more partitions than workers.
+    banded = [partitions for name, partitions in shuffles if name == "pair_partition"]
+    assert len(banded) >= settings.similarity.document_bands and max(banded) > 2
+    shared = [partitions for name, partitions in shuffles if name == "sharing_partition"]
+    assert len(shared) == 3 and min(shared) > 2
 
 
 @pytest.mark.parametrize("bands", [1, 25, 300])
@@ -840,3 +856,20 @@ def test_a_scans_own_cluster_runs_without_its_diagnostics_and_leaves_the_callers
     assert list(on_workers.values()) == [LOCAL_DIAGNOSTICS]
     assert tick == 1000
     assert {key: dask.config.get(key) for key in LOCAL_DIAGNOSTICS} == before
+
+
+def test_shuffle_rounds_take_a_share_of_the_workers_memory(cluster, monkeypatch):
+    # A worker with memory to spare takes more rows a round than the least (fewer rounds and
+    # partitions, each a task a worker); with no limit known, the least.
+    from audit.engines.dask import engine as dask_engine
+
+    engine = dask_engine.DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    try:
+        limits = [w["memory_limit"] for w in engine.client.scheduler_info()["workers"].values()]
+        monkeypatch.setattr(dask_engine, "SHUFFLE_ROWS", 1)
+        assert min(limits) > 0 and engine._rows() == int(min(limits) * dask_engine.SHUFFLE_MEMORY_SHARE) // dask_engine.SHUFFLE_ROW_BYTES
+        assert engine._partitions(10 * engine._rows() * len(limits)) == 10 * len(limits)
+        monkeypatch.setattr(dask_engine, "SHUFFLE_MEMORY_SHARE", 0)
+        assert engine._rows() == 1 and engine._partitions(1) == len(limits)
+    finally:
+        engine.close()

@@ -41,6 +41,7 @@ import heapq
 import operator
 import os
 import pickle
+import uuid
 from functools import partial
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -51,6 +52,7 @@ import numpy as np
 
 try:
     import dask
+    from dask.utils import funcname
     from distributed import Client, Future, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
 except ImportError as exc:  # pragma: no cover - depends on the install
@@ -78,9 +80,18 @@ from audit.similarity.lsh import runs, unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
 from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, word_counts
 
-#: Band-key rows per shuffle partition, about (17 bytes each, and the sort's copies); an LSH
-#: shuffle takes as many bands at a time as keep each worker's share of its rows to this.
+#: Shuffle rows a partition takes in a round, at least (17 bytes a band-key row, and the sort's
+#: copies): an LSH shuffle takes as many bands at a time, and the shared keys as many rounds, as
+#: keep each worker's share of the rows to this, or to what SHUFFLE_MEMORY_SHARE of the least
+#: memory limit among the workers holds at SHUFFLE_ROW_BYTES a row, if more. Each round and each
+#: partition costs the scheduler a task a worker (a shuffle's pieces, :meth:`DaskEngine._lanes`):
+#: at a billion documents, a million rows a partition made 37 rounds of the documents' bands
+#: alone, however much memory the workers had.
 SHUFFLE_ROWS = 1_000_000
+#: A worker's peak memory a shuffle row of a round, about: 4 million rows a round against 1
+#: million raised the workers' peak by 184 MB (bench/HISTORY.md, issue 9's round, dba3d7f).
+SHUFFLE_ROW_BYTES = 64
+SHUFFLE_MEMORY_SHARE = 1 / 8
 #: Documents' shingle sets joined into one group for verification, at most (a few KB each).
 GROUP_DOCS = 20_000
 #: Candidate passages verified in one task, about (a second or two of work); all those of one
@@ -466,13 +477,16 @@ class DaskEngine:
         and added up."""
         workers = self._workers()
         keys = sum(gathered(self.client.map(tasks.owned_count, owned, pure=False), what))
-        # In rounds, a share of the keys each, so that a worker holds about SHUFFLE_ROWS rows
-        # of a round (at most ANCHOR_ROUNDS of them, as the LSH rounds are at most the bands).
-        rounds = min(ANCHOR_ROUNDS, max(1, -(-keys // (SHUFFLE_ROWS * workers))))
+        # In rounds, a share of the keys each, so that a worker holds about its rows' share of a
+        # round (at most ANCHOR_ROUNDS of them, as the LSH rounds are at most the bands).
+        # Past those, a round's partitions are more than the workers.
+        rounds = min(ANCHOR_ROUNDS, max(1, -(-keys // (self._rows() * workers))))
+        partitions = self._partitions(-(-keys // rounds))
         paired: list[Future] = []
         for this in range(rounds):
-            mapped = self.client.map(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=workers, pure=False)
-            done = self._shuffled(mapped, workers, shuffle.sharing_partition, most, workers)
+            mapped = self.client.map(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=partitions,
+                                     pure=False)
+            done = self._shuffled(mapped, partitions, shuffle.sharing_partition, most, workers)
             for _ in self._finished(done):  # before the next round's rows are made
                 pass
             paired += done
@@ -496,24 +510,32 @@ class DaskEngine:
         """The distinct pairs of rows (`items` documents or passages) colliding in some band: a
         shuffle of the rows `make` makes from each part, a few bands at a time, since all the
         parts' rows of a round wait in the workers' memory for its reduce side."""
-        workers = self._workers()
-        step = max(1, SHUFFLE_ROWS * workers // max(1, items))
+        # A band's rows are more than the workers take (a billion documents' passages): more partitions.
+        step = max(1, self._rows() * self._workers() // max(1, items))
+        partitions = self._partitions(items * step)
         pairs = np.zeros((0, 2), dtype=np.int64)
         for first in range(0, bands, step):
             mapped = self.client.map(make, self.keys, numbers, bands=(first, min(bands, first + step)),
-                                     partitions=workers, pure=False, **given)
+                                     partitions=partitions, pure=False, **given)
             # Each partition's pairs are distinct; one pair may be found in several partitions
             # (by different bands) and steps: one sort over all of them makes them distinct.
-            found = self._reduced(mapped, workers, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
+            found = self._reduced(mapped, partitions, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
             pairs = unique_pairs(np.concatenate([pairs, *found]))
         return pairs
 
     def _workers(self) -> int:
         return max(1, len(self.client.scheduler_info()["workers"]))
 
+    def _rows(self) -> int:
+        """Shuffle rows a partition takes in a round: SHUFFLE_ROWS, or more where the workers'
+        memory limits allow (SHUFFLE_MEMORY_SHARE of the least at SHUFFLE_ROW_BYTES a row)."""
+        limits = [w.get("memory_limit") or 0 for w in self.client.scheduler_info()["workers"].values()]
+        least = min(limits, default=0)
+        return max(SHUFFLE_ROWS, int(least * SHUFFLE_MEMORY_SHARE) // SHUFFLE_ROW_BYTES)
+
     def _partitions(self, rows: int) -> int:
-        """Shuffle partitions for so many rows: one per worker, or more to keep each to SHUFFLE_ROWS."""
-        return max(self._workers(), -(-rows // SHUFFLE_ROWS))
+        """Shuffle partitions for so many rows: one per worker, or more to keep each to :meth:`_rows`."""
+        return max(self._workers(), -(-rows // self._rows()))
 
     def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
         """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
@@ -525,9 +547,30 @@ class DaskEngine:
         takes its partition's pieces of those too, after its own: a join."""
         if not mapped:
             return []
-        pieces = [[[self.client.submit(operator.getitem, m, p) for m in split] for p in range(partitions)]
-                  for split in (mapped, *beside)]
-        return [self.client.submit(reduce, *(mine[p] for mine in pieces), *args, pure=False) for p in range(partitions)]
+        pieces = [[[self.client.submit(operator.getitem, m, p) for m in lanes] for p in range(partitions)]
+                  for lanes in map(self._lanes, (mapped, *beside))]
+        # Named for their reduce, as Dask names a task for its function (a dashboard shows it).
+        name = funcname(reduce)
+        return [self.client.submit(shuffle.from_lanes, reduce, len(pieces), *(mine[p] for mine in pieces), *args,
+                                   key=f"{name}-{uuid.uuid4().hex}")
+                for p in range(partitions)]
+
+    def _lanes(self, mapped: list[Future]) -> list[Future]:
+        """The map tasks' splits joined into one a worker (:func:`shuffle.lane`), where they are.
+        A piece a map task and partition made parts × partitions tasks a shuffle: at a billion
+        documents, some 35,000 parts of 64 MiB and 256 workers, nine million a round, each
+        costing the scheduler about half a millisecond (bench/dask_tasks.py). Joined, a shuffle
+        is workers × partitions pieces whatever the parts; the maps are waited for to see where
+        they are (a reduce waits for them all anyway)."""
+        for _ in self._finished(mapped):
+            pass
+        held: dict[str, list[int]] = {}
+        for k, holders in enumerate(map(self.client.who_has(mapped).get, [m.key for m in mapped])):
+            # A map that failed is held nowhere: its lane fails with its error, which is reported.
+            held.setdefault(min(holders) if holders else "", []).append(k)
+        return [self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=[where] if where else None,
+                                   allow_other_workers=True, pure=False)
+                for where, mine in sorted(held.items())]
 
     def _components(self, verified: list[Future], count: int) -> Iterator[Edges]:
         """The verified pairs (`count` of them, left on the workers), in batches of whole connected

@@ -8,6 +8,10 @@ how the rows were split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
 import numpy as np
 
 from audit.engines.dask.tasks import Owned, PartKeys, PartLines
@@ -122,6 +126,20 @@ def pair_partition(pieces: list[BandRows], window: int) -> np.ndarray:
             found.append(key_pairs(key[mine], row[mine], window))
     pairs = np.concatenate(found)
     return unique_pairs(pairs)
+
+
+def lane(indexes: list[int], *splits: list[Any]) -> list[list[tuple[int, Any]]]:
+    """The splits of one worker's map tasks (each a list of pieces by partition) as one: for each
+    partition, the pieces with their map task's index (`indexes`), so that a partition's reduce
+    takes one piece a worker, not one a part, and puts them back in the map tasks' order."""
+    return [[(i, split[p]) for i, split in zip(indexes, splits)] for p in range(len(splits[0]) if splits else 0)]
+
+
+def from_lanes(reduce: Callable[..., Any], sources: int, *given: Any) -> Any:
+    """Shuffle's reduce side, with its pieces from lanes (:func:`lane`): `reduce` of each of the
+    first `sources` arguments' pieces in the map tasks' order, and the rest of `given` as they are."""
+    ordered = (sorted((item for pieces in lanes for item in pieces), key=itemgetter(0)) for lanes in given[:sources])
+    return reduce(*([piece for _, piece in items] for items in ordered), *given[sources:])
 
 
 def stars_of(edges: Edges) -> Stars:
