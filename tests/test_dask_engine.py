@@ -873,3 +873,31 @@ def test_shuffle_rounds_take_a_share_of_the_workers_memory(cluster, monkeypatch)
         assert engine._rows() == 1 and engine._partitions(1) == len(limits)
     finally:
         engine.close()
+
+
+def test_a_part_routes_each_block_only_the_documents_it_compares():
+    from audit.engines.dask.tasks import NOTHING, Reread, routed
+
+    sets = {i: np.array([i], dtype=np.uint64) for i in (1, 2, 5)}
+    reread = Reread(sets, {1: "sig1", 5: "sig5"}, {2: {0: "a line"}, 5: {3: "another"}},
+                    {2: np.zeros(2), 5: np.ones(2)})
+    # Block 0 verifies pairs of 1 and 5; blocks 1 and 2 compare 2's passages, 3 none of this part's.
+    route = (np.array([1, 5, 2, 2, 5]), np.array([0, 0, 1, 2, 2]))
+    out = routed(reread, route, blocks=4, verifying=1)
+    assert sorted(out[0].sets) == [1, 5] and out[0].signatures == {1: "sig1", 5: "sig5"}
+    assert not out[0].lines and not out[0].passages
+    assert not out[1].sets and not out[1].signatures and out[1].lines == {2: {0: "a line"}} and list(out[1].passages) == [2]
+    assert sorted(out[2].lines) == [2, 5] and sorted(out[2].passages) == [2, 5]
+    assert out[3] is NOTHING
+
+
+def test_lanes_give_each_reduce_its_pieces_in_the_map_tasks_order():
+    from audit.engines.dask.shuffle import from_lanes, lane
+
+    splits = [[f"{k}:{p}" for p in range(3)] for k in range(5)]
+    # Two workers held the map tasks 0, 3, 4 and 1, 2.
+    lanes = [lane([0, 3, 4], *[splits[k] for k in (0, 3, 4)]), lane([1, 2], *[splits[k] for k in (1, 2)])]
+    for p in range(3):
+        assert from_lanes(lambda pieces, extra: (pieces, extra), 1, [lanes[1][p], lanes[0][p]], "x") == \
+            ([f"{k}:{p}" for k in range(5)], "x")
+    assert lane([]) == []

@@ -14,17 +14,18 @@ land (:func:`audit.similarity.candidates.sharing_pairs`), and the pairs' shared 
 and added up. Verification runs where the
 documents were analyzed: each part's analysis kept its documents' compared lines on its worker
 (compressed; nothing is read or prepared twice), and a later task hashes the shingles of those
-that some candidate pair names, and keeps them on its worker with their signatures; the parts are joined
-into a few groups, and the pairs go to tasks of a pair of groups, which join in those groups'
-sets and signatures, count what each pair shares and decide it (:func:`audit.similarity.verify`).
+that some candidate pair names, and keeps them on its worker with their signatures; the pairs are
+cut into blocks, each part sends each block the sets and signatures of its documents that the
+block compares (a shuffle's map side, one piece a worker), and each block's task counts what
+each pair shares and decides it (:func:`audit.similarity.verify`).
 The verified pairs stay there; the client learns how many. Up to CLIENT_PAIRS it gathers them
 (about 60 bytes a pair) and clusters them as the local engine does; past that their connected
 components are found on the workers (large-star and small-star rounds, :mod:`audit.similarity.stars`), each
 pair is shuffled to a share by its component, and the client clusters the shares one at a time,
 so it never holds more than one. Candidate passages are verified the same way: the
 parts keep where each passage is and the lines the candidates are on (the client sends only the
-candidates' numbers), and tasks of a pair of groups compare the passages of
-its pairs of documents (all of one pair in one task, which merges their windows), so the client
+candidates' numbers), the passages are cut into blocks (all of one pair of documents in one,
+which merges their windows) and sent their documents' lines the same way, so the client
 receives only the shared passages the report quotes. Template lines are counted the same way: each part's
 task keeps its documents' line keys and prose-line keys; the copies among the documents
 (sharing most of their prose lines) are paired from the prose keys as the containment
@@ -76,7 +77,7 @@ from audit.similarity.cluster import by_components
 from audit.similarity.duplicates import Comparer, Loader
 from audit.similarity.keystore import PassageKeys
 from audit.similarity.passage_table import PassageTable
-from audit.similarity.lsh import runs, unique_pairs
+from audit.similarity.lsh import unique_pairs
 from audit.similarity.stars import Seen, converged, large_star, small_star, split, total
 from audit.similarity.verify import VERIFY_BLOCK, Edges, passage_blocks, word_counts
 
@@ -92,13 +93,12 @@ SHUFFLE_ROWS = 1_000_000
 #: million raised the workers' peak by 184 MB (bench/HISTORY.md, issue 9's round, dba3d7f).
 SHUFFLE_ROW_BYTES = 64
 SHUFFLE_MEMORY_SHARE = 1 / 8
-#: Documents' shingle sets joined into one group for verification, at most (a few KB each).
-GROUP_DOCS = 20_000
 #: Candidate passages verified in one task, about (a second or two of work); all those of one
 #: pair of documents go to the same task, which merges their windows.
 PASSAGE_BLOCK = 20_000
-#: A stage's candidate passages are cut into about PASSAGE_TASKS_PER_WORKER tasks a worker (cut by
-#: PASSAGE_BLOCK alone, one worker was left with the last big one), of about MIN_PASSAGE_BLOCK at least.
+#: A stage's candidate passages, and its candidate pairs, are cut into about PASSAGE_TASKS_PER_WORKER
+#: tasks a worker (cut by PASSAGE_BLOCK alone, one worker was left with the last big one), of about
+#: MIN_PASSAGE_BLOCK rows at least.
 MIN_PASSAGE_BLOCK = 1_000
 PASSAGE_TASKS_PER_WORKER = 3
 #: Parts a worker should get, at least: a corpus cut at the settings' blocksize into fewer is cut
@@ -109,7 +109,7 @@ PASSAGE_TASKS_PER_WORKER = 3
 #: workers would make the scheduler's work grow with the square of the workers.
 PARTS_PER_WORKER = 4
 MIN_BLOCKSIZE = 4 * 1024 * 1024
-#: A task of candidate passages: the groups of sets it reads, and its block.
+#: A task of candidate passages: the pieces routed to it, and its block.
 PassageTask = tuple[list[Future], tasks.PassageBlock]
 #: Parts of the analysis the client fetches ahead of the one it reads, at most, per worker: done
 #: early, they are fetched while the workers work on, not one by one after the last (each holds
@@ -365,8 +365,8 @@ class DaskEngine:
     def _compare(self, summaries: list[DocumentSummary], pairs: np.ndarray, passages: np.ndarray,
                  settings: SimilaritySettings) -> tuple[Iterator[Edges], PassageTable]:
         """The :data:`audit.similarity.duplicates.Comparer` on the cluster: the candidates' documents are
-        taken from the compared lines their parts kept and verified in tasks of a pair of groups of
-        parts. Only the passages the report quotes come back; the verified pairs come whole up to
+        taken from the compared lines their parts kept, routed to blocks of pairs and of passages,
+        and verified there. Only the passages the report quotes come back; the verified pairs come whole up to
         CLIENT_PAIRS, else a share of their connected components at a time (:meth:`_components`)."""
         # The candidate passages' documents and places: each part finds the lines they are on
         # (where it kept the passages' table), and the workers send back only what is quoted.
@@ -384,41 +384,43 @@ class DaskEngine:
         self.signed = []
         # The sets stay on the workers; the client learns only which part holds which document.
         part_of = np.full(len(summaries), -1, dtype=np.int64)
-        sizes = []
         for k, held in enumerate(gathered(self.client.map(tasks.found_documents, loaded, pure=False), "verification")):
             part_of[held] = k
-            sizes.append(len(held))
-        # Parts are joined into a few groups of sets, each at most GROUP_DOCS documents: a task
-        # per pair of groups, not per pair of parts, which small byte ranges would make thousands.
+        # A document no part holds (none should be: each part kept its summaries' lines) is
+        # compared in no block: its pairs share nothing.
+        pairs = pairs[(part_of[pairs] >= 0).all(axis=1)]
+        passages = passages[(part_of[passages[:, [0, 2]]] >= 0).all(axis=1)]
+        # Blocks of pairs, and of passages (all those of a pair of documents in one, which merges
+        # their windows), a few a worker, so that none is left with the last big one while the
+        # others wait. Each part sends each block only the documents it compares: blocks of
+        # whole parts or groups of parts were a task a pair of groups that a candidate joins,
+        # at a billion documents up to one a candidate pair, each given two groups' sets.
         workers = self._workers()
-        group_of, members = tasks.grouped(sizes, max(1, min(GROUP_DOCS, -(-sum(sizes) // workers))))
-        sets = [self.client.submit(tasks.merged, *[loaded[k] for k in mine], pure=False) for mine in members]
+        pair_blocks = [np.arange(at, min(at + most, len(pairs)))
+                       for most in [_block(len(pairs), VERIFY_BLOCK, workers)] for at in range(0, len(pairs), most)]
+        passage_cut = passage_blocks(passages, len(summaries), _block(len(passages), PASSAGE_BLOCK, workers))
+        got, wanted = self._routed(loaded, part_of, [pairs[b] for b in pair_blocks] +
+                                   [passages[b][:, [0, 2]] for b in passage_cut], len(pair_blocks))
         del loaded
-        # -1 (held by no part) indexes the -1 appended.
-        group_of_doc = np.asarray(group_of + [-1], dtype=np.int64)[part_of]
+
+        def pieces(b: int) -> list[Future]:
+            return [got[lane][b] for lane in wanted[b]]
+
         # The verified pairs stay where they were verified: the client learns how many.
-        verified, words = [], word_counts(summaries)
-        for first, second, which in self._by_groups(group_of_doc, pairs, len(sets)):
-            joined = [sets[first]] if first == second else [sets[first], sets[second]]
-            for at in range(0, len(which), VERIFY_BLOCK):
-                block = pairs[which[at:at + VERIFY_BLOCK]]
-                verified.append(self.client.submit(tasks.verified, block, words[block], settings, *joined, pure=False))
-        # A pair of documents' passages all go to one task, which merges their windows. A few tasks
-        # a worker, so that none is left with the last big one while the others wait; their
-        # payloads go a round of tasks to a scatter (each scatter waits for the workers' answer, a
-        # tenth of a second here), so that the scheduler never holds more than a round's.
+        words = word_counts(summaries)
+        verified = [self.client.submit(tasks.verified, pieces(b), pairs[block], words[pairs[block]], settings, pure=False)
+                    for b, block in enumerate(pair_blocks)]
+        # Their payloads go a round of tasks to a scatter (each scatter waits for the workers'
+        # answer, a tenth of a second here), so that the scheduler never holds more than a round's.
         found: list[Future] = []
         batch: list[PassageTask] = []
-        most = min(PASSAGE_BLOCK, max(MIN_PASSAGE_BLOCK, -(-len(passages) // (PASSAGE_TASKS_PER_WORKER * workers))))
-        for first, second, which in self._by_groups(group_of_doc, passages[:, [0, 2]], len(sets)):
-            joined = [sets[first]] if first == second else [sets[first], sets[second]]
-            for block in passage_blocks(passages[which], len(summaries), most):
-                mine = passages[which[block]]
-                names = {i: (summaries[i].id, summaries[i].source) for i in set(mine[:, [0, 2]].ravel().tolist())}
-                batch.append((joined, tasks.PassageBlock(mine, names)))
-                if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
-                    found += self._passage_tasks(batch, settings)
-                    batch = []
+        for b, block in enumerate(passage_cut, start=len(pair_blocks)):
+            mine = passages[block]
+            names = {i: (summaries[i].id, summaries[i].source) for i in set(mine[:, [0, 2]].ravel().tolist())}
+            batch.append((pieces(b), tasks.PassageBlock(mine, names)))
+            if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
+                found += self._passage_tasks(batch, settings)
+                batch = []
         found += self._passage_tasks(batch, settings)
         # Each task's passages fetched as it finishes, while the others run (gathered together after
         # the last, every worker idle, bench/HISTORY.md, the tenth round): joined in the order of their keys.
@@ -430,25 +432,38 @@ class DaskEngine:
 
     def _passage_tasks(self, batch: list[PassageTask],
                        settings: SimilaritySettings) -> list[Future]:
-        """A task per block of candidate passages (with the groups of sets it reads), their payloads
+        """A task per block of candidate passages (with the pieces routed to it), their payloads
         sent in one scatter."""
         payloads = self.client.scatter([payload for _, payload in batch], hash=False) if batch else []
-        return [self.client.submit(tasks.passages, payload, settings, *joined, pure=False)
-                for (joined, _), payload in zip(batch, payloads)]
+        return [self.client.submit(tasks.passages, pieces, payload, settings, pure=False)
+                for (pieces, _), payload in zip(batch, payloads)]
 
-    @staticmethod
-    def _by_groups(group_of_doc: np.ndarray, pairs: np.ndarray, groups: int) -> Iterator[tuple[int, int, np.ndarray]]:
-        """The pairs of documents (rows of `pairs`) by the pair of groups that hold their documents:
-        (group, group, row indexes). A document no part holds (none should be: each part
-        kept its summaries' lines) is in no group, and its pairs in none (they share nothing)."""
-        a, b = group_of_doc[pairs[:, 0]], group_of_doc[pairs[:, 1]]
-        held = np.flatnonzero((a >= 0) & (b >= 0))
-        group = np.minimum(a, b)[held] * groups + np.maximum(a, b)[held]
-        order, starts, ends = runs(group, min_size=1)
-        held, group = held[order], group[order]
-        for start, end in zip(starts.tolist(), ends.tolist()):
-            first, second = divmod(int(group[start]), groups)
-            yield first, second, held[start:end]
+    def _routed(self, loaded: list[Future], part_of: np.ndarray, blocks: list[np.ndarray],
+                verifying: int) -> tuple[list[dict[int, Future]], list[list[int]]]:
+        """Each part's wanted documents (`loaded`) routed to the `blocks` that compare them (the
+        documents each block compares, in any shape; the first `verifying` verify pairs), as a
+        shuffle's map side joined in lanes (:meth:`_lanes`): each lane's pieces by block (of
+        the blocks it holds documents of), and for each block those lanes."""
+        doc = np.concatenate([np.zeros(0, dtype=np.int64)] + [b.ravel() for b in blocks])
+        block = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
+        # (part, block, document) rows, each once, in that order.
+        rows = np.unique(np.stack([part_of[doc], block, doc], axis=1), axis=0)
+        parts, starts = np.unique(rows[:, 0], return_index=True)
+        routes = np.split(rows[:, [2, 1]], starts[1:]) if len(rows) else []
+        scattered = self.client.scatter([(r[:, 0].copy(), r[:, 1].copy()) for r in routes], hash=False) if routes else []
+        mapped = self.client.map(tasks.routed, [loaded[k] for k in parts.tolist()], scattered, blocks=len(blocks),
+                                 verifying=verifying, pure=False)
+        lanes = self._lanes(mapped)
+        lane_of = np.zeros(len(loaded), dtype=np.int64)
+        for lane, (_, members) in enumerate(lanes):
+            lane_of[parts[members]] = lane
+        wanted: list[list[int]] = [[] for _ in blocks]
+        served: list[list[int]] = [[] for _ in lanes]
+        for b, lane in np.unique(np.stack([rows[:, 1], lane_of[rows[:, 0]]], axis=1), axis=0).tolist():
+            wanted[b].append(lane)
+            served[lane].append(b)
+        return [dict(zip(mine, self.client.map(operator.getitem, [future] * len(mine), mine, pure=False)))
+                for (future, _), mine in zip(lanes, served)], wanted
 
     def candidates(self, summaries: list[DocumentSummary], settings: SimilaritySettings,
                    passage_keys: PassageKeys | None) -> tuple[np.ndarray, np.ndarray]:
@@ -547,16 +562,20 @@ class DaskEngine:
         takes its partition's pieces of those too, after its own: a join."""
         if not mapped:
             return []
-        pieces = [[[self.client.submit(operator.getitem, m, p) for m in lanes] for p in range(partitions)]
-                  for lanes in map(self._lanes, (mapped, *beside))]
+        # A map a lane, not a submit a piece: a third less of the client's and the scheduler's CPU a
+        # task (bench/HISTORY.md, the twenty-second round).
+        got = [[self.client.map(operator.getitem, [lane] * partitions, range(partitions), pure=False) for lane, _ in lanes]
+               for lanes in map(self._lanes, (mapped, *beside))]
+        pieces = [[[mine[p] for mine in lanes] for p in range(partitions)] for lanes in got]
         # Named for their reduce, as Dask names a task for its function (a dashboard shows it).
         name = funcname(reduce)
         return [self.client.submit(shuffle.from_lanes, reduce, len(pieces), *(mine[p] for mine in pieces), *args,
                                    key=f"{name}-{uuid.uuid4().hex}")
                 for p in range(partitions)]
 
-    def _lanes(self, mapped: list[Future]) -> list[Future]:
-        """The map tasks' splits joined into one a worker (:func:`shuffle.lane`), where they are.
+    def _lanes(self, mapped: list[Future]) -> list[tuple[Future, list[int]]]:
+        """The map tasks' splits joined into one a worker (:func:`shuffle.lane`), where they are,
+        each with the indexes of its map tasks.
         A piece a map task and partition made parts × partitions tasks a shuffle: at a billion
         documents, some 35,000 parts of 64 MiB and 256 workers, nine million a round, each
         costing the scheduler about half a millisecond (bench/dask_tasks.py). Joined, a shuffle
@@ -568,8 +587,8 @@ class DaskEngine:
         for k, holders in enumerate(map(self.client.who_has(mapped).get, [m.key for m in mapped])):
             # A map that failed is held nowhere: its lane fails with its error, which is reported.
             held.setdefault(min(holders) if holders else "", []).append(k)
-        return [self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=[where] if where else None,
-                                   allow_other_workers=True, pure=False)
+        return [(self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=[where] if where else None,
+                                    allow_other_workers=True, pure=False), mine)
                 for where, mine in sorted(held.items())]
 
     def _components(self, verified: list[Future], count: int) -> Iterator[Edges]:
@@ -623,6 +642,12 @@ class DaskEngine:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _block(rows: int, most: int, workers: int) -> int:
+    """Rows of pairs or passages a task compares: about PASSAGE_TASKS_PER_WORKER tasks a worker,
+    of MIN_PASSAGE_BLOCK rows at least and `most` at most."""
+    return min(most, max(MIN_PASSAGE_BLOCK, -(-rows // (PASSAGE_TASKS_PER_WORKER * workers))))
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:

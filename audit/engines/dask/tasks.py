@@ -3,8 +3,9 @@
 A part's task analyzes its documents and keeps on its worker what LSH and the template count are
 made of (:class:`PartKeys`, :class:`PartLines`) and what verification and the template findings
 read of the texts (:class:`Kept`: the compared lines, compressed); later tasks take a part's
-wanted documents from those for verification (:class:`Reread`) and verify pairs and passages in
-groups of parts. No document is read or prepared twice.
+wanted documents from those for verification (:class:`Reread`), route each document to the
+blocks of pairs and passages that compare it (:func:`routed`), and verify those blocks. No
+document is read or prepared twice.
 """
 
 from __future__ import annotations
@@ -226,8 +227,8 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
 @one_frame
 @dataclass
 class Reread:
-    """What verification keeps on a worker of the wanted documents of a part (or a group of
-    parts), by document index: their shingle sets, their signatures (from the analysis), and the
+    """What verification keeps on a worker of the wanted documents of a part (or what a block of
+    pairs or passages is routed of them), by document index: their shingle sets, their signatures (from the analysis), and the
     lines candidate passages are on ({line index: text})."""
 
     sets: Mapping[int, np.ndarray]
@@ -294,16 +295,36 @@ def found_documents(reread: Reread) -> np.ndarray:
     return np.fromiter(reread.sets, dtype=np.int64, count=len(reread.sets))
 
 
-def joined_groups(groups: tuple[Reread, ...]) -> Reread:
-    """The groups a task is given, looked up as one (no copy)."""
-    return Reread(ChainMap(*(g.sets for g in groups)), ChainMap(*(g.signatures for g in groups)),
-                  ChainMap(*(g.lines for g in groups)), ChainMap(*(g.passages for g in groups)))
+def joined(pieces: list[list[tuple[int, Reread]]]) -> Reread:
+    """The pieces a comparing task is given (lanes of routed pieces, :func:`routed`), looked up
+    as one (no copy): each document is held by one part."""
+    held = [reread for lane in pieces for _, reread in lane]
+    return Reread(ChainMap(*(r.sets for r in held)), ChainMap(*(r.signatures for r in held)),
+                  ChainMap(*(r.lines for r in held)), ChainMap(*(r.passages for r in held)))
 
 
-def merged(*parts: Reread) -> Reread:
-    """One task: the :class:`Reread` of a group of parts, in one mapping each."""
-    joined = joined_groups(parts)
-    return Reread(dict(joined.sets), dict(joined.signatures), dict(joined.lines), dict(joined.passages))
+#: A part's piece for a block that compares none of its documents (at scale, most of them).
+NOTHING = Reread({}, {}, {}, {})
+
+
+def routed(reread: Reread, route: tuple[np.ndarray, np.ndarray], blocks: int, verifying: int) -> list[Reread]:
+    """One task: a part's wanted documents (:func:`sets_part`) routed to the `blocks` that compare
+    them, a piece each: `route` holds (document, block) rows, sorted by block. Blocks under
+    `verifying` verify pairs and take the documents' sets and signatures; the others compare
+    passages and take the lines they are on and where they are. A document goes only where it
+    is compared, not with its whole part or group."""
+    docs, block = route
+    out = [NOTHING] * blocks
+    starts = np.flatnonzero(np.diff(block, prepend=-1))
+    for start, end in zip(starts.tolist(), np.append(starts[1:], len(block)).tolist()):
+        b, mine = int(block[start]), docs[start:end].tolist()
+        if b < verifying:
+            out[b] = Reread({i: reread.sets[i] for i in mine},
+                            {i: reread.signatures[i] for i in mine if i in reread.signatures}, {}, {})
+        else:
+            out[b] = Reread({}, {}, {i: reread.lines[i] for i in mine if i in reread.lines},
+                            {i: reread.passages[i] for i in mine if i in reread.passages})
+    return out
 
 
 def signatures_of(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
@@ -312,31 +333,12 @@ def signatures_of(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
     return keys.signed, keys.signatures
 
 
-def grouped(sizes: list[int], most: int) -> tuple[list[int], list[list[int]]]:
-    """Consecutive parts joined into groups of at most `most` documents (a bigger part is a group
-    alone): each part's group, and each group's parts.
-
-    >>> grouped([3, 3, 5, 0, 9, 1], 6)
-    ([0, 0, 1, 1, 2, 3], [[0, 1], [2, 3], [4], [5]])
-    """
-    group_of: list[int] = []
-    members: list[list[int]] = []
-    filled = 0
-    for k, size in enumerate(sizes):
-        if not members or filled + size > most:
-            members.append([])
-            filled = 0
-        members[-1].append(k)
-        group_of.append(len(members) - 1)
-        filled += size
-    return group_of, members
-
-
-def verified(pairs: np.ndarray, words: np.ndarray, settings: SimilaritySettings, *groups: Reread) -> Edges:
+def verified(pieces: list[list[tuple[int, Reread]]], pairs: np.ndarray, words: np.ndarray,
+             settings: SimilaritySettings) -> Edges:
     """One task: the pairs that hold (:func:`audit.similarity.verify`; `words` are their documents'
-    word counts), counted in the sets and signatures of the groups they are in."""
-    joined = joined_groups(groups)
-    return verify(pairs, pair_counts(pairs, joined.sets, joined.signatures.__getitem__, settings), words, settings)
+    word counts), counted in the sets and signatures routed to it."""
+    held = joined(pieces)
+    return verify(pairs, pair_counts(pairs, held.sets, held.signatures.__getitem__, settings), words, settings)
 
 
 @one_frame
@@ -350,11 +352,12 @@ class PassageBlock:
     names: dict[int, tuple[str, str]]
 
 
-def passages(block: PassageBlock, settings: SimilaritySettings, *groups: Reread) -> PassageTable:
-    """One task: the shared passages of a block whose documents are in these groups, with their keys."""
-    joined = joined_groups(groups)
-    quoted = {i: Quoted(id, source, joined.passages[i]) for i, (id, source) in block.names.items()}
-    return shared_passages(block.rows, quoted, settings, joined.lines)
+def passages(pieces: list[list[tuple[int, Reread]]], block: PassageBlock, settings: SimilaritySettings) -> PassageTable:
+    """One task: the shared passages of a block, with their keys, from the lines and places
+    routed to it."""
+    held = joined(pieces)
+    quoted = {i: Quoted(id, source, held.passages[i]) for i, (id, source) in block.names.items()}
+    return shared_passages(block.rows, quoted, settings, held.lines)
 
 
 def passage_counts(kept: Kept) -> tuple[int, int]:
