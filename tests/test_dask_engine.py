@@ -860,14 +860,17 @@ def test_a_scans_own_cluster_runs_without_its_diagnostics_and_leaves_the_callers
 
 def test_shuffle_rounds_take_a_share_of_the_workers_memory(cluster, monkeypatch):
     # A worker with memory to spare takes more rows a round than the least (fewer rounds and
-    # partitions, each a task a worker); with no limit known, the least.
+    # partitions, each a task a worker), and verification bigger blocks; with no limit known,
+    # the least.
     from audit.engines.dask import engine as dask_engine
 
     engine = dask_engine.DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
     try:
         limits = [w["memory_limit"] for w in engine.client.scheduler_info()["workers"].values()]
         monkeypatch.setattr(dask_engine, "SHUFFLE_ROWS", 1)
-        assert min(limits) > 0 and engine._rows() == int(min(limits) * dask_engine.SHUFFLE_MEMORY_SHARE) // dask_engine.SHUFFLE_ROW_BYTES
+        share = int(min(limits) * dask_engine.SHUFFLE_MEMORY_SHARE)
+        assert min(limits) > 0 and engine._memory_share() == share
+        assert engine._rows() == share // dask_engine.SHUFFLE_ROW_BYTES
         assert engine._partitions(10 * engine._rows() * len(limits)) == 10 * len(limits)
         monkeypatch.setattr(dask_engine, "SHUFFLE_MEMORY_SHARE", 0)
         assert engine._rows() == 1 and engine._partitions(1) == len(limits)

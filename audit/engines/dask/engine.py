@@ -93,6 +93,13 @@ SHUFFLE_ROWS = 1_000_000
 #: million raised the workers' peak by 184 MB (bench/HISTORY.md, issue 9's round, dba3d7f).
 SHUFFLE_ROW_BYTES = 64
 SHUFFLE_MEMORY_SHARE = 1 / 8
+#: What a verification task holds for a candidate pair, and for a candidate passage, at most:
+#: both documents' shingle sets and signatures (3.75 KB a planted document), or both documents'
+#: lines and places (2.9 KB; bench/HISTORY.md, the twenty-second round), doubled for what Python
+#: adds. A task takes VERIFY_BLOCK pairs or PASSAGE_BLOCK passages, or as many more as the
+#: workers' memory share holds: each block costs a task a worker that holds its documents.
+PAIR_BYTES = 16 * 1024
+PASSAGE_ROW_BYTES = 12 * 1024
 #: Candidate passages verified in one task, about (a second or two of work); all those of one
 #: pair of documents go to the same task, which merges their windows.
 PASSAGE_BLOCK = 20_000
@@ -396,9 +403,11 @@ class DaskEngine:
         # whole parts or groups of parts were a task a pair of groups that a candidate joins,
         # at a billion documents up to one a candidate pair, each given two groups' sets.
         workers = self._workers()
-        pair_blocks = [np.arange(at, min(at + most, len(pairs)))
-                       for most in [_block(len(pairs), VERIFY_BLOCK, workers)] for at in range(0, len(pairs), most)]
-        passage_cut = passage_blocks(passages, len(summaries), _block(len(passages), PASSAGE_BLOCK, workers))
+        share = self._memory_share()
+        most = _block(len(pairs), max(VERIFY_BLOCK, share // PAIR_BYTES), workers)
+        pair_blocks = [np.arange(at, min(at + most, len(pairs))) for at in range(0, len(pairs), most)]
+        passage_cut = passage_blocks(passages, len(summaries),
+                                     _block(len(passages), max(PASSAGE_BLOCK, share // PASSAGE_ROW_BYTES), workers))
         got, wanted = self._routed(loaded, part_of, [pairs[b] for b in pair_blocks] +
                                    [passages[b][:, [0, 2]] for b in passage_cut], len(pair_blocks))
         del loaded
@@ -541,12 +550,16 @@ class DaskEngine:
     def _workers(self) -> int:
         return max(1, len(self.client.scheduler_info()["workers"]))
 
+    def _memory_share(self) -> int:
+        """Bytes a task of a shuffle or of verification may take: SHUFFLE_MEMORY_SHARE of the
+        least memory limit among the workers (0 where one has none)."""
+        limits = [w.get("memory_limit") or 0 for w in self.client.scheduler_info()["workers"].values()]
+        return int(min(limits, default=0) * SHUFFLE_MEMORY_SHARE)
+
     def _rows(self) -> int:
         """Shuffle rows a partition takes in a round: SHUFFLE_ROWS, or more where the workers'
-        memory limits allow (SHUFFLE_MEMORY_SHARE of the least at SHUFFLE_ROW_BYTES a row)."""
-        limits = [w.get("memory_limit") or 0 for w in self.client.scheduler_info()["workers"].values()]
-        least = min(limits, default=0)
-        return max(SHUFFLE_ROWS, int(least * SHUFFLE_MEMORY_SHARE) // SHUFFLE_ROW_BYTES)
+        memory allows (:meth:`_memory_share`, at SHUFFLE_ROW_BYTES a row)."""
+        return max(SHUFFLE_ROWS, self._memory_share() // SHUFFLE_ROW_BYTES)
 
     def _partitions(self, rows: int) -> int:
         """Shuffle partitions for so many rows: one per worker, or more to keep each to :meth:`_rows`."""
@@ -646,7 +659,11 @@ class DaskEngine:
 
 def _block(rows: int, most: int, workers: int) -> int:
     """Rows of pairs or passages a task compares: about PASSAGE_TASKS_PER_WORKER tasks a worker,
-    of MIN_PASSAGE_BLOCK rows at least and `most` at most."""
+    of MIN_PASSAGE_BLOCK rows at least and `most` at most.
+
+    >>> _block(3_000, 16_384, 2), _block(60_000, 16_384, 4), _block(10 ** 9, 16_384, 256)
+    (1000, 5000, 16384)
+    """
     return min(most, max(MIN_PASSAGE_BLOCK, -(-rows // (PASSAGE_TASKS_PER_WORKER * workers))))
 
 
