@@ -13,8 +13,15 @@ for the scan. To cut a small corpus into many parts, the engine's smallest part
 Then, with the same cluster, it times tasks alone: a batch of small ``getitem`` tasks, as a
 shuffle submits them, and the scheduler's and the client's CPU a task.
 
+``--project`` prints, instead, the tasks this tree's engine would give the scheduler for a
+billion documents, stage by stage, from the engine's own sizing rules and the figures given
+(each an option: documents, their size, workers, a worker's memory limit, and the keys, lines
+and candidates a document makes, measured on the planted corpus); the counts it gives for small
+corpora are the ones the scans above count, to within the stages that depend on the data.
+
     python bench/dask_tasks.py CORPUS.jsonl [--workers 2,4] [--blocksizes 1MiB,256KiB,64KiB] \
         [--against /tmp/wt/base ...]
+    python bench/dask_tasks.py --project [--documents 1e9 --workers 256 --memory 8GiB ...]
 """
 
 from __future__ import annotations
@@ -107,8 +114,56 @@ def one_tree(corpus: str, workers: list[int], blocksizes: list[int]) -> None:
         client.close()
 
 
+def project(args: argparse.Namespace) -> dict[str, int]:
+    """The tasks of a scan of `args.documents` documents by stage, as this tree's engine sizes its
+    shuffles and blocks (a shuffle round is its map tasks, a lane a worker, a piece a lane and
+    partition, and a reduce a partition)."""
+    import audit.engines.dask.engine as engine
+    from audit.settings import SimilaritySettings
+
+    settings = SimilaritySettings()
+    d, w = args.documents, args.workers[0]
+    parts = -(-int(d * args.document_bytes) // args.blocksize)
+    lanes = min(w, parts)
+    share = int(args.memory * engine.SHUFFLE_MEMORY_SHARE)
+    rows = max(engine.SHUFFLE_ROWS, share // engine.SHUFFLE_ROW_BYTES)
+
+    def rounds(count: int, partitions: int) -> int:
+        return count * (parts + lanes + lanes * partitions + partitions)
+
+    def partitions(items: float) -> int:
+        return max(w, -(-int(items) // rows))
+
+    def banded(items: float, bands: int) -> int:
+        step = max(1, int(rows * w // items))
+        return rounds(-(-bands // step), partitions(items * step))
+
+    def sharing(keys: float) -> int:
+        count = min(engine.ANCHOR_ROUNDS, max(1, -(-int(keys) // (rows * w))))
+        # Each round's reduces are the second shuffle's maps; two tasks a part count the keys.
+        return rounds(count, partitions(keys / count)) + lanes + lanes * w + w + 2 * parts
+
+    pair_blocks = -(-int(d * args.pairs) // max(engine.VERIFY_BLOCK, share // engine.PAIR_BYTES))
+    passage_blocks = -(-int(d * args.passage_rows) // max(engine.PASSAGE_BLOCK, share // engine.PASSAGE_ROW_BYTES))
+    blocks = pair_blocks + passage_blocks
+    return {
+        "parts": parts,
+        "documents' LSH": banded(d, settings.document_bands),
+        "passages' LSH": banded(d * args.passages, settings.passage_bands),
+        "containment (anchors)": sharing(d * args.anchors),
+        "copies (prose keys)": sharing(d * args.prose),
+        "template lines": rounds(1, partitions(d * args.lines)),
+        # A piece from every lane (at most) a block, the blocks, a count of each pair block's
+        # pairs, and three tasks a part (its sets, their documents, their routes), and the lanes.
+        "verification": blocks * lanes + blocks + pair_blocks + 3 * parts + lanes,
+        # Reading, counting lines, the analysis and its four pieces, the passages' count,
+        # the signatures, the template hits and the quoted lines.
+        "a part's own": 10 * parts,
+    }
+
+
 def size(text: str) -> int:
-    units = {"KiB": 1024, "MiB": 1024 ** 2}
+    units = {"KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
     for unit, factor in units.items():
         if text.endswith(unit):
             return int(float(text[:-len(unit)]) * factor)
@@ -117,13 +172,35 @@ def size(text: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus")
-    parser.add_argument("--workers", default="2,4", help="numbers of workers, comma-separated")
+    parser.add_argument("corpus", nargs="?")
+    parser.add_argument("--workers", default="2,4", help="numbers of workers, comma-separated (with --project: one number, 256 if not given)")
     parser.add_argument("--blocksizes", default="1MiB,256KiB,64KiB", help="blocksizes, comma-separated")
     parser.add_argument("--against", action="append", default=[], help="another tree's root (repeatable)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--project", action="store_true", help="print the tasks of a projected scan")
+    # The projection's figures: a planted document's, measured on 2,000 to 4,000 of them
+    # (bench/HISTORY.md, the twenty-second round).
+    parser.add_argument("--documents", type=float, default=1e9)
+    parser.add_argument("--document-bytes", type=float, default=2381)
+    parser.add_argument("--blocksize", type=size, default=64 * 1024 ** 2)
+    parser.add_argument("--memory", type=size, default=8 * 1024 ** 3, help="a worker's memory limit")
+    parser.add_argument("--passages", type=float, default=18.5, help="passages a document")
+    parser.add_argument("--anchors", type=float, default=49.6, help="anchors a document")
+    parser.add_argument("--prose", type=float, default=6.2, help="prose-line keys a document")
+    parser.add_argument("--lines", type=float, default=7.3, help="text lines a document")
+    parser.add_argument("--pairs", type=float, default=0.3, help="candidate pairs a document")
+    parser.add_argument("--passage-rows", type=float, default=2.55, help="candidate passages a document")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
+    if args.project:
+        args.workers = [256] if args.workers == "2,4" else workers
+        stages = project(args)
+        for stage, count in stages.items():
+            print(f"{stage:24s} {count:>15,}")
+        print(f"{'tasks':24s} {sum(stages.values()) - stages['parts']:>15,}")
+        return
+    if not args.corpus:
+        parser.error("give a corpus, or --project")
     blocksizes = [size(b) for b in args.blocksizes.split(",")]
     if args.one:
         one_tree(args.corpus, workers, blocksizes)
