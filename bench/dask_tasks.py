@@ -94,8 +94,8 @@ def one_tree(corpus: str, workers: list[int], blocksizes: list[int]) -> None:
             parts = counts.get("analyze_part", 0)
             print(json.dumps({"workers": w, "blocksize": blocksize, "parts": parts, "documents": len(result.documents),
                               "tasks": sum(counts.values()), "client_cpu_s": round(client_cpu, 3),
-                              "scheduler_cpu_s": round(scheduler_cpu, 3), "by_name": dict(Counter(counts).most_common())}),
-                  flush=True)
+                              "scheduler_cpu_s": round(scheduler_cpu, 3),
+                              "by_name": dict(Counter(counts).most_common())}), flush=True)
             del result
         # Small tasks alone, as a shuffle's pieces: a getitem of a list each.
         [data] = client.scatter([list(range(100))], hash=False)
@@ -116,8 +116,8 @@ def one_tree(corpus: str, workers: list[int], blocksizes: list[int]) -> None:
 
 def project(args: argparse.Namespace) -> dict[str, int]:
     """The tasks of a scan of `args.documents` documents by stage, as this tree's engine sizes its
-    shuffles and blocks (a shuffle round is its map tasks, a lane a worker, a piece a lane and
-    partition, and a reduce a partition)."""
+    shuffles and blocks (a shuffle round is a map task a worker, which joins its parts' rows in a
+    lane, a piece a lane and partition, and a reduce a partition)."""
     import audit.engines.dask.engine as engine
     from audit.settings import SimilaritySettings
 
@@ -129,7 +129,7 @@ def project(args: argparse.Namespace) -> dict[str, int]:
     rows = max(engine.SHUFFLE_ROWS, share // engine.SHUFFLE_ROW_BYTES)
 
     def rounds(count: int, partitions: int) -> int:
-        return count * (parts + lanes + lanes * partitions + partitions)
+        return count * (lanes + lanes * partitions + partitions)
 
     def partitions(items: float) -> int:
         return max(w, -(-int(items) // rows))
@@ -173,7 +173,8 @@ def size(text: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", nargs="?")
-    parser.add_argument("--workers", default="2,4", help="numbers of workers, comma-separated (with --project: one number, 256 if not given)")
+    parser.add_argument("--workers", default="2,4",
+                        help="numbers of workers, comma-separated (with --project: one number, 256 if not given)")
     parser.add_argument("--blocksizes", default="1MiB,256KiB,64KiB", help="blocksizes, comma-separated")
     parser.add_argument("--against", action="append", default=[], help="another tree's root (repeatable)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)

@@ -626,9 +626,9 @@ def test_parts_done_before_an_earlier_one_are_fetched_meanwhile_and_read_in_orde
         engine.close()
 
 
-def test_a_part_of_summaries_a_group_of_sets_a_passage_block_and_items_are_one_frame_each(make_doc):
+def test_a_part_of_summaries_its_sets_a_passage_block_and_items_are_one_frame_each(make_doc):
     # Dask sends each array in a value as a frame of its own: a summary may hold arrays (a local
-    # one its passages' table), a group holds thousands, and a thousand frames cost more than the
+    # one its passages' table), a part's sets hold thousands, and a thousand frames cost more than the
     # value's pickle. A task's list result it sends an item at a time, each pickled apart.
     from dask.sizeof import sizeof
     from distributed.protocol import deserialize, serialize, to_serialize
@@ -693,6 +693,8 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(clust
     if block == 1:
         monkeypatch.setattr("audit.engines.dask.engine.CLIENT_PAIRS", 0)
         monkeypatch.setattr("audit.engines.dask.engine.CLIENT_SHARE", 1)
+        monkeypatch.setattr("audit.engines.dask.engine.MIN_PASSAGE_BLOCK", 1)
+        monkeypatch.setattr("audit.engines.dask.engine.SHUFFLE_MEMORY_SHARE", 0)
     from audit.engines.dask.engine import DaskEngine
     from audit.engines.local import LocalEngine
     from audit.settings import SimilaritySettings
@@ -724,6 +726,15 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(clust
                          [12, 0, 13, 0]], dtype=np.int64)
     settings = SimilaritySettings(shingle_size=5)
     engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    blocks = []
+    block_tasks = engine._block_tasks
+
+    def counted(task, settings, given):
+        given = list(given)
+        blocks.append((task.__name__, len(given)))
+        return block_tasks(task, settings, given)
+
+    monkeypatch.setattr(engine, "_block_tasks", counted)
     try:
         chunks = _kept_on_workers(engine, summaries, 7)
         assert len(chunks) > 4
@@ -745,6 +756,8 @@ def test_verification_on_workers_verifies_and_quotes_as_the_local_comparer(clust
     finally:
         local.close()
     assert shared == expected_shared
+    # Each pair of documents' passages a block of its own (four pairs), and the pairs in several.
+    assert dict(blocks)["passages"] == (4 if block == 1 else 1) and dict(blocks)["verified"] == (6 if block == 1 else 1)
     assert [(p.a.document, p.b.document) for p in shared] == [("d6", "d7"), ("d12", "d13"), ("d40", "d41")]
     assert shared[2].a.text == texts[40].split("\n")[0]  # two windows merged into the whole line
     # Each batch whole components: here each pair is one, and with shares of 1 came alone.
@@ -878,20 +891,22 @@ def test_shuffle_rounds_take_a_share_of_the_workers_memory(cluster, monkeypatch)
         engine.close()
 
 
-def test_a_part_routes_each_block_only_the_documents_it_compares():
-    from audit.engines.dask.tasks import NOTHING, Reread, routed
+def test_a_worker_routes_each_block_only_the_documents_it_compares():
+    from audit.engines.dask.tasks import Reread, joined, routed
 
     sets = {i: np.array([i], dtype=np.uint64) for i in (1, 2, 5)}
     reread = Reread(sets, {1: "sig1", 5: "sig5"}, {2: {0: "a line"}, 5: {3: "another"}},
                     {2: np.zeros(2), 5: np.ones(2)})
-    # Block 0 verifies pairs of 1 and 5; blocks 1 and 2 compare 2's passages, 3 none of this part's.
-    route = (np.array([1, 5, 2, 2, 5]), np.array([0, 0, 1, 2, 2]))
-    out = routed(reread, route, blocks=4, verifying=1)
-    assert sorted(out[0].sets) == [1, 5] and out[0].signatures == {1: "sig1", 5: "sig5"}
-    assert not out[0].lines and not out[0].passages
-    assert not out[1].sets and not out[1].signatures and out[1].lines == {2: {0: "a line"}} and list(out[1].passages) == [2]
-    assert sorted(out[2].lines) == [2, 5] and sorted(out[2].passages) == [2, 5]
-    assert out[3] is NOTHING
+    other = Reread({7: np.array([7], dtype=np.uint64)}, {7: "sig7"}, {}, {})
+    # Block 0 verifies pairs of 1, 5 and 7; blocks 1 and 2 compare passages; block 3 none of these parts'.
+    routes = [(np.array([1, 5, 2, 2, 5]), np.array([0, 0, 1, 2, 2])), (np.array([7]), np.array([0]))]
+    out = routed([reread, other], routes, verifying=1)
+    assert sorted(out) == [0, 1, 2] and [len(out[b]) for b in (0, 1, 2)] == [2, 1, 1]
+    block = joined([out[0]])
+    assert sorted(block.sets) == [1, 5, 7] and block.signatures == {1: "sig1", 5: "sig5", 7: "sig7"}
+    assert not block.lines and not block.passages
+    assert not out[1][0].sets and out[1][0].lines == {2: {0: "a line"}} and list(out[1][0].passages) == [2]
+    assert sorted(joined([out[2]]).lines) == [2, 5] and sorted(joined([out[2]]).passages) == [2, 5]
 
 
 def test_lanes_give_each_reduce_its_pieces_in_the_map_tasks_order():
@@ -904,3 +919,33 @@ def test_lanes_give_each_reduce_its_pieces_in_the_map_tasks_order():
         assert from_lanes(lambda pieces, extra: (pieces, extra), 1, [lanes[1][p], lanes[0][p]], "x") == \
             ([f"{k}:{p}" for k in range(5)], "x")
     assert lane([]) == []
+
+
+@pytest.mark.parametrize("how", ["failed", "cancelled"])
+def test_a_shuffle_whose_map_failed_stops_with_one_line(cluster, how):
+    from audit.engines.dask.engine import DaskEngine
+    from audit.errors import AuditError
+
+    def split(k):
+        if k == 3 and how == "failed":
+            raise OSError(f"cannot read part {k}")
+        if k == 3:
+            time.sleep(30)
+        return [[k], [k * 10]]
+
+    def total(pieces):
+        return sum(x for piece in pieces for x in piece)
+
+    engine = DaskEngine(ScanSettings(engine="dask", scheduler=cluster.scheduler_address))
+    try:
+        mapped = engine.client.map(split, range(6), pure=False)
+        if how == "cancelled":
+            mapped[3].cancel()
+        with pytest.raises(AuditError, match="could not finish the shuffle: " +
+                           ("OSError: cannot read part 3" if how == "failed" else "")):
+            engine._reduced(engine._lanes(mapped), 2, total, what="LSH")
+        # Without the failure, each partition's pieces in order.
+        assert engine._reduced(engine._lanes(engine.client.map(split, [0, 1, 2, 4], pure=False)), 2, total,
+                               what="LSH") == [7, 70]
+    finally:
+        engine.close()

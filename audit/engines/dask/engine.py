@@ -44,7 +44,8 @@ import os
 import pickle
 import uuid
 from functools import partial
-from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, replace
 from typing import Any
@@ -116,8 +117,8 @@ PASSAGE_TASKS_PER_WORKER = 3
 #: workers would make the scheduler's work grow with the square of the workers.
 PARTS_PER_WORKER = 4
 MIN_BLOCKSIZE = 4 * 1024 * 1024
-#: A task of candidate passages: the pieces routed to it, and its block.
-PassageTask = tuple[list[Future], tasks.PassageBlock]
+#: A shuffle's lane: a task that holds the pieces of some map tasks (their indexes), by partition.
+Lane = tuple[Future, list[int]]
 #: Parts of the analysis the client fetches ahead of the one it reads, at most, per worker: done
 #: early, they are fetched while the workers work on, not one by one after the last (each holds
 #: its documents' summaries and details on the client until read).
@@ -405,7 +406,7 @@ class DaskEngine:
         workers = self._workers()
         share = self._memory_share()
         most = _block(len(pairs), max(VERIFY_BLOCK, share // PAIR_BYTES), workers)
-        pair_blocks = [np.arange(at, min(at + most, len(pairs))) for at in range(0, len(pairs), most)]
+        pair_blocks = [slice(at, at + most) for at in range(0, len(pairs), most)]
         passage_cut = passage_blocks(passages, len(summaries),
                                      _block(len(passages), max(PASSAGE_BLOCK, share // PASSAGE_ROW_BYTES), workers))
         got, wanted = self._routed(loaded, part_of, [pairs[b] for b in pair_blocks] +
@@ -415,22 +416,18 @@ class DaskEngine:
         def pieces(b: int) -> list[Future]:
             return [got[lane][b] for lane in wanted[b]]
 
-        # The verified pairs stay where they were verified: the client learns how many.
-        words = word_counts(summaries)
-        verified = [self.client.submit(tasks.verified, pieces(b), pairs[block], words[pairs[block]], settings, pure=False)
-                    for b, block in enumerate(pair_blocks)]
-        # Their payloads go a round of tasks to a scatter (each scatter waits for the workers'
+        # The verified pairs stay where they were verified: the client learns how many. The
+        # blocks' payloads go a round of tasks to a scatter (each scatter waits for the workers'
         # answer, a tenth of a second here), so that the scheduler never holds more than a round's.
-        found: list[Future] = []
-        batch: list[PassageTask] = []
-        for b, block in enumerate(passage_cut, start=len(pair_blocks)):
-            mine = passages[block]
-            names = {i: (summaries[i].id, summaries[i].source) for i in set(mine[:, [0, 2]].ravel().tolist())}
-            batch.append((pieces(b), tasks.PassageBlock(mine, names)))
-            if len(batch) == PASSAGE_TASKS_PER_WORKER * workers:
-                found += self._passage_tasks(batch, settings)
-                batch = []
-        found += self._passage_tasks(batch, settings)
+        words = word_counts(summaries)
+        verified = self._block_tasks(tasks.verified, settings, ((pieces(b), (pairs[block], words[pairs[block]]))
+                                                                for b, block in enumerate(pair_blocks)))
+        found = self._block_tasks(tasks.passages, settings, (
+            (pieces(b), tasks.PassageBlock(mine, {i: (summaries[i].id, summaries[i].source)
+                                                  for i in set(mine[:, [0, 2]].ravel().tolist())}))
+            for b, mine in enumerate((passages[block] for block in passage_cut), start=len(pair_blocks))))
+        # The pieces are the blocks' now: each is let go when its block is done.
+        got.clear()
         # Each task's passages fetched as it finishes, while the others run (gathered together after
         # the last, every worker idle, bench/HISTORY.md, the tenth round): joined in the order of their keys.
         shared = PassageTable.joined([_result(task, "passage verification") for task in self._finished(found)])
@@ -439,36 +436,45 @@ class DaskEngine:
             return self._components(verified, count), shared
         return by_components(Edges.joined(gathered(verified, "verification"))), shared
 
-    def _passage_tasks(self, batch: list[PassageTask],
-                       settings: SimilaritySettings) -> list[Future]:
-        """A task per block of candidate passages (with the pieces routed to it), their payloads
-        sent in one scatter."""
-        payloads = self.client.scatter([payload for _, payload in batch], hash=False) if batch else []
-        return [self.client.submit(tasks.passages, pieces, payload, settings, pure=False)
-                for (pieces, _), payload in zip(batch, payloads)]
+    def _block_tasks(self, task: Callable[..., Any], settings: SimilaritySettings,
+                     blocks: Iterable[tuple[list[Future], Any]]) -> list[Future]:
+        """A `task` per block of candidate pairs or passages (with the pieces routed to it), their
+        payloads sent PASSAGE_TASKS_PER_WORKER a worker to a scatter."""
+        found: list[Future] = []
+        given = iter(blocks)
+        while batch := list(islice(given, PASSAGE_TASKS_PER_WORKER * self._workers())):
+            payloads = self.client.scatter([payload for _, payload in batch], hash=False)
+            found += [self.client.submit(task, pieces, payload, settings, pure=False)
+                      for (pieces, _), payload in zip(batch, payloads)]
+        return found
 
     def _routed(self, loaded: list[Future], part_of: np.ndarray, blocks: list[np.ndarray],
                 verifying: int) -> tuple[list[dict[int, Future]], list[list[int]]]:
         """Each part's wanted documents (`loaded`) routed to the `blocks` that compare them (the
-        documents each block compares, in any shape; the first `verifying` verify pairs), as a
-        shuffle's map side joined in lanes (:meth:`_lanes`): each lane's pieces by block (of
-        the blocks it holds documents of), and for each block those lanes."""
-        doc = np.concatenate([np.zeros(0, dtype=np.int64)] + [b.ravel() for b in blocks])
-        block = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
-        # (part, block, document) rows, each once, in that order.
-        rows = np.unique(np.stack([part_of[doc], block, doc], axis=1), axis=0)
-        parts, starts = np.unique(rows[:, 0], return_index=True)
-        routes = np.split(rows[:, [2, 1]], starts[1:]) if len(rows) else []
-        scattered = self.client.scatter([(r[:, 0].copy(), r[:, 1].copy()) for r in routes], hash=False) if routes else []
-        mapped = self.client.map(tasks.routed, [loaded[k] for k in parts.tolist()], scattered, blocks=len(blocks),
-                                 verifying=verifying, pure=False)
-        lanes = self._lanes(mapped)
+        documents each block compares, in any shape; the first `verifying` verify pairs), in one
+        task a worker where the parts are (:func:`tasks.routed`): each such lane's pieces by block
+        (of the blocks it holds documents of), and for each block those lanes."""
+        # Each block's documents once, then by part (stably: by block within a part).
+        distinct = [np.unique(b) for b in blocks]
+        doc = np.concatenate([np.zeros(0, dtype=np.int64)] + distinct)
+        block = np.repeat(np.arange(len(blocks)), [len(d) for d in distinct])
+        order = np.argsort(part_of[doc], kind="stable")
+        doc, block, part = doc[order], block[order], part_of[doc[order]]
+        parts, starts = np.unique(part, return_index=True)
+        ends = np.append(starts[1:], len(part))
+        scattered = self.client.scatter([(doc[a:z], block[a:z]) for a, z in zip(starts.tolist(), ends.tolist())],
+                                        hash=False) if len(parts) else []
+        held = [loaded[k] for k in parts.tolist()]
+        lanes = [(self.client.submit(tasks.routed, [held[k] for k in mine], [scattered[k] for k in mine], verifying,
+                                     workers=where, allow_other_workers=where is not None, pure=False), mine)
+                 for where, mine in self._held(held)]
         lane_of = np.zeros(len(loaded), dtype=np.int64)
         for lane, (_, members) in enumerate(lanes):
             lane_of[parts[members]] = lane
         wanted: list[list[int]] = [[] for _ in blocks]
         served: list[list[int]] = [[] for _ in lanes]
-        for b, lane in np.unique(np.stack([rows[:, 1], lane_of[rows[:, 0]]], axis=1), axis=0).tolist():
+        for key in np.unique(block * max(1, len(lanes)) + lane_of[part]).tolist():
+            b, lane = divmod(key, max(1, len(lanes)))
             wanted[b].append(lane)
             served[lane].append(b)
         return [dict(zip(mine, self.client.map(operator.getitem, [future] * len(mine), mine, pure=False)))
@@ -508,13 +514,12 @@ class DaskEngine:
         partitions = self._partitions(-(-keys // rounds))
         paired: list[Future] = []
         for this in range(rounds):
-            mapped = self.client.map(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=partitions,
-                                     pure=False)
+            mapped = self._mapped(shuffle.shared_rows, owned, numbers, rounds=(this, rounds), partitions=partitions)
             done = self._shuffled(mapped, partitions, shuffle.sharing_partition, most, workers)
             for _ in self._finished(done):  # before the next round's rows are made
                 pass
             paired += done
-        found = gathered(self._shuffled(paired, workers, shuffle.enough_partition, share), what)
+        found = gathered(self._shuffled(self._lanes(paired), workers, shuffle.enough_partition, share), what)
         return np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found)
 
     def copies(self, summaries: list[DocumentSummary], min_share: float) -> np.ndarray:
@@ -539,8 +544,8 @@ class DaskEngine:
         partitions = self._partitions(items * step)
         pairs = np.zeros((0, 2), dtype=np.int64)
         for first in range(0, bands, step):
-            mapped = self.client.map(make, self.keys, numbers, bands=(first, min(bands, first + step)),
-                                     partitions=partitions, pure=False, **given)
+            mapped = self._mapped(make, self.keys, numbers, bands=(first, min(bands, first + step)),
+                                  partitions=partitions, **given)
             # Each partition's pairs are distinct; one pair may be found in several partitions
             # (by different bands) and steps: one sort over all of them makes them distinct.
             found = self._reduced(mapped, partitions, shuffle.pair_partition, MAX_PAIRS_PER_KEY, what="LSH")
@@ -552,8 +557,9 @@ class DaskEngine:
 
     def _memory_share(self) -> int:
         """Bytes a task of a shuffle or of verification may take: SHUFFLE_MEMORY_SHARE of the
-        least memory limit among the workers (0 where one has none)."""
-        limits = [w.get("memory_limit") or 0 for w in self.client.scheduler_info()["workers"].values()]
+        least memory limit among the workers, a thread's share of it (0 where one has none)."""
+        limits = [(w.get("memory_limit") or 0) // max(1, w.get("nthreads") or 1)
+                  for w in self.client.scheduler_info()["workers"].values()]
         return int(min(limits, default=0) * SHUFFLE_MEMORY_SHARE)
 
     def _rows(self) -> int:
@@ -565,20 +571,21 @@ class DaskEngine:
         """Shuffle partitions for so many rows: one per worker, or more to keep each to :meth:`_rows`."""
         return max(self._workers(), -(-rows // self._rows()))
 
-    def _reduced(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any, what: str) -> list[Any]:
+    def _reduced(self, lanes: list[Lane], partitions: int, reduce: Callable[..., Any], *args: Any,
+                 what: str) -> list[Any]:
         """Shuffle's reduce side: `reduce` of each partition's pieces of the parts' split rows."""
-        return gathered(self._shuffled(mapped, partitions, reduce, *args), what)
+        return gathered(self._shuffled(lanes, partitions, reduce, *args), what)
 
-    def _shuffled(self, mapped: list[Future], partitions: int, reduce: Callable[..., Any], *args: Any,
-                  beside: Sequence[list[Future]] = ()) -> list[Future]:
+    def _shuffled(self, lanes: list[Lane], partitions: int, reduce: Callable[..., Any], *args: Any,
+                  beside: Sequence[list[Lane]] = ()) -> list[Future]:
         """As :meth:`_reduced`, left on the workers. With `beside` (more split rows), each reduce
         takes its partition's pieces of those too, after its own: a join."""
-        if not mapped:
+        if not lanes:
             return []
         # A map a lane, not a submit a piece: a third less of the client's and the scheduler's CPU a
         # task (bench/HISTORY.md, the twenty-second round).
-        got = [[self.client.map(operator.getitem, [lane] * partitions, range(partitions), pure=False) for lane, _ in lanes]
-               for lanes in map(self._lanes, (mapped, *beside))]
+        got = [[self.client.map(operator.getitem, [lane] * partitions, range(partitions), pure=False)
+                for lane, _ in mine] for mine in (lanes, *beside)]
         pieces = [[[mine[p] for mine in lanes] for p in range(partitions)] for lanes in got]
         # Named for their reduce, as Dask names a task for its function (a dashboard shows it).
         name = funcname(reduce)
@@ -586,23 +593,40 @@ class DaskEngine:
                                    key=f"{name}-{uuid.uuid4().hex}")
                 for p in range(partitions)]
 
-    def _lanes(self, mapped: list[Future]) -> list[tuple[Future, list[int]]]:
-        """The map tasks' splits joined into one a worker (:func:`shuffle.lane`), where they are,
-        each with the indexes of its map tasks.
+    def _lanes(self, mapped: list[Future]) -> list[Lane]:
+        """The map tasks' splits joined into one a worker (:func:`shuffle.lane`), where they are.
         A piece a map task and partition made parts × partitions tasks a shuffle: at a billion
-        documents, some 35,000 parts of 64 MiB and 256 workers, nine million a round, each
+        documents, 35,480 parts of 64 MiB and 256 workers, nine million a round, each
         costing the scheduler about half a millisecond (bench/dask_tasks.py). Joined, a shuffle
-        is workers × partitions pieces whatever the parts; the maps are waited for to see where
-        they are (a reduce waits for them all anyway)."""
-        for _ in self._finished(mapped):
+        is workers × partitions pieces whatever the parts."""
+        return [(self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=where,
+                                    allow_other_workers=where is not None, pure=False), mine)
+                for where, mine in self._held(mapped)]
+
+    def _mapped(self, make: Callable[..., list[Any]], held: list[Future], *others: Sequence[Any],
+                **given: Any) -> list[Lane]:
+        """A shuffle's map side made in lanes: `make` of each part's `held[k]` (and ``others[..][k]``,
+        and `given`), run a worker at a time where the `held` are (:func:`shuffle.made`), so that
+        a round costs a task a worker, not a part, before its pieces are taken."""
+        name = funcname(make)
+        return [(self.client.submit(shuffle.made, make, mine, [held[k] for k in mine],
+                                    *[[o[k] for k in mine] for o in others], workers=where,
+                                    allow_other_workers=where is not None, key=f"{name}-{uuid.uuid4().hex}", **given),
+                 mine)
+                for where, mine in self._held(held)]
+
+    def _held(self, futures: list[Future]) -> list[tuple[list[str] | None, list[int]]]:
+        """The futures' indexes by the worker that holds each (as a task's ``workers`` hint), once
+        they are done (a shuffle's reduce waits for them all anyway)."""
+        for _ in self._finished(futures):
             pass
+        # One that failed or was cancelled stops the run with its one line, as a gathered result would.
+        gathered([f for f in futures if f.status in ("error", "cancelled")], "shuffle")
         held: dict[str, list[int]] = {}
-        for k, holders in enumerate(map(self.client.who_has(mapped).get, [m.key for m in mapped])):
-            # A map that failed is held nowhere: its lane fails with its error, which is reported.
+        for k, holders in enumerate(map(self.client.who_has(futures).get, [f.key for f in futures])):
+            # Held nowhere: its result was lost with its worker, and Dask makes it again, anywhere.
             held.setdefault(min(holders) if holders else "", []).append(k)
-        return [(self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=[where] if where else None,
-                                    allow_other_workers=True, pure=False), mine)
-                for where, mine in sorted(held.items())]
+        return [([where] if where else None, mine) for where, mine in sorted(held.items())]
 
     def _components(self, verified: list[Future], count: int) -> Iterator[Edges]:
         """The verified pairs (`count` of them, left on the workers), in batches of whole connected
@@ -613,17 +637,19 @@ class DaskEngine:
 
         def half_round(stars: list[Future], large: bool) -> list[Future]:
             mapped = self.client.map(split, stars, partitions=partitions, both=large, pure=False)
-            return self._shuffled(mapped, partitions, large_star if large else small_star)
+            return self._shuffled(self._lanes(mapped), partitions, large_star if large else small_star)
 
         def seen(stars: list[Future]) -> Seen:
             return total(gathered(self.client.map(operator.attrgetter("seen"), stars, pure=False), "connected components"))
 
         settled = converged(self.client.map(shuffle.stars_of, verified, pure=False), half_round, seen)
         shares = max(self._workers(), -(-count // CLIENT_SHARE))
-        labelled = self._shuffled(self.client.map(shuffle.edge_rows, verified, partitions=partitions, pure=False), partitions,
+        edges = self.client.map(shuffle.edge_rows, verified, partitions=partitions, pure=False)
+        labelled = self._shuffled(self._lanes(edges), partitions,
                                   shuffle.labelled, shares,
-                                  beside=[self.client.map(split, settled, partitions=partitions, both=False, pure=False)])
-        found = self._shuffled(labelled, shares, Edges.joined)
+                                  beside=[self._lanes(self.client.map(split, settled, partitions=partitions, both=False,
+                                                                      pure=False))])
+        found = self._shuffled(self._lanes(labelled), shares, Edges.joined)
         # The shares are all that is needed now: the workers may drop the rest as soon as they are made.
         del verified, settled, labelled
         for share in found:
@@ -639,7 +665,7 @@ class DaskEngine:
         # -1 (no summary) indexes the -1 appended.
         scattered = self.client.scatter([group[numbers] for numbers in self.numbers], hash=False)
         partitions = self._partitions(sum(s.text_lines for s in summaries))
-        mapped = self.client.map(shuffle.template_rows, self.lines, scattered, partitions=partitions, pure=False)
+        mapped = self._mapped(shuffle.template_rows, self.lines, scattered, partitions=partitions)
         counts: dict[int, int] = {}
         for keys, n in self._reduced(mapped, partitions, shuffle.count_partition, minimum, what="template count"):
             counts.update(zip(keys.tolist(), n.tolist()))

@@ -135,6 +135,13 @@ def lane(indexes: list[int], *splits: list[Any]) -> list[list[tuple[int, Any]]]:
     return [[(i, split[p]) for i, split in zip(indexes, splits)] for p in range(len(splits[0]) if splits else 0)]
 
 
+def made(make: Callable[..., list[Any]], indexes: list[int], held: list[Any], *others: list[Any],
+         **given: Any) -> list[list[tuple[int, Any]]]:
+    """One task: a shuffle's map side for the parts a worker holds, made and joined as a lane
+    (:func:`lane`): `make` of each part's `held` item (and its item of each of `others`)."""
+    return lane(indexes, *(make(item, *(other[k] for other in others), **given) for k, item in enumerate(held)))
+
+
 def from_lanes(reduce: Callable[..., Any], sources: int, *given: Any) -> Any:
     """Shuffle's reduce side, with its pieces from lanes (:func:`lane`): `reduce` of each of the
     first `sources` arguments' pieces in the map tasks' order, and the rest of `given` as they are."""

@@ -10,7 +10,6 @@ document is read or prepared twice.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -228,8 +227,8 @@ def analyze_part(part: Part, analyzer: Analyzer, fields: Fields,
 @dataclass
 class Reread:
     """What verification keeps on a worker of the wanted documents of a part (or what a block of
-    pairs or passages is routed of them), by document index: their shingle sets, their signatures (from the analysis), and the
-    lines candidate passages are on ({line index: text})."""
+    pairs or passages is routed of them), by document index: their shingle sets, their
+    signatures (from the analysis), and the lines candidate passages are on ({line index: text})."""
 
     sets: Mapping[int, np.ndarray]
     signatures: Mapping[int, np.ndarray]
@@ -295,35 +294,42 @@ def found_documents(reread: Reread) -> np.ndarray:
     return np.fromiter(reread.sets, dtype=np.int64, count=len(reread.sets))
 
 
-def joined(pieces: list[list[tuple[int, Reread]]]) -> Reread:
-    """The pieces a comparing task is given (lanes of routed pieces, :func:`routed`), looked up
-    as one (no copy): each document is held by one part."""
-    held = [reread for lane in pieces for _, reread in lane]
-    return Reread(ChainMap(*(r.sets for r in held)), ChainMap(*(r.signatures for r in held)),
-                  ChainMap(*(r.lines for r in held)), ChainMap(*(r.passages for r in held)))
+def joined(pieces: list[list[Reread]]) -> Reread:
+    """The pieces a comparing task is given (each lane's, :func:`routed`), in one mapping each:
+    each document is held by one part. Merged once, not chained: a block may take a piece from
+    every part, and a lookup through thousands of maps is thousands of times slower."""
+    sets: dict[int, np.ndarray] = {}
+    signatures: dict[int, np.ndarray] = {}
+    lines: dict[int, Mapping[int, str]] = {}
+    passages: dict[int, np.ndarray] = {}
+    for piece in (p for lane in pieces for p in lane):
+        sets.update(piece.sets)
+        signatures.update(piece.signatures)
+        lines.update(piece.lines)
+        passages.update(piece.passages)
+    return Reread(sets, signatures, lines, passages)
 
 
-#: A part's piece for a block that compares none of its documents (at scale, most of them).
-NOTHING = Reread({}, {}, {}, {})
-
-
-def routed(reread: Reread, route: tuple[np.ndarray, np.ndarray], blocks: int, verifying: int) -> list[Reread]:
-    """One task: a part's wanted documents (:func:`sets_part`) routed to the `blocks` that compare
-    them, a piece each: `route` holds (document, block) rows, sorted by block. Blocks under
-    `verifying` verify pairs and take the documents' sets and signatures; the others compare
-    passages and take the lines they are on and where they are. A document goes only where it
-    is compared, not with its whole part or group."""
-    docs, block = route
-    out = [NOTHING] * blocks
-    starts = np.flatnonzero(np.diff(block, prepend=-1))
-    for start, end in zip(starts.tolist(), np.append(starts[1:], len(block)).tolist()):
-        b, mine = int(block[start]), docs[start:end].tolist()
-        if b < verifying:
-            out[b] = Reread({i: reread.sets[i] for i in mine},
-                            {i: reread.signatures[i] for i in mine if i in reread.signatures}, {}, {})
-        else:
-            out[b] = Reread({}, {}, {i: reread.lines[i] for i in mine if i in reread.lines},
-                            {i: reread.passages[i] for i in mine if i in reread.passages})
+def routed(rereads: list[Reread], routes: list[tuple[np.ndarray, np.ndarray]],
+           verifying: int) -> dict[int, list[Reread]]:
+    """One task: the wanted documents of the parts a worker holds (:func:`sets_part`) routed to
+    the blocks that compare them: `routes` hold each part's (document, block) rows, by block.
+    Blocks under `verifying` verify pairs and take the documents' sets and signatures; the
+    others compare passages and take the lines they are on and where they are. A document goes
+    only where it is compared, not with its whole part; a block is given a piece of each part
+    that holds some of its documents, and no piece of the others."""
+    out: dict[int, list[Reread]] = {}
+    for reread, (docs, block) in zip(rereads, routes):
+        starts = np.flatnonzero(np.diff(block, prepend=-1))
+        for start, end in zip(starts.tolist(), np.append(starts[1:], len(block)).tolist()):
+            b, mine = int(block[start]), docs[start:end].tolist()
+            if b < verifying:
+                piece = Reread({i: reread.sets[i] for i in mine},
+                               {i: reread.signatures[i] for i in mine if i in reread.signatures}, {}, {})
+            else:
+                piece = Reread({}, {}, {i: reread.lines[i] for i in mine if i in reread.lines},
+                               {i: reread.passages[i] for i in mine if i in reread.passages})
+            out.setdefault(b, []).append(piece)
     return out
 
 
@@ -333,10 +339,10 @@ def signatures_of(keys: PartKeys) -> tuple[np.ndarray, np.ndarray]:
     return keys.signed, keys.signatures
 
 
-def verified(pieces: list[list[tuple[int, Reread]]], pairs: np.ndarray, words: np.ndarray,
-             settings: SimilaritySettings) -> Edges:
-    """One task: the pairs that hold (:func:`audit.similarity.verify`; `words` are their documents'
-    word counts), counted in the sets and signatures routed to it."""
+def verified(pieces: list[list[Reread]], block: tuple[np.ndarray, np.ndarray], settings: SimilaritySettings) -> Edges:
+    """One task: the pairs of a block that hold (:func:`audit.similarity.verify`; the block holds
+    the pairs and their documents' word counts), counted in the sets and signatures routed to it."""
+    pairs, words = block
     held = joined(pieces)
     return verify(pairs, pair_counts(pairs, held.sets, held.signatures.__getitem__, settings), words, settings)
 
@@ -352,7 +358,7 @@ class PassageBlock:
     names: dict[int, tuple[str, str]]
 
 
-def passages(pieces: list[list[tuple[int, Reread]]], block: PassageBlock, settings: SimilaritySettings) -> PassageTable:
+def passages(pieces: list[list[Reread]], block: PassageBlock, settings: SimilaritySettings) -> PassageTable:
     """One task: the shared passages of a block, with their keys, from the lines and places
     routed to it."""
     held = joined(pieces)
