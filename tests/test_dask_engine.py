@@ -914,11 +914,11 @@ def test_lanes_give_each_reduce_its_pieces_in_the_map_tasks_order():
 
     splits = [[f"{k}:{p}" for p in range(3)] for k in range(5)]
     # Two workers held the map tasks 0, 3, 4 and 1, 2.
-    lanes = [lane([0, 3, 4], *[splits[k] for k in (0, 3, 4)]), lane([1, 2], *[splits[k] for k in (1, 2)])]
+    lanes = [lane([splits[k] for k in (0, 3, 4)], [0, 3, 4]), lane([splits[k] for k in (1, 2)], [1, 2])]
     for p in range(3):
         assert from_lanes(lambda pieces, extra: (pieces, extra), 1, [lanes[1][p], lanes[0][p]], "x") == \
             ([f"{k}:{p}" for k in range(5)], "x")
-    assert lane([]) == []
+    assert lane([], []) == []
 
 
 @pytest.mark.parametrize("how", ["failed", "cancelled"])

@@ -464,10 +464,8 @@ class DaskEngine:
         ends = np.append(starts[1:], len(part))
         scattered = self.client.scatter([(doc[a:z], block[a:z]) for a, z in zip(starts.tolist(), ends.tolist())],
                                         hash=False) if len(parts) else []
-        held = [loaded[k] for k in parts.tolist()]
-        lanes = [(self.client.submit(tasks.routed, [held[k] for k in mine], [scattered[k] for k in mine], verifying,
-                                     workers=where, allow_other_workers=where is not None, pure=False), mine)
-                 for where, mine in self._held(held)]
+        lanes = self._where_held(tasks.routed, "routed", [loaded[k] for k in parts.tolist()], scattered,
+                                 verifying=verifying)
         lane_of = np.zeros(len(loaded), dtype=np.int64)
         for lane, (_, members) in enumerate(lanes):
             lane_of[parts[members]] = lane
@@ -599,20 +597,22 @@ class DaskEngine:
         documents, 35,480 parts of 64 MiB and 256 workers, nine million a round, each
         costing the scheduler about half a millisecond (bench/dask_tasks.py). Joined, a shuffle
         is workers × partitions pieces whatever the parts."""
-        return [(self.client.submit(shuffle.lane, mine, *[mapped[k] for k in mine], workers=where,
-                                    allow_other_workers=where is not None, pure=False), mine)
-                for where, mine in self._held(mapped)]
+        return self._where_held(shuffle.lane, funcname(shuffle.lane), mapped, range(len(mapped)))
 
     def _mapped(self, make: Callable[..., list[Any]], held: list[Future], *others: Sequence[Any],
                 **given: Any) -> list[Lane]:
         """A shuffle's map side made in lanes: `make` of each part's `held[k]` (and ``others[..][k]``,
         and `given`), run a worker at a time where the `held` are (:func:`shuffle.made`), so that
         a round costs a task a worker, not a part, before its pieces are taken."""
-        name = funcname(make)
-        return [(self.client.submit(shuffle.made, make, mine, [held[k] for k in mine],
-                                    *[[o[k] for k in mine] for o in others], workers=where,
-                                    allow_other_workers=where is not None, key=f"{name}-{uuid.uuid4().hex}", **given),
-                 mine)
+        return self._where_held(shuffle.made, funcname(make), held, range(len(held)), *others, make=make, **given)
+
+    def _where_held(self, task: Callable[..., Any], name: str, held: list[Future], *others: Sequence[Any],
+                    **given: Any) -> list[Lane]:
+        """One `task` a worker, run where it holds some of the `held` (named `name`): given its
+        share of `held` and of each of `others`, as lists in the same order, and `given`."""
+        return [(self.client.submit(task, [held[k] for k in mine], *[[o[k] for k in mine] for o in others],
+                                    workers=where, allow_other_workers=where is not None,
+                                    key=f"{name}-{uuid.uuid4().hex}", **given), mine)
                 for where, mine in self._held(held)]
 
     def _held(self, futures: list[Future]) -> list[tuple[list[str] | None, list[int]]]:

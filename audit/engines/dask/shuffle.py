@@ -128,18 +128,18 @@ def pair_partition(pieces: list[BandRows], window: int) -> np.ndarray:
     return unique_pairs(pairs)
 
 
-def lane(indexes: list[int], *splits: list[Any]) -> list[list[tuple[int, Any]]]:
+def lane(splits: list[list[Any]], indexes: list[int]) -> list[list[tuple[int, Any]]]:
     """The splits of one worker's map tasks (each a list of pieces by partition) as one: for each
     partition, the pieces with their map task's index (`indexes`), so that a partition's reduce
     takes one piece a worker, not one a part, and puts them back in the map tasks' order."""
     return [[(i, split[p]) for i, split in zip(indexes, splits)] for p in range(len(splits[0]) if splits else 0)]
 
 
-def made(make: Callable[..., list[Any]], indexes: list[int], held: list[Any], *others: list[Any],
+def made(held: list[Any], indexes: list[int], *others: list[Any], make: Callable[..., list[Any]],
          **given: Any) -> list[list[tuple[int, Any]]]:
     """One task: a shuffle's map side for the parts a worker holds, made and joined as a lane
     (:func:`lane`): `make` of each part's `held` item (and its item of each of `others`)."""
-    return lane(indexes, *(make(item, *(other[k] for other in others), **given) for k, item in enumerate(held)))
+    return lane([make(item, *(other[k] for other in others), **given) for k, item in enumerate(held)], indexes)
 
 
 def from_lanes(reduce: Callable[..., Any], sources: int, *given: Any) -> Any:
